@@ -1,0 +1,116 @@
+"""``chartcoder codes``: search the code set and show everything known about a code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from cli._common import HomeOption, console, read_text_input, user_errors
+from vocab.errors import ChartcoderError
+from vocab.search import SearchResult
+from vocab.vocabulary import Vocabulary, ensure_vocabulary
+
+app = typer.Typer(help="Search ICD-10-CM codes and show their details.", no_args_is_help=True)
+
+LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, max=500, help="How many results.")]
+BillableOption = Annotated[bool, typer.Option("--billable-only", help="Only codes valid on a claim.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+@app.command("search")
+def search(
+    query: Annotated[str, typer.Argument(help="Words, a code or a code prefix; '-' reads one query per line.")],
+    limit: LimitOption = 10,
+    billable_only: BillableOption = False,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Rank codes for a query: 'type 2 diabetes with ckd', 'E11.2', 'e112', 'pneumo'."""
+    with user_errors():
+        vocabulary = ensure_vocabulary(home)
+        if query == "-":
+            _search_lines(vocabulary, limit, billable_only)
+            return
+        results = vocabulary.search(query, limit=limit, billable_only=billable_only)
+    if as_json:
+        print(json.dumps({"query": query, "results": [result.to_dict() for result in results]}, indent=2))
+    else:
+        _print_results(query, results)
+
+
+def _search_lines(vocabulary: Vocabulary, limit: int, billable_only: bool) -> None:
+    """One JSON line per input line; a bad query gets an ``error`` field instead of stopping the stream."""
+    for line_number, line in enumerate(read_text_input("-").splitlines(), start=1):
+        if not line.strip():
+            continue
+        record: dict[str, Any] = {"query": line}
+        try:
+            record["results"] = [
+                result.to_dict() for result in vocabulary.search(line, limit=limit, billable_only=billable_only)
+            ]
+        except ChartcoderError as error:
+            record["error"] = f"line {line_number}: {error}"
+        sys.stdout.write(json.dumps(record) + "\n")
+
+
+def _print_results(query: str, results: list[SearchResult]) -> None:
+    if not results:
+        console.print(f"No codes match {query!r}.")
+        return
+    table = Table(title=f"codes for {query!r}", show_lines=False)
+    for column in ("code", "description", "score", "billable", "matched term", "source"):
+        table.add_column(column, overflow="fold")
+    for result in results:
+        table.add_row(
+            result.code,
+            result.description,
+            f"{result.score:.3f}",
+            "yes" if result.billable else "no",
+            result.matched_term,
+            result.source,
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show(
+    code: Annotated[str, typer.Argument(help="A code in any spelling: E11.9, e119, S52.521A.")],
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Everything known about a code: title, billable, hierarchy, notes (own and inherited), 7th characters."""
+    with user_errors():
+        vocabulary = ensure_vocabulary(home)
+        details = vocabulary.describe(code)
+    if as_json:
+        print(json.dumps(details, indent=2))
+    else:
+        _print_details(details)
+
+
+def _print_details(details: dict[str, Any]) -> None:
+    billable = "[green]billable[/]" if details["billable"] else "[yellow]not billable[/]"
+    console.print(f"[bold]{details['code']}[/]  {details['description']}  ({billable})")
+    console.print(f"  chapter {details['chapter']['id']}: {details['chapter']['title']}")
+    console.print(f"  block {details['block']['id']}: {details['block']['title']}")
+    for parent in details["parents"]:
+        console.print(f"  parent {parent['code']}: {parent['description']}")
+    if details["needs_seventh_character"]:
+        console.print("  [yellow]needs a 7th character[/]")
+    for char, meaning in details["seventh_characters"].items():
+        console.print(f"    7th {char}: {meaning}")
+    for field, notes in details["notes"].items():
+        for item in notes:
+            console.print(f"  {field.replace('_', ' ')} ({item['from']}): {item['note']}")
+    if details["children"]:
+        console.print(f"  children ({len(details['children'])}):")
+        for child in details["children"]:
+            console.print(
+                f"    {child['code']:<9} {child['description']}{'' if child['billable'] else ' (not billable)'}"
+            )
+    for term in details["terms"]:
+        console.print(f"  term ({term['source']}): {term['term']}")

@@ -1,0 +1,23 @@
+"""The ``chartcoder`` console script."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import codes_commands, db_commands, keys_commands, serve_commands, vocab_commands
+
+app = typer.Typer(
+    name="chartcoder",
+    help="chartcoder: computer-assisted ICD-10-CM coding. Reads chart notes, proposes codes with evidence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(vocab_commands.app, name="vocab")
+app.add_typer(codes_commands.app, name="codes")
+app.add_typer(keys_commands.app, name="keys")
+app.add_typer(db_commands.app, name="db")
+app.command("serve")(serve_commands.serve)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,142 @@
+"""The FastAPI application: :func:`create_app` wires settings, routers and middleware; the lifespan loads.
+
+Start-up (the lifespan, once per process): open the database and migrate it to head, load the vocabulary
+and the engine into ``app.state``, purge expired note text when a retention period is set (then again
+every ``purge_interval_s``). Nothing happens at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
+
+from service.engine_runner import EngineRunner
+from service.handlers import install_exception_handlers
+from service.limits import BodyLimitMiddleware
+from service.logs import install_access_log_filter
+from service.metrics import Metrics, MetricsMiddleware
+from service.routers import ROUTERS
+from service.schemas import ServiceInfo
+from service.settings import Settings, get_settings
+from service.store.database import Database, open_database
+from service.store.migrate import upgrade_to_head
+from service.store.repositories import NoteRepository, cutoff
+from vocab.vocabulary import Vocabulary, ensure_vocabulary
+
+__all__ = ["create_app", "purge_expired_notes"]
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Computer-assisted ICD-10-CM coding: chart notes in, ranked codes with evidence out;
+a review queue whose decisions are stored for statistics and retraining.
+
+Every route but /healthz, /readyz and /metrics needs `Authorization: Bearer <key>`
+(`chartcoder keys create --role coder|admin --name NAME`)."""
+
+
+def _package_version() -> str:
+    try:
+        return version("chartcoder")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def create_app(
+    settings: Settings | None = None, *, vocabulary: Vocabulary | None = None, engine: Any = None
+) -> FastAPI:
+    """The app for ``settings`` (default: :func:`service.settings.get_settings`).
+
+    ``vocabulary`` and ``engine``, when given, are used instead of loading them at start-up (tests share
+    one engine among many apps this way).
+    """
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="chartcoder",
+        version=_package_version(),
+        description=DESCRIPTION,
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.preloaded = (vocabulary, engine)
+    app.state.metrics = Metrics()
+    install_exception_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_api_route("/", _service_info, methods=["GET"], include_in_schema=False)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        )
+    return app
+
+
+async def _service_info() -> ServiceInfo:
+    """``/`` points to the API documentation until the review page is served here."""
+    return ServiceInfo(service="chartcoder", version=_package_version(), docs="/docs", openapi="/openapi.json")
+
+
+def _load_engine(vocabulary: Vocabulary, settings: Settings) -> Any:
+    from suggest.pipeline import load_engine  # the engine imports spaCy: only when a server starts
+
+    return load_engine(vocabulary, home=settings.home, model=settings.model)
+
+
+def purge_expired_notes(database: Database, retention_days: int, actor: str, *, audit_when_empty: bool) -> int:
+    """Blank the text of notes older than the retention period; returns how many were purged."""
+    with database.session() as session:
+        return NoteRepository(session).purge_text(cutoff(retention_days), actor, audit_when_empty=audit_when_empty)
+
+
+async def _purge_periodically(database: Database, settings: Settings) -> None:
+    assert settings.retention_days is not None
+    while True:
+        try:
+            purged = await run_in_threadpool(
+                purge_expired_notes, database, settings.retention_days, "system:retention", audit_when_empty=False
+            )
+            if purged:
+                log.info("retention: purged the text of %d notes older than %d days", purged, settings.retention_days)
+        except Exception:  # a failed purge must not stop the server; it is retried next round
+            log.exception("retention: purge failed")
+        await asyncio.sleep(settings.purge_interval_s)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    install_access_log_filter()
+    database = open_database(settings.resolved_database_url)
+    upgrade_to_head(database)
+    vocabulary, engine = app.state.preloaded
+    vocabulary = vocabulary or ensure_vocabulary(settings.home)
+    engine = engine or _load_engine(vocabulary, settings)
+    vocabulary.code_search  # noqa: B018 - load the search lexicon now, not on the first type-ahead request
+    app.state.database = database
+    app.state.vocabulary = vocabulary
+    app.state.engine = engine
+    app.state.runner = EngineRunner(settings.engine_threads, settings.request_timeout_s)
+    purger = asyncio.create_task(_purge_periodically(database, settings)) if settings.retention_days else None
+    log.info("chartcoder service ready: model %s, database %s", getattr(engine, "model_id", "?"), database.url)
+    try:
+        yield
+    finally:
+        if purger is not None:
+            purger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purger
+        app.state.runner.close()
+        database.dispose()

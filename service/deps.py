@@ -1,0 +1,107 @@
+"""Dependencies of the route functions, as ``Annotated`` aliases (``session: SessionDep``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from service.engine_runner import EngineRunner
+from service.metrics import Metrics
+from service.security import Principal
+from service.settings import Settings
+from service.store.database import Database
+from service.store.repositories import KeyRepository
+from vocab.vocabulary import Vocabulary
+
+__all__ = [
+    "AdminKey",
+    "CurrentKey",
+    "DatabaseDep",
+    "EngineDep",
+    "MetricsDep",
+    "RunnerDep",
+    "SessionDep",
+    "SettingsDep",
+    "VocabularyDep",
+    "get_current_key",
+    "require_role",
+]
+
+_bearer = HTTPBearer(auto_error=False, description="An API key made with `chartcoder keys create`.")
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _database(request: Request) -> Database:
+    return request.app.state.database
+
+
+def _engine(request: Request) -> Any:
+    return request.app.state.engine
+
+
+def _vocabulary(request: Request) -> Vocabulary:
+    return request.app.state.vocabulary
+
+
+def _runner(request: Request) -> EngineRunner:
+    return request.app.state.runner
+
+
+def _metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+DatabaseDep = Annotated[Database, Depends(_database)]
+EngineDep = Annotated[Any, Depends(_engine)]  # suggest.pipeline.Engine
+VocabularyDep = Annotated[Vocabulary, Depends(_vocabulary)]
+RunnerDep = Annotated[EngineRunner, Depends(_runner)]
+MetricsDep = Annotated[Metrics, Depends(_metrics)]
+
+
+def _session(database: DatabaseDep) -> Iterator[Session]:
+    with database.session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(_session)]
+
+
+def get_current_key(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)], database: DatabaseDep
+) -> Principal:
+    """The caller's API key, looked up on every request so that a revoked key stops working at once."""
+    if credentials is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "Missing API key: send 'Authorization: Bearer <key>'.", _CHALLENGE
+        )
+    with database.session() as session:
+        principal = KeyRepository(session).authenticate(credentials.credentials)
+    if principal is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Unknown or revoked API key.", _CHALLENGE)
+    return principal
+
+
+CurrentKey = Annotated[Principal, Depends(get_current_key)]
+
+
+def require_role(role: str) -> Callable[[Principal], Principal]:
+    """A dependency admitting keys of ``role``; admin keys may do everything a coder key may."""
+
+    def check(principal: CurrentKey) -> Principal:
+        if principal.role != role and not principal.is_admin:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"This needs an API key with the {role!r} role.")
+        return principal
+
+    return check
+
+
+AdminKey = Annotated[Principal, Depends(require_role("admin"))]

@@ -1,0 +1,76 @@
+"""Errors the service raises on purpose, each carrying the HTTP status it answers with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vocab.errors import ChartcoderError
+
+__all__ = [
+    "BatchTooLargeError",
+    "EngineTimeoutError",
+    "IdempotencyConflictError",
+    "InvalidReviewError",
+    "KeyNameTakenError",
+    "KeyNotFoundError",
+    "NoteNotFoundError",
+    "NoteTooLargeForServiceError",
+    "ReviewCodeError",
+    "ServiceError",
+]
+
+
+class ServiceError(ChartcoderError):
+    status_code = 400
+
+    def extra(self) -> dict[str, Any]:
+        """Fields added to the JSON error body beside ``detail``."""
+        return {}
+
+
+class NoteNotFoundError(ServiceError):
+    status_code = 404
+
+
+class NoteTooLargeForServiceError(ServiceError):
+    status_code = 413
+
+
+class BatchTooLargeError(ServiceError):
+    status_code = 413
+
+
+class IdempotencyConflictError(ServiceError):
+    """An idempotency key was used again for a different request."""
+
+    status_code = 409
+
+
+class InvalidReviewError(ServiceError):
+    """A review request that cannot be stored as sent."""
+
+    status_code = 422
+
+
+class ReviewCodeError(InvalidReviewError):
+    """A code in a review is not acceptable (not a code, not in the code set, not among the suggestions...)."""
+
+    def __init__(self, message: str, *, code: str, field: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+
+    def extra(self) -> dict[str, Any]:
+        return {"code": self.code, "field": self.field}
+
+
+class EngineTimeoutError(ServiceError):
+    status_code = 503
+
+
+class KeyNotFoundError(ServiceError):
+    status_code = 404
+
+
+class KeyNameTakenError(ServiceError):
+    status_code = 409

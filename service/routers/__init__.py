@@ -1,0 +1,17 @@
+"""One router per resource; :data:`ROUTERS` is the order the app includes them in."""
+
+from __future__ import annotations
+
+from service.routers import audit, codes, health, notes, reviews, stats, suggest
+
+__all__ = ["ROUTERS"]
+
+ROUTERS = (
+    health.router,
+    suggest.router,
+    notes.router,
+    reviews.router,
+    codes.router,
+    stats.router,
+    audit.router,
+)

@@ -1,0 +1,120 @@
+"""POST /v1/notes/{id}/review: a coder's decisions on a note's suggestions, stored as a new version."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Response
+
+from service.deps import CurrentKey, MetricsDep, SessionDep, VocabularyDep, get_current_key
+from service.errors import InvalidReviewError, NoteNotFoundError, ReviewCodeError
+from service.routers._responses import errors
+from service.routers.notes import NoteId, review_out
+from service.routing import Utf8Route
+from service.schemas import ReviewOut, ReviewRequest
+from service.store.repositories import NoteRef, NoteRepository, ReviewDecision, ReviewRepository
+from vocab.codeset import CodeSet
+from vocab.errors import InvalidCodeError, UnknownCodeError
+
+__all__ = ["check_decision", "router"]
+
+router = APIRouter(
+    prefix="/v1/notes",
+    tags=["reviews"],
+    route_class=Utf8Route,
+    dependencies=[Depends(get_current_key)],
+    responses=errors(401, 404, 409, 422),
+)
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=r"^[A-Za-z0-9_.:-]{8,200}$",
+        description="A retry with the same key returns the stored review instead of storing another.",
+    ),
+]
+
+
+@router.post(
+    "/{note_id}/review",
+    status_code=201,
+    summary="Review a note's suggestions",
+    responses={200: {"model": ReviewOut, "description": "A retry: the review stored before, unchanged."}},
+)
+def review_note(
+    note_id: NoteId,
+    review: ReviewRequest,
+    key: CurrentKey,
+    session: SessionDep,
+    vocabulary: VocabularyDep,
+    metrics: MetricsDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> ReviewOut:
+    """Store the coder's accepted, rejected and added codes as the note's next review version (201).
+
+    The coder is the API key's owner; the model is the one that made the note's suggestions. With an
+    ``Idempotency-Key`` header (or ``review_id``) a retry answers 200 with the review stored the first time.
+    The answer is sent only after the review is committed.
+    """
+    if idempotency_key and review.review_id and idempotency_key != review.review_id:
+        raise InvalidReviewError("The Idempotency-Key header and review_id differ; send one, or the same in both.")
+    note = NoteRepository(session).get(note_id)
+    if note is None:
+        raise NoteNotFoundError(f"No note has the id {note_id!r}.")
+    suggested = {item["code"] for item in note.suggestions["suggestions"]}
+    decision = check_decision(review, suggested, vocabulary.codeset)
+    stored, created = ReviewRepository(session).add(
+        NoteRef(id=note.id, model_id=note.model_id),
+        decision,
+        key,
+        idempotency_key=idempotency_key or review.review_id,
+        review_id=review.review_id,
+    )
+    if created:
+        metrics.reviews_stored.inc()
+    else:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return review_out(stored)
+
+
+def _canonical(codes: list[str], field: str, codeset: CodeSet) -> tuple[str, ...]:
+    """Codes in the code set's spelling, duplicates dropped; a 422 naming the first bad one."""
+    canonical: dict[str, None] = {}
+    for text in codes:
+        try:
+            canonical[codeset.resolve(text).code] = None
+        except InvalidCodeError:
+            raise ReviewCodeError(
+                f"{text!r} in {field!r} is not shaped like an ICD-10-CM code.", code=text, field=field
+            ) from None
+        except UnknownCodeError as error:
+            raise ReviewCodeError(f"{error} (in {field!r})", code=text, field=field) from None
+    return tuple(canonical)
+
+
+def check_decision(review: ReviewRequest, suggested: set[str], codeset: CodeSet) -> ReviewDecision:
+    """Accepted and rejected codes must be among the suggestions; added codes must not be; none twice."""
+    decision = ReviewDecision(
+        accepted=_canonical(review.accepted, "accepted", codeset),
+        rejected=_canonical(review.rejected, "rejected", codeset),
+        added=_canonical(review.added, "added", codeset),
+    )
+    for field, codes in (("accepted", decision.accepted), ("rejected", decision.rejected)):
+        for code in codes:
+            if code not in suggested:
+                raise ReviewCodeError(
+                    f"{code} was not suggested for this note; put it under 'added'.", code=code, field=field
+                )
+    for code in decision.added:
+        if code in suggested:
+            raise ReviewCodeError(
+                f"{code} was suggested for this note; accept it instead of adding it.", code=code, field="added"
+            )
+    both = set(decision.accepted) & set(decision.rejected)
+    if both:
+        code = sorted(both)[0]
+        raise ReviewCodeError(f"{code} is both accepted and rejected.", code=code, field="rejected")
+    return decision

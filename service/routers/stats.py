@@ -1,0 +1,79 @@
+"""GET /v1/stats: how coders receive the suggestions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from service.deps import SessionDep, VocabularyDep, get_current_key
+from service.routers._responses import errors
+from service.schemas import AddedCode, CodeStat, DayCount, ModelStat, StatsResponse
+from service.store.repositories import StatsRepository, cutoff
+from vocab.codeset import CodeSet
+
+__all__ = ["router"]
+
+router = APIRouter(
+    prefix="/v1/stats", tags=["stats"], dependencies=[Depends(get_current_key)], responses=errors(401, 422)
+)
+
+
+def _rate(accepted: int, rejected: int) -> float | None:
+    decided = accepted + rejected
+    return round(accepted / decided, 4) if decided else None
+
+
+def _description(codeset: CodeSet, code: str) -> str | None:
+    known = codeset.get(code)
+    return known.description if known else None
+
+
+@router.get("", summary="Review statistics")
+def review_stats(
+    session: SessionDep,
+    vocabulary: VocabularyDep,
+    days: Annotated[int | None, Query(ge=1, le=3660, description="Only reviews of the last N days.")] = None,
+    top: Annotated[int, Query(ge=1, le=500, description="Rows in per_code and most_added.")] = 50,
+) -> StatsResponse:
+    """Reviews per day count every submitted version; acceptance counts each note's latest review only."""
+    since = cutoff(days) if days else None
+    snapshot = StatsRepository(session).snapshot(since)
+    codeset = vocabulary.codeset
+    accepted = sum(row.accepted for row in snapshot.per_code)
+    rejected = sum(row.rejected for row in snapshot.per_code)
+    decided = sorted(
+        (row for row in snapshot.per_code if row.accepted or row.rejected),
+        key=lambda row: (-(row.accepted + row.rejected), row.code),
+    )
+    added = sorted((row for row in snapshot.per_code if row.added), key=lambda row: (-row.added, row.code))
+    return StatsResponse(
+        since=since,
+        reviews_total=snapshot.reviews_total,
+        notes_reviewed=snapshot.notes_reviewed,
+        reviews_per_day=[
+            DayCount(day=date.fromisoformat(day), reviews=count) for day, count in snapshot.reviews_per_day
+        ],
+        accepted=accepted,
+        rejected=rejected,
+        acceptance_rate=_rate(accepted, rejected),
+        per_code=[
+            CodeStat(
+                code=row.code,
+                description=_description(codeset, row.code),
+                accepted=row.accepted,
+                rejected=row.rejected,
+                acceptance_rate=_rate(row.accepted, row.rejected),
+            )
+            for row in decided[:top]
+        ],
+        per_model=[
+            ModelStat(model=model, reviews=reviews, accepted=acc, rejected=rej, acceptance_rate=_rate(acc, rej))
+            for model, reviews, acc, rej in snapshot.per_model
+        ],
+        most_added=[
+            AddedCode(code=row.code, description=_description(codeset, row.code), count=row.added)
+            for row in added[:top]
+        ],
+    )

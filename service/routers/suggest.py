@@ -1,0 +1,62 @@
+"""POST /v1/suggest and /v1/suggest/batch: notes in, ranked ICD-10-CM codes with evidence out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from service.deps import EngineDep, MetricsDep, RunnerDep, SettingsDep, get_current_key
+from service.errors import BatchTooLargeError
+from service.handlers import error_body
+from service.routers._responses import errors
+from service.routing import Utf8Route
+from service.schemas import (
+    BatchItemOut,
+    BatchSuggestRequest,
+    BatchSuggestResponse,
+    ErrorResponse,
+    NoteInput,
+    SuggestionsOut,
+    suggestions_out,
+)
+from service.suggesting import suggest_many, suggest_one
+
+__all__ = ["router"]
+
+router = APIRouter(
+    prefix="/v1/suggest",
+    tags=["suggest"],
+    route_class=Utf8Route,
+    dependencies=[Depends(get_current_key)],
+    responses=errors(401, 413, 422, 503),
+)
+
+
+@router.post("", summary="Suggest codes for one note")
+async def suggest_note(
+    note: NoteInput, settings: SettingsDep, runner: RunnerDep, engine: EngineDep, metrics: MetricsDep
+) -> SuggestionsOut:
+    """Code one note; nothing is stored. ``encounter`` is accepted for symmetry with /v1/notes and ignored."""
+    result = await suggest_one(runner, engine, metrics, note, settings.max_note_bytes)
+    return suggestions_out(result)
+
+
+@router.post("/batch", summary="Suggest codes for several notes")
+async def suggest_batch(
+    batch: BatchSuggestRequest, settings: SettingsDep, runner: RunnerDep, engine: EngineDep, metrics: MetricsDep
+) -> BatchSuggestResponse:
+    """Code up to ``max_batch`` notes (413 beyond). A note that cannot be coded gets an ``error`` entry
+    (its status would have been 413 or 422) and the others are still coded; the whole batch shares the
+    request timeout."""
+    if len(batch.notes) > settings.max_batch:
+        raise BatchTooLargeError(
+            f"The batch holds {len(batch.notes)} notes; the limit is {settings.max_batch}. Split it."
+        )
+    outcomes = await suggest_many(runner, engine, metrics, batch.notes, settings.max_note_bytes)
+    items = []
+    for index, (note, outcome) in enumerate(zip(batch.notes, outcomes, strict=True)):
+        if isinstance(outcome, Exception):
+            item = BatchItemOut(index=index, note_id=note.note_id, error=ErrorResponse(**error_body(outcome)))
+        else:
+            item = BatchItemOut(index=index, note_id=note.note_id, result=suggestions_out(outcome))
+        items.append(item)
+    return BatchSuggestResponse(results=items)

@@ -1,0 +1,380 @@
+"""The HTTP API's request and response bodies (pydantic), kept apart from the engine's domain records.
+
+The suggestion bodies mirror :meth:`suggest.types.NoteSuggestions.to_dict`, the product's documented JSON,
+field for field; :func:`suggestions_out` converts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from suggest.types import ASSERTIONS, SETTINGS, NoteSuggestions
+
+__all__ = [
+    "AuditEntryOut",
+    "AuditPage",
+    "BatchItemOut",
+    "BatchSuggestRequest",
+    "BatchSuggestResponse",
+    "CodeDetail",
+    "CodeHit",
+    "CodeSearchResponse",
+    "CodeStat",
+    "DayCount",
+    "EncounterMetadata",
+    "ErrorResponse",
+    "HealthResponse",
+    "ModelStat",
+    "NoteDetail",
+    "NoteInput",
+    "NotePage",
+    "NoteSummary",
+    "ReadyResponse",
+    "ReviewOut",
+    "ReviewRequest",
+    "ServiceInfo",
+    "StatsResponse",
+    "SuggestionsOut",
+    "ValidationIssue",
+    "suggestions_out",
+]
+
+SettingName = Literal[SETTINGS]  # type: ignore[valid-type]
+AssertionName = Literal[ASSERTIONS]  # type: ignore[valid-type]
+NoteStatus = Literal["pending", "reviewed"]
+
+
+def _text_only(value: str) -> str:
+    """Refuse what JSON can carry but text cannot: NUL characters and unpaired UTF-16 surrogates.
+
+    Neither can be stored (PostgreSQL refuses NUL; surrogates cannot be encoded as UTF-8), so they are
+    refused here, with a message that does not quote the value.
+    """
+    if "\x00" in value:
+        raise ValueError("contains NUL characters: binary data, not text")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(f"contains an unpaired surrogate at character {error.start}, which is not text") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_text_only)]
+CodeText = Annotated[Text, Field(min_length=1, max_length=16, examples=["E11.9"])]
+
+EXAMPLE_NOTE = (
+    "ASSESSMENT AND PLAN:\n1. Type 2 diabetes mellitus without complications. Continue metformin.\n"
+    "2. Essential hypertension, well controlled.\nDenies chest pain."
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- errors -----------------------------------------------------------------------------------------------
+class ValidationIssue(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx/5xx body: ``detail`` says what is wrong in words (a list of issues for a malformed request)."""
+
+    detail: str | list[ValidationIssue]
+    error: str | None = Field(default=None, description="Machine-readable kind, e.g. EmptyNoteError.")
+    code: str | None = Field(default=None, description="The offending code, for code errors.")
+    field: str | None = Field(default=None, description="The request field holding the offending value.")
+
+
+# --- suggest ----------------------------------------------------------------------------------------------
+class EncounterMetadata(_Strict):
+    """About the encounter, not the note text; stored with queued notes."""
+
+    encounter_id: Text | None = Field(default=None, max_length=200)
+    encounter_date: date | None = None
+    patient_age: int | None = Field(default=None, ge=0, le=130)
+    patient_sex: Literal["female", "male", "other", "unknown"] | None = None
+    specialty: Text | None = Field(default=None, max_length=100)
+
+
+class NoteInput(_Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"text": EXAMPLE_NOTE, "setting": "outpatient", "note_id": "visit-0001"}]},
+    )
+
+    text: Text = Field(description="The note, as UTF-8 text (at most max_note_bytes bytes).")
+    setting: SettingName = "outpatient"
+    note_id: Text | None = Field(default=None, max_length=200, description="The caller's id, echoed back.")
+    encounter: EncounterMetadata | None = None
+    top: int | None = Field(default=None, ge=1, le=100, description="Return at most this many suggestions.")
+
+
+class BatchSuggestRequest(_Strict):
+    notes: list[NoteInput] = Field(min_length=1, description="At most max_batch notes (413 beyond).")
+
+
+class EvidenceOut(BaseModel):
+    start: int
+    end: int
+    text: str | None = Field(description="The words at start:end; null once the note text has been purged.")
+    section: str
+    assertion: AssertionName
+
+
+class FlagOut(BaseModel):
+    kind: str
+    message: str
+    codes: list[str]
+
+
+class SuggestionOut(BaseModel):
+    rank: int
+    code: str
+    description: str
+    score: float
+    billable: bool
+    evidence: list[EvidenceOut]
+    flags: list[FlagOut]
+    rationale: str
+
+
+class ExclusionOut(BaseModel):
+    code: str
+    reason: str
+    evidence: list[EvidenceOut]
+
+
+class SuggestionsOut(BaseModel):
+    """The engine's answer for one note (the product's JSON)."""
+
+    note_id: str | None
+    code_set: str
+    model: str
+    setting: SettingName
+    suggestions: list[SuggestionOut]
+    excluded: list[ExclusionOut]
+
+
+def suggestions_out(result: NoteSuggestions | dict[str, Any]) -> SuggestionsOut:
+    data = result.to_dict() if isinstance(result, NoteSuggestions) else result
+    return SuggestionsOut.model_validate(data)
+
+
+class BatchItemOut(BaseModel):
+    """One note of a batch: its suggestions, or why it could not be coded (the others still are)."""
+
+    index: int
+    note_id: str | None
+    result: SuggestionsOut | None = None
+    error: ErrorResponse | None = None
+
+
+class BatchSuggestResponse(BaseModel):
+    results: list[BatchItemOut]
+
+
+# --- notes and reviews ------------------------------------------------------------------------------------
+class NoteSummary(BaseModel):
+    """A queued note in a list: never its text."""
+
+    id: str
+    external_id: str | None
+    status: NoteStatus
+    setting: SettingName
+    model: str
+    suggestion_count: int
+    review_count: int
+    created_at: datetime
+
+
+class NotePage(BaseModel):
+    items: list[NoteSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class ReviewRequest(_Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"accepted": ["E11.9"], "rejected": ["R07.9"], "added": ["I10"]}]},
+    )
+
+    accepted: list[CodeText] = Field(default_factory=list, max_length=200, description="Suggested codes kept.")
+    rejected: list[CodeText] = Field(default_factory=list, max_length=200, description="Suggested codes refused.")
+    added: list[CodeText] = Field(default_factory=list, max_length=200, description="Codes added by hand.")
+    review_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.:-]{8,64}$",
+        description="Client-chosen id; a retry with the same id returns the stored review (like Idempotency-Key).",
+    )
+
+
+class ReviewOut(BaseModel):
+    id: str
+    note_id: str
+    version: int = Field(description="1 for a note's first review; a new review of the same note adds a version.")
+    coder: str
+    model: str = Field(description="The model version whose suggestions were reviewed.")
+    accepted: list[str]
+    rejected: list[str]
+    added: list[str]
+    created_at: datetime
+
+
+class NoteDetail(BaseModel):
+    id: str
+    external_id: str | None
+    status: NoteStatus
+    setting: SettingName
+    encounter: EncounterMetadata | None
+    model: str
+    created_at: datetime
+    text: str | None = Field(description="The note; null once purged by the retention setting.")
+    text_purged_at: datetime | None
+    suggestions: SuggestionsOut
+    reviews: list[ReviewOut]
+
+
+# --- codes ------------------------------------------------------------------------------------------------
+class CodeHit(BaseModel):
+    code: str
+    description: str
+    score: float
+    billable: bool
+    matched_term: str
+    source: str
+
+
+class CodeSearchResponse(BaseModel):
+    query: str
+    results: list[CodeHit]
+
+
+class _Grouping(BaseModel):
+    id: str
+    title: str
+
+
+class _CodeRef(BaseModel):
+    code: str
+    description: str
+
+
+class _ChildCode(_CodeRef):
+    billable: bool
+
+
+class _NoteText(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    from_: str = Field(alias="from", description="The code or grouping the note is printed under.")
+    note: str
+
+
+class _Term(BaseModel):
+    term: str
+    source: str
+
+
+class CodeDetail(BaseModel):
+    """Everything known about one code (:meth:`vocab.vocabulary.Vocabulary.describe`)."""
+
+    code: str
+    description: str
+    billable: bool
+    valid: bool
+    release: str
+    chapter: _Grouping
+    block: _Grouping
+    parents: list[_CodeRef]
+    children: list[_ChildCode]
+    notes: dict[str, list[_NoteText]]
+    seventh_characters: dict[str, str]
+    needs_seventh_character: bool
+    billable_descendants: int
+    terms: list[_Term]
+
+
+# --- stats and audit --------------------------------------------------------------------------------------
+class DayCount(BaseModel):
+    day: date
+    reviews: int
+
+
+class CodeStat(BaseModel):
+    code: str
+    description: str | None
+    accepted: int
+    rejected: int
+    acceptance_rate: float | None
+
+
+class ModelStat(BaseModel):
+    model: str
+    reviews: int
+    accepted: int
+    rejected: int
+    acceptance_rate: float | None
+
+
+class AddedCode(BaseModel):
+    code: str
+    description: str | None
+    count: int
+
+
+class StatsResponse(BaseModel):
+    """Counts over each note's latest review (older versions are kept but not counted twice)."""
+
+    since: datetime | None
+    reviews_total: int = Field(description="Reviews submitted, every version counted.")
+    notes_reviewed: int
+    reviews_per_day: list[DayCount] = Field(description="Reviews submitted per UTC day, every version counted.")
+    accepted: int
+    rejected: int
+    acceptance_rate: float | None = Field(description="accepted / (accepted + rejected); null with no decisions.")
+    per_code: list[CodeStat]
+    per_model: list[ModelStat]
+    most_added: list[AddedCode]
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    actor_key_id: str | None
+    action: str
+    target: str | None
+    model: str | None
+    details: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryOut]
+    total: int
+    limit: int
+    offset: int
+
+
+# --- health -----------------------------------------------------------------------------------------------
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+
+
+class ReadyResponse(BaseModel):
+    status: Literal["ready", "not ready"]
+    checks: dict[str, str]
+
+
+class ServiceInfo(BaseModel):
+    service: str
+    version: str
+    docs: str
+    openapi: str

@@ -1,0 +1,147 @@
+"""The service's tables, as typed SQLAlchemy 2 ORM classes.
+
+Reviews and the audit log are append-only: no code path updates or deletes them, and the migration adds
+triggers that refuse UPDATE and DELETE on both (SQLite and PostgreSQL). A note's status is derived (it is
+"reviewed" once any review of it exists), so nothing needs to change a note when it is reviewed; the only
+update a note ever gets is the retention purge blanking its text.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "DECISIONS",
+    "ROLES",
+    "ApiKey",
+    "AuditEntry",
+    "Base",
+    "Note",
+    "Review",
+    "ReviewCode",
+    "new_id",
+    "utcnow",
+]
+
+ROLES = ("coder", "admin")
+DECISIONS = ("accepted", "rejected", "added")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone: it is added back on read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: chartcoder stores UTC datetimes only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime}
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Note(Base):
+    __tablename__ = "notes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    external_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    setting: Mapped[str] = mapped_column(String(16))
+    encounter: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    text: Mapped[str | None] = mapped_column(Text)  # None once purged by the retention setting
+    text_purged_at: Mapped[datetime | None] = mapped_column(default=None)
+    model_id: Mapped[str] = mapped_column(String(200))
+    suggestions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    suggestion_count: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    reviews: Mapped[list[Review]] = relationship(
+        back_populates="note", order_by="Review.version", lazy="selectin", viewonly=True
+    )
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("note_id", "version", name="uq_reviews_note_version"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    note_id: Mapped[str] = mapped_column(ForeignKey("notes.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    coder_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
+    coder_name: Mapped[str] = mapped_column(String(100))
+    model_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    note: Mapped[Note] = relationship(back_populates="reviews", viewonly=True)
+    codes: Mapped[list[ReviewCode]] = relationship(order_by="ReviewCode.id", lazy="selectin")
+
+    def codes_with(self, decision: str) -> list[str]:
+        return [row.code for row in self.codes if row.decision == decision]
+
+
+class ReviewCode(Base):
+    """One decision of a review on one code: the rows the statistics count."""
+
+    __tablename__ = "review_codes"
+    __table_args__ = (Index("ix_review_codes_code_decision", "code", "decision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    review_id: Mapped[str] = mapped_column(ForeignKey("reviews.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[str] = mapped_column(String(16))
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    actor_key_id: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str | None] = mapped_column(String(200))
+    model_id: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

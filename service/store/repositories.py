@@ -1,0 +1,408 @@
+"""Reading and writing the service's tables; every write commits before it returns (acknowledged = durable)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.errors import IdempotencyConflictError, KeyNameTakenError, KeyNotFoundError
+from service.security import SHOWN_PREFIX_LENGTH, Principal, generate_token, hash_token, token_matches
+from service.store.database import write_transaction
+from service.store.models import ROLES, ApiKey, AuditEntry, Note, Review, ReviewCode, new_id, utcnow
+
+__all__ = [
+    "AuditRepository",
+    "CodeCount",
+    "KeyRepository",
+    "NoteRef",
+    "NoteRepository",
+    "ReviewDecision",
+    "ReviewRepository",
+    "StatsRepository",
+    "StatsSnapshot",
+    "cutoff",
+    "request_fingerprint",
+]
+
+_MAX_VERSION_ATTEMPTS = 5
+
+
+class AuditRepository:
+    """The append-only trail: this class can add and read entries, nothing else."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(
+        self,
+        actor: str,
+        action: str,
+        *,
+        actor_key_id: str | None = None,
+        target: str | None = None,
+        model_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> AuditEntry:
+        """Add an entry to the caller's open transaction (it commits with the change it describes)."""
+        entry = AuditEntry(
+            at=utcnow(),
+            actor=actor,
+            actor_key_id=actor_key_id,
+            action=action,
+            target=target,
+            model_id=model_id,
+            details=details or {},
+        )
+        self.session.add(entry)
+        return entry
+
+    def page(self, limit: int, offset: int, action: str | None = None) -> tuple[list[AuditEntry], int]:
+        query = select(AuditEntry)
+        if action:
+            query = query.where(AuditEntry.action == action)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        entries = self.session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)).all()
+        return list(entries), total
+
+
+class KeyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def create(self, name: str, role: str, actor: str) -> tuple[ApiKey, str]:
+        """Store a new key and return it with its token (the only time the token exists in clear)."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        token = generate_token()
+        key = ApiKey(
+            id=new_id(), name=name, role=role, key_hash=hash_token(token), key_prefix=token[:SHOWN_PREFIX_LENGTH]
+        )
+        try:
+            with write_transaction(self.session):
+                if self.session.scalar(select(ApiKey.id).where(ApiKey.name == name)):
+                    raise KeyNameTakenError(f"A key named {name!r} exists already; pick another name.")
+                self.session.add(key)
+                AuditRepository(self.session).record(
+                    actor, "key.created", target=key.id, details={"name": name, "role": role}
+                )
+        except IntegrityError:  # a concurrent create took the name between our check and our insert
+            raise KeyNameTakenError(f"A key named {name!r} exists already; pick another name.") from None
+        return key, token
+
+    def authenticate(self, token: str) -> Principal | None:
+        """The active key whose hash matches ``token``, or None."""
+        key = self.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_token(token)))
+        if key is None or not key.active or not token_matches(token, key.key_hash):
+            return None
+        return Principal(key_id=key.id, name=key.name, role=key.role)
+
+    def revoke(self, name_or_id: str, actor: str) -> ApiKey:
+        with write_transaction(self.session):
+            key = self.session.scalar(select(ApiKey).where(or_(ApiKey.name == name_or_id, ApiKey.id == name_or_id)))
+            if key is None:
+                raise KeyNotFoundError(f"No API key is named or has the id {name_or_id!r}.")
+            if key.active:
+                key.revoked_at = utcnow()
+                AuditRepository(self.session).record(actor, "key.revoked", target=key.id, details={"name": key.name})
+        return key
+
+    def all(self) -> list[ApiKey]:
+        return list(self.session.scalars(select(ApiKey).order_by(ApiKey.created_at)).all())
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(ApiKey)) or 0
+
+
+def _reviewed() -> Any:
+    return exists().where(Review.note_id == Note.id)
+
+
+class NoteRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self,
+        *,
+        text: str,
+        setting: str,
+        external_id: str | None,
+        encounter: dict[str, Any] | None,
+        suggestions: dict[str, Any],
+        created_by: str,
+    ) -> Note:
+        note = Note(
+            id=new_id(),
+            external_id=external_id,
+            setting=setting,
+            encounter=encounter,
+            text=text,
+            model_id=suggestions["model"],
+            suggestions=suggestions,
+            suggestion_count=len(suggestions["suggestions"]),
+            created_by=created_by,
+            created_at=utcnow(),
+        )
+        with write_transaction(self.session):
+            self.session.add(note)
+        return note
+
+    def get(self, note_id: str) -> Note | None:
+        return self.session.get(Note, note_id)
+
+    def page(self, status: str | None, limit: int, offset: int) -> tuple[list[tuple[Note, int]], int]:
+        """Notes newest first, each with its number of reviews; and how many match in all."""
+        review_count = select(func.count(Review.id)).where(Review.note_id == Note.id).correlate(Note).scalar_subquery()
+        query: Select[Any] = select(Note, review_count)
+        if status == "reviewed":
+            query = query.where(_reviewed())
+        elif status == "pending":
+            query = query.where(~_reviewed())
+        total = self.session.scalar(select(func.count()).select_from(query.with_only_columns(Note.id).subquery()))
+        rows = self.session.execute(query.order_by(Note.created_at.desc(), Note.id).limit(limit).offset(offset))
+        return [(note, count) for note, count in rows], total or 0
+
+    def purge_text(self, older_than: datetime, actor: str, *, audit_when_empty: bool = True) -> int:
+        """Blank the text (and the evidence words quoted from it) of notes created before ``older_than``.
+
+        The server's periodic purge passes ``audit_when_empty=False`` so that hourly runs purging nothing
+        do not flood the audit log; a purge someone asked for is always recorded.
+        """
+        with write_transaction(self.session):
+            notes = self.session.scalars(select(Note).where(Note.created_at < older_than, Note.text.is_not(None))).all()
+            now = utcnow()
+            for note in notes:
+                note.text = None
+                note.text_purged_at = now
+                note.suggestions = _without_evidence_text(note.suggestions)
+            if notes or audit_when_empty:
+                AuditRepository(self.session).record(
+                    actor,
+                    "notes.purged",
+                    details={"notes": len(notes), "older_than": older_than.isoformat()},
+                )
+        return len(notes)
+
+
+def _without_evidence_text(suggestions: dict[str, Any]) -> dict[str, Any]:
+    """The stored engine JSON with every quoted piece of the note replaced by null; offsets are kept."""
+
+    def scrub(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**item, "evidence": [{**piece, "text": None} for piece in item.get("evidence", [])]} for item in items]
+
+    return {
+        **suggestions,
+        "suggestions": scrub(suggestions.get("suggestions", [])),
+        "excluded": scrub(suggestions.get("excluded", [])),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRef:
+    """The two facts a review needs about its note, as plain values (they outlive the read transaction)."""
+
+    id: str
+    model_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDecision:
+    """A review as the coder sent it, codes already checked and in canonical form."""
+
+    accepted: tuple[str, ...]
+    rejected: tuple[str, ...]
+    added: tuple[str, ...]
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [
+            *((code, "accepted") for code in self.accepted),
+            *((code, "rejected") for code in self.rejected),
+            *((code, "added") for code in self.added),
+        ]
+
+
+def request_fingerprint(note_id: str, decision: ReviewDecision) -> str:
+    """What makes two review requests "the same" for idempotency (the codes as sets, per decision)."""
+    canonical = {
+        "note": note_id,
+        "accepted": sorted(decision.accepted),
+        "rejected": sorted(decision.rejected),
+        "added": sorted(decision.added),
+    }
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+class ReviewRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_idempotency_key(self, key: str) -> Review | None:
+        return self.session.scalar(select(Review).where(Review.idempotency_key == key))
+
+    def add(
+        self,
+        note: NoteRef,
+        decision: ReviewDecision,
+        coder: Principal,
+        *,
+        idempotency_key: str | None,
+        review_id: str | None,
+    ) -> tuple[Review, bool]:
+        """Store a new version of the note's review, or return the one this idempotency key stored before.
+
+        Returns ``(review, created)``. Concurrent reviews of one note race for the next version number;
+        the loser of the unique constraint retries with the one after.
+        """
+        fingerprint = request_fingerprint(note.id, decision)
+        for _attempt in range(_MAX_VERSION_ATTEMPTS):
+            if idempotency_key is not None and (stored := self._replay(idempotency_key, fingerprint)) is not None:
+                return stored, False
+            try:
+                return self._insert(note, decision, coder, idempotency_key, review_id, fingerprint), True
+            except IntegrityError:
+                self.session.rollback()  # a concurrent review took the version number or the key: look again
+        raise RuntimeError(f"could not store a review of note {note.id} after {_MAX_VERSION_ATTEMPTS} attempts")
+
+    def _replay(self, idempotency_key: str, fingerprint: str) -> Review | None:
+        stored = self.by_idempotency_key(idempotency_key)
+        if stored is not None and stored.request_hash != fingerprint:
+            raise IdempotencyConflictError(
+                "This idempotency key (Idempotency-Key header or review_id) was already used for a different "
+                "review; use a new key for a new review."
+            )
+        return stored
+
+    def _insert(
+        self,
+        note: NoteRef,
+        decision: ReviewDecision,
+        coder: Principal,
+        idempotency_key: str | None,
+        review_id: str | None,
+        fingerprint: str,
+    ) -> Review:
+        with write_transaction(self.session):
+            latest = self.session.scalar(select(func.max(Review.version)).where(Review.note_id == note.id))
+            review = Review(
+                id=review_id or new_id(),
+                note_id=note.id,
+                version=(latest or 0) + 1,
+                idempotency_key=idempotency_key,
+                request_hash=fingerprint,
+                coder_key_id=coder.key_id,
+                coder_name=coder.name,
+                model_id=note.model_id,
+                created_at=utcnow(),
+                codes=[ReviewCode(code=code, decision=kind) for code, kind in decision.rows()],
+            )
+            self.session.add(review)
+            AuditRepository(self.session).record(
+                coder.name,
+                "review.created",
+                actor_key_id=coder.key_id,
+                target=note.id,
+                model_id=note.model_id,
+                details={
+                    "review_id": review.id,
+                    "version": review.version,
+                    "accepted": list(decision.accepted),
+                    "rejected": list(decision.rejected),
+                    "added": list(decision.added),
+                },
+            )
+        return review
+
+
+@dataclass(frozen=True, slots=True)
+class CodeCount:
+    code: str
+    accepted: int = 0
+    rejected: int = 0
+    added: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StatsSnapshot:
+    reviews_total: int
+    notes_reviewed: int
+    reviews_per_day: list[tuple[str, int]]
+    per_code: list[CodeCount]
+    per_model: list[tuple[str, int, int, int]]  # model, reviews, accepted, rejected
+
+
+class StatsRepository:
+    """Aggregates over reviews. Decisions count once per note: only each note's latest review version."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def snapshot(self, since: datetime | None) -> StatsSnapshot:
+        window = [Review.created_at >= since] if since is not None else []
+        reviews_total = self.session.scalar(select(func.count(Review.id)).where(*window)) or 0
+        day = func.date(Review.created_at)
+        per_day = self.session.execute(select(day, func.count(Review.id)).where(*window).group_by(day).order_by(day))
+        latest = self._latest_reviews(window)
+        decisions = self.session.execute(
+            select(ReviewCode.code, ReviewCode.decision, func.count())
+            .join(latest, ReviewCode.review_id == latest.c.id)
+            .group_by(ReviewCode.code, ReviewCode.decision)
+        )
+        per_model = self._per_model(latest)
+        notes_reviewed = self.session.scalar(select(func.count()).select_from(latest)) or 0
+        return StatsSnapshot(
+            reviews_total=reviews_total,
+            notes_reviewed=notes_reviewed,
+            reviews_per_day=[(str(when), count) for when, count in per_day],
+            per_code=_code_counts(decisions),
+            per_model=per_model,
+        )
+
+    def _latest_reviews(self, window: Sequence[Any]) -> Any:
+        newest = (
+            select(Review.note_id, func.max(Review.version).label("version"))
+            .where(*window)
+            .group_by(Review.note_id)
+            .subquery()
+        )
+        return (
+            select(Review.id, Review.model_id)
+            .join(newest, and_(Review.note_id == newest.c.note_id, Review.version == newest.c.version))
+            .subquery()
+        )
+
+    def _per_model(self, latest: Any) -> list[tuple[str, int, int, int]]:
+        decided = (
+            select(
+                latest.c.model_id,
+                func.count(func.distinct(latest.c.id)),
+                func.count(ReviewCode.id).filter(ReviewCode.decision == "accepted"),
+                func.count(ReviewCode.id).filter(ReviewCode.decision == "rejected"),
+            )
+            .select_from(latest)
+            .outerjoin(ReviewCode, ReviewCode.review_id == latest.c.id)
+            .group_by(latest.c.model_id)
+            .order_by(latest.c.model_id)
+        )
+        return [
+            (model, reviews, accepted, rejected) for model, reviews, accepted, rejected in self.session.execute(decided)
+        ]
+
+
+def _code_counts(rows: Any) -> list[CodeCount]:
+    counts: dict[str, dict[str, int]] = {}
+    for code, decision, count in rows:
+        counts.setdefault(code, {})[decision] = count
+    return [CodeCount(code=code, **by_decision) for code, by_decision in counts.items()]
+
+
+def cutoff(days: int) -> datetime:
+    """The moment ``days`` days ago, for retention and statistics windows."""
+    return utcnow() - timedelta(days=days)

@@ -1,0 +1,62 @@
+"""Coding notes for the routes: the size check, the engine call under the timeout, the counters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.engine_runner import EngineRunner
+from service.errors import NoteTooLargeForServiceError
+from service.metrics import Metrics
+from service.schemas import NoteInput
+from suggest.types import NoteSuggestions
+
+__all__ = ["BatchOutcome", "ensure_note_fits", "suggest_many", "suggest_one"]
+
+BatchOutcome = NoteSuggestions | Exception
+
+
+def ensure_note_fits(text: str, max_bytes: int) -> None:
+    size = len(text.encode("utf-8"))  # the schema has refused unencodable text already
+    if size > max_bytes:
+        raise NoteTooLargeForServiceError(
+            f"The note is {size:,} bytes of UTF-8; the limit is {max_bytes:,}. Split it into smaller notes."
+        )
+
+
+def _suggest(engine: Any, note: NoteInput, max_bytes: int) -> NoteSuggestions:
+    ensure_note_fits(note.text, max_bytes)
+    result: NoteSuggestions = engine.suggest(note.text, setting=note.setting, note_id=note.note_id, top=note.top)
+    return result
+
+
+def _count(metrics: Metrics, results: list[NoteSuggestions]) -> None:
+    metrics.notes_suggested.inc(len(results))
+    metrics.suggestions_served.inc(sum(len(result.suggestions) for result in results))
+
+
+async def suggest_one(
+    runner: EngineRunner, engine: Any, metrics: Metrics, note: NoteInput, max_bytes: int
+) -> NoteSuggestions:
+    ensure_note_fits(note.text, max_bytes)  # before queueing: a refused note costs no engine time
+    result = await runner.run(lambda: _suggest(engine, note, max_bytes))
+    _count(metrics, [result])
+    return result
+
+
+async def suggest_many(
+    runner: EngineRunner, engine: Any, metrics: Metrics, notes: list[NoteInput], max_bytes: int
+) -> list[BatchOutcome]:
+    """Each note's suggestions, or the error that note alone raised (the rest of the batch is still coded)."""
+
+    def code_all() -> list[BatchOutcome]:
+        outcomes: list[BatchOutcome] = []
+        for note in notes:
+            try:
+                outcomes.append(_suggest(engine, note, max_bytes))
+            except (ValueError, NoteTooLargeForServiceError) as error:  # NoteError is a ValueError
+                outcomes.append(error)
+        return outcomes
+
+    outcomes = await runner.run(code_all)
+    _count(metrics, [outcome for outcome in outcomes if isinstance(outcome, NoteSuggestions)])
+    return outcomes

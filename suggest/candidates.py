@@ -1,0 +1,207 @@
+"""From a processed Doc to mentions, and from mentions to candidate codes with ranking features.
+
+Within a sentence the heaviest match wins: a phrase whose words all lie inside a longer match is dropped
+("pneumonia" inside "aspiration pneumonia"), so a combination code beats its parts, unless the longer
+match's code asks for it ("use additional code to identify stage of chronic kidney disease (N18.1-N18.6)").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from spacy.tokens import Doc
+
+from suggest.components.terms import SPAN_GROUP, TermMatch
+from suggest.types import Candidate, Evidence, Mention
+from vocab.codeset import CodeSet, parse_code_references
+
+__all__ = ["SECTION_WEIGHTS", "extract_mentions", "build_candidates", "FEATURE_NAMES"]
+
+# How much a section says "this is a diagnosis of this encounter".
+SECTION_WEIGHTS = {
+    "assessment_and_plan": 1.0,
+    "diagnoses": 1.0,
+    "problem_list": 0.95,
+    "chief_complaint": 0.9,
+    "history_of_present_illness": 0.85,
+    "hospital_course": 0.9,
+    "none": 0.85,
+    "procedures": 0.75,
+    "past_medical_history": 0.7,
+    "past_surgical_history": 0.6,
+    "imaging": 0.65,
+    "labs_and_studies": 0.6,
+    "physical_exam": 0.6,
+    "vitals": 0.4,
+    "review_of_systems": 0.5,
+    "social_history": 0.5,
+    "family_history": 0.5,
+    "medications": 0.35,
+    "allergies": 0.3,
+    "instructions": 0.4,
+}
+_SOURCE_WEIGHTS = {"index": 1.0, "neoplasm": 0.95, "title": 0.95, "inclusion": 0.9}
+_MATCH_TYPE_WEIGHTS = {"exact": 1.0, "abbreviation": 0.95, "modifier": 0.85, "fuzzy": 0.8}
+
+FEATURE_NAMES = (
+    "best_match",
+    "mean_match",
+    "mentions",
+    "sentences",
+    "section_weight",
+    "in_assessment",
+    "in_history_section",
+    "exact",
+    "modifier",
+    "abbreviation",
+    "fuzzy",
+    "from_index",
+    "from_title",
+    "from_inclusion",
+    "present",
+    "historical",
+    "possible",
+    "first_position",
+    "specificity",
+    "billable",
+    "words",
+    "matched_weight",
+    "single_word",
+    "derived",
+)
+
+
+def extract_mentions(doc: Doc, codeset: CodeSet) -> list[Mention]:
+    """Every surviving term match in the Doc as a :class:`Mention` (subsumed matches removed)."""
+    assertions = {(span.start, span.end): span._.chartcoder_assertion for span in doc.spans.get(SPAN_GROUP, ())}
+    by_sentence: dict[int, list[TermMatch]] = defaultdict(list)
+    for match in doc._.chartcoder_matches or ():
+        by_sentence[match.sentence].append(match)
+    mentions = []
+    for matches in by_sentence.values():
+        for match in _heaviest_first(matches, codeset):
+            assertion = assertions.get((match.positions[0], match.positions[-1] + 1), "present")
+            mentions.append(_mention(doc, match, assertion))
+    return mentions
+
+
+def _heaviest_first(matches: list[TermMatch], codeset: CodeSet) -> list[TermMatch]:
+    ordered = sorted(matches, key=lambda match: (-match.matched_weight, -match.score))
+    kept: list[TermMatch] = []
+    for match in ordered:
+        positions = set(match.positions)
+        covering = [other for other in kept if positions <= set(other.positions)]
+        if not covering or any(_asked_for(codeset, other, match) for other in covering):
+            kept.append(match)
+        elif any(set(other.positions) == positions and match.score >= other.score for other in covering):
+            # same words, another phrase as complete: an alternative reading, kept for the ranker to weigh
+            if all(set(match.codes) != set(other.codes) for other in covering):
+                kept.append(match)
+    return kept
+
+
+def _asked_for(codeset: CodeSet, longer: TermMatch, shorter: TermMatch) -> bool:
+    """Whether a "use additional code" note of the longer match's code names the shorter match's code."""
+    for code in longer.codes:
+        for _, note in codeset.inherited_notes(code, "use_additional"):
+            for reference in parse_code_references(note):
+                if any(reference.covers(candidate) for candidate in shorter.codes):
+                    return True
+    return False
+
+
+def _mention(doc: Doc, match: TermMatch, assertion: str) -> Mention:
+    section = doc[match.positions[0]]._.chartcoder_section
+    evidence = tuple(
+        Evidence(start=start, end=end, text=doc.text[start:end], section=section, assertion=assertion)
+        for start, end in _runs(doc, match.positions)
+    )
+    return Mention(
+        evidence=evidence,
+        term=match.term,
+        term_source=match.source,
+        codes=match.codes,
+        match_type=match.match_type,
+        match_score=match.score,
+        sentence=match.sentence,
+        section=section,
+        assertion=assertion,  # type: ignore[arg-type]
+        matched_weight=match.matched_weight,
+        words=len(match.positions),
+    )
+
+
+def _runs(doc: Doc, positions: Iterable[int]) -> list[tuple[int, int]]:
+    """Character spans of runs of matched tokens; a gap of one unmatched word still joins a run."""
+    runs: list[list[int]] = []
+    for position in sorted(positions):
+        if runs and position - runs[-1][-1] <= 2:
+            runs[-1].append(position)
+        else:
+            runs.append([position])
+    spans = []
+    for run in runs:
+        first, last = doc[run[0]], doc[run[-1]]
+        spans.append((first.idx, last.idx + len(last.text)))
+    return spans
+
+
+def build_candidates(mentions: list[Mention], codeset: CodeSet, note_length: int) -> list[Candidate]:
+    """One candidate per code named by any mention, with the features the rankers read."""
+    by_code: dict[str, list[Mention]] = defaultdict(list)
+    for mention in mentions:
+        for code in mention.codes:
+            by_code[code].append(mention)
+    return [
+        Candidate(code=code, mentions=tuple(found), features=candidate_features(code, found, codeset, note_length))
+        for code, found in by_code.items()
+    ]
+
+
+def candidate_features(code: str, mentions: list[Mention], codeset: CodeSet, note_length: int) -> dict[str, float]:
+    scores = [mention.match_score for mention in mentions]
+    sections = [SECTION_WEIGHTS.get(mention.section, 0.7) for mention in mentions]
+    record = codeset.codes[code]
+    first = min(mention.start for mention in mentions)
+
+    def share(predicate) -> float:  # type: ignore[no-untyped-def]
+        return sum(1.0 for mention in mentions if predicate(mention)) / len(mentions)
+
+    return {
+        "best_match": max(scores),
+        "mean_match": sum(scores) / len(scores),
+        "mentions": float(len(mentions)),
+        "sentences": float(len({mention.sentence for mention in mentions})),
+        "section_weight": max(sections),
+        "in_assessment": share(lambda m: m.section in ("assessment_and_plan", "diagnoses", "problem_list")),
+        "in_history_section": share(lambda m: m.section in ("past_medical_history", "past_surgical_history")),
+        "exact": share(lambda m: m.match_type == "exact"),
+        "modifier": share(lambda m: m.match_type == "modifier"),
+        "abbreviation": share(lambda m: m.match_type == "abbreviation"),
+        "fuzzy": share(lambda m: m.match_type == "fuzzy"),
+        "from_index": share(lambda m: m.term_source in ("index", "neoplasm")),
+        "from_title": share(lambda m: m.term_source == "title"),
+        "from_inclusion": share(lambda m: m.term_source == "inclusion"),
+        "present": share(lambda m: m.assertion == "present"),
+        "historical": share(lambda m: m.assertion == "historical"),
+        "possible": share(lambda m: m.assertion == "possible"),
+        "first_position": first / max(note_length, 1),
+        "specificity": float(record.level),
+        "billable": 1.0 if record.billable else 0.0,
+        "words": float(max(mention.words for mention in mentions)),
+        "matched_weight": max(mention.matched_weight for mention in mentions),
+        "single_word": 1.0 if max(mention.words for mention in mentions) == 1 else 0.0,
+        "derived": 0.0,
+    }
+
+
+def mention_strength(mention: Mention) -> float:
+    """How strongly one mention alone supports its codes (0..1), before assertion rules."""
+    return (
+        mention.match_score
+        * _SOURCE_WEIGHTS.get(mention.term_source, 0.9)
+        * _MATCH_TYPE_WEIGHTS.get(mention.match_type, 0.85)
+        * SECTION_WEIGHTS.get(mention.section, 0.7)
+        * (0.85 if mention.words == 1 else 1.0)
+    )

@@ -1,0 +1,95 @@
+"""Assertion: medspaCy's ConText over the matched terms, reduced to one label per mention.
+
+Labels, strongest first: family, negated, hypothetical, possible, historical, present. The section can
+decide too: a finding under Family history is about a relative even when no cue word says so.
+"""
+
+
+import json
+from collections.abc import Callable, Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from medspacy.context import ConText, ConTextRule
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from suggest.components.terms import SPAN_GROUP
+from suggest.errors import Errors
+
+__all__ = ["ClinicalAssertion", "assertion_of"]
+
+_RULES_FILE = "context_rules.json"
+_LABELS = (
+    ("is_family", "family"),
+    ("is_negated", "negated"),
+    ("is_hypothetical", "hypothetical"),
+    ("is_uncertain", "possible"),
+    ("is_historical", "historical"),
+)
+
+
+def _packaged_rules(default_rules_path: str) -> list[ConTextRule]:
+    """medspaCy's default rules, then chartcoder's additions."""
+    rules = ConTextRule.from_json(default_rules_path)
+    ours = json.loads(resources.files("suggest.data").joinpath(_RULES_FILE).read_text(encoding="utf-8"))
+    return rules + [ConTextRule.from_dict(rule) for rule in ours["context_rules"]]
+
+
+class ClinicalAssertion:
+    def __init__(self, nlp: Language, name: str, max_scope: int | None) -> None:
+        self.name = name
+        self._context = ConText(
+            nlp, name=f"{name}_context", rules=None, input_span_type="group", span_group_name=SPAN_GROUP,
+            max_scope=max_scope,
+        )
+        self._ready = False
+
+    def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *, nlp: Language | None = None) -> None:
+        self._context.add(_packaged_rules(self._context.DEFAULT_RULES_FILEPATH))
+        self._ready = True
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not self._ready:
+            raise ValueError(Errors.E006.format(name=self.name))
+        if not doc.spans.get(SPAN_GROUP):
+            return doc
+        doc = self._context(doc)
+        for span in doc.spans[SPAN_GROUP]:
+            span._.chartcoder_assertion = _label(span)
+        return doc
+
+    def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)  # rules ship with the package; nothing to write
+
+    def from_disk(self, path: Path, exclude: Iterable[str] = ()) -> "ClinicalAssertion":
+        self.initialize()
+        return self
+
+
+def _label(span: Span) -> str:
+    section = span[0]._.chartcoder_section
+    if section == "family_history" and not span._.is_negated:
+        return "family"
+    for attribute, label in _LABELS:
+        if getattr(span._, attribute):
+            return label
+    return "present"
+
+
+def assertion_of(span: Span) -> str:
+    return str(span._.chartcoder_assertion)
+
+
+@Language.factory(
+    "chartcoder_assertion",
+    requires=["doc.spans", "token._.chartcoder_section"],
+    assigns=["span._.chartcoder_assertion"],
+    # None: a cue's scope is its sentence (ConText's own terminators shorten it), never the next line
+    default_config={"max_scope": None},
+)
+def make_clinical_assertion(nlp: Language, name: str, max_scope: int | None) -> "ClinicalAssertion":
+    if not Span.has_extension("chartcoder_assertion"):
+        Span.set_extension("chartcoder_assertion", default="present")
+    return ClinicalAssertion(nlp, name, max_scope)

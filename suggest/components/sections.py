@@ -1,0 +1,93 @@
+"""Sections: medspaCy's Sectionizer with chartcoder's heading rules, and one section name per token.
+
+Headings count only at the start of a line, so "the plan is" in a sentence does not open a Plan section.
+Text before the first heading is in section ``"none"``.
+"""
+
+
+import json
+from collections.abc import Callable, Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from medspacy.section_detection import Sectionizer, SectionRule
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+from suggest.errors import Errors
+
+__all__ = ["NO_SECTION", "ClinicalSections", "load_section_rules", "section_of"]
+
+NO_SECTION = "none"
+_RULES_FILE = "section_rules.json"
+
+def load_section_rules(path: Path | None = None) -> dict[str, list[str]]:
+    """Section name -> heading literals, from the packaged rules or a file of the same shape."""
+    text = path.read_text(encoding="utf-8") if path else resources.files("suggest.data").joinpath(_RULES_FILE).read_text()
+    return {name: literals for name, literals in json.loads(text).items() if not name.startswith("_")}
+
+
+def _heading_rules(rules: dict[str, list[str]]) -> list[SectionRule]:
+    built = []
+    for name, literals in rules.items():
+        for literal in literals:
+            built.append(SectionRule(literal=literal, category=name))
+            built.append(SectionRule(literal=f"{literal}:", category=name))
+    return built
+
+
+class ClinicalSections:
+    """Runs the Sectionizer, then writes each token's section name to ``token._.chartcoder_section``."""
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        self.name = name
+        self.rules: dict[str, list[str]] = {}
+        self._sectionizer = Sectionizer(nlp, name=f"{name}_medspacy", rules=None, require_start_line=True)
+
+    def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *, nlp: Language | None = None,
+                   rules: dict[str, list[str]] | None = None) -> None:
+        self.rules = rules or load_section_rules()
+        self._sectionizer.add(_heading_rules(self.rules))
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not self.rules:
+            raise ValueError(Errors.E006.format(name=self.name))
+        doc = self._sectionizer(doc)
+        for section in doc._.sections:
+            category = section.category or NO_SECTION
+            start, end = section.section_span
+            for token in doc[start:end]:
+                token._.chartcoder_section = category
+            if section.title_span is not None:
+                title_start, title_end = section.title_span
+                for token in doc[title_start:title_end]:
+                    token._.chartcoder_heading = True
+        return doc
+
+    def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / _RULES_FILE).write_text(json.dumps(self.rules, indent=1), encoding="utf-8")
+
+    def from_disk(self, path: Path, exclude: Iterable[str] = ()) -> "ClinicalSections":
+        self.initialize(rules=load_section_rules(Path(path) / _RULES_FILE))
+        return self
+
+
+def section_of(token: Token) -> str:
+    return str(token._.chartcoder_section)
+
+
+@Language.factory(
+    "chartcoder_sections",
+    requires=["token.is_sent_start"],
+    assigns=["doc._.sections", "token._.chartcoder_section", "token._.chartcoder_heading"],
+    default_config={},
+)
+def make_clinical_sections(nlp: Language, name: str) -> "ClinicalSections":
+    if not Token.has_extension("chartcoder_section"):
+        Token.set_extension("chartcoder_section", default=NO_SECTION)
+    if not Token.has_extension("chartcoder_heading"):
+        Token.set_extension("chartcoder_heading", default=False)
+    return ClinicalSections(nlp, name)

@@ -1,0 +1,264 @@
+"""Term extraction: find the term table's phrases in each sentence, exactly, by abbreviation, or fuzzily.
+
+Each sentence becomes a bag of normalised words with their token positions; reviewed abbreviations add
+their expansion's words at the abbreviation's position, and a misspelt word (not in the table) adds its
+nearest table word (rapidfuzz, blocked by first letter and length, cached). A phrase matches when its
+anchor word is in the bag and its other required words are too, close enough together. Matches become
+:class:`TermMatch` records in ``doc._.chartcoder_matches`` and one span per distinct extent in
+``doc.spans["chartcoder_terms"]`` (for ConText).
+"""
+
+
+import pickle
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from suggest.errors import Errors
+from suggest.termtable import TABLE_FORMAT, TermTable
+from vocab.text import normalize_token
+
+__all__ = ["SPAN_GROUP", "TermMatch", "TermMatcher"]
+
+SPAN_GROUP = "chartcoder_terms"
+_TABLE_FILE = "term_table.pkl"
+
+
+@dataclass(frozen=True, slots=True)
+class TermMatch:
+    term_id: int
+    term: str
+    source: str
+    codes: tuple[str, ...]
+    positions: tuple[int, ...]  # token indices of the words that matched, sorted
+    score: float  # 0..1
+    match_type: str  # "exact" | "modifier" | "abbreviation" | "fuzzy"
+    matched_weight: float
+    sentence: int
+
+
+@dataclass(slots=True)
+class _Occurrence:
+    position: int
+    via: str  # "word" | "abbreviation" | "fuzzy"
+    similarity: float
+
+
+class TermMatcher:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        fuzzy_cutoff: float,
+        fuzzy_min_length: int,
+        partial_allowance: float,
+        spread_per_word: int,
+    ) -> None:
+        self.name = name
+        self.fuzzy_cutoff = fuzzy_cutoff
+        self.fuzzy_min_length = fuzzy_min_length
+        self.partial_allowance = partial_allowance
+        self.spread_per_word = spread_per_word
+        self.table: TermTable | None = None
+        self._words: frozenset[str] = frozenset()
+        self._buckets: dict[tuple[str, int], list[str]] = {}
+
+    # --- data ---------------------------------------------------------------------------------------
+    def initialize(
+        self, get_examples: Callable[[], Iterable[Any]] | None = None, *, nlp: Language | None = None,
+        table: TermTable | None = None,
+    ) -> None:
+        if table is None:
+            raise ValueError(Errors.E006.format(name=self.name))
+        self._use(table)
+
+    def _use(self, table: TermTable) -> None:
+        self.table = table
+        self._words = frozenset(table.words)
+        buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for word in self._words:
+            if word.isalpha() and len(word) >= self.fuzzy_min_length - 1:
+                buckets[(word[0], len(word))].append(word)
+        self._buckets = dict(buckets)
+        self._nearest_word = lru_cache(maxsize=200_000)(self._nearest_word_uncached)
+
+    def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        with (path / _TABLE_FILE).open("wb") as handle:
+            pickle.dump(self.table, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def from_disk(self, path: Path, exclude: Iterable[str] = ()) -> "TermMatcher":
+        with (Path(path) / _TABLE_FILE).open("rb") as handle:
+            table = pickle.load(handle)  # noqa: S301 - model packs are hash-verified before loading
+        if not isinstance(table, TermTable) or table.format_version != TABLE_FORMAT:
+            raise ValueError(f"{path / _TABLE_FILE} is not a term table of format {TABLE_FORMAT}.")
+        self._use(table)
+        return self
+
+    # --- matching -----------------------------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        if self.table is None:
+            raise ValueError(Errors.E006.format(name=self.name))
+        matches = []
+        for sentence_number, sentence in enumerate(doc.sents):
+            matches.extend(self.match_sentence(sentence, sentence_number))
+        doc._.chartcoder_matches = matches
+        # one span per distinct extent: spaCy keys span attributes by extent, and ConText labels extents
+        extents = sorted({(match.positions[0], match.positions[-1] + 1) for match in matches})
+        doc.spans[SPAN_GROUP] = [Span(doc, start, end, label="TERM") for start, end in extents]
+        return doc
+
+    def match_sentence(self, sentence: Span, sentence_number: int) -> list[TermMatch]:
+        bag = self._bag_of_words(sentence)
+        if not bag:
+            return []
+        assert self.table is not None
+        matches = []
+        for word in bag:
+            for term_id in self.table.anchored.get(word, ()):
+                match = self._match_term(term_id, word, bag, sentence_number)
+                if match is not None:
+                    matches.append(match)
+        return matches
+
+    def _bag_of_words(self, sentence: Span) -> dict[str, list[_Occurrence]]:
+        assert self.table is not None
+        bag: dict[str, list[_Occurrence]] = defaultdict(list)
+        for token in sentence:
+            if token.is_space or token.is_punct or token._.chartcoder_heading:
+                continue
+            text = token.text
+            senses = self._abbreviation_senses(text)
+            for sense in senses:
+                for word in sense:
+                    bag[word].append(_Occurrence(token.i, "abbreviation", 1.0))
+            word = normalize_token(token.lower_)
+            if word in self._words:
+                bag[word].append(_Occurrence(token.i, "word", 1.0))
+            elif not senses and len(word) >= self.fuzzy_min_length and word.isalpha():
+                nearest = self._nearest_word(word)
+                if nearest is not None:
+                    bag[nearest[0]].append(_Occurrence(token.i, "fuzzy", nearest[1]))
+        return bag
+
+    def _abbreviation_senses(self, text: str) -> tuple[tuple[str, ...], ...]:
+        assert self.table is not None
+        if len(text) < 2 or not any(char.isalpha() for char in text):
+            return ()
+        # "HTN", "AFib", "DM2" as written; lower case only for longer forms ("copd"), never "ms" or "pe"
+        if text.islower() and len(text) < 4:
+            return ()
+        if not text.islower() and not any(char.isupper() for char in text[1:]) and not text.isupper():
+            return ()
+        return self.table.abbreviations.get(text.upper(), ())
+
+    def _nearest_word_uncached(self, word: str) -> tuple[str, float] | None:
+        candidates: list[str] = []
+        for length in (len(word) - 1, len(word), len(word) + 1):
+            candidates.extend(self._buckets.get((word[0], length), ()))
+        if not candidates:
+            return None
+        found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff)
+        return (found[0], found[1] / 100.0) if found else None
+
+    def _match_term(
+        self, term_id: int, anchor: str, bag: dict[str, list[_Occurrence]], sentence_number: int
+    ) -> TermMatch | None:
+        assert self.table is not None
+        words, weights = self.table.required[term_id], self.table.weights[term_id]
+        total = sum(weights)
+        missing = sum(weight for word, weight in zip(words, weights, strict=True) if word not in bag)
+        if missing and (
+            len(words) < 3 or missing > self.partial_allowance * total or not self.table.partial_ok[term_id]
+        ):
+            return None
+        best: tuple[int, list[_Occurrence]] | None = None
+        for anchor_occurrence in bag[anchor]:
+            chosen = self._nearest_occurrences(words, bag, anchor_occurrence.position)
+            if chosen is None:
+                continue
+            positions = [occurrence.position for occurrence in chosen]
+            spread = max(positions) - min(positions)
+            if best is None or spread < best[0]:
+                best = (spread, chosen)
+        if best is None:
+            return None
+        spread, chosen = best
+        present = len(chosen)
+        if spread > self.spread_per_word * present + 4:
+            return None
+        return self._scored(term_id, chosen, spread, (total - missing) / total, total - missing, sentence_number)
+
+    @staticmethod
+    def _nearest_occurrences(
+        words: tuple[str, ...], bag: dict[str, list[_Occurrence]], around: int
+    ) -> list[_Occurrence] | None:
+        """For each present word, its occurrence nearest ``around``; a number must sit next to the word
+        before it in the phrase ("stage 3", "type 2"), or the phrase is not there."""
+        chosen: list[_Occurrence] = []
+        previous: _Occurrence | None = None
+        for word in words:
+            if word not in bag:
+                continue
+            if word.isdigit() and previous is not None:
+                anchor_position = previous.position
+                occurrence = min(bag[word], key=lambda found: abs(found.position - anchor_position))
+                if abs(occurrence.position - anchor_position) > 2:
+                    return None
+            else:
+                occurrence = min(bag[word], key=lambda found: abs(found.position - around))
+            chosen.append(occurrence)
+            previous = occurrence
+        return chosen
+
+    def _scored(
+        self, term_id: int, chosen: list[_Occurrence], spread: int, coverage: float, weight: float, sentence: int
+    ) -> TermMatch:
+        assert self.table is not None
+        similarity = 1.0
+        for occurrence in chosen:
+            similarity *= occurrence.similarity
+        vias = {occurrence.via for occurrence in chosen}
+        distinct_positions = len({occurrence.position for occurrence in chosen})
+        compact = spread <= distinct_positions + 1
+        if "fuzzy" in vias:
+            match_type = "fuzzy"
+        elif "abbreviation" in vias:
+            match_type = "abbreviation"
+        else:
+            match_type = "exact" if compact else "modifier"
+        proximity = 1.0 if compact else max(0.75, 1.0 - 0.02 * (spread - distinct_positions))
+        score = coverage * similarity * proximity * (0.85 if match_type == "fuzzy" else 1.0)
+        return TermMatch(
+            term_id=term_id,
+            term=self.table.texts[term_id],
+            source=self.table.sources[term_id],
+            codes=self.table.codes[term_id],
+            positions=tuple(sorted({occurrence.position for occurrence in chosen})),
+            score=round(score, 4),
+            match_type=match_type,
+            matched_weight=weight,
+            sentence=sentence,
+        )
+
+
+@Language.factory(
+    "chartcoder_terms",
+    requires=["token.is_sent_start", "token._.chartcoder_heading"],
+    assigns=["doc.spans", "doc._.chartcoder_matches"],
+    default_config={"fuzzy_cutoff": 88.0, "fuzzy_min_length": 6, "partial_allowance": 0.2, "spread_per_word": 4},
+)
+def make_term_matcher(
+    nlp: Language, name: str, fuzzy_cutoff: float, fuzzy_min_length: int, partial_allowance: float, spread_per_word: int
+) -> "TermMatcher":
+    if not Doc.has_extension("chartcoder_matches"):
+        Doc.set_extension("chartcoder_matches", default=None)
+    return TermMatcher(nlp, name, fuzzy_cutoff, fuzzy_min_length, partial_allowance, spread_per_word)

@@ -1,0 +1,43 @@
+"""Named, numbered errors of the suggestion engine (``E0xx`` ids are stable: documentation and logs cite them)."""
+
+from __future__ import annotations
+
+from vocab.errors import ChartcoderError
+
+__all__ = ["Errors", "EngineError", "NoteError", "EmptyNoteError", "NoteTooLargeError", "BinaryNoteError", "SettingError"]
+
+
+class Errors:
+    """Message templates; ``Errors.E001.format(...)``."""
+
+    E001 = "[E001] The note is empty (or only whitespace): there is nothing to code."
+    E002 = "[E002] The note is {size:,} characters long; the limit is {limit:,}. Split it or raise the limit."
+    E003 = "[E003] The note contains binary data (NUL or control bytes), not text."
+    E004 = "[E004] Unknown encounter setting {setting!r}: expected 'outpatient' or 'inpatient'."
+    E005 = "[E005] The note must be text (str), not {kind}."
+    E006 = "[E006] Component {name!r} was used before initialize() loaded its data."
+    E007 = "[E007] The model pack {model!r} was built for code set {pack_release!r}; the loaded code set is {release!r}."
+
+
+class EngineError(ChartcoderError):
+    """Base of the engine's errors."""
+
+
+class NoteError(EngineError, ValueError):
+    """The note itself cannot be coded (the caller's input, not a bug)."""
+
+
+class EmptyNoteError(NoteError):
+    pass
+
+
+class NoteTooLargeError(NoteError):
+    pass
+
+
+class BinaryNoteError(NoteError):
+    pass
+
+
+class SettingError(NoteError):
+    pass

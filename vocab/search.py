@@ -1,0 +1,543 @@
+"""Code search: what a coder types -> ranked codes, in a few milliseconds.
+
+Candidates are *blocked* through an inverted index from normalised words to lexicon terms (exact words,
+completions of the last word for autocomplete, and rapidfuzz near-misses among words of the same first
+letter for typos), so no query scans the whole lexicon. The best-covered few hundred terms are then scored:
+
+* recall - how much of the query the term explains, each query word weighted by its IDF;
+* precision - how much of the term the query explains. Words a coder may leave out do not count against a
+  term: parenthesised words ("Essential (primary) hypertension"), the Index's non-essential modifiers, and
+  a repeated form of an earlier word ("Hypertension, hypertensive"). Stop words count for little.
+
+The score is an F-measure leaning on recall, blended with rapidfuzz's token-sort ratio; the best term of each
+code stands for the code. Abbreviations are expanded into query variants (every sense is tried), and codes
+or code prefixes ("E11.2", "e112") list their branch of the Tabular List instead.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from vocab.codes import looks_like_code, looks_like_code_prefix, normalize_code
+from vocab.codeset import Code, CodeSet
+from vocab.errors import QueryError, UnknownCodeError
+from vocab.lexicon import SOURCES, Abbreviations, LexiconTerm
+from vocab.text import STOPWORDS, normalize_text, normalize_tokens
+
+__all__ = ["MAX_QUERY_LENGTH", "CodeSearch", "SearchResult"]
+
+MAX_QUERY_LENGTH = 256
+_CANDIDATES = 400  # terms scored in full per query variant
+_PREFIX_EXPANSIONS = 60  # completions of the last word, commonest first
+_MIN_PREFIX = 2
+_TYPO_CUTOFF = 80.0  # rapidfuzz ratio: one edit in a word of six letters or more
+_TYPO_CHOICES = 3
+_RECALL_WEIGHT = 2.0  # F-beta: explaining the whole query matters more than explaining the whole term
+_OPTIONAL_CREDIT = 0.85  # a query word that a term has only as an optional word
+_STOPWORD_WEIGHT = 0.3
+_FUZZ_BLEND = 0.15
+_NOT_BILLABLE = 0.99  # between equally good terms, the code a claim can carry comes first
+_MAX_VARIANTS = 6
+_SORT_LIMIT = 20_000  # below this many hits, candidates are found by sorting hits rather than a mask scan
+_SENSES_PER_WORD = 3
+_OPTIONAL_GROUP_RE = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
+# Words that mark a default code ("Asthma NOS", "Migraine, unspecified"): a term may carry them for free.
+_FREE_WORDS = frozenset({"nos", "nec", "unspecified"})
+_STOPWORD_LIST = tuple(sorted(STOPWORDS))
+_STOPWORD_BIT = {word: bit for bit, word in enumerate(_STOPWORD_LIST)}
+assert len(_STOPWORD_LIST) < 63, "stop words are kept as bits of one int64 per term"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    code: str
+    description: str
+    score: float
+    billable: bool
+    matched_term: str
+    source: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "description": self.description,
+            "score": self.score,
+            "billable": self.billable,
+            "matched_term": self.matched_term,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _WordMatches:
+    """How one query word is read: the lexicon words it matches, with a similarity each, and its weight."""
+
+    weight: float  # the word's share of the query: the IDF of its likeliest reading
+    token_ids: tuple[int, ...]
+    similarities: tuple[float, ...]
+
+
+class CodeSearch:
+    """An inverted index over lexicon terms. Build with :meth:`build`; pickles as part of the artifact."""
+
+    def __init__(
+        self,
+        term_texts: list[str],
+        term_norms: list[str],
+        term_codes: np.ndarray,
+        term_sources: np.ndarray,
+        codes: list[str],
+        token_ids: dict[str, int],
+        postings: list[np.ndarray],
+        optional_postings: list[np.ndarray],
+        idf: np.ndarray,
+        term_weights: np.ndarray,
+        term_stopwords: np.ndarray,
+        stopword_weights: np.ndarray,
+        abbreviations: Abbreviations,
+        plain_words: frozenset[str],
+    ) -> None:
+        self.term_texts = term_texts
+        self.term_norms = term_norms
+        self.term_codes = term_codes
+        self.term_sources = term_sources
+        self.codes = codes
+        self.token_ids = token_ids
+        self.postings = postings
+        self.optional_postings = optional_postings
+        self.idf = idf
+        self.term_weights = term_weights
+        self.term_stopwords = term_stopwords
+        self.stopword_weights = stopword_weights
+        self.abbreviations = abbreviations
+        self.plain_words = plain_words
+        self._derive()
+
+    def _derive(self) -> None:
+        """Lookup tables that are cheap to rebuild, so they stay out of the pickle."""
+        self._sorted_tokens = sorted(self.token_ids)
+        self._tokens_by_letter = _group_by_first_letter(self.token_ids)
+        self._code_ids = {code: position for position, code in enumerate(self.codes)}
+        self._document_frequency = np.array(
+            [
+                len(essential) + len(optional)
+                for essential, optional in zip(self.postings, self.optional_postings, strict=True)
+            ],
+            dtype=np.int32,
+        )
+        self._unknown_word_weight = float(self.idf.max()) if self.idf.size else 1.0
+
+    def __getstate__(self) -> dict[str, object]:
+        return {name: value for name, value in self.__dict__.items() if not name.startswith("_")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._derive()
+
+    @property
+    def term_count(self) -> int:
+        return len(self.term_texts)
+
+    # --- building -----------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, terms: Sequence[LexiconTerm], abbreviations: Abbreviations) -> CodeSearch:
+        codes = sorted({term.code for term in terms})
+        code_index = {code: position for position, code in enumerate(codes)}
+        token_ids: dict[str, int] = {}
+        essential_lists: list[list[int]] = []
+        optional_lists: list[list[int]] = []
+        term_tokens: list[list[int]] = []
+        term_stopwords = np.zeros(len(terms), dtype=np.int64)
+        stopword_counts = np.zeros(len(_STOPWORD_LIST), dtype=np.float64)
+        plain_words: set[str] = set()
+        norms = []
+
+        def token_id(token: str) -> int:
+            if token not in token_ids:
+                token_ids[token] = len(token_ids)
+                essential_lists.append([])
+                optional_lists.append([])
+            return token_ids[token]
+
+        for term_id, term in enumerate(terms):
+            essential, optional = term_tokens_of(term)
+            norms.append(" ".join(token for token in essential if token not in _FREE_WORDS))
+            if term.source != "abbreviation":
+                plain_words.update(essential)
+            ids = []
+            for token in essential:
+                if token in _STOPWORD_BIT:
+                    term_stopwords[term_id] |= 1 << _STOPWORD_BIT[token]
+                    stopword_counts[_STOPWORD_BIT[token]] += 1
+                    continue
+                ids.append(token_id(token))
+                essential_lists[ids[-1]].append(term_id)
+            for token in optional:
+                if token not in _STOPWORD_BIT:
+                    optional_lists[token_id(token)].append(term_id)
+            term_tokens.append(ids)
+
+        total = len(terms) + 1
+        document_frequency = np.array(
+            [
+                len(essential) + len(optional)
+                for essential, optional in zip(essential_lists, optional_lists, strict=True)
+            ],
+            dtype=np.float64,
+        )
+        idf = np.log(total / (document_frequency + 0.5)).astype(np.float32)
+        stopword_weights = (_STOPWORD_WEIGHT * np.log(total / (stopword_counts + 0.5))).astype(np.float32)
+        required_stopword_weights = np.array(
+            [
+                0.0 if word in _FREE_WORDS else weight
+                for word, weight in zip(_STOPWORD_LIST, stopword_weights, strict=True)
+            ],
+            dtype=np.float32,
+        )
+        term_weights = np.array([float(idf[ids].sum()) for ids in term_tokens], dtype=np.float32)
+        for bit, weight in enumerate(required_stopword_weights.tolist()):
+            term_weights += ((term_stopwords >> bit) & 1).astype(np.float32) * weight
+        return cls(
+            term_texts=[term.text for term in terms],
+            term_norms=norms,
+            term_codes=np.array([code_index[term.code] for term in terms], dtype=np.int32),
+            term_sources=np.array([SOURCES.index(term.source) for term in terms], dtype=np.int8),
+            codes=codes,
+            token_ids=token_ids,
+            postings=[np.array(posting, dtype=np.int32) for posting in essential_lists],
+            optional_postings=[np.array(posting, dtype=np.int32) for posting in optional_lists],
+            idf=idf,
+            term_weights=np.maximum(term_weights, 1e-3),
+            term_stopwords=term_stopwords,
+            stopword_weights=stopword_weights,
+            abbreviations=abbreviations,
+            plain_words=frozenset(plain_words),
+        )
+
+    # --- queries ------------------------------------------------------------------------------------
+    def search(self, codeset: CodeSet, query: str, limit: int = 10, billable_only: bool = False) -> list[SearchResult]:
+        """Ranked codes for ``query``; raises :class:`QueryError` for an unusable query and
+        :class:`UnknownCodeError` for a code (shaped like one) that matches nothing."""
+        text = _checked_query(query)
+        if limit < 1:
+            raise QueryError("The result limit must be at least 1.")
+        branch = self._code_branch(codeset, text, limit, billable_only)
+        if branch:
+            return branch
+        best = self._score_variants(self._variants(text))
+        results = self._results(codeset, best, limit, billable_only)
+        if not results and looks_like_code(text):
+            raise UnknownCodeError(
+                f"{normalize_code(text)} is not a code in ICD-10-CM {codeset.release}, and no code starts with it."
+            )
+        return results
+
+    def _code_branch(self, codeset: CodeSet, text: str, limit: int, billable_only: bool) -> list[SearchResult]:
+        if " " in text or not looks_like_code_prefix(text):
+            return []
+        branch = codeset.with_prefix(text, limit=None if billable_only else limit)
+        if billable_only:
+            branch = [code for code in branch if code.billable]
+        return [
+            SearchResult(
+                code=code.code,
+                description=code.description,
+                score=round(max(0.5, 1.0 - 0.001 * rank), 4),
+                billable=code.billable,
+                matched_term=code.code,
+                source="code",
+            )
+            for rank, code in enumerate(branch[:limit])
+        ]
+
+    def _variants(self, text: str) -> list[list[str]]:
+        """The query's words as typed, then with abbreviations spelled out: first every abbreviation in its
+        first sense, then one abbreviation at a time in each of its other senses."""
+        words = text.split()
+        senses = [self._senses(word) for word in words]
+        variants = [normalize_tokens(text)]
+        if not any(senses):
+            return variants
+        primary = [options[0] if options else word for word, options in zip(words, senses, strict=True)]
+        variants.append(normalize_tokens(" ".join(primary)))
+        for position, options in enumerate(senses):
+            for sense in options[1:_SENSES_PER_WORD]:
+                swapped = [*primary[:position], sense, *primary[position + 1 :]]
+                variants.append(normalize_tokens(" ".join(swapped)))
+        unique = list(dict.fromkeys(tuple(variant) for variant in variants if variant))
+        return [list(variant) for variant in unique[:_MAX_VARIANTS]]
+
+    def _senses(self, word: str) -> tuple[str, ...]:
+        """Expand a word only where it reads as an abbreviation: typed in capitals, on the reviewed list, or
+        not a word of any term ("arm" stays arm; "ARM" and "abd" are expanded)."""
+        bare = word.strip(".,;:()[]")
+        senses = self.abbreviations.expand(bare)
+        if not senses or bare.lower() in STOPWORDS:
+            return ()
+        if bare.isupper() or self.abbreviations.is_reviewed(bare):
+            return senses
+        plain = normalize_tokens(bare)
+        return () if plain and all(token in self.plain_words for token in plain) else senses
+
+    def _word_matches(self, token: str, is_last: bool) -> _WordMatches:
+        matches = self._token_matches(token, is_last)
+        if not matches:
+            return _WordMatches(self._unknown_word_weight, (), ())
+        # the query word weighs what its likeliest reading weighs: the exact word, else the closest match
+        best_id = max(matches, key=lambda item: (item[1], self._document_frequency[item[0]]))[0]
+        token_ids, similarities = zip(*matches, strict=True)
+        return _WordMatches(float(self.idf[best_id]), token_ids, similarities)
+
+    def _token_matches(self, token: str, is_last: bool) -> list[tuple[int, float]]:
+        """(token id, similarity) for the word itself, completions of a last word, and near-miss spellings."""
+        matches: dict[int, float] = {}
+        exact = self.token_ids.get(token)
+        if exact is not None:
+            matches[exact] = 1.0
+        if is_last and len(token) >= _MIN_PREFIX:
+            completions = self._prefixed(token)
+            most_common = max((int(self._document_frequency[c]) for c in completions), default=1) or 1
+            for candidate in completions:
+                # common completions first: "pneumo" means pneumonia more often than pneumophagia
+                popularity = math.log1p(self._document_frequency[candidate]) / math.log1p(most_common)
+                matches.setdefault(candidate, 0.8 + 0.15 * popularity)
+        if exact is None and len(token) >= 4 and not token.isdigit():
+            for candidate, score, _ in process.extract(
+                token,
+                self._tokens_by_letter.get(token[0], ()),
+                scorer=fuzz.ratio,
+                limit=_TYPO_CHOICES,
+                score_cutoff=_TYPO_CUTOFF,
+            ):
+                matches.setdefault(self.token_ids[candidate], 0.9 * score / 100.0)
+        return list(matches.items())
+
+    def _prefixed(self, prefix: str) -> list[int]:
+        start = bisect.bisect_left(self._sorted_tokens, prefix)
+        end = bisect.bisect_left(self._sorted_tokens, prefix + "{", lo=start)  # "{" sorts after every a-z0-9
+        found = [self.token_ids[token] for token in self._sorted_tokens[start:end] if token != prefix]
+        if len(found) > _PREFIX_EXPANSIONS:  # keep the commonest completions of a very short prefix
+            found.sort(key=lambda token_id: int(self._document_frequency[token_id]), reverse=True)
+            found = found[:_PREFIX_EXPANSIONS]
+        return found
+
+    def _score_variants(self, variants: list[list[str]]) -> dict[int, tuple[float, int]]:
+        """Best (score, term id) per code id over all variants of a query, in one pass over the terms.
+
+        Every distinct word is looked up once; the candidates are the terms that any variant's words reach
+        (never a scan of the lexicon); each variant is scored on them, and a term keeps its best variant.
+        """
+        variants = [list(dict.fromkeys(variant)) for variant in variants]
+        keys = [
+            [(token, token == variant[-1]) for token in variant if token not in _STOPWORD_BIT] for variant in variants
+        ]
+        words = {key: self._word_matches(*key) for key in dict.fromkeys(key for row in keys for key in row)}
+        candidates = self._reached_terms(words.values())
+        if candidates.size == 0:
+            return {}
+        slot = np.empty(self.term_count, dtype=np.int32)  # term id -> position among the candidates
+        slot[candidates] = np.arange(candidates.size, dtype=np.int32)
+        gathered = {key: self._word_hits(matches, slot, candidates.size) for key, matches in words.items()}
+        stopwords, weights = self.term_stopwords[candidates], self.term_weights[candidates]
+        f_scores = np.stack(
+            [
+                self._variant_f_score(variant, row, words, gathered, stopwords, weights)
+                for variant, row in zip(variants, keys, strict=True)
+            ]
+        )
+        if candidates.size > _CANDIDATES:
+            top = np.argpartition(f_scores.max(axis=0), -_CANDIDATES)[-_CANDIDATES:]
+            candidates, f_scores = candidates[top], f_scores[:, top]
+        similarity = process.cdist(
+            [" ".join(variant) for variant in variants],
+            [self.term_norms[term_id] for term_id in candidates.tolist()],
+            scorer=fuzz.token_sort_ratio,
+            dtype=np.float32,
+        )
+        scores = ((1.0 - _FUZZ_BLEND) * f_scores + _FUZZ_BLEND / 100.0 * similarity).max(axis=0)
+        best_per_code: dict[int, tuple[float, int]] = {}
+        for term_id, score in zip(candidates.tolist(), scores.tolist(), strict=True):
+            code_id = int(self.term_codes[term_id])
+            if code_id not in best_per_code or score > best_per_code[code_id][0]:
+                best_per_code[code_id] = (score, term_id)
+        return best_per_code
+
+    def _reached_terms(self, words: Iterable[_WordMatches]) -> np.ndarray:
+        """Sorted ids of the terms holding any matched word, essential or optional."""
+        postings = [
+            posting
+            for matches in words
+            for token_id in matches.token_ids
+            for posting in (self.postings[token_id], self.optional_postings[token_id])
+            if posting.size
+        ]
+        if not postings:
+            return np.empty(0, dtype=np.int32)
+        total = sum(posting.size for posting in postings)
+        if total < _SORT_LIMIT:  # few hits: sorting them beats scanning a mask over every term
+            return np.unique(np.concatenate(postings))
+        reached = np.zeros(self.term_count, dtype=bool)
+        for posting in postings:
+            reached[posting] = True
+        return np.flatnonzero(reached).astype(np.int32)
+
+    def _word_hits(self, matches: _WordMatches, slot: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per candidate: how well it has the word (0..1, for recall) and the IDF mass it explains (precision)."""
+        recall = np.zeros(size, dtype=np.float32)
+        precision = np.zeros(size, dtype=np.float32)
+        for token_id, similarity in zip(matches.token_ids, matches.similarities, strict=True):
+            positions = slot[self.postings[token_id]]
+            recall[positions] = np.maximum(recall[positions], similarity)
+            precision[positions] = np.maximum(precision[positions], similarity * float(self.idf[token_id]))
+            optional = self.optional_postings[token_id]
+            if optional.size:
+                positions = slot[optional]
+                recall[positions] = np.maximum(recall[positions], similarity * _OPTIONAL_CREDIT)
+        return recall, precision
+
+    def _variant_f_score(
+        self,
+        variant: list[str],
+        keys: list[tuple[str, bool]],
+        words: dict[tuple[str, bool], _WordMatches],
+        gathered: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]],
+        stopwords: np.ndarray,
+        weights: np.ndarray,
+    ) -> np.ndarray:
+        """F-measure of each candidate term for one variant; ``stopwords`` and ``weights`` are the candidates'."""
+        size = stopwords.size
+        recall = np.zeros(size, dtype=np.float32)
+        precision = np.zeros(size, dtype=np.float32)
+        query_weight = 0.0
+        for key in keys:
+            weight = words[key].weight
+            query_weight += weight
+            term_recall, term_precision = gathered[key]
+            recall += weight * term_recall
+            precision += term_precision
+        if not keys:  # only stop words: nothing to go on
+            return np.zeros(size, dtype=np.float32)
+        for token in variant:
+            bit = _STOPWORD_BIT.get(token)
+            if bit is not None:
+                weight = float(self.stopword_weights[bit])
+                present = ((stopwords >> bit) & 1).astype(np.float32) * weight
+                query_weight += weight
+                recall += present
+                precision += present
+        return _f_beta(np.minimum(1.0, precision / weights), np.minimum(1.0, recall / query_weight))
+
+    def _results(
+        self, codeset: CodeSet, best: dict[int, tuple[float, int]], limit: int, billable_only: bool
+    ) -> list[SearchResult]:
+        ranked: list[tuple[float, int, str, float, int, Code]] = []
+        kth_score = 0.0
+        for code_id, (score, term_id) in sorted(best.items(), key=lambda item: -item[1][0]):
+            if len(ranked) >= limit and score < kth_score:
+                break  # a code's final score never exceeds its raw score, so nothing further can enter
+            code = codeset.codes.get(self.codes[code_id])
+            if code is None or (billable_only and not code.billable):
+                continue
+            final = min(1.0, score) * (1.0 if code.billable else _NOT_BILLABLE)
+            # Ties go to the shorter (more general) code, then code order.
+            ranked.append((-round(final, 4), len(code.code), code.code, final, term_id, code))
+            if len(ranked) >= limit:
+                ranked.sort(key=lambda item: item[:3])
+                del ranked[limit:]
+                kth_score = -ranked[-1][0]
+        ranked.sort(key=lambda item: item[:3])
+        return [
+            SearchResult(
+                code=code.code,
+                description=code.description,
+                score=round(final, 4),
+                billable=code.billable,
+                matched_term=self.term_texts[term_id],
+                source=SOURCES[int(self.term_sources[term_id])],
+            )
+            for *_, final, term_id, code in ranked[:limit]
+        ]
+
+    # --- introspection ------------------------------------------------------------------------------
+    def terms_for(self, code: str) -> list[tuple[str, str]]:
+        """(term, source) pairs the lexicon holds for one code."""
+        code_id = self._code_ids.get(code)
+        if code_id is None:
+            return []
+        return [
+            (self.term_texts[term_id], SOURCES[int(self.term_sources[term_id])])
+            for term_id in np.flatnonzero(self.term_codes == code_id).tolist()
+        ]
+
+    def source_counts(self) -> dict[str, int]:
+        counts = Counter(SOURCES[int(source)] for source in self.term_sources.tolist())
+        return dict(sorted(counts.items()))
+
+
+def term_tokens_of(term: LexiconTerm) -> tuple[list[str], list[str]]:
+    """(essential, optional) normalised words of a term.
+
+    Optional: words in parentheses or brackets, the term's non-essential modifiers, and a later form of an
+    earlier word ("Diabetes, diabetic" -> diabetic). A coder may leave them out without penalty.
+    """
+    essential: list[str] = []
+    optional: list[str] = []
+    for position, segment in enumerate(_OPTIONAL_GROUP_RE.split(term.text)):
+        (optional if position % 2 else essential).extend(normalize_tokens(segment))
+    for modifier in term.modifiers:
+        optional.extend(normalize_tokens(modifier))
+    kept: list[str] = []
+    kept_by_stem: dict[str, list[str]] = {}  # word forms share their first four letters
+    for token in dict.fromkeys(essential):
+        same_stem = kept_by_stem.setdefault(token[:4], [])
+        if any(_is_word_form(token, earlier) for earlier in same_stem):
+            optional.append(token)
+        else:
+            kept.append(token)
+            same_stem.append(token)
+    if not kept:  # a term made only of optional words needs them all
+        return list(dict.fromkeys(optional)), []
+    return kept, [token for token in dict.fromkeys(optional) if token not in kept]
+
+
+def _is_word_form(word: str, earlier: str) -> bool:
+    """True for another form of the same word: hypertensive/hypertension, diabetic/diabete, failed/failure."""
+    shorter, longer = sorted((len(word), len(earlier)))
+    if word.isdigit() or earlier.isdigit() or shorter < 4:
+        return False
+    shared = next((i for i, (a, b) in enumerate(zip(word, earlier, strict=False)) if a != b), shorter)
+    # pneumonia/pneumococcal share "pneumo" but are different words; the stem must cover most of both
+    return shared >= max(4, shorter - 2) and 2 * shared >= longer
+
+
+def _f_beta(precision: np.ndarray, recall: np.ndarray) -> np.ndarray:
+    beta2 = _RECALL_WEIGHT**2
+    return (1 + beta2) * precision * recall / np.maximum(beta2 * precision + recall, 1e-9)
+
+
+def _checked_query(query: str) -> str:
+    if not isinstance(query, str):
+        raise QueryError("A query must be text.")
+    text = " ".join(query.split())
+    if not text:
+        raise QueryError("The query is empty: type a code (E11.9), a code prefix (e11) or words (type 2 diabetes).")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(f"The query is {len(text)} characters long; the limit is {MAX_QUERY_LENGTH}.")
+    if not normalize_text(text) and not looks_like_code_prefix(text):
+        raise QueryError("The query has no letters or digits to search for.")
+    return text
+
+
+def _group_by_first_letter(token_ids: Iterable[str]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for token in token_ids:
+        groups.setdefault(token[0], []).append(token)
+    return groups

@@ -1,0 +1,187 @@
+"""The vocabulary a running chartcoder needs: code set, imported indexes and the search lexicon.
+
+:func:`build_vocabulary` writes the artifact (no network: the Tabular List comes from an installed
+package, the Index from files the user downloaded from CDC); :func:`load_vocabulary` reads it back,
+loading the larger parts only when first used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vocab.artifact import ArtifactManifest, codeset_folder, read_manifest, read_part, write_artifact
+from vocab.codeset import NOTE_FIELDS, CodeSet
+from vocab.errors import ChartcoderError
+from vocab.lexicon import Abbreviations, LexiconTerm, index_terms, load_abbreviations, tabular_terms, unique_terms
+from vocab.search import CodeSearch, SearchResult
+
+__all__ = ["INDEX_SOURCES", "Vocabulary", "build_vocabulary", "ensure_vocabulary", "load_vocabulary"]
+
+INDEX_SOURCES = ("index", "eindex", "drug", "neoplasm")
+
+
+@dataclass
+class Vocabulary:
+    folder: Path
+    manifest: ArtifactManifest
+    codeset: CodeSet
+    _search: CodeSearch | None = None
+    _indexes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def release(self) -> str:
+        return self.codeset.release
+
+    @property
+    def code_search(self) -> CodeSearch:
+        if self._search is None:
+            self._search = read_part(self.folder, self.manifest, "lexicon")
+            self.codeset.with_prefix("A00", limit=1)  # sorts the code list once now, not on a coder's first query
+        return self._search
+
+    def search(self, query: str, limit: int = 10, billable_only: bool = False) -> list[SearchResult]:
+        return self.code_search.search(self.codeset, query, limit=limit, billable_only=billable_only)
+
+    def index_sources(self) -> list[str]:
+        return [source for source in INDEX_SOURCES if f"index-{source}.pkl" in self.manifest.files]
+
+    def index(self, source: str) -> Any:
+        """The imported :class:`vocab.index.AlphabeticIndex` for ``source``, or None if none was imported."""
+        if source not in self.index_sources():
+            return None
+        if source not in self._indexes:
+            from vocab.index import AlphabeticIndex
+
+            self._indexes[source] = AlphabeticIndex.from_records(
+                read_part(self.folder, self.manifest, f"index-{source}")
+            )
+        return self._indexes[source]
+
+    def describe(self, text: str) -> dict[str, Any]:
+        """Everything known about one code, as plain data (CLI ``codes show``, HTTP ``/v1/codes/{code}``)."""
+        codeset = self.codeset
+        code = codeset.resolve(text)
+        chapter, block = codeset.chapter_of(code.code), codeset.block_of(code.code)
+        seventh = codeset.seventh_characters(code.code)
+        return {
+            "code": code.code,
+            "description": code.description,
+            "billable": code.billable,
+            "valid": True,
+            "release": f"ICD-10-CM {self.release}",
+            "chapter": {"id": chapter.id, "title": chapter.title},
+            "block": {"id": block.id, "title": block.title},
+            "parents": [{"code": a.code, "description": a.description} for a in codeset.ancestors(code.code)],
+            "children": [
+                {
+                    "code": child,
+                    "description": codeset.codes[child].description,
+                    "billable": codeset.codes[child].billable,
+                }
+                for child in code.children
+            ],
+            "notes": {
+                field: [{"from": where, "note": note} for where, note in codeset.inherited_notes(code.code, field)]
+                for field in NOTE_FIELDS
+            },
+            "seventh_characters": seventh,
+            "needs_seventh_character": codeset.needs_seventh_character(code.code),
+            "billable_descendants": 0 if code.billable else len(codeset.billable_descendants(code.code)),
+            "terms": [{"term": term, "source": source} for term, source in self.code_search.terms_for(code.code)],
+        }
+
+    def info(self) -> dict[str, Any]:
+        counts = dict(self.manifest.counts)
+        return {
+            "release": self.release,
+            "code_set": f"ICD-10-CM {self.release.split(' ')[0]}",
+            "folder": str(self.folder),
+            "created": self.manifest.created,
+            "indexes": self.index_sources(),
+            "counts": counts,
+            "sources": self.manifest.sources,
+        }
+
+
+def build_vocabulary(
+    home: Path | None = None, codeset: CodeSet | None = None, indexes: Iterable[Any] = ()
+) -> Vocabulary:
+    """Write a complete artifact: tabular, the given indexes (plus those already imported), lexicon."""
+    folder = codeset_folder(home)
+    indexes_by_source = {index.source: index for index in indexes}
+    if codeset is None:
+        from vocab.build import build_codeset  # the Tabular List package is slow to read: only when building
+
+        codeset = build_codeset()
+    previous = _previous_indexes(folder, skip=set(indexes_by_source))
+    indexes_by_source = {**previous, **indexes_by_source}
+    terms: list[LexiconTerm] = list(tabular_terms(codeset))
+    for index in indexes_by_source.values():
+        terms.extend(index_terms(index.coded_paths(), codeset))
+    abbreviations = load_abbreviations()
+    terms = unique_terms(terms)
+    search = CodeSearch.build(terms, abbreviations)
+    terms.extend(_abbreviation_terms(search, codeset, abbreviations))
+    search = CodeSearch.build(unique_terms(terms), abbreviations)
+    parts: dict[str, Any] = {"tabular": codeset, "lexicon": search}
+    for source, index in indexes_by_source.items():
+        parts[f"index-{source}"] = index.to_records()
+    counts = {
+        **codeset.counts(),
+        "lexicon_terms": search.term_count,
+        "abbreviations": len(abbreviations),
+        **{f"index_{source}_entries": len(index.terms) for source, index in indexes_by_source.items()},
+    }
+    counts["index_entries"] = sum(len(index.terms) for index in indexes_by_source.values())
+    sources = {**codeset.metadata, **{f"index_{s}": index.release for s, index in indexes_by_source.items()}}
+    manifest = write_artifact(folder, parts, codeset.release, counts, sources)
+    return Vocabulary(folder=folder, manifest=manifest, codeset=codeset, _search=search)
+
+
+def _previous_indexes(folder: Path, skip: set[str]) -> dict[str, Any]:
+    """Indexes imported earlier are kept when the artifact is rebuilt."""
+    if not (folder / "manifest.json").exists():
+        return {}
+    try:
+        vocabulary = load_vocabulary(folder.parent)
+    except Exception:
+        return {}
+    return {source: vocabulary.index(source) for source in vocabulary.index_sources() if source not in skip}
+
+
+# Senses are linked through diagnostic terms only: "LH" names a hormone, not "Luteinizing hormone, underdosing".
+_LINKABLE_SOURCES = frozenset({"title", "inclusion", "includes", "index"})
+_LINK_THRESHOLD = 0.9
+
+
+def _abbreviation_terms(search: CodeSearch, codeset: CodeSet, abbreviations: Abbreviations) -> list[LexiconTerm]:
+    """Link each abbreviation sense to the code whose term it names outright (score >= 0.9)."""
+    linked = []
+    for abbreviation, senses in abbreviations.senses.items():
+        for sense in senses:
+            try:
+                results = search.search(codeset, sense, limit=1)
+            except ChartcoderError:
+                continue
+            if results and results[0].score >= _LINK_THRESHOLD and results[0].source in _LINKABLE_SOURCES:
+                linked.append(LexiconTerm(abbreviation, results[0].code, "abbreviation"))
+    return linked
+
+
+def load_vocabulary(home: Path | None = None) -> Vocabulary:
+    folder = codeset_folder(home)
+    manifest = read_manifest(folder)
+    return Vocabulary(folder=folder, manifest=manifest, codeset=read_part(folder, manifest, "tabular"))
+
+
+def ensure_vocabulary(home: Path | None = None) -> Vocabulary:
+    """Load the artifact, building it first when there is none (the first run of a fresh install)."""
+    from vocab.errors import CodeSetNotBuiltError
+
+    try:
+        return load_vocabulary(home)
+    except CodeSetNotBuiltError:
+        return build_vocabulary(home)
