@@ -4,8 +4,8 @@ A phrase is found in a sentence when its required words are all there (in any or
 as a coder finds "type 2 diabetes ... with stage 3 CKD" under Diabetes > type 2 > with > chronic kidney
 disease. Each phrase is filed under its rarest word (its *anchor*), so a sentence only checks the phrases
 anchored at words it contains. Optional words are dropped when the table is built: non-essential modifiers
-in parentheses, "with"/"in"/"due to" connectives, "NOS"/"unspecified", and "without ..." clauses, which
-describe what the note does not need to say.
+in parentheses, "with"/"in"/"due to" connectives, "NOS"/"unspecified", and a closing "without
+complications", which describes what the note does not need to say.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from vocab.vocabulary import Vocabulary
 
 __all__ = ["TermTable", "build_term_table", "read_reviewed_abbreviations", "TABLE_FORMAT"]
 
-TABLE_FORMAT = 3
+TABLE_FORMAT = 5
 # Words a note need not repeat for a phrase to be there. "other" and "specified" are not among them:
 # "Diabetes, specified type NEC" must not match a note that says "type 2 diabetes".
 OPTIONAL_WORDS = frozenset(
@@ -33,8 +33,20 @@ OPTIONAL_WORDS = frozenset(
     "condition following traumatic".split()
 )  # "traumatic": the Index files injuries under "Fracture, traumatic"; notes just say "fracture"
 _MAX_REQUIRED = 8
+# One-word phrases that name an Index main term but, alone in a note, are not a diagnosis
+# ("old" in "45-year-old", "examination", "May"). A longer phrase may still use them.
+_NOT_ALONE = frozenset(
+    "old new examination exam symptom symptoms activity activities consultation test tests history status "
+    "encounter observation problem problems complaint admission care visit screening counseling evaluation "
+    "procedure surgery treatment therapy use finding findings change changes result results report "
+    "january february march april may june july august september october november december "
+    "left right male female patient disease disorder syndrome condition abnormal abnormality "
+    "complication complications effect effects reaction late delayed".split()
+)
 _PARENTHESISED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
-_WITHOUT_CLAUSE = re.compile(r"\bwithout\b[^,;]*", re.IGNORECASE)
+# "without complications" is what a note means by not mentioning any; other "without" clauses carry meaning
+# ("without complications in remission") and stay required.
+_WITHOUT_CLAUSE = re.compile(r"\bwithout (?:mention of )?complications?$", re.IGNORECASE)
 # Index sources whose paths describe a condition a note can state; the Drug and External Cause tables
 # describe circumstances, and their words ("aspirin", "fall") would flood a note with poisoning codes.
 _NOTE_INDEX_SOURCES = ("index", "neoplasm")
@@ -72,7 +84,7 @@ class TermTable:
 def required_words(text: str) -> tuple[str, ...]:
     """``"Heart failure, unspecified (congestive)"`` -> ``("heart", "failure")``."""
     text = _PARENTHESISED.sub(" ", text)
-    text = _WITHOUT_CLAUSE.sub(" ", text)
+    text = _WITHOUT_CLAUSE.sub(" ", text.strip())
     words = [word for word in normalize_tokens(text) if word not in OPTIONAL_WORDS]
     return tuple(dict.fromkeys(words))
 
@@ -113,6 +125,15 @@ def _index_phrases(vocabulary: Vocabulary) -> Iterator[tuple[str, str, str]]:
             yield ", ".join(words), path.code, source
 
 
+def _worth_matching(words: tuple[str, ...]) -> bool:
+    if not words or len(words) > _MAX_REQUIRED:
+        return False
+    if len(words) == 1:
+        word = words[0]
+        return len(word) >= 4 and word.isalpha() and word not in _NOT_ALONE
+    return True
+
+
 def _main_term_form(title: str) -> str:
     """"Diabetes, diabetic" names one main term twice (a note says one of them); "Fracture, pathological"
     is a main term with a qualifier, which stays."""
@@ -137,11 +158,13 @@ def build_term_table(vocabulary: Vocabulary) -> TermTable:
     for text, code_text, source in _phrases(vocabulary):
         code = _checked_code(vocabulary, code_text)
         words = required_words(text)
-        if code is None or not words or len(words) > _MAX_REQUIRED:
+        if code is None or not _worth_matching(words):
             continue
         key = tuple(sorted(words))
         if key not in by_words:
             by_words[key] = (text, source, words, [])
+        elif source != "title" and by_words[key][1] == source:
+            continue  # the Index lists its main sense first; a later row with the same words is a variant
         if code not in by_words[key][3]:
             by_words[key][3].append(code)
     return _index_table(by_words, vocabulary.release)

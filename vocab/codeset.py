@@ -97,8 +97,11 @@ class CodeRange:
     text: str
 
     def covers(self, code: str) -> bool:
-        compact = compact_code(code)
-        first, last = compact_code(self.first), compact_code(self.last)
+        return self.covers_compact(compact_code(code))
+
+    def covers_compact(self, compact: str) -> bool:
+        """``covers`` for a code already in compact form (``E1122``), for hot loops."""
+        first, last = self.first.replace(".", ""), self.last.replace(".", "")
         return first <= compact and compact[: len(last)] <= last
 
 
@@ -244,13 +247,22 @@ class CodeSet:
             raise InvalidCodeError(f"{seventh!r} is not a 7th character for {base.code}; choose one of: {choices}.")
         return self.resolve(with_placeholders(base.code, seventh))
 
+    @cached_property
+    def _excludes1_cache(self) -> dict[str, list[tuple[str, CodeRange]]]:
+        return {}
+
     def excludes1_references(self, text: str) -> list[tuple[str, CodeRange]]:
-        """Code ranges that the code's Excludes1 notes (own and inherited) name."""
-        return [
-            (note, reference)
-            for _, note in self.inherited_notes(text, "excludes1")
-            for reference in parse_code_references(note)
-        ]
+        """Code ranges that the code's Excludes1 notes (own and inherited) name (parsed once per code)."""
+        code = self.resolve(text).code
+        cached = self._excludes1_cache.get(code)
+        if cached is None:
+            cached = [
+                (note, reference)
+                for _, note in self.inherited_notes(code, "excludes1")
+                for reference in parse_code_references(note)
+            ]
+            self._excludes1_cache[code] = cached
+        return cached
 
     def excludes1_conflict(self, first: str, second: str) -> str | None:
         """The Excludes1 note that forbids coding ``first`` and ``second`` together, or None.
@@ -258,8 +270,9 @@ class CodeSet:
         Excludes1 means "not coded here": the pair is a conflict whichever side prints the note.
         """
         for this, other in ((first, second), (second, first)):
+            this_compact, other_compact = compact_code(this), compact_code(other)
             for note, reference in self.excludes1_references(this):
-                if reference.covers(other) and not reference.covers(this):
+                if reference.covers_compact(other_compact) and not reference.covers_compact(this_compact):
                     return note
         return None
 

@@ -69,6 +69,9 @@ class TermMatcher:
         self.table: TermTable | None = None
         self._words: frozenset[str] = frozenset()
         self._buckets: dict[tuple[str, int], list[str]] = {}
+        self._word_sets: list[frozenset[str]] = []
+        self._by_anchor_pair: dict[str, dict[str, list[int]]] = {}
+        self._totals: list[float] = []
 
     # --- data ---------------------------------------------------------------------------------------
     def initialize(
@@ -82,6 +85,10 @@ class TermMatcher:
     def _use(self, table: TermTable) -> None:
         self.table = table
         self._words = frozenset(table.words)
+        # set arithmetic in C decides most candidates before any Python loop runs
+        self._word_sets = [frozenset(words) for words in table.required]
+        self._totals = [sum(weights) for weights in table.weights]
+        self._by_anchor_pair = _index_by_anchor_pair(table)
         buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in self._words:
             if word.isalpha() and len(word) >= self.fuzzy_min_length - 1:
@@ -123,10 +130,16 @@ class TermMatcher:
         assert self.table is not None
         matches = []
         for word in bag:
-            for term_id in self.table.anchored.get(word, ()):
-                match = self._match_term(term_id, word, bag, sentence_number)
-                if match is not None:
-                    matches.append(match)
+            groups = self._by_anchor_pair.get(word)
+            if not groups:
+                continue
+            # a phrase is checked only when its two rarest words are both in the sentence
+            seconds = groups.keys() & bag.keys() if len(groups) > len(bag) else [s for s in groups if s in bag]
+            for second in (*seconds, ""):
+                for term_id in groups.get(second, ()):
+                    match = self._match_term(term_id, word, bag, sentence_number)
+                    if match is not None:
+                        matches.append(match)
         return matches
 
     def _bag_of_words(self, sentence: Span) -> dict[str, list[_Occurrence]]:
@@ -173,13 +186,17 @@ class TermMatcher:
         self, term_id: int, anchor: str, bag: dict[str, list[_Occurrence]], sentence_number: int
     ) -> TermMatch | None:
         assert self.table is not None
-        words, weights = self.table.required[term_id], self.table.weights[term_id]
-        total = sum(weights)
-        missing = sum(weight for word, weight in zip(words, weights, strict=True) if word not in bag)
-        if missing and (
-            len(words) < 3 or missing > self.partial_allowance * total or not self.table.partial_ok[term_id]
-        ):
-            return None
+        words = self.table.required[term_id]
+        absent = self._word_sets[term_id] - bag.keys()
+        total = self._totals[term_id]
+        missing = 0.0
+        if absent:
+            if len(words) < 3 or not self.table.partial_ok[term_id]:
+                return None
+            weights = self.table.weights[term_id]
+            missing = sum(weight for word, weight in zip(words, weights, strict=True) if word in absent)
+            if missing > self.partial_allowance * total:
+                return None
         best: tuple[int, list[_Occurrence]] | None = None
         for anchor_occurrence in bag[anchor]:
             chosen = self._nearest_occurrences(words, bag, anchor_occurrence.position)
@@ -248,6 +265,20 @@ class TermMatcher:
             matched_weight=weight,
             sentence=sentence,
         )
+
+
+def _index_by_anchor_pair(table: TermTable) -> dict[str, dict[str, list[int]]]:
+    """anchor word -> second-rarest word -> phrases ("" for one-word phrases)."""
+    weight_of: dict[str, float] = {}
+    for words, weights in zip(table.required, table.weights, strict=True):
+        weight_of.update(zip(words, weights, strict=True))
+    index: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for anchor, term_ids in table.anchored.items():
+        for term_id in term_ids:
+            others = [word for word in table.required[term_id] if word != anchor]
+            second = max(others, key=lambda word: weight_of[word]) if others else ""
+            index[anchor][second].append(term_id)
+    return {anchor: dict(groups) for anchor, groups in index.items()}
 
 
 @Language.factory(
