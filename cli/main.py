@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import codes_commands, db_commands, keys_commands, serve_commands, vocab_commands
+from cli import codes_commands, db_commands, keys_commands, serve_commands, suggest_commands, vocab_commands
 
 app = typer.Typer(
     name="chartcoder",
@@ -12,6 +12,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.command("suggest")(suggest_commands.suggest)
+app.command("batch")(suggest_commands.batch)
 app.add_typer(vocab_commands.app, name="vocab")
 app.add_typer(codes_commands.app, name="codes")
 app.add_typer(keys_commands.app, name="keys")

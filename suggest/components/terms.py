@@ -49,6 +49,7 @@ class _Occurrence:
     position: int
     via: str  # "word" | "abbreviation" | "fuzzy"
     similarity: float
+    sense: frozenset[str] = frozenset()  # for "abbreviation": every word of the expansion
 
 
 class TermMatcher:
@@ -151,8 +152,9 @@ class TermMatcher:
             text = token.text
             senses = self._abbreviation_senses(text)
             for sense in senses:
+                sense_words = frozenset(sense)
                 for word in sense:
-                    bag[word].append(_Occurrence(token.i, "abbreviation", 1.0))
+                    bag[word].append(_Occurrence(token.i, "abbreviation", 1.0, sense_words))
             word = normalize_token(token.lower_)
             if word in self._words:
                 bag[word].append(_Occurrence(token.i, "word", 1.0))
@@ -209,6 +211,9 @@ class TermMatcher:
         if best is None:
             return None
         spread, chosen = best
+        word_set = self._word_sets[term_id]
+        if any(occurrence.sense and not occurrence.sense <= word_set for occurrence in chosen):
+            return None  # "COPD" means the whole disease: its word "pulmonary" alone is not in the note
         present = len(chosen)
         if spread > self.spread_per_word * present + 4:
             return None

@@ -1,0 +1,119 @@
+"""``chartcoder suggest`` and ``chartcoder batch``: code one note, or a JSONL file of notes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.table import Table
+
+from cli._common import HomeOption, console, error_console, fail, read_text_input, user_errors
+from suggest.batch import EngineSpec, run_batch
+from suggest.pipeline import DEFAULT_MAX_NOTE_CHARS
+from suggest.types import NoteSuggestions
+from vocab.vocabulary import ensure_vocabulary
+
+SettingOption = Annotated[
+    str, typer.Option("--setting", "-s", help="Encounter setting: outpatient or inpatient (uncertain diagnoses).")
+]
+ModelOption = Annotated[str | None, typer.Option("--model", help="Model id (default: the champion).")]
+
+
+def suggest(
+    source: Annotated[str, typer.Argument(help="A note file (UTF-8 text), or '-' for standard input.")],
+    setting: SettingOption = "outpatient",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result.")] = False,
+    top: Annotated[int | None, typer.Option("--top", "-n", min=1, help="Show the best N suggestions.")] = None,
+    model: ModelOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Suggest ICD-10-CM codes for one note, with the evidence for each."""
+    text = read_text_input(source, max_bytes=4 * DEFAULT_MAX_NOTE_CHARS)
+    with user_errors():
+        ensure_vocabulary(home)
+        engine = EngineSpec(home=home, model=model).load()
+        result = engine.suggest(text, setting=setting, note_id=None if source == "-" else Path(source).name, top=top)
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_result(result)
+
+
+def _print_result(result: NoteSuggestions) -> None:
+    console.print(f"[bold]{result.code_set}[/]  model {result.model}  setting {result.setting}")
+    if not result.suggestions:
+        console.print("No codes suggested.")
+    table = Table(show_lines=True)
+    for column in ("#", "code", "description", "score", "evidence", "flags"):
+        table.add_column(column, overflow="fold")
+    for suggestion in result.suggestions:
+        evidence = "; ".join(
+            f"{piece.text!r} [{piece.section.replace('_', ' ')}{'' if piece.assertion == 'present' else ', ' + piece.assertion}]"
+            for piece in suggestion.evidence
+        )
+        flags = "; ".join(flag.kind.replace("_", " ") for flag in suggestion.flags)
+        billable = "" if suggestion.billable else " (not billable)"
+        table.add_row(
+            str(suggestion.rank), suggestion.code, suggestion.description + billable, f"{suggestion.score:.2f}",
+            evidence, flags,
+        )
+    if result.suggestions:
+        console.print(table)
+    for exclusion in result.excluded:
+        words = ", ".join(repr(piece.text) for piece in exclusion.evidence)
+        console.print(f"[dim]left out {exclusion.code}: {exclusion.reason} ({words})[/]")
+
+
+def batch(
+    source: Annotated[Path, typer.Argument(help="JSONL input: one {\"id\", \"text\", \"setting\"?} per line.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL output, one line per input line.")],
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, max=64, help="Worker processes.")] = 1,
+    setting: SettingOption = "outpatient",
+    top: Annotated[int | None, typer.Option("--top", "-n", min=1, help="Keep the best N per note.")] = None,
+    model: ModelOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Code a JSONL file of notes, streaming (constant memory), with a progress bar; bad lines are
+    reported with their line number and get an error line in the output."""
+    if setting not in ("outpatient", "inpatient"):
+        raise fail(f"Unknown setting {setting!r}: expected outpatient or inpatient.")
+    if not source.is_file():
+        raise fail(f"No such file: {source}")
+    if output.resolve() == source.resolve():
+        raise fail("The output file must not be the input file.")
+    with user_errors():
+        ensure_vocabulary(home)
+        spec = EngineSpec(home=home, model=model)
+        summary = _run_with_progress(source, output, spec, workers, setting, top)
+    error_console.print(
+        f"{summary.lines:,} lines: {summary.coded:,} coded, {summary.failed:,} with errors -> {output}"
+    )
+    if summary.lines and summary.coded == 0:
+        raise typer.Exit(1)
+
+
+def _run_with_progress(source: Path, output: Path, spec: EngineSpec, workers: int, setting: str, top: int | None):  # type: ignore[no-untyped-def]
+    progress = Progress(
+        TextColumn("coding"), BarColumn(), TransferSpeedColumn(), TimeRemainingColumn(), console=error_console,
+        transient=not sys.stderr.isatty(),
+    )
+    reported = 0
+
+    def report(record: dict[str, Any]) -> None:
+        nonlocal reported
+        reported += 1
+        if reported <= 50:
+            progress.console.print(f"line {record['line']}: {record['error']}", markup=False)
+        elif reported == 51:
+            progress.console.print("more bad lines: see the error lines in the output", markup=False)
+
+    with progress, source.open("rb") as stream, output.open("w", encoding="utf-8") as sink:
+        task = progress.add_task("coding", total=source.stat().st_size)
+        return run_batch(
+            stream, sink, spec, workers=workers, default_setting=setting, top=top,
+            on_bytes=lambda size: progress.advance(task, size), on_error=report,
+        )

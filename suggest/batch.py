@@ -1,0 +1,170 @@
+"""Batch coding of JSONL notes: streamed, in order, one output line per input line, bad lines reported.
+
+Input lines are ``{"id", "text", "setting"?}``; each output line is the engine's JSON for that note, or
+``{"note_id", "line", "error"}`` for a line that cannot be coded. Memory stays constant: lines are read,
+coded and written in chunks, and with several workers only a bounded window of chunks is in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from suggest.errors import NoteError
+from suggest.pipeline import Engine, load_engine
+from suggest.types import SETTINGS
+
+__all__ = ["BatchLine", "BatchSummary", "parse_line", "code_lines", "run_batch", "EngineSpec"]
+
+_CHUNK = 32
+
+
+@dataclass(frozen=True, slots=True)
+class BatchLine:
+    number: int
+    note_id: str | None
+    text: str | None
+    setting: str
+    error: str | None = None
+
+
+@dataclass
+class BatchSummary:
+    lines: int = 0
+    coded: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """How a worker process loads its own engine (once per process, never per note)."""
+
+    home: Path | None = None
+    model: str | None = None
+    max_note_chars: int | None = None
+
+    def load(self) -> Engine:
+        if self.max_note_chars is None:
+            return load_engine(home=self.home, model=self.model)
+        return load_engine(home=self.home, model=self.model, max_note_chars=self.max_note_chars)
+
+
+def parse_line(number: int, raw: bytes, default_setting: str = "outpatient") -> BatchLine:
+    """One input line -> a :class:`BatchLine`; never raises: problems become ``error``."""
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        return BatchLine(number, None, None, default_setting, f"not UTF-8 (byte {error.start})")
+    except json.JSONDecodeError as error:
+        return BatchLine(number, None, None, default_setting, f"not valid JSON: {error.msg} (column {error.colno})")
+    if not isinstance(record, dict):
+        return BatchLine(number, None, None, default_setting, "expected a JSON object with 'id' and 'text'")
+    note_id = record.get("id")
+    note_id = None if note_id is None else str(note_id)
+    text = record.get("text")
+    setting = record.get("setting") or default_setting
+    if not isinstance(text, str):
+        return BatchLine(number, note_id, None, default_setting, "'text' is missing or not a string")
+    if setting not in SETTINGS:
+        return BatchLine(number, note_id, None, default_setting, f"unknown setting {setting!r}")
+    return BatchLine(number, note_id, text, setting)
+
+
+def _code_chunk(engine: Engine, chunk: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
+    valid = [line for line in chunk if line.error is None]
+    results = iter(engine.suggest_many(((line.note_id, line.text or "", line.setting) for line in valid), top=top))
+    out = []
+    for line in chunk:
+        if line.error is not None:
+            out.append({"note_id": line.note_id, "line": line.number, "error": line.error})
+            continue
+        result = next(results)
+        if isinstance(result, NoteError):
+            out.append({"note_id": line.note_id, "line": line.number, "error": str(result)})
+        else:
+            out.append(result.to_dict())
+    return out
+
+
+def _chunks(lines: Iterable[BatchLine]) -> Iterator[list[BatchLine]]:
+    chunk: list[BatchLine] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= _CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# --- worker processes ---------------------------------------------------------------------------------
+_worker_engine: Engine | None = None
+
+
+def _worker_start(spec: EngineSpec) -> None:
+    global _worker_engine
+    _worker_engine = spec.load()
+
+
+def _worker_code(chunk: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
+    assert _worker_engine is not None
+    return _code_chunk(_worker_engine, chunk, top)
+
+
+def code_lines(
+    lines: Iterable[BatchLine], spec: EngineSpec, workers: int = 1, top: int | None = None,
+    engine: Engine | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Results in input order; with ``workers > 1`` a bounded window of chunks runs in a process pool."""
+    if workers <= 1:
+        engine = engine or spec.load()
+        for chunk in _chunks(lines):
+            yield from _code_chunk(engine, chunk, top)
+        return
+    context = multiprocessing.get_context("spawn")  # spaCy and threads do not survive fork reliably
+    with context.Pool(workers, initializer=_worker_start, initargs=(spec,)) as pool:
+        window: deque = deque()
+        for chunk in _chunks(lines):
+            window.append(pool.apply_async(_worker_code, (chunk, top)))
+            if len(window) >= 2 * workers:
+                yield from window.popleft().get()
+        while window:
+            yield from window.popleft().get()
+
+
+def read_lines(stream: BinaryIO, default_setting: str, on_bytes: Callable[[int], None] | None = None) -> Iterator[BatchLine]:
+    for number, raw in enumerate(stream, start=1):
+        if on_bytes is not None:
+            on_bytes(len(raw))
+        if raw.strip():
+            yield parse_line(number, raw, default_setting)
+
+
+def run_batch(
+    source: BinaryIO,
+    sink: Any,
+    spec: EngineSpec,
+    workers: int = 1,
+    default_setting: str = "outpatient",
+    top: int | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+    on_error: Callable[[dict[str, Any]], None] | None = None,
+    engine: Engine | None = None,
+) -> BatchSummary:
+    """Code every line of ``source`` into ``sink`` (text stream), one JSON line each."""
+    summary = BatchSummary()
+    for record in code_lines(read_lines(source, default_setting, on_bytes), spec, workers, top, engine):
+        summary.lines += 1
+        if "error" in record:
+            summary.failed += 1
+            if on_error is not None:
+                on_error(record)
+        else:
+            summary.coded += 1
+        sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return summary
