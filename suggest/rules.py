@@ -70,6 +70,8 @@ def _by_assertion(
     groups: dict[str, list[Mention]] = {}
     for mention in candidate.mentions:
         groups.setdefault(mention.assertion, []).append(mention)
+    # a relative's condition is coded as family history whatever the patient's own status
+    yield from _family(candidate, score, groups.get("family", []), context)
     codable = groups.get("present", []) + (groups.get("possible", []) if context.setting == "inpatient" else [])
     if codable:
         ranked = Ranked(candidate.code, score, codable)
@@ -80,7 +82,6 @@ def _by_assertion(
         yield candidate.code, ranked, None
         return
     yield from _historical(candidate, score, groups.get("historical", []), context)
-    yield from _family(candidate, score, groups.get("family", []), context)
     for assertion, reason in (
         ("negated", "negated in the note"),
         ("hypothetical", "hypothetical or future (not a current condition)"),
