@@ -1,0 +1,51 @@
+"""Batch coding: streaming, ordered output, bad lines reported with their numbers, workers agree."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from suggest.batch import EngineSpec, parse_line, run_batch
+
+LINES = [
+    json.dumps({"id": "a", "text": "Essential hypertension."}),
+    "not json",
+    json.dumps({"id": "b", "text": "   "}),
+    json.dumps({"id": "c", "text": "Pneumonia.", "setting": "inpatient"}),
+    json.dumps({"id": "d", "text": "Asthma.", "setting": "emergency"}),
+    json.dumps(["a list"]),
+    json.dumps({"id": 7, "text": 42}),
+]
+
+
+def test_parse_line_never_raises() -> None:
+    assert parse_line(3, b"\xff\xfe").error.startswith("not UTF-8")
+    assert parse_line(4, b"{").error.startswith("not valid JSON")
+    assert parse_line(5, b'{"id": 1, "text": "x"}').note_id == "1"
+
+
+def test_every_input_line_gets_one_output_line_in_order(mini_engine, mini_home) -> None:
+    source = io.BytesIO(("\n".join(LINES) + "\n").encode())
+    sink = io.StringIO()
+    errors: list[dict] = []
+    summary = run_batch(source, sink, EngineSpec(home=mini_home), engine=mini_engine, on_error=errors.append)
+    records = [json.loads(line) for line in sink.getvalue().splitlines()]
+    assert len(records) == len(LINES) == summary.lines
+    assert summary.coded == 2 and summary.failed == 5
+    assert records[0]["note_id"] == "a" and records[0]["suggestions"]
+    assert [record["line"] for record in records if "error" in record] == [2, 3, 5, 6, 7]
+    assert records[3]["setting"] == "inpatient"
+    assert [error["line"] for error in errors] == [2, 3, 5, 6, 7]
+
+
+@pytest.mark.slow
+def test_two_workers_give_the_same_output_as_one(mini_engine, mini_home) -> None:
+    notes = [json.dumps({"id": str(i), "text": f"Essential hypertension. Note {i}. Atrial fibrillation."})
+             for i in range(80)]
+    data = ("\n".join(notes) + "\n").encode()
+    one, two = io.StringIO(), io.StringIO()
+    run_batch(io.BytesIO(data), one, EngineSpec(home=mini_home), workers=1, engine=mini_engine)
+    run_batch(io.BytesIO(data), two, EngineSpec(home=mini_home), workers=2)
+    assert one.getvalue() == two.getvalue()

@@ -1,0 +1,74 @@
+"""The spaCy components one by one: tokenizer, sentences, sections, serialisation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+
+
+def tokens(engine, text: str) -> list[str]:
+    return [token.text for token in engine.nlp.make_doc(text)]
+
+
+def test_tokenizer_keeps_clinical_shorthand_and_splits_lists(mini_engine) -> None:
+    found = tokens(mini_engine, "s/p CABG, h/o MI, w/o fever. HTN/HLD. metformin 500mg, BP 120/80")
+    assert {"s/p", "h/o", "w/o"} <= set(found)
+    assert ["HTN", "/", "HLD"] == found[found.index("HTN") : found.index("HTN") + 3]
+    assert "500" in found and "mg" in found
+    assert "120/80" in found
+
+
+def test_sentences_break_at_lines_and_full_stops(mini_engine) -> None:
+    doc = mini_engine.nlp("Assessment:\nHypertension. Dr. Smith saw her\nDiabetes type 2")
+    sentences = [sentence.text.strip() for sentence in doc.sents]
+    assert "Hypertension." in sentences
+    assert "Dr. Smith saw her" in sentences
+    assert sentences[-1] == "Diabetes type 2"
+
+
+@pytest.mark.parametrize(
+    ("heading", "section"),
+    [
+        ("ASSESSMENT AND PLAN", "assessment_and_plan"),
+        ("Past Medical History:", "past_medical_history"),
+        ("FAMILY HISTORY", "family_history"),
+        ("HPI:", "history_of_present_illness"),
+        ("Review of systems:", "review_of_systems"),
+        ("Discharge diagnoses:", "diagnoses"),
+        ("Problem list", "problem_list"),
+        ("Medications:", "medications"),
+        ("Allergies:", "allergies"),
+        ("Physical exam:", "physical_exam"),
+        ("Labs:", "labs_and_studies"),
+        ("Social history:", "social_history"),
+    ],
+)
+def test_sections_are_named(mini_engine, heading: str, section: str) -> None:
+    doc = mini_engine.nlp(f"Intro line.\n{heading}\nHypertension noted.\n")
+    word = next(token for token in doc if token.text == "Hypertension")
+    assert word._.chartcoder_section == section
+    assert doc[0]._.chartcoder_section == "none"
+
+
+def test_a_heading_word_inside_a_sentence_opens_no_section(mini_engine) -> None:
+    doc = mini_engine.nlp("The plan is to recheck hypertension.")
+    assert {token._.chartcoder_section for token in doc} == {"none"}
+
+
+def test_pipeline_round_trips_through_to_disk(mini_engine, tmp_path: Path) -> None:
+    import suggest.pipeline  # noqa: F401 - registers the factories spacy.load needs
+
+    mini_engine.nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    assert loaded.pipe_names == mini_engine.nlp.pipe_names
+    text = "Assessment: essential hypertension. Denies pneumonia."
+    original = [(m.term, m.positions) for m in mini_engine.nlp(text)._.chartcoder_matches]
+    again = [(m.term, m.positions) for m in loaded(text)._.chartcoder_matches]
+    assert original and original == again
+
+
+def test_components_declare_what_they_need_and_assign(mini_engine) -> None:
+    analysis = mini_engine.nlp.analyze_pipes(pretty=False)
+    assert not any(analysis["problems"].values())
