@@ -13,7 +13,7 @@ from rich.console import Console
 
 from vocab.errors import ChartcoderError
 
-__all__ = ["HomeOption", "console", "error_console", "user_errors", "read_text_input", "fail"]
+__all__ = ["HomeOption", "console", "error_console", "fail", "read_text_input", "user_errors"]
 
 console = Console(highlight=False, soft_wrap=True)
 error_console = Console(stderr=True, highlight=False)

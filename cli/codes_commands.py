@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from cli._common import HomeOption, console, read_text_input, user_errors
+from cli._common import HomeOption, console, fail, user_errors
 from vocab.errors import ChartcoderError
-from vocab.search import SearchResult
+from vocab.search import SearchResult, check_query
 from vocab.vocabulary import Vocabulary, ensure_vocabulary
 
 app = typer.Typer(help="Search ICD-10-CM codes and show their details.", no_args_is_help=True)
@@ -31,7 +33,10 @@ def search(
 ) -> None:
     """Rank codes for a query: 'type 2 diabetes with ckd', 'E11.2', 'e112', 'pneumo'."""
     with user_errors():
+        if query != "-":
+            check_query(query)  # a bad query fails before the code set is loaded
         vocabulary = ensure_vocabulary(home)
+        vocabulary.code_search  # noqa: B018 - load the lexicon now: a broken one fails the command, not each line
         if query == "-":
             _search_lines(vocabulary, limit, billable_only)
             return
@@ -43,18 +48,44 @@ def search(
 
 
 def _search_lines(vocabulary: Vocabulary, limit: int, billable_only: bool) -> None:
-    """One JSON line per input line; a bad query gets an ``error`` field instead of stopping the stream."""
-    for line_number, line in enumerate(read_text_input("-").splitlines(), start=1):
+    """One JSON line per input line, written as soon as it is ready (a pipe can drive it query by query).
+
+    A query that cannot be searched (too long, a code that does not exist) gets an ``error`` field and the
+    stream goes on; the command then exits 2. Input that is not UTF-8 text stops it at once.
+    """
+    failures = 0
+    for line_number, line in enumerate(_stdin_lines(), start=1):
         if not line.strip():
             continue
         record: dict[str, Any] = {"query": line}
         try:
-            record["results"] = [
-                result.to_dict() for result in vocabulary.search(line, limit=limit, billable_only=billable_only)
-            ]
+            found = vocabulary.search(line, limit=limit, billable_only=billable_only)
+            record["results"] = [result.to_dict() for result in found]
         except ChartcoderError as error:
+            failures += 1
+            record["results"] = []
             record["error"] = f"line {line_number}: {error}"
-        sys.stdout.write(json.dumps(record) + "\n")
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    if failures:
+        raise fail(
+            f"{failures} {'query' if failures == 1 else 'queries'} could not be searched (see the error fields)."
+        )
+
+
+def _stdin_lines() -> Iterator[str]:
+    """Standard input line by line, as strict UTF-8 text; a clear error (exit 2) for anything else."""
+    for line_number, raw in enumerate(sys.stdin.buffer, start=1):
+        if b"\x00" in raw:
+            raise fail(f"Standard input looks binary (line {line_number} contains NUL bytes), not text.")
+        if line_number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        try:
+            yield raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as error:
+            raise fail(
+                f"Standard input is not UTF-8 text (line {line_number}, byte {error.start + 1}: {error.reason})."
+            ) from None
 
 
 def _print_results(query: str, results: list[SearchResult]) -> None:

@@ -16,6 +16,9 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="critical, error, warning, info, debug (never shows note text).")
+    ] = "info",
     home: HomeOption = None,
 ) -> None:
     """Serve the HTTP API (docs at /docs). The first start prints an admin API key, once."""
@@ -32,7 +35,7 @@ def serve(
         database.dispose()
     if token is not None:
         _show_first_key(token)
-    common = {"host": host, "port": port, "log_level": "info", "timeout_graceful_shutdown": 10}
+    common = {"host": host, "port": port, "log_level": log_level, "timeout_graceful_shutdown": 10}
     if workers == 1:
         from service.app import create_app
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from cli._common import HomeOption, console, error_console, fail, read_text_input, user_errors
 from suggest.batch import EngineSpec, run_batch
 from suggest.pipeline import DEFAULT_MAX_NOTE_CHARS
-from suggest.types import NoteSuggestions
+from suggest.types import Evidence, NoteSuggestions
 from vocab.vocabulary import ensure_vocabulary
 
 SettingOption = Annotated[
@@ -51,15 +51,16 @@ def _print_result(result: NoteSuggestions) -> None:
     for column in ("#", "code", "description", "score", "evidence", "flags"):
         table.add_column(column, overflow="fold")
     for suggestion in result.suggestions:
-        evidence = "; ".join(
-            f"{piece.text!r} [{piece.section.replace('_', ' ')}{'' if piece.assertion == 'present' else ', ' + piece.assertion}]"
-            for piece in suggestion.evidence
-        )
+        evidence = "; ".join(_describe(piece) for piece in suggestion.evidence)
         flags = "; ".join(flag.kind.replace("_", " ") for flag in suggestion.flags)
         billable = "" if suggestion.billable else " (not billable)"
         table.add_row(
-            str(suggestion.rank), suggestion.code, suggestion.description + billable, f"{suggestion.score:.2f}",
-            evidence, flags,
+            str(suggestion.rank),
+            suggestion.code,
+            suggestion.description + billable,
+            f"{suggestion.score:.2f}",
+            evidence,
+            flags,
         )
     if result.suggestions:
         console.print(table)
@@ -68,8 +69,13 @@ def _print_result(result: NoteSuggestions) -> None:
         console.print(f"[dim]left out {exclusion.code}: {exclusion.reason} ({words})[/]")
 
 
+def _describe(piece: Evidence) -> str:
+    assertion = "" if piece.assertion == "present" else f", {piece.assertion}"
+    return f"{piece.text!r} [{piece.section.replace('_', ' ')}{assertion}]"
+
+
 def batch(
-    source: Annotated[Path, typer.Argument(help="JSONL input: one {\"id\", \"text\", \"setting\"?} per line.")],
+    source: Annotated[Path, typer.Argument(help='JSONL input: one {"id", "text", "setting"?} per line.')],
     output: Annotated[Path, typer.Option("--output", "-o", help="JSONL output, one line per input line.")],
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, max=64, help="Worker processes.")] = 1,
     setting: SettingOption = "outpatient",
@@ -89,16 +95,18 @@ def batch(
         ensure_vocabulary(home)
         spec = EngineSpec(home=home, model=model)
         summary = _run_with_progress(source, output, spec, workers, setting, top)
-    error_console.print(
-        f"{summary.lines:,} lines: {summary.coded:,} coded, {summary.failed:,} with errors -> {output}"
-    )
+    error_console.print(f"{summary.lines:,} lines: {summary.coded:,} coded, {summary.failed:,} with errors -> {output}")
     if summary.lines and summary.coded == 0:
         raise typer.Exit(1)
 
 
 def _run_with_progress(source: Path, output: Path, spec: EngineSpec, workers: int, setting: str, top: int | None):  # type: ignore[no-untyped-def]
     progress = Progress(
-        TextColumn("coding"), BarColumn(), TransferSpeedColumn(), TimeRemainingColumn(), console=error_console,
+        TextColumn("coding"),
+        BarColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=error_console,
         transient=not sys.stderr.isatty(),
     )
     reported = 0
@@ -114,6 +122,12 @@ def _run_with_progress(source: Path, output: Path, spec: EngineSpec, workers: in
     with progress, source.open("rb") as stream, output.open("w", encoding="utf-8") as sink:
         task = progress.add_task("coding", total=source.stat().st_size)
         return run_batch(
-            stream, sink, spec, workers=workers, default_setting=setting, top=top,
-            on_bytes=lambda size: progress.advance(task, size), on_error=report,
+            stream,
+            sink,
+            spec,
+            workers=workers,
+            default_setting=setting,
+            top=top,
+            on_bytes=lambda size: progress.advance(task, size),
+            on_error=report,
         )

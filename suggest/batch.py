@@ -19,7 +19,7 @@ from suggest.errors import NoteError
 from suggest.pipeline import Engine, load_engine
 from suggest.types import SETTINGS
 
-__all__ = ["BatchLine", "BatchSummary", "parse_line", "code_lines", "run_batch", "EngineSpec"]
+__all__ = ["BatchLine", "BatchSummary", "EngineSpec", "code_lines", "parse_line", "run_batch"]
 
 _CHUNK = 32
 
@@ -117,7 +117,10 @@ def _worker_code(chunk: list[BatchLine], top: int | None) -> list[dict[str, Any]
 
 
 def code_lines(
-    lines: Iterable[BatchLine], spec: EngineSpec, workers: int = 1, top: int | None = None,
+    lines: Iterable[BatchLine],
+    spec: EngineSpec,
+    workers: int = 1,
+    top: int | None = None,
     engine: Engine | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Results in input order; with ``workers > 1`` a bounded window of chunks runs in a process pool."""
@@ -137,7 +140,9 @@ def code_lines(
             yield from window.popleft().get()
 
 
-def read_lines(stream: BinaryIO, default_setting: str, on_bytes: Callable[[int], None] | None = None) -> Iterator[BatchLine]:
+def read_lines(
+    stream: BinaryIO, default_setting: str, on_bytes: Callable[[int], None] | None = None
+) -> Iterator[BatchLine]:
     for number, raw in enumerate(stream, start=1):
         if on_bytes is not None:
             on_bytes(len(raw))

@@ -16,7 +16,7 @@ from suggest.components.terms import SPAN_GROUP, TermMatch
 from suggest.types import Candidate, Evidence, Mention
 from vocab.codeset import CodeSet, parse_code_references
 
-__all__ = ["SECTION_WEIGHTS", "extract_mentions", "build_candidates", "FEATURE_NAMES"]
+__all__ = ["FEATURE_NAMES", "SECTION_WEIGHTS", "build_candidates", "extract_mentions"]
 
 # How much a section says "this is a diagnosis of this encounter".
 SECTION_WEIGHTS = {
@@ -92,13 +92,20 @@ def _heaviest_first(matches: list[TermMatch], codeset: CodeSet) -> list[TermMatc
     for match in ordered:
         positions = set(match.positions)
         covering = [other for other in kept if positions <= set(other.positions)]
-        if not covering or any(_asked_for(codeset, other, match) for other in covering):
+        if (
+            not covering
+            or any(_asked_for(codeset, other, match) for other in covering)
+            or _alternative_reading(match, covering)
+        ):
             kept.append(match)
-        elif any(set(other.positions) == positions and match.score >= other.score for other in covering):
-            # same words, another phrase as complete: an alternative reading, kept for the ranker to weigh
-            if all(set(match.codes) != set(other.codes) for other in covering):
-                kept.append(match)
     return kept
+
+
+def _alternative_reading(match: TermMatch, covering: list[TermMatch]) -> bool:
+    """Same words as a kept match, as complete, naming other codes: the ranker weighs both readings."""
+    positions = set(match.positions)
+    same_words = any(set(other.positions) == positions and match.score >= other.score for other in covering)
+    return same_words and all(set(match.codes) != set(other.codes) for other in covering)
 
 
 def _asked_for(codeset: CodeSet, longer: TermMatch, shorter: TermMatch) -> bool:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from vocab.errors import ChartcoderError
 
-__all__ = ["Errors", "EngineError", "NoteError", "EmptyNoteError", "NoteTooLargeError", "BinaryNoteError", "SettingError"]
+__all__ = [
+    "BinaryNoteError",
+    "EmptyNoteError",
+    "EngineError",
+    "Errors",
+    "NoteError",
+    "NoteTooLargeError",
+    "SettingError",
+]
 
 
 class Errors:
@@ -16,7 +24,9 @@ class Errors:
     E004 = "[E004] Unknown encounter setting {setting!r}: expected 'outpatient' or 'inpatient'."
     E005 = "[E005] The note must be text (str), not {kind}."
     E006 = "[E006] Component {name!r} was used before initialize() loaded its data."
-    E007 = "[E007] The model pack {model!r} was built for code set {pack_release!r}; the loaded code set is {release!r}."
+    E007 = (
+        "[E007] The model pack {model!r} was built for code set {pack_release!r}; the loaded code set is {release!r}."
+    )
 
 
 class EngineError(ChartcoderError):

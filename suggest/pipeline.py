@@ -26,14 +26,22 @@ from suggest.components import sections as _sections  # noqa: F401
 from suggest.components import sentences as _sentences  # noqa: F401
 from suggest.components import terms as _terms  # noqa: F401
 from suggest.components import tokenizer as _tokenizer  # noqa: F401
-from suggest.errors import BinaryNoteError, EmptyNoteError, EngineError, Errors, NoteError, NoteTooLargeError, SettingError
+from suggest.errors import (
+    BinaryNoteError,
+    EmptyNoteError,
+    EngineError,
+    Errors,
+    NoteError,
+    NoteTooLargeError,
+    SettingError,
+)
 from suggest.ranking import HeuristicRanker, Ranker
 from suggest.rules import RuleContext, apply_rules
 from suggest.termtable import TABLE_FORMAT, TermTable, build_term_table
 from suggest.types import CODE_SET_NAME, SETTINGS, Candidate, NoteSuggestions, Setting
 from vocab.vocabulary import Vocabulary, load_vocabulary
 
-__all__ = ["Engine", "load_engine", "build_nlp", "DEFAULT_MAX_NOTE_CHARS", "ZERO_SHOT_MODEL"]
+__all__ = ["DEFAULT_MAX_NOTE_CHARS", "ZERO_SHOT_MODEL", "Engine", "build_nlp", "load_engine"]
 
 DEFAULT_MAX_NOTE_CHARS = 1_000_000
 ZERO_SHOT_MODEL = "zero-shot"
@@ -178,6 +186,7 @@ def load_engine(
         raise EngineError(f"Unknown model {model!r}: this installation has the {ZERO_SHOT_MODEL!r} model only.")
     if vocabulary is None:
         vocabulary = load_vocabulary(home)
+    vocabulary.code_search  # noqa: B018 - load the search lexicon now (history codes use it), not on a note
     table = load_term_table(vocabulary)
     nlp = build_nlp(table)
     return Engine(

@@ -9,7 +9,7 @@ from typing import Protocol, runtime_checkable
 from suggest.candidates import mention_strength
 from suggest.types import Candidate, Mention
 
-__all__ = ["Ranker", "HeuristicRanker", "ASSERTION_WEIGHTS"]
+__all__ = ["ASSERTION_WEIGHTS", "HeuristicRanker", "Ranker"]
 
 # A mention's support for coding its finding now, by what ConText says about it.
 ASSERTION_WEIGHTS = {

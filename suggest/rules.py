@@ -17,9 +17,13 @@ from vocab.codeset import Code, CodeSet, parse_code_references
 from vocab.errors import VocabError
 from vocab.text import normalize_tokens
 
-__all__ = ["RuleContext", "apply_rules", "Ranked"]
+__all__ = ["Ranked", "RuleContext", "apply_rules"]
 
-_NOTE_FLAG_FIELDS = (("code_first", "code first"), ("use_additional", "use additional code"), ("code_also", "code also"))
+_NOTE_FLAG_FIELDS = (
+    ("code_first", "code first"),
+    ("use_additional", "use additional code"),
+    ("code_also", "code also"),
+)
 _MAX_CHILDREN_LISTED = 15
 _DEFAULT_CHILD_WORDS = ("unspecified", "without complication", "not elsewhere classified")
 
@@ -76,7 +80,9 @@ def _by_assertion(
     if codable:
         ranked = Ranked(candidate.code, score, codable)
         if "possible" in groups and context.setting == "inpatient":
-            ranked.flags.append(Flag("uncertain_inpatient", "Documented as uncertain; coded as established (inpatient)."))
+            ranked.flags.append(
+                Flag("uncertain_inpatient", "Documented as uncertain; coded as established (inpatient).")
+            )
         historical = groups.get("historical", [])
         ranked.mentions.extend(historical)
         yield candidate.code, ranked, None
@@ -173,7 +179,9 @@ def _supported_descendant(record: Code, words: set[str], codeset: CodeSet, seven
     """The descendant whose title the words around the evidence support best ("right" -> the right-side
     code), the default ("unspecified") one on a tie. With ``seventh``, stop above the 7th character."""
     if seventh:
-        options = [code for code in [record, *codeset.descendants(record.code)] if _takes_seventh_directly(code, codeset)]
+        options = [
+            code for code in [record, *codeset.descendants(record.code)] if _takes_seventh_directly(code, codeset)
+        ]
         if record in options:
             return record
     else:

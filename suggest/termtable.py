@@ -23,7 +23,7 @@ from vocab.errors import InvalidCodeError
 from vocab.text import normalize_tokens
 from vocab.vocabulary import Vocabulary
 
-__all__ = ["TermTable", "build_term_table", "read_reviewed_abbreviations", "TABLE_FORMAT"]
+__all__ = ["TABLE_FORMAT", "TermTable", "build_term_table", "read_reviewed_abbreviations"]
 
 TABLE_FORMAT = 5
 # Words a note need not repeat for a phrase to be there. "other" and "specified" are not among them:
@@ -135,7 +135,7 @@ def _worth_matching(words: tuple[str, ...]) -> bool:
 
 
 def _main_term_form(title: str) -> str:
-    """"Diabetes, diabetic" names one main term twice (a note says one of them); "Fracture, pathological"
+    """ "Diabetes, diabetic" names one main term twice (a note says one of them); "Fracture, pathological"
     is a main term with a qualifier, which stays."""
     first, _, rest = title.partition(",")
     alternatives = [part.strip() for part in rest.split(",") if part.strip()]

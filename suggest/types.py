@@ -11,17 +11,17 @@ from typing import Any, Literal
 
 __all__ = [
     "ASSERTIONS",
+    "CODE_SET_NAME",
     "SETTINGS",
     "Assertion",
-    "Setting",
-    "Evidence",
-    "Mention",
     "Candidate",
-    "Flag",
-    "Suggestion",
+    "Evidence",
     "Exclusion",
+    "Flag",
+    "Mention",
     "NoteSuggestions",
-    "CODE_SET_NAME",
+    "Setting",
+    "Suggestion",
 ]
 
 Assertion = Literal["present", "negated", "possible", "hypothetical", "historical", "family"]

@@ -15,11 +15,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+from joblib import Parallel, delayed
+from scipy.special import expit
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
-from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from suggest.types import CODE_SET_NAME, Candidate, NoteSuggestions, Suggestion
@@ -30,6 +31,7 @@ from vocab.codeset import CodeSet
 __all__ = ["BaselineEngine", "TfidfLogisticBaseline", "cross_validated_threshold"]
 
 MODEL_ID = "baseline-tfidf-logreg"
+_CONSTANT_LOGIT = 10.0
 
 
 class TfidfLogisticBaseline(BaseEstimator):
@@ -71,23 +73,34 @@ class TfidfLogisticBaseline(BaseEstimator):
             max_df=self.max_df,
             sublinear_tf=True,
             lowercase=True,
-            dtype=np.float32,
+            dtype=np.float64,  # liblinear works in float64; a float32 matrix would be copied for every code
         )
         features = self.vectorizer_.fit_transform(texts)
         self.binarizer_ = MultiLabelBinarizer(sparse_output=False)
         targets = self.binarizer_.fit_transform(labels)
         self.codes_: tuple[str, ...] = tuple(self.binarizer_.classes_)
-        classifier = LogisticRegression(
-            C=self.C, solver="liblinear", class_weight=self.class_weight, random_state=self.random_state
-        )
-        self.model_ = OneVsRestClassifier(classifier, n_jobs=self.n_jobs).fit(features, targets)
+        self.coef_t_, self.intercept_ = _fit_one_vs_rest(features, targets, self._classifier_params(), self.n_jobs)
         return self
+
+    def _classifier_params(self) -> dict[str, Any]:
+        # The dual problem: with far fewer notes than n-gram features it converges ~30x faster than the primal,
+        # to the same weights.
+        return {
+            "C": self.C,
+            "solver": "liblinear",
+            "dual": True,
+            "max_iter": 1000,
+            "class_weight": self.class_weight,
+            "random_state": self.random_state,
+        }
 
     # --- prediction -------------------------------------------------------------------------------------
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(notes x codes) probabilities, columns in the order of ``codes_``."""
-        probabilities = self.model_.predict_proba(self.vectorizer_.transform(list(texts)))
-        return np.asarray(probabilities, dtype=np.float64)
+        # float32 on both sides: a mixed product would copy the whole coefficient matrix to float64.
+        features = self.vectorizer_.transform(list(texts)).astype(np.float32)
+        decision = np.asarray(features @ self.coef_t_, dtype=np.float64) + self.intercept_
+        return expit(decision)
 
     def rank_many(self, texts: Sequence[str], top: int | None = None) -> list[list[tuple[str, float]]]:
         probabilities = self.predict_proba(texts)
@@ -101,6 +114,30 @@ class TfidfLogisticBaseline(BaseEstimator):
     def rank(self, text: str, top: int | None = None) -> list[tuple[str, float]]:
         """Every known code with its probability, most probable first (``top`` keeps the first ones)."""
         return self.rank_many([text], top=top)[0]
+
+
+def _fit_one_code(features: Any, column: np.ndarray, params: dict[str, Any]) -> tuple[np.ndarray, float]:
+    if column.min() == column.max():
+        # A code on every training note (or none): no decision to learn, only its constant answer.
+        return np.zeros(features.shape[1], dtype=np.float32), _CONSTANT_LOGIT if column[0] else -_CONSTANT_LOGIT
+    model = LogisticRegression(**params).fit(features, column)
+    return model.coef_[0].astype(np.float32), float(model.intercept_[0])
+
+
+def _fit_one_vs_rest(
+    features: Any, targets: np.ndarray, params: dict[str, Any], n_jobs: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """One binary classifier per target column, stacked into a (features x codes) float32 matrix + intercepts.
+
+    Stacking (instead of keeping scikit-learn's OneVsRestClassifier) makes ranking one sparse-dense
+    product; float32 halves the memory of the largest array. Threads suffice: liblinear releases the GIL.
+    """
+    fitted = Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(_fit_one_code)(features, targets[:, index], params) for index in range(targets.shape[1])
+    )
+    coefficients = np.ascontiguousarray(np.vstack([coef for coef, _ in fitted]).T)
+    intercepts = np.array([intercept for _, intercept in fitted], dtype=np.float64)
+    return coefficients, intercepts
 
 
 def cross_validated_threshold(

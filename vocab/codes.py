@@ -18,16 +18,20 @@ __all__ = [
     "with_placeholders",
 ]
 
-# A letter and two alphanumerics (a digit second, but for categories such as QA0), then up to four
-# alphanumerics after the dot: seven characters in all.
-_COMPACT_RE = re.compile(r"^[A-Z][0-9A-Z][0-9A-Z][0-9A-Z]{0,4}$")
-_PREFIX_RE = re.compile(r"^[A-Z][0-9][0-9A-Z]?\.?[0-9A-Z]{0,4}$")
+# A letter and two alphanumerics (a digit second, but for the category QA0, new in April 2026), then up to
+# four alphanumerics after the dot: seven characters in all. A letter second would make words such as
+# "hello" or "unspeci" look like codes.
+_COMPACT_RE = re.compile(r"^[A-Z](?:[0-9][0-9A-Z]|A0)[0-9A-Z]{0,4}$")
+_PREFIX_RE = re.compile(r"^[A-Z](?:[0-9][0-9A-Z]?|A0)\.?[0-9A-Z]{0,4}$")
 _STRIP_RE = re.compile(r"[\s.]")
 
 # A code as the Tabular List cites it inside a note, e.g. "E10.-", "N18.1-N18.6", "O24.4-", "Z79.4".
+# The span is tried before the branch dash, or "N18.1-N18.6" would read as the branch "N18.1-" and "N18.6".
 _CATEGORY = r"[A-Z](?:[0-9][0-9A-Z]|A0)"
+_CITED = rf"{_CATEGORY}(?:\.[0-9A-Z]{{1,4}})?"
 CODE_REFERENCE_RE = re.compile(
-    rf"\b({_CATEGORY}(?:\.[0-9A-Z]{{1,4}})?)(-?)(?:\s*-\s*({_CATEGORY}(?:\.[0-9A-Z]{{1,4}})?)(-?))?"
+    rf"\b(?P<first>{_CITED})"
+    rf"(?:\s*-\s*(?P<last>{_CITED})(?P<last_branch>\.?-)?|(?P<branch>\.?-))?"
 )
 
 

@@ -109,11 +109,15 @@ _SPACE_RE = re.compile(r"\s+")
 
 
 def parse_code_references(note: str) -> tuple[CodeRange, ...]:
-    """Code references inside an instructional note, e.g. ``"type 1 diabetes mellitus (E10.-)"``."""
+    """Code references inside an instructional note, e.g. ``"type 1 diabetes mellitus (E10.-)"``.
+
+    ``"N18.1-N18.6"`` is one span; ``"E10.-"`` and ``"O24.4-"`` name a branch, which a span from and to the
+    same code already covers.
+    """
     ranges = []
     for match in CODE_REFERENCE_RE.finditer(note):
-        first, _, last, _ = match.groups()
-        ranges.append(CodeRange(first=normalize_code(first), last=normalize_code(last or first), text=match.group(0)))
+        first, last = match.group("first"), match.group("last") or match.group("first")
+        ranges.append(CodeRange(first=normalize_code(first), last=normalize_code(last), text=match.group(0)))
     return tuple(ranges)
 
 

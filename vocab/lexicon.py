@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from vocab.codes import normalize_code
 from vocab.codeset import CodeSet
@@ -26,6 +27,7 @@ __all__ = [
     "LexiconTerm",
     "index_terms",
     "load_abbreviations",
+    "see_terms",
     "tabular_terms",
     "unique_terms",
 ]
@@ -124,12 +126,8 @@ def index_terms(paths: Iterable[object], codeset: CodeSet) -> Iterator[LexiconTe
     because ``chartcoder vocab import-index`` has already reported them.
     """
     for path in paths:
-        code_text = str(path.code).rstrip("-").rstrip(".")
-        try:
-            code = normalize_code(code_text)
-        except InvalidCodeError:
-            continue
-        if code not in codeset.codes:
+        code = _known_code(str(path.code), codeset)
+        if code is None:
             continue
         words = list(path.path)
         column = getattr(path, "column", None)
@@ -137,6 +135,36 @@ def index_terms(paths: Iterable[object], codeset: CodeSet) -> Iterator[LexiconTe
             words.append(_TABLE_COLUMN_WORDS.get(column, column.replace("_", " ")))
         modifiers = tuple(getattr(path, "nemod", ()))
         yield LexiconTerm(", ".join(words), code, path.source, modifiers)
+
+
+def see_terms(index: Any, codeset: CodeSet) -> Iterator[LexiconTerm]:
+    """Index terms that print no code but "see" another term that does: "Rubeola, see Measles" -> B05.9.
+
+    ``index`` is a :class:`vocab.index.AlphabeticIndex`. A reference is followed only when the term it
+    resolves to spells out the whole target (the index resolves "Arthritis, pyogenic, bacterial NEC" as far
+    as "Arthritis" when no deeper subterm matches, and that code would be wrong).
+    """
+    for term, kind, target in index.cross_references():
+        if kind != "see" or term.codes:
+            continue
+        resolved = index.resolve_see(term.id)
+        if resolved is None or not resolved.codes:
+            continue
+        reached_parts = sum(title.count(",") + 1 for title in index.path(resolved.id))
+        if reached_parts < target.count(",") + 1:
+            continue
+        code = _known_code(resolved.codes[0], codeset)
+        if code is not None:
+            yield LexiconTerm(", ".join(index.path(term.id)), code, index.source, tuple(term.nemod))
+
+
+def _known_code(printed: str, codeset: CodeSet) -> str | None:
+    """The canonical code an index prints ("E11.2-" names subcategory E11.2), if the release has it."""
+    try:
+        code = normalize_code(printed.rstrip("-").rstrip("."))
+    except InvalidCodeError:
+        return None
+    return code if code in codeset.codes else None
 
 
 def unique_terms(terms: Iterable[LexiconTerm]) -> list[LexiconTerm]:

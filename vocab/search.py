@@ -28,15 +28,17 @@ from rapidfuzz import fuzz, process
 
 from vocab.codes import looks_like_code, looks_like_code_prefix, normalize_code
 from vocab.codeset import Code, CodeSet
-from vocab.errors import QueryError, UnknownCodeError
+from vocab.errors import CodeSetFormatError, QueryError, UnknownCodeError
 from vocab.lexicon import SOURCES, Abbreviations, LexiconTerm
 from vocab.text import STOPWORDS, normalize_text, normalize_tokens
 
-__all__ = ["MAX_QUERY_LENGTH", "CodeSearch", "SearchResult"]
+__all__ = ["MAX_QUERY_LENGTH", "SEARCH_FORMAT", "CodeSearch", "SearchResult", "check_query"]
 
+SEARCH_FORMAT = 2  # bump when the pickled layout of CodeSearch changes
 MAX_QUERY_LENGTH = 256
 _CANDIDATES = 400  # terms scored in full per query variant
 _PREFIX_EXPANSIONS = 60  # completions of the last word, commonest first
+_PREFIX_HIT_BUDGET = 20_000  # ... and no more than this many term hits among them
 _MIN_PREFIX = 2
 _TYPO_CUTOFF = 80.0  # rapidfuzz ratio: one edit in a word of six letters or more
 _TYPO_CHOICES = 3
@@ -124,6 +126,7 @@ class CodeSearch:
     def _derive(self) -> None:
         """Lookup tables that are cheap to rebuild, so they stay out of the pickle."""
         self._sorted_tokens = sorted(self.token_ids)
+        self._sorted_token_ids = np.array([self.token_ids[token] for token in self._sorted_tokens], dtype=np.int32)
         self._tokens_by_letter = _group_by_first_letter(self.token_ids)
         self._code_ids = {code: position for position, code in enumerate(self.codes)}
         self._document_frequency = np.array(
@@ -136,9 +139,17 @@ class CodeSearch:
         self._unknown_word_weight = float(self.idf.max()) if self.idf.size else 1.0
 
     def __getstate__(self) -> dict[str, object]:
-        return {name: value for name, value in self.__dict__.items() if not name.startswith("_")}
+        state = {name: value for name, value in self.__dict__.items() if not name.startswith("_")}
+        state["format"] = (SEARCH_FORMAT, _STOPWORD_LIST)
+        return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
+        # The arrays are only meaningful to the code that wrote them (stop-word bits, postings layout).
+        if state.pop("format", None) != (SEARCH_FORMAT, _STOPWORD_LIST):
+            raise CodeSetFormatError(
+                "The search lexicon was written by another version of chartcoder; rebuild the code set with "
+                "`chartcoder vocab build` (imported indexes are kept)."
+            )
         self.__dict__.update(state)
         self._derive()
 
@@ -226,7 +237,7 @@ class CodeSearch:
     def search(self, codeset: CodeSet, query: str, limit: int = 10, billable_only: bool = False) -> list[SearchResult]:
         """Ranked codes for ``query``; raises :class:`QueryError` for an unusable query and
         :class:`UnknownCodeError` for a code (shaped like one) that matches nothing."""
-        text = _checked_query(query)
+        text = check_query(query)
         if limit < 1:
             raise QueryError("The result limit must be at least 1.")
         branch = self._code_branch(codeset, text, limit, billable_only)
@@ -323,14 +334,20 @@ class CodeSearch:
     def _prefixed(self, prefix: str) -> list[int]:
         start = bisect.bisect_left(self._sorted_tokens, prefix)
         end = bisect.bisect_left(self._sorted_tokens, prefix + "{", lo=start)  # "{" sorts after every a-z0-9
-        found = [self.token_ids[token] for token in self._sorted_tokens[start:end] if token != prefix]
-        if len(found) > _PREFIX_EXPANSIONS:  # keep the commonest completions of a very short prefix
-            found.sort(key=lambda token_id: int(self._document_frequency[token_id]), reverse=True)
-            found = found[:_PREFIX_EXPANSIONS]
-        return found
+        found = self._sorted_token_ids[start:end]
+        found = found[found != self.token_ids.get(prefix, -1)]
+        if found.size <= 1:
+            return found.tolist()
+        # A short prefix has many completions: keep the commonest, within a budget of term hits, so one
+        # keystroke never costs more than a few milliseconds.
+        frequency = self._document_frequency[found]
+        order = np.argsort(-frequency, kind="stable")[:_PREFIX_EXPANSIONS]
+        within_budget = np.cumsum(frequency[order]) <= _PREFIX_HIT_BUDGET
+        within_budget[0] = True
+        return found[order[within_budget]].tolist()
 
-    def _score_variants(self, variants: list[list[str]]) -> dict[int, tuple[float, int]]:
-        """Best (score, term id) per code id over all variants of a query, in one pass over the terms.
+    def _score_variants(self, variants: list[list[str]]) -> list[tuple[int, float, int]]:
+        """(code id, score, term id) of every code reached, best first, in one pass over the terms.
 
         Every distinct word is looked up once; the candidates are the terms that any variant's words reach
         (never a scan of the lexicon); each variant is scored on them, and a term keeps its best variant.
@@ -342,7 +359,7 @@ class CodeSearch:
         words = {key: self._word_matches(*key) for key in dict.fromkeys(key for row in keys for key in row)}
         candidates = self._reached_terms(words.values())
         if candidates.size == 0:
-            return {}
+            return []
         slot = np.empty(self.term_count, dtype=np.int32)  # term id -> position among the candidates
         slot[candidates] = np.arange(candidates.size, dtype=np.int32)
         gathered = {key: self._word_hits(matches, slot, candidates.size) for key, matches in words.items()}
@@ -363,12 +380,14 @@ class CodeSearch:
             dtype=np.float32,
         )
         scores = ((1.0 - _FUZZ_BLEND) * f_scores + _FUZZ_BLEND / 100.0 * similarity).max(axis=0)
-        best_per_code: dict[int, tuple[float, int]] = {}
-        for term_id, score in zip(candidates.tolist(), scores.tolist(), strict=True):
-            code_id = int(self.term_codes[term_id])
-            if code_id not in best_per_code or score > best_per_code[code_id][0]:
-                best_per_code[code_id] = (score, term_id)
-        return best_per_code
+        # the best term of each code stands for it: sort by score, keep each code's first appearance
+        order = np.argsort(-scores, kind="stable")
+        code_ids = self.term_codes[candidates[order]]
+        _, first = np.unique(code_ids, return_index=True)
+        first.sort()
+        return list(
+            zip(code_ids[first].tolist(), scores[order][first].tolist(), candidates[order][first].tolist(), strict=True)
+        )
 
     def _reached_terms(self, words: Iterable[_WordMatches]) -> np.ndarray:
         """Sorted ids of the terms holding any matched word, essential or optional."""
@@ -393,14 +412,27 @@ class CodeSearch:
         """Per candidate: how well it has the word (0..1, for recall) and the IDF mass it explains (precision)."""
         recall = np.zeros(size, dtype=np.float32)
         precision = np.zeros(size, dtype=np.float32)
-        for token_id, similarity in zip(matches.token_ids, matches.similarities, strict=True):
-            positions = slot[self.postings[token_id]]
-            recall[positions] = np.maximum(recall[positions], similarity)
-            precision[positions] = np.maximum(precision[positions], similarity * float(self.idf[token_id]))
-            optional = self.optional_postings[token_id]
-            if optional.size:
-                positions = slot[optional]
-                recall[positions] = np.maximum(recall[positions], similarity * _OPTIONAL_CREDIT)
+        if not matches.token_ids:  # a word no term has: it only lowers every term's recall
+            return recall, precision
+        if len(matches.token_ids) == 1:  # the common case: one exact word, no term reached twice
+            token_id, similarity = matches.token_ids[0], matches.similarities[0]
+            recall[slot[self.postings[token_id]]] = similarity
+            precision[slot[self.postings[token_id]]] = similarity * float(self.idf[token_id])
+            recall[slot[self.optional_postings[token_id]]] = similarity * _OPTIONAL_CREDIT
+            return recall, precision
+        # several readings (completions, spellings): a term keeps the best one it has
+        essential = [self.postings[token_id] for token_id in matches.token_ids]
+        optional = [self.optional_postings[token_id] for token_id in matches.token_ids]
+        similarities = np.array(matches.similarities, dtype=np.float32)
+        essential_sizes = [posting.size for posting in essential]
+        positions = slot[np.concatenate(essential)]
+        np.maximum.at(recall, positions, np.repeat(similarities, essential_sizes))
+        explained = similarities * self.idf[np.array(matches.token_ids)]
+        np.maximum.at(precision, positions, np.repeat(explained, essential_sizes))
+        optional_positions = slot[np.concatenate(optional)]
+        if optional_positions.size:
+            optional_credit = np.repeat(similarities * _OPTIONAL_CREDIT, [posting.size for posting in optional])
+            np.maximum.at(recall, optional_positions, optional_credit)
         return recall, precision
 
     def _variant_f_score(
@@ -436,11 +468,12 @@ class CodeSearch:
         return _f_beta(np.minimum(1.0, precision / weights), np.minimum(1.0, recall / query_weight))
 
     def _results(
-        self, codeset: CodeSet, best: dict[int, tuple[float, int]], limit: int, billable_only: bool
+        self, codeset: CodeSet, best: list[tuple[int, float, int]], limit: int, billable_only: bool
     ) -> list[SearchResult]:
+        """The top ``limit`` codes of ``best`` (best first), with their final score and tie order."""
         ranked: list[tuple[float, int, str, float, int, Code]] = []
         kth_score = 0.0
-        for code_id, (score, term_id) in sorted(best.items(), key=lambda item: -item[1][0]):
+        for code_id, score, term_id in best:
             if len(ranked) >= limit and score < kth_score:
                 break  # a code's final score never exceeds its raw score, so nothing further can enter
             code = codeset.codes.get(self.codes[code_id])
@@ -523,7 +556,9 @@ def _f_beta(precision: np.ndarray, recall: np.ndarray) -> np.ndarray:
     return (1 + beta2) * precision * recall / np.maximum(beta2 * precision + recall, 1e-9)
 
 
-def _checked_query(query: str) -> str:
+def check_query(query: str) -> str:
+    """The query with its white space collapsed; :class:`QueryError` when it is empty, too long or has
+    nothing to search for (callers may check before loading anything)."""
     if not isinstance(query, str):
         raise QueryError("A query must be text.")
     text = " ".join(query.split())

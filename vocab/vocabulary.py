@@ -13,9 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from vocab.artifact import ArtifactManifest, codeset_folder, read_manifest, read_part, write_artifact
-from vocab.codeset import NOTE_FIELDS, CodeSet
-from vocab.errors import ChartcoderError
-from vocab.lexicon import Abbreviations, LexiconTerm, index_terms, load_abbreviations, tabular_terms, unique_terms
+from vocab.codes import compact_code
+from vocab.codeset import NOTE_FIELDS, Code, CodeSet
+from vocab.errors import ChartcoderError, UnknownCodeError
+from vocab.lexicon import (
+    Abbreviations,
+    LexiconTerm,
+    index_terms,
+    load_abbreviations,
+    see_terms,
+    tabular_terms,
+    unique_terms,
+)
 from vocab.search import CodeSearch, SearchResult
 
 __all__ = ["INDEX_SOURCES", "Vocabulary", "build_vocabulary", "ensure_vocabulary", "load_vocabulary"]
@@ -63,7 +72,7 @@ class Vocabulary:
     def describe(self, text: str) -> dict[str, Any]:
         """Everything known about one code, as plain data (CLI ``codes show``, HTTP ``/v1/codes/{code}``)."""
         codeset = self.codeset
-        code = codeset.resolve(text)
+        code = self._resolve_with_hint(text)
         chapter, block = codeset.chapter_of(code.code), codeset.block_of(code.code)
         seventh = codeset.seventh_characters(code.code)
         return {
@@ -93,6 +102,20 @@ class Vocabulary:
             "terms": [{"term": term, "source": source} for term, source in self.code_search.terms_for(code.code)],
         }
 
+    def _resolve_with_hint(self, text: str) -> Code:
+        """The code, or an :class:`UnknownCodeError` that names the nearest code above it, if any."""
+        try:
+            return self.codeset.resolve(text)
+        except UnknownCodeError as error:
+            compact = compact_code(text)
+            for length in range(len(compact) - 1, 2, -1):
+                nearest = self.codeset.get(compact[:length])
+                if nearest is not None:
+                    raise UnknownCodeError(
+                        f"{error} The nearest code above it is {nearest.code} ({nearest.description})."
+                    ) from None
+            raise
+
     def info(self) -> dict[str, Any]:
         counts = dict(self.manifest.counts)
         return {
@@ -121,6 +144,7 @@ def build_vocabulary(
     terms: list[LexiconTerm] = list(tabular_terms(codeset))
     for index in indexes_by_source.values():
         terms.extend(index_terms(index.coded_paths(), codeset))
+        terms.extend(see_terms(index, codeset))
     abbreviations = load_abbreviations()
     terms = unique_terms(terms)
     search = CodeSearch.build(terms, abbreviations)
@@ -154,11 +178,11 @@ def _previous_indexes(folder: Path, skip: set[str]) -> dict[str, Any]:
 
 # Senses are linked through diagnostic terms only: "LH" names a hormone, not "Luteinizing hormone, underdosing".
 _LINKABLE_SOURCES = frozenset({"title", "inclusion", "includes", "index"})
-_LINK_THRESHOLD = 0.9
+_LINK_THRESHOLD = 0.95
 
 
 def _abbreviation_terms(search: CodeSearch, codeset: CodeSet, abbreviations: Abbreviations) -> list[LexiconTerm]:
-    """Link each abbreviation sense to the code whose term it names outright (score >= 0.9)."""
+    """Link each abbreviation sense to the code whose term it names outright (score >= 0.95)."""
     linked = []
     for abbreviation, senses in abbreviations.senses.items():
         for sense in senses:

@@ -8,6 +8,7 @@ transaction tries to upgrade. PostgreSQL keeps its durable defaults; sessions us
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,8 +54,15 @@ class Database:
         self.engine.dispose()
 
 
+class _NoRowsLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """The engine's logger, minus DEBUG: at DEBUG SQLAlchemy logs every result row, and rows hold note text."""
+
+    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 - the logging API's name
+        return level > logging.DEBUG and self.logger.isEnabledFor(level)
+
+
 def open_database(url: str) -> Database:
-    """An engine for ``url``; parameters are never logged or put in error messages (they carry note text)."""
+    """An engine for ``url`` that never logs note text: no parameters (also kept out of error messages), no rows."""
     parsed = make_url(url)
     options: dict[str, Any] = {"hide_parameters": True, "pool_pre_ping": True}
     if parsed.get_backend_name() == "sqlite":
@@ -69,6 +77,7 @@ def open_database(url: str) -> Database:
             parsed = parsed.difference_update_query(["options"])
             options["connect_args"] = {"options": server_options}
         engine = create_engine(parsed, **options)
+    engine.logger = _NoRowsLogger(engine.logger)  # type: ignore[assignment]
     return Database(engine)
 
 

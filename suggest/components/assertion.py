@@ -4,7 +4,6 @@ Labels, strongest first: family, negated, hypothetical, possible, historical, pr
 decide too: a finding under Family history is about a relative even when no cue word says so.
 """
 
-
 import json
 from collections.abc import Callable, Iterable
 from importlib import resources
@@ -41,12 +40,18 @@ class ClinicalAssertion:
     def __init__(self, nlp: Language, name: str, max_scope: int | None) -> None:
         self.name = name
         self._context = ConText(
-            nlp, name=f"{name}_context", rules=None, input_span_type="group", span_group_name=SPAN_GROUP,
+            nlp,
+            name=f"{name}_context",
+            rules=None,
+            input_span_type="group",
+            span_group_name=SPAN_GROUP,
             max_scope=max_scope,
         )
         self._ready = False
 
-    def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *, nlp: Language | None = None) -> None:
+    def initialize(
+        self, get_examples: Callable[[], Iterable[Any]] | None = None, *, nlp: Language | None = None
+    ) -> None:
         self._context.add(_packaged_rules(self._context.DEFAULT_RULES_FILEPATH))
         self._ready = True
 

@@ -4,7 +4,6 @@ Headings count only at the start of a line, so "the plan is" in a sentence does 
 Text before the first heading is in section ``"none"``.
 """
 
-
 import json
 from collections.abc import Callable, Iterable
 from importlib import resources
@@ -22,9 +21,12 @@ __all__ = ["NO_SECTION", "ClinicalSections", "load_section_rules", "section_of"]
 NO_SECTION = "none"
 _RULES_FILE = "section_rules.json"
 
+
 def load_section_rules(path: Path | None = None) -> dict[str, list[str]]:
     """Section name -> heading literals, from the packaged rules or a file of the same shape."""
-    text = path.read_text(encoding="utf-8") if path else resources.files("suggest.data").joinpath(_RULES_FILE).read_text()
+    text = (
+        path.read_text(encoding="utf-8") if path else resources.files("suggest.data").joinpath(_RULES_FILE).read_text()
+    )
     return {name: literals for name, literals in json.loads(text).items() if not name.startswith("_")}
 
 
@@ -45,8 +47,13 @@ class ClinicalSections:
         self.rules: dict[str, list[str]] = {}
         self._sectionizer = Sectionizer(nlp, name=f"{name}_medspacy", rules=None, require_start_line=True)
 
-    def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *, nlp: Language | None = None,
-                   rules: dict[str, list[str]] | None = None) -> None:
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Any]] | None = None,
+        *,
+        nlp: Language | None = None,
+        rules: dict[str, list[str]] | None = None,
+    ) -> None:
         self.rules = rules or load_section_rules()
         self._sectionizer.add(_heading_rules(self.rules))
 

@@ -1,5 +1,6 @@
 """Sentence boundaries for charts: line breaks, headings and list items matter as much as full stops."""
 
+import itertools
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -21,7 +22,7 @@ class ClinicalSentences:
         if not tokens:
             return doc
         tokens[0].is_sent_start = True
-        for previous, token in zip(tokens, tokens[1:], strict=False):
+        for previous, token in itertools.pairwise(tokens):
             token.is_sent_start = self._starts_sentence(previous, token)
         return doc
 
@@ -33,7 +34,9 @@ class ClinicalSentences:
             return True
         if previous.text == "." or previous.text.endswith("."):
             stem = previous.text.rstrip(".").lower()
-            return stem not in _NOT_SENTENCE_END and (token.is_title or token.is_upper or token.like_num or token.is_punct)
+            return stem not in _NOT_SENTENCE_END and (
+                token.is_title or token.is_upper or token.like_num or token.is_punct
+            )
         return False
 
 

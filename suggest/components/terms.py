@@ -8,7 +8,6 @@ anchor word is in the bag and its other required words are too, close enough tog
 ``doc.spans["chartcoder_terms"]`` (for ConText).
 """
 
-
 import pickle
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -76,7 +75,10 @@ class TermMatcher:
 
     # --- data ---------------------------------------------------------------------------------------
     def initialize(
-        self, get_examples: Callable[[], Iterable[Any]] | None = None, *, nlp: Language | None = None,
+        self,
+        get_examples: Callable[[], Iterable[Any]] | None = None,
+        *,
+        nlp: Language | None = None,
         table: TermTable | None = None,
     ) -> None:
         if table is None:

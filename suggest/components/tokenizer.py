@@ -18,8 +18,35 @@ __all__ = ["CLINICAL_SHORTHAND", "create_clinical_tokenizer"]
 
 # Kept as one token so ConText and the term matcher see them as written.
 CLINICAL_SHORTHAND = (
-    "s/p", "S/P", "h/o", "H/O", "w/o", "W/O", "w/", "W/", "c/o", "C/O", "r/o", "R/O", "y/o", "Y/O",
-    "f/u", "F/U", "n/v", "N/V", "b/l", "B/L", "a/w", "A/W", "d/c", "D/C", "s/s", "hx", "Hx", "fx", "Fx",
+    "s/p",
+    "S/P",
+    "h/o",
+    "H/O",
+    "w/o",
+    "W/O",
+    "w/",
+    "W/",
+    "c/o",
+    "C/O",
+    "r/o",
+    "R/O",
+    "y/o",
+    "Y/O",
+    "f/u",
+    "F/U",
+    "n/v",
+    "N/V",
+    "b/l",
+    "B/L",
+    "a/w",
+    "A/W",
+    "d/c",
+    "D/C",
+    "s/s",
+    "hx",
+    "Hx",
+    "fx",
+    "Fx",
 )
 
 _SLASH_BETWEEN_WORDS = r"(?<=[A-Za-z])/(?=[A-Za-z])"

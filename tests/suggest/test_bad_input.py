@@ -53,8 +53,32 @@ def test_arbitrary_unicode_never_raises_anything_but_note_errors(mini_engine, te
 
 
 _CLINICAL_WORDS = st.sampled_from(
-    ["type", "2", "diabetes", "mellitus", "hypertension", "no", "denies", "history", "of", "CKD", "stage", "3",
-     "pneumonia", "fracture", "radius", "right", "HTN", "heart", "failure", "\n", "Assessment:", ".", ",", "mother"]
+    [
+        "type",
+        "2",
+        "diabetes",
+        "mellitus",
+        "hypertension",
+        "no",
+        "denies",
+        "history",
+        "of",
+        "CKD",
+        "stage",
+        "3",
+        "pneumonia",
+        "fracture",
+        "radius",
+        "right",
+        "HTN",
+        "heart",
+        "failure",
+        "\n",
+        "Assessment:",
+        ".",
+        ",",
+        "mother",
+    ]
 )
 
 

@@ -42,8 +42,9 @@ def test_every_input_line_gets_one_output_line_in_order(mini_engine, mini_home) 
 
 @pytest.mark.slow
 def test_two_workers_give_the_same_output_as_one(mini_engine, mini_home) -> None:
-    notes = [json.dumps({"id": str(i), "text": f"Essential hypertension. Note {i}. Atrial fibrillation."})
-             for i in range(80)]
+    notes = [
+        json.dumps({"id": str(i), "text": f"Essential hypertension. Note {i}. Atrial fibrillation."}) for i in range(80)
+    ]
     data = ("\n".join(notes) + "\n").encode()
     one, two = io.StringIO(), io.StringIO()
     run_batch(io.BytesIO(data), one, EngineSpec(home=mini_home), workers=1, engine=mini_engine)

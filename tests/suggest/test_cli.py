@@ -12,7 +12,7 @@ from cli.main import app
 runner = CliRunner()
 
 
-def invoke(home: Path, *args: str, input: bytes | str | None = None):  # noqa: A002
+def invoke(home: Path, *args: str, input: bytes | str | None = None):
     return runner.invoke(app, [*args, "--home", str(home)], input=input)
 
 

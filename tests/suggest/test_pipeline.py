@@ -170,8 +170,11 @@ def test_top_limits_the_suggestions(engine) -> None:
 def test_suggest_many_keeps_order_and_reports_bad_notes(engine) -> None:
     from suggest.errors import EmptyNoteError
 
-    results = list(engine.suggest_many([("a", "Hypertension.", "outpatient"), ("b", "  ", "outpatient"),
-                                        ("c", "Asthma.", "inpatient")]))
+    results = list(
+        engine.suggest_many(
+            [("a", "Hypertension.", "outpatient"), ("b", "  ", "outpatient"), ("c", "Asthma.", "inpatient")]
+        )
+    )
     assert results[0].note_id == "a" and "I10" in codes(results[0])
     assert isinstance(results[1], EmptyNoteError)
     assert results[2].note_id == "c" and results[2].setting == "inpatient"

@@ -1,0 +1,78 @@
+"""Settings: CHARTCODER_* variables, the TOML file of CHARTCODER_CONFIG, CORS closed unless configured."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from service.settings import ConfigFileError, Settings, get_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in ("CHARTCODER_CONFIG", "CHARTCODER_MAX_BATCH", "CHARTCODER_CORS_ORIGINS", "CHARTCODER_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_defaults(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHARTCODER_HOME", str(tmp_path))
+    settings = Settings()
+    assert settings.home == tmp_path
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path / 'chartcoder.db'}"
+    assert (settings.max_note_bytes, settings.max_batch, settings.cors_origins) == (200_000, 32, [])
+    assert settings.retention_days is None
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+
+
+def test_environment_and_toml_file(tmp_path, monkeypatch):
+    config = tmp_path / "chartcoder.toml"
+    config.write_text('max_batch = 4\nretention_days = 90\ncors_origins = ["https://toml.example"]\n')
+    monkeypatch.setenv("CHARTCODER_CONFIG", str(config))
+    monkeypatch.setenv("CHARTCODER_MAX_BATCH", "7")  # the environment wins over the file
+    monkeypatch.setenv("CHARTCODER_DATABASE_URL", "postgresql+psycopg://db.example/chartcoder")
+    settings = get_settings()
+    assert settings is get_settings()  # one cached object
+    assert settings.max_batch == 7
+    assert settings.retention_days == 90
+    assert settings.cors_origins == ["https://toml.example"]
+    assert settings.resolved_database_url == "postgresql+psycopg://db.example/chartcoder"
+
+
+def test_cors_origins_from_a_comma_separated_variable(monkeypatch):
+    monkeypatch.setenv("CHARTCODER_CORS_ORIGINS", "https://a.example, https://b.example")
+    assert Settings().cors_origins == ["https://a.example", "https://b.example"]
+
+
+def test_a_missing_config_file_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("CHARTCODER_CONFIG", str(tmp_path / "nope.toml"))
+    with pytest.raises(ConfigFileError, match="names no file"):
+        Settings()
+
+
+def _preflight(client):
+    return client.options(
+        "/v1/suggest", headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_cors_is_closed_by_default(client):
+    assert "access-control-allow-origin" not in _preflight(client).headers
+
+
+@pytest.mark.parametrize("settings_overrides", [{"cors_origins": ["https://app.example"]}])
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_cors_opens_for_configured_origins(client):
+    assert _preflight(client).headers["access-control-allow-origin"] == "https://app.example"
+
+
+def test_importing_service_creates_nothing():
+    code = "import sys, service; print('fastapi' in sys.modules, 'sqlalchemy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path.cwd())
+    assert result.stdout.split() == ["False", "False"]
