@@ -28,6 +28,9 @@ __all__ = ["SPAN_GROUP", "TermMatch", "TermMatcher"]
 
 SPAN_GROUP = "chartcoder_terms"
 _TABLE_FILE = "term_table.pkl"
+_QUALIFIERS = frozenset(
+    "left right bilateral upper lower anterior posterior superior inferior medial lateral proximal distal".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +244,8 @@ class TermMatcher:
                 occurrence = min(bag[word], key=lambda found: abs(found.position - around))
             chosen.append(occurrence)
             previous = occurrence
+        if not _qualifiers_attached([word for word in words if word in bag], chosen):
+            return None
         return chosen
 
     def _scored(
@@ -272,6 +277,19 @@ class TermMatcher:
             matched_weight=weight,
             sentence=sentence,
         )
+
+
+def _qualifiers_attached(words: list[str], chosen: list[_Occurrence]) -> bool:
+    """A side or position word ("left", "upper", "distal") describes the word next to it; found far from
+    every other word of the phrase, it describes something else in the sentence. ``words[i]`` was found
+    at ``chosen[i]``."""
+    for word, occurrence in zip(words, chosen, strict=True):
+        if word not in _QUALIFIERS:
+            continue
+        others = [other.position for other in chosen if other is not occurrence]
+        if others and min(abs(occurrence.position - position) for position in others) > 3:
+            return False
+    return True
 
 
 def _index_by_anchor_pair(table: TermTable) -> dict[str, dict[str, list[int]]]:
