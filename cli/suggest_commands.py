@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, 
 from rich.table import Table
 
 from cli._common import HomeOption, console, error_console, fail, read_text_input, user_errors
-from suggest.batch import EngineSpec, run_batch
+from suggest.batch import BatchSummary, EngineSpec, run_batch
 from suggest.pipeline import DEFAULT_MAX_NOTE_CHARS
 from suggest.types import Evidence, NoteSuggestions
 from vocab.vocabulary import ensure_vocabulary
@@ -100,7 +100,9 @@ def batch(
         raise typer.Exit(1)
 
 
-def _run_with_progress(source: Path, output: Path, spec: EngineSpec, workers: int, setting: str, top: int | None):  # type: ignore[no-untyped-def]
+def _run_with_progress(
+    source: Path, output: Path, spec: EngineSpec, workers: int, setting: str, top: int | None
+) -> BatchSummary:
     progress = Progress(
         TextColumn("coding"),
         BarColumn(),

@@ -8,12 +8,12 @@ match's code asks for it ("use additional code to identify stage of chronic kidn
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from spacy.tokens import Doc
 
 from suggest.components.terms import SPAN_GROUP, TermMatch
-from suggest.types import Candidate, Evidence, Mention
+from suggest.types import Assertion, Candidate, Evidence, Mention
 from vocab.codeset import CodeSet, parse_code_references
 
 __all__ = ["FEATURE_NAMES", "SECTION_WEIGHTS", "build_candidates", "extract_mentions"]
@@ -118,7 +118,7 @@ def _asked_for(codeset: CodeSet, longer: TermMatch, shorter: TermMatch) -> bool:
     return False
 
 
-def _mention(doc: Doc, match: TermMatch, assertion: str) -> Mention:
+def _mention(doc: Doc, match: TermMatch, assertion: Assertion) -> Mention:
     section = doc[match.positions[0]]._.chartcoder_section
     evidence = tuple(
         Evidence(start=start, end=end, text=doc.text[start:end], section=section, assertion=assertion)
@@ -133,7 +133,7 @@ def _mention(doc: Doc, match: TermMatch, assertion: str) -> Mention:
         match_score=match.score,
         sentence=match.sentence,
         section=section,
-        assertion=assertion,  # type: ignore[arg-type]
+        assertion=assertion,
         matched_weight=match.matched_weight,
         words=len(match.positions),
     )
@@ -172,7 +172,7 @@ def candidate_features(code: str, mentions: list[Mention], codeset: CodeSet, not
     record = codeset.codes[code]
     first = min(mention.start for mention in mentions)
 
-    def share(predicate) -> float:  # type: ignore[no-untyped-def]
+    def share(predicate: Callable[[Mention], bool]) -> float:
         return sum(1.0 for mention in mentions if predicate(mention)) / len(mentions)
 
     return {

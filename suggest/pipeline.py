@@ -18,14 +18,15 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 # Importing the component modules registers their factories with spaCy.
 from suggest.candidates import build_candidates, extract_mentions
-from suggest.components import assertion as _assertion  # noqa: F401
-from suggest.components import sections as _sections  # noqa: F401
 from suggest.components import sentences as _sentences  # noqa: F401
-from suggest.components import terms as _terms  # noqa: F401
 from suggest.components import tokenizer as _tokenizer  # noqa: F401
+from suggest.components.assertion import ClinicalAssertion
+from suggest.components.sections import ClinicalSections
+from suggest.components.terms import TermMatcher
 from suggest.errors import (
     BinaryNoteError,
     EmptyNoteError,
@@ -56,9 +57,12 @@ def build_nlp(table: TermTable) -> Language:
     """The spaCy pipeline with every component initialised; serialisable with ``nlp.to_disk``."""
     nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "chartcoder.ClinicalTokenizer.v1"}}})
     nlp.add_pipe("chartcoder_sentences")
-    nlp.add_pipe("chartcoder_sections").initialize(nlp=nlp)
-    nlp.add_pipe("chartcoder_terms").initialize(nlp=nlp, table=table)
-    nlp.add_pipe("chartcoder_assertion").initialize(nlp=nlp)
+    sections: ClinicalSections = nlp.add_pipe("chartcoder_sections")  # type: ignore[assignment]
+    terms: TermMatcher = nlp.add_pipe("chartcoder_terms")  # type: ignore[assignment]
+    assertion: ClinicalAssertion = nlp.add_pipe("chartcoder_assertion")  # type: ignore[assignment]
+    sections.initialize(nlp=nlp)
+    terms.initialize(nlp=nlp, table=table)
+    assertion.initialize(nlp=nlp)
     return nlp
 
 
@@ -116,7 +120,9 @@ class Engine:
         doc = self.nlp(text)
         return build_candidates(extract_mentions(doc, self.vocabulary.codeset), self.vocabulary.codeset, len(text))
 
-    def _suggest_doc(self, doc, text: str, setting: Setting, note_id: str | None, top: int | None) -> NoteSuggestions:  # type: ignore[no-untyped-def]
+    def _suggest_doc(
+        self, doc: Doc, text: str, setting: Setting, note_id: str | None, top: int | None
+    ) -> NoteSuggestions:
         codeset = self.vocabulary.codeset
         candidates = build_candidates(extract_mentions(doc, codeset), codeset, len(text))
         scores = self.ranker.score(candidates)
@@ -144,7 +150,7 @@ class Engine:
             raise NoteTooLargeError(Errors.E002.format(size=len(text), limit=self.max_note_chars))
         if _looks_binary(text):
             raise BinaryNoteError(Errors.E003)
-        return setting  # type: ignore[return-value]
+        return setting
 
     def _history_code_uncached(self, kind: str, code: str) -> str | None:
         """The Z code for a personal or family history of ``code``, when the code set names one.

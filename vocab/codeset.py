@@ -200,7 +200,7 @@ class CodeSet:
             return []
         keys = self._sorted_compact
         start = bisect.bisect_left(keys, compact)
-        found = []
+        found: list[Code] = []
         for key in keys[start:]:
             if not key.startswith(compact) or (limit is not None and len(found) >= limit):
                 break

@@ -40,13 +40,13 @@ class ClinicalSentences:
             token = bisect.bisect_left(starts, match.end())
             if token < len(doc) and starts[token] == match.end():
                 values[token] = 1
-        doc.from_array([SENT_START], values.reshape(-1, 1).astype("uint64"))  # spaCy wants uint64; -1 wraps
+        doc.from_array([SENT_START], values.reshape(-1, 1).astype("uint64"))  # type: ignore[arg-type]  # -1 wraps
         return doc
 
     @staticmethod
     def _abbreviation_before(text: str, end: int) -> bool:
         found = _WORD_BEFORE.search(text[max(0, end - 12) : end])
-        return bool(found) and found.group(1).lower() in _NOT_SENTENCE_END
+        return found is not None and found.group(1).lower() in _NOT_SENTENCE_END
 
 
 @Language.factory(

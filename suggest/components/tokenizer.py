@@ -57,12 +57,12 @@ _DIGIT_THEN_UNIT = r"(?<=[0-9])(?=(?:mg|mcg|g|kg|ml|mL|L|mmHg|bpm|cm|mm|units?|I
 def create_clinical_tokenizer() -> Callable[[Language], Tokenizer]:
     def make_tokenizer(nlp: Language) -> Tokenizer:
         defaults = English.Defaults
-        infixes = [*defaults.infixes, _SLASH_BETWEEN_WORDS]
-        suffixes = [*defaults.suffixes, r"(?<=[0-9])(?:mg|mcg|kg|ml|mL|mmHg|bpm|cm|mm)"]
+        infixes = [*(defaults.infixes or ()), _SLASH_BETWEEN_WORDS]
+        suffixes = [*(defaults.suffixes or ()), r"(?<=[0-9])(?:mg|mcg|kg|ml|mL|mmHg|bpm|cm|mm)"]
         tokenizer = Tokenizer(
             nlp.vocab,
             rules=dict(defaults.tokenizer_exceptions),
-            prefix_search=spacy.util.compile_prefix_regex(defaults.prefixes).search,
+            prefix_search=spacy.util.compile_prefix_regex(defaults.prefixes or ()).search,
             suffix_search=compile_suffix_regex(suffixes).search,
             infix_finditer=compile_infix_regex(infixes).finditer,
             token_match=defaults.token_match,
