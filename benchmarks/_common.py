@@ -102,15 +102,14 @@ def prepared_home(with_index: bool, home: Path | None = None) -> Path:
     """
     import tempfile
 
-    from vocab.artifact import codeset_folder, read_manifest
     from vocab.errors import VocabError
-    from vocab.vocabulary import build_vocabulary
+    from vocab.vocabulary import build_vocabulary, load_vocabulary
 
     home = home or Path(tempfile.gettempdir()) / f"chartcoder-bench-{'indexed' if with_index else 'plain'}"
     try:
-        manifest = read_manifest(codeset_folder(home))
-        has_index = any(name.startswith("index-") for name in manifest.files)
-        if has_index == with_index:
+        vocabulary = load_vocabulary(home)
+        vocabulary.code_search  # noqa: B018 - a lexicon from another chartcoder version is rebuilt
+        if bool(vocabulary.index_sources()) == with_index:
             return home
     except VocabError:
         pass

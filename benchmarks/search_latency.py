@@ -27,6 +27,7 @@ import string
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from _common import SHARED_DATA, machine, prepared_home, print_table, summary_ms, write_json  # the script's folder
 
@@ -138,7 +139,7 @@ def abbreviation_queries(phrases: list[str], rng: random.Random, count: int) -> 
 
 
 def autocomplete_queries(phrases: list[str], rng: random.Random, count: int) -> list[str]:
-    queries = []
+    queries: list[str] = []
     while len(queries) < count:
         phrase = rng.choice(phrases)
         cut = rng.randint(3, len(phrase))
@@ -203,8 +204,10 @@ def main() -> None:
     for query in everything:  # warm-up: caches, lazy imports, first-touch page faults
         vocabulary.search(query, limit=10)
 
-    rows, figures = [], {}
-    all_wall, all_cpu = [], []
+    rows = []
+    figures: dict[str, dict[str, Any]] = {}
+    all_wall: list[float] = []
+    all_cpu: list[float] = []
     for category, category_queries in queries.items():
         wall, cpu = time_queries(vocabulary, category_queries, arguments.repeat)
         all_wall += wall

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from cli import codes_commands, db_commands, keys_commands, serve_commands, suggest_commands, vocab_commands
+from cli import (
+    codes_commands,
+    db_commands,
+    evaluate_commands,
+    keys_commands,
+    models_commands,
+    serve_commands,
+    suggest_commands,
+    train_commands,
+    vocab_commands,
+)
 
 app = typer.Typer(
     name="chartcoder",
@@ -19,6 +29,9 @@ app.add_typer(codes_commands.app, name="codes")
 app.add_typer(keys_commands.app, name="keys")
 app.add_typer(db_commands.app, name="db")
 app.command("serve")(serve_commands.serve)
+app.command("evaluate")(evaluate_commands.evaluate)
+app.add_typer(models_commands.app, name="models")
+app.command("train")(train_commands.train)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,6 +11,8 @@ from cli._common import HomeOption, console, user_errors
 
 __all__ = ["serve"]
 
+WORKER_HEALTHCHECK_S = 120
+
 
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
@@ -43,7 +45,14 @@ def serve(
     else:
         # Each worker process builds its own app from the environment: hand the data folder on.
         os.environ["CHARTCODER_HOME"] = str(settings.home)
-        uvicorn.run("service.app:create_app", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+        uvicorn.run(
+            "service.app:create_app",
+            factory=True,
+            workers=workers,
+            # loading the engine holds the GIL for seconds: the default 5 s health check would kill the worker
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+            **common,  # type: ignore[arg-type]
+        )
 
 
 def _show_first_key(token: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -81,7 +81,7 @@ def import_index(
     console.print(f"Lexicon rebuilt: {rebuilt.manifest.counts['lexicon_terms']:,} terms.")
 
 
-def _report(path: Path, index: AlphabeticIndex, validation: IndexValidation) -> dict[str, object]:
+def _report(path: Path, index: AlphabeticIndex, validation: IndexValidation) -> dict[str, Any]:
     return {
         "file": str(path),
         "source": index.source,

@@ -32,7 +32,7 @@ from service.store.migrate import upgrade_to_head
 from service.store.repositories import NoteRepository, cutoff
 from vocab.vocabulary import Vocabulary, ensure_vocabulary
 
-__all__ = ["create_app", "purge_expired_notes"]
+__all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def _load_engine(vocabulary: Vocabulary, settings: Settings) -> Any:
     return load_engine(vocabulary, home=settings.home, model=settings.model)
 
 
-def purge_expired_notes(database: Database, retention_days: int, actor: str, *, audit_when_empty: bool) -> int:
+def _purge_expired_notes(database: Database, retention_days: int, actor: str, *, audit_when_empty: bool) -> int:
     """Blank the text of notes older than the retention period; returns how many were purged."""
     with database.session() as session:
         return NoteRepository(session).purge_text(cutoff(retention_days), actor, audit_when_empty=audit_when_empty)
@@ -106,7 +106,7 @@ async def _purge_periodically(database: Database, settings: Settings) -> None:
     while True:
         try:
             purged = await run_in_threadpool(
-                purge_expired_notes, database, settings.retention_days, "system:retention", audit_when_empty=False
+                _purge_expired_notes, database, settings.retention_days, "system:retention", audit_when_empty=False
             )
             if purged:
                 log.info("retention: purged the text of %d notes older than %d days", purged, settings.retention_days)

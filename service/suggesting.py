@@ -8,6 +8,7 @@ from service.engine_runner import EngineRunner
 from service.errors import NoteTooLargeForServiceError
 from service.metrics import Metrics
 from service.schemas import NoteInput
+from suggest.errors import NoteError
 from suggest.types import NoteSuggestions
 
 __all__ = ["BatchOutcome", "ensure_note_fits", "suggest_many", "suggest_one"]
@@ -53,7 +54,7 @@ async def suggest_many(
         for note in notes:
             try:
                 outcomes.append(_suggest(engine, note, max_bytes))
-            except (ValueError, NoteTooLargeForServiceError) as error:  # NoteError is a ValueError
+            except (NoteError, NoteTooLargeForServiceError) as error:  # the note's fault: report it, go on
                 outcomes.append(error)
         return outcomes
 

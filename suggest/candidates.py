@@ -16,7 +16,7 @@ from suggest.components.terms import SPAN_GROUP, TermMatch
 from suggest.types import Assertion, Candidate, Evidence, Mention
 from vocab.codeset import CodeSet, parse_code_references
 
-__all__ = ["FEATURE_NAMES", "SECTION_WEIGHTS", "build_candidates", "extract_mentions"]
+__all__ = ["CLASSIFIER_FEATURE_NAMES", "FEATURE_NAMES", "SECTION_WEIGHTS", "build_candidates", "extract_mentions"]
 
 # How much a section says "this is a diagnosis of this encounter".
 SECTION_WEIGHTS = {
@@ -70,6 +70,8 @@ FEATURE_NAMES = (
     "single_word",
     "derived",
 )
+# Added by the engine when a model pack brings a note classifier (suggest.pipeline.with_classifier).
+CLASSIFIER_FEATURE_NAMES = ("classifier_probability", "classifier_only")
 
 
 def extract_mentions(doc: Doc, codeset: CodeSet) -> list[Mention]:

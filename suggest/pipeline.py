@@ -1,8 +1,9 @@
-"""The one assembler: a code set (and, later, a model pack) in, an :class:`Engine` out.
+"""The one assembler: a code set and a model pack in, an :class:`Engine` out.
 
 ``load_engine`` builds the spaCy pipeline (clinical tokenizer -> sentences -> sections -> terms ->
 assertion), loads the term table from its cache beside the code set (building it once when missing),
-and pairs it with a ranker. Everything else in chartcoder receives an Engine.
+and pairs it with a ranker: the champion model pack's learned ranker (and note classifier) when the
+registry has a champion, the zero-shot heuristic otherwise. Everything else in chartcoder receives an Engine.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import os
 import pickle
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 # Importing the component modules registers their factories with spaCy.
-from suggest.candidates import build_candidates, extract_mentions
+from suggest.candidates import build_candidates, candidate_features, extract_mentions
 from suggest.components import sentences as _sentences  # noqa: F401
 from suggest.components import tokenizer as _tokenizer  # noqa: F401
 from suggest.components.assertion import ClinicalAssertion
@@ -36,13 +38,14 @@ from suggest.errors import (
     NoteTooLargeError,
     SettingError,
 )
-from suggest.ranking import HeuristicRanker, Ranker
+from suggest.ranking import HeuristicRanker, NoteClassifier, Ranker
 from suggest.rules import RuleContext, apply_rules
 from suggest.termtable import TABLE_FORMAT, TermTable, build_term_table
-from suggest.types import CODE_SET_NAME, SETTINGS, Candidate, NoteSuggestions, Setting
+from suggest.types import CODE_SET_NAME, SETTINGS, Candidate, Evidence, Mention, NoteSuggestions, Setting
+from vocab.codeset import CodeSet
 from vocab.vocabulary import Vocabulary, load_vocabulary
 
-__all__ = ["DEFAULT_MAX_NOTE_CHARS", "ZERO_SHOT_MODEL", "Engine", "build_nlp", "load_engine"]
+__all__ = ["DEFAULT_MAX_NOTE_CHARS", "ZERO_SHOT_MODEL", "Engine", "build_nlp", "load_engine", "with_classifier"]
 
 DEFAULT_MAX_NOTE_CHARS = 1_000_000
 ZERO_SHOT_MODEL = "zero-shot"
@@ -77,10 +80,12 @@ class Engine:
         model_id: str,
         threshold: float,
         max_note_chars: int = DEFAULT_MAX_NOTE_CHARS,
+        classifier: NoteClassifier | None = None,
     ) -> None:
         self.vocabulary = vocabulary
         self.nlp = nlp
         self.ranker = ranker
+        self.classifier = classifier
         self.model_id = model_id
         self.threshold = threshold
         self.max_note_chars = max_note_chars
@@ -117,14 +122,20 @@ class Engine:
     def candidates(self, text: str, setting: str = "outpatient") -> list[Candidate]:
         """Every candidate code of the note before coding rules and threshold (training, candidate recall)."""
         self._check(text, setting)
-        doc = self.nlp(text)
-        return build_candidates(extract_mentions(doc, self.vocabulary.codeset), self.vocabulary.codeset, len(text))
+        return self._candidates(self.nlp(text), text)
+
+    def _candidates(self, doc: Doc, text: str) -> list[Candidate]:
+        codeset = self.vocabulary.codeset
+        candidates = build_candidates(extract_mentions(doc, codeset), codeset, len(text))
+        if self.classifier is None:
+            return candidates
+        return with_classifier(candidates, text, self.classifier, codeset, section_at=_section_lookup(doc))
 
     def _suggest_doc(
         self, doc: Doc, text: str, setting: Setting, note_id: str | None, top: int | None
     ) -> NoteSuggestions:
         codeset = self.vocabulary.codeset
-        candidates = build_candidates(extract_mentions(doc, codeset), codeset, len(text))
+        candidates = self._candidates(doc, text)
         scores = self.ranker.score(candidates)
         context = RuleContext(codeset=codeset, setting=setting, text=text, history_code=self._history_code)
         suggestions, excluded = apply_rules(candidates, scores, context)
@@ -168,6 +179,102 @@ class Engine:
         return None
 
 
+# --- the note classifier ------------------------------------------------------------------------------------
+_TERM_FEATURES = (
+    "best_match",
+    "mean_match",
+    "mentions",
+    "sentences",
+    "exact",
+    "modifier",
+    "abbreviation",
+    "fuzzy",
+    "from_index",
+    "from_title",
+    "from_inclusion",
+    "matched_weight",
+    "single_word",
+)
+
+
+def with_classifier(
+    candidates: list[Candidate],
+    text: str,
+    classifier: NoteClassifier,
+    codeset: CodeSet,
+    section_at: Callable[[int, int], str] | None = None,
+) -> list[Candidate]:
+    """The term candidates with their ``classifier_probability``, then the codes the classifier is confident
+    about (``add_threshold``, at most ``max_added``) that term extraction missed, evidenced by the note's most
+    predictive words (``term_source`` and ``match_type`` "classifier"; a code with no such word is not added).
+    """
+    probabilities = classifier.predict_proba(text)
+    known = {candidate.code for candidate in candidates}
+    scored = [
+        replace(
+            candidate,
+            features={
+                **candidate.features,
+                "classifier_probability": probabilities.get(candidate.code, 0.0),
+                "classifier_only": 0.0,
+            },
+        )
+        for candidate in candidates
+    ]
+    confident = sorted(
+        (item for item in probabilities.items() if item[1] >= classifier.add_threshold),
+        key=lambda item: (-item[1], item[0]),
+    )
+    for code, probability in confident:
+        if len(scored) - len(candidates) >= classifier.max_added:
+            break
+        if code in known or code not in codeset.codes:
+            continue
+        spans = classifier.evidence_words(text, code)
+        if not spans:
+            continue
+        mention = _classifier_mention(code, probability, spans, text, section_at)
+        features = candidate_features(code, [mention], codeset, len(text))
+        features.update(dict.fromkeys(_TERM_FEATURES, 0.0))  # no phrase matched: only the classifier speaks
+        features.update(classifier_probability=probability, classifier_only=1.0)
+        scored.append(Candidate(code=code, mentions=(mention,), features=features))
+    return scored
+
+
+def _classifier_mention(
+    code: str,
+    probability: float,
+    spans: list[tuple[int, int]],
+    text: str,
+    section_at: Callable[[int, int], str] | None,
+) -> Mention:
+    section = section_at(*spans[0]) if section_at is not None else "none"
+    evidence = tuple(
+        Evidence(start=start, end=end, text=text[start:end], section=section, assertion="present")
+        for start, end in spans
+    )
+    return Mention(
+        evidence=evidence,
+        term=", ".join(piece.text for piece in evidence),
+        term_source="classifier",
+        codes=(code,),
+        match_type="classifier",
+        match_score=probability,
+        sentence=-1,  # the classifier reads the whole note, not a sentence
+        section=section,
+        assertion="present",
+        words=len(evidence),
+    )
+
+
+def _section_lookup(doc: Doc) -> Callable[[int, int], str]:
+    def section_at(start: int, end: int) -> str:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        return str(span[0]._.chartcoder_section) if span is not None and len(span) else "none"
+
+    return section_at
+
+
 def _looks_binary(text: str) -> bool:
     if "\x00" in text:
         return True
@@ -186,23 +293,50 @@ def load_engine(
 ) -> Engine:
     """The engine over the code set in ``home`` (or the given vocabulary).
 
-    ``model`` None or ``"zero-shot"`` uses the heuristic ranker, which needs no training data.
+    ``model`` None: the registry's champion (``<home>/models``, see :mod:`models.registry`), or the zero-shot
+    heuristic when there is none; ``"zero-shot"`` (or ``"zero-shot-<release>"``): the heuristic ranker, which
+    needs no training data; any other value: that model pack. A pack is verified (hashes, library versions,
+    code set) before it is unpickled and refused with a named :class:`models.errors.ModelError` otherwise.
     """
-    if model not in (None, ZERO_SHOT_MODEL):
-        raise EngineError(f"Unknown model {model!r}: this installation has the {ZERO_SHOT_MODEL!r} model only.")
     if vocabulary is None:
         vocabulary = load_vocabulary(home)
     vocabulary.code_search  # noqa: B018 - load the search lexicon now (history codes use it), not on a note
+    ranker, classifier, model_id, threshold = _resolve_model(vocabulary, model)
     table = load_term_table(vocabulary)
     nlp = build_nlp(table)
     return Engine(
         vocabulary=vocabulary,
         nlp=nlp,
-        ranker=HeuristicRanker(),
-        model_id=f"{ZERO_SHOT_MODEL}-{vocabulary.release.split(' ')[0].lower()}",
-        threshold=HEURISTIC_THRESHOLD,
+        ranker=ranker,
+        model_id=model_id,
+        threshold=threshold,
         max_note_chars=max_note_chars,
+        classifier=classifier,
     )
+
+
+def _resolve_model(vocabulary: Vocabulary, model: str | None) -> tuple[Ranker, NoteClassifier | None, str, float]:
+    """(ranker, classifier, model id, threshold) for the named model, the champion, or the heuristic."""
+    zero_shot_id = f"{ZERO_SHOT_MODEL}-{vocabulary.release.split(' ')[0].lower()}"
+    if model is not None and model.startswith(ZERO_SHOT_MODEL):
+        return HeuristicRanker(), None, zero_shot_id, HEURISTIC_THRESHOLD
+    # Imported here: the registry pulls in joblib and scikit-learn, which a zero-shot engine never needs.
+    from models.manifest import code_set_ref
+    from models.registry import ModelRegistry
+
+    registry = ModelRegistry.for_home(vocabulary.folder.parent)
+    model_id = model or registry.champion()
+    if model_id is None:
+        return HeuristicRanker(), None, zero_shot_id, HEURISTIC_THRESHOLD
+    # Unpickling needs `training` importable (the pack's classes live there): fine in an engine process; the
+    # service does this once, in its lifespan, and its request path never imports `training`.
+    pack = registry.load(model_id, code_set=code_set_ref(vocabulary))
+    ranker, classifier = pack.parts.get("ranker"), pack.parts.get("classifier")
+    if not isinstance(ranker, Ranker):
+        raise EngineError(f"Model pack {model_id!r} has no ranker part that implements the Ranker protocol.")
+    if classifier is not None and not isinstance(classifier, NoteClassifier):
+        raise EngineError(f"Model pack {model_id!r}: its classifier does not implement the NoteClassifier protocol.")
+    return ranker, classifier, pack.manifest.id, pack.manifest.threshold
 
 
 def _table_key(vocabulary: Vocabulary) -> str:

@@ -1,5 +1,10 @@
-"""Rankers order a note's candidate codes. The heuristic ranker needs no training; a learned ranker
-(training issue) implements the same :class:`Ranker` protocol and is loaded from the champion model pack."""
+"""Rankers order a note's candidate codes. The heuristic ranker needs no training; the learned ranker
+(``training.ranker.LearnedRanker``) implements the same :class:`Ranker` protocol and is loaded from the
+champion model pack, optionally with a :class:`NoteClassifier` (``training.classifier.NoteClassifier``).
+
+The engine knows both only through these protocols: :mod:`suggest` never imports :mod:`training`. A pack's
+objects are unpickled by :mod:`models` (which needs ``training`` importable in that process) and handed in.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Protocol, runtime_checkable
 from suggest.candidates import mention_strength
 from suggest.types import Candidate, Mention
 
-__all__ = ["ASSERTION_WEIGHTS", "HeuristicRanker", "Ranker"]
+__all__ = ["ASSERTION_WEIGHTS", "HeuristicRanker", "NoteClassifier", "Ranker"]
 
 # A mention's support for coding its finding now, by what ConText says about it.
 ASSERTION_WEIGHTS = {
@@ -27,7 +32,32 @@ class Ranker(Protocol):
     name: str
 
     def score(self, candidates: Sequence[Candidate]) -> list[float]:
-        """A probability-like score in 0..1 per candidate, in the same order."""
+        """A probability-like score in 0..1 per candidate, in the same order.
+
+        Candidates carry ``features`` (see ``suggest.candidates.FEATURE_NAMES``; with a note classifier also
+        ``classifier_probability`` and ``classifier_only``) and their mentions.
+        """
+        ...
+
+
+@runtime_checkable
+class NoteClassifier(Protocol):
+    """A note-level multi-label model: what the whole note is about, beyond the phrases the matcher found.
+
+    ``add_threshold``: a code the matcher missed becomes a candidate at this probability or above, at most
+    ``max_added`` per note, with :meth:`evidence_words` as its evidence.
+    """
+
+    name: str
+    add_threshold: float
+    max_added: int
+
+    def predict_proba(self, text: str) -> dict[str, float]:
+        """``{code: probability}`` for the codes it knows (absent: too small to matter)."""
+        ...
+
+    def evidence_words(self, text: str, code: str, limit: int | None = None) -> list[tuple[int, int]]:
+        """Character spans (start, end) of the note's words that support ``code`` most, in text order."""
         ...
 
 

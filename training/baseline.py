@@ -32,22 +32,29 @@ __all__ = ["BaselineEngine", "TfidfLogisticBaseline", "cross_validated_threshold
 
 MODEL_ID = "baseline-tfidf-logreg"
 _CONSTANT_LOGIT = 10.0
+DEFAULT_THRESHOLD_GRID = tuple(
+    float(value) for value in np.unique(np.round(np.r_[np.geomspace(0.001, 0.05, 18), np.arange(0.05, 0.96, 0.01)], 4))
+)
 
 
 class TfidfLogisticBaseline(BaseEstimator):
     """``fit(notes)`` then ``rank(text)`` -> ``[(code, probability), ...]``, most probable first.
 
-    Parameters follow scikit-learn's conventions (``get_params`` / ``set_params`` / ``clone`` work).
+    Parameters follow scikit-learn's conventions (``get_params`` / ``set_params`` / ``clone`` work). The
+    defaults gave the best MAP on CodiEsp dev among C in {1, 10, 100, 1000}, min_df in {1, 2, 3, 4, 5, 8}
+    and class_weight in {None, "balanced"} (dev MAP 0.242 vs 0.157 for C=10, min_df=1, unweighted): n-grams
+    seen in fewer than 5 notes are mostly noise with 500 training notes, and balanced weights with weak
+    regularisation let the ~1,000 codes with a single example score at all.
     """
 
     def __init__(
         self,
         *,
         ngram_range: tuple[int, int] = (1, 2),
-        min_df: int = 1,
+        min_df: int = 5,
         max_df: float = 1.0,
-        C: float = 10.0,  # noqa: N803 (scikit-learn's name for the inverse regularisation strength)
-        class_weight: str | None = None,
+        C: float = 1000.0,  # scikit-learn's name: the inverse of the regularisation strength
+        class_weight: str | None = "balanced",
         random_state: int = 0,
         n_jobs: int | None = None,
     ) -> None:
@@ -145,13 +152,14 @@ def cross_validated_threshold(
     baseline: TfidfLogisticBaseline | None = None,
     *,
     folds: int = 3,
-    grid: Sequence[float] = tuple(np.round(np.arange(0.02, 0.96, 0.01), 2)),
+    grid: Sequence[float] | None = None,
     random_state: int = 0,
 ) -> tuple[float, float]:
     """(threshold, micro F1): the probability cut-off that maximises micro F1 over out-of-fold predictions.
 
     Each fold's notes are ranked by a clone of ``baseline`` fitted on the other folds; a gold code the
-    fitting folds never saw counts as missed, as it would be on new data.
+    fitting folds never saw counts as missed, as it would be on new data. The default grid is log-spaced
+    below 0.05 (with ~1,700 one-vs-rest codes the best cut-off on CodiEsp is about 0.02), then steps of 0.01.
     """
     from sklearn.base import clone
 
@@ -164,7 +172,7 @@ def cross_validated_threshold(
             predictions[row] = ranked
     golds = [note.codes for note in notes]
     best = (0.5, -1.0)
-    for threshold in grid:
+    for threshold in DEFAULT_THRESHOLD_GRID if grid is None else grid:
         chosen = [{code for code, probability in ranked if probability >= threshold} for ranked in predictions]
         f1 = micro_scores(chosen, golds).f1
         if f1 > best[1]:

@@ -6,8 +6,8 @@ with :mod:`training.metrics`. It works with any object that has those two method
 ``model_id`` attributes (the :class:`EngineLike` protocol), so the reference baseline is measured the same way.
 
 With ``workers > 1`` notes are scored in a pool of processes, each of which builds its own engine once, in
-the pool's initializer, from a picklable factory (:class:`EngineSpec` by default): an engine holds a spaCy
-pipeline and a lexicon that are cheaper to load than to pickle.
+the pool's initializer, from a picklable factory (such as ``suggest.batch.EngineSpec(home, model).load``): an
+engine holds a spaCy pipeline and a lexicon that are cheaper to load than to pickle.
 
 This module imports :mod:`vocab`, :mod:`suggest` and :mod:`training` only, never :mod:`service`.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -43,7 +44,6 @@ __all__ = [
     "CUTOFFS",
     "EngineFacts",
     "EngineLike",
-    "EngineSpec",
     "EvaluationReport",
     "NoteOutcome",
     "evaluate",
@@ -72,19 +72,6 @@ class EngineLike(Protocol):
 
 
 EngineFactory = Callable[[], EngineLike]
-
-
-@dataclass(frozen=True, slots=True)
-class EngineSpec:
-    """A picklable recipe for ``suggest.pipeline.load_engine(home=..., model=...)``, for worker processes."""
-
-    home: Path | None = None
-    model: str | None = None
-
-    def __call__(self) -> EngineLike:
-        from suggest.pipeline import load_engine  # the engine is only loaded where it is used
-
-        return load_engine(home=self.home, model=self.model)
 
 
 # --- one note ---------------------------------------------------------------------------------------------
@@ -168,18 +155,24 @@ def _engine_facts(engine: EngineLike, gold_codes: Iterable[str], codeset: CodeSe
     )
 
 
-def _factory_for(engine: EngineLike | EngineFactory) -> EngineFactory:
-    """A factory for worker processes: the one given, or a spec that reloads the given engine from its home."""
+def _factory_for(engine: EngineLike | EngineFactory) -> tuple[EngineFactory, str | None]:
+    """A factory for worker processes, and the model id its engines must have (None: whatever it loads).
+
+    An engine given directly is reloaded from its vocabulary's home, by its ``model_id``; the id check catches
+    an engine whose id does not name a loadable model.
+    """
     if not _is_engine(engine):
-        return engine  # type: ignore[return-value]
-    vocabulary = getattr(engine, "vocabulary", None)
-    folder = getattr(vocabulary, "folder", None)
+        return engine, None  # type: ignore[return-value]
+    folder = getattr(getattr(engine, "vocabulary", None), "folder", None)
     if folder is None:
         raise TypeError(
-            "evaluate(workers > 1) needs an engine factory (e.g. EngineSpec) or an engine whose vocabulary "
-            "has a folder to reload it from."
+            "evaluate(workers > 1) needs an engine factory (such as suggest.batch.EngineSpec(...).load) or an "
+            "engine whose vocabulary has a folder to reload it from."
         )
-    return EngineSpec(home=Path(folder).parent, model=getattr(engine, "model_id", None))
+    from suggest.batch import EngineSpec  # imports the engine's pipeline: only when workers need it
+
+    model_id = str(engine.model_id)  # type: ignore[union-attr]
+    return EngineSpec(home=Path(folder).parent, model=model_id).load, model_id
 
 
 # Worker-process state: one engine per process, built by the pool's initializer.
@@ -218,6 +211,7 @@ def _score_in_process(
 
 def _score_in_pool(
     factory: EngineFactory,
+    expected_model_id: str | None,
     notes: Sequence[LabeledNote],
     setting: str,
     workers: int,
@@ -229,14 +223,18 @@ def _score_in_pool(
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(factory,)
     ) as pool:
-        facts_future = pool.submit(_worker_facts, _gold_codes(notes), codeset)
+        facts = pool.submit(_worker_facts, _gold_codes(notes), codeset).result()
+        if expected_model_id is not None and facts.model_id != expected_model_id:
+            raise ValueError(
+                f"the workers loaded model {facts.model_id!r}, not {expected_model_id!r}: pass a factory "
+                "that loads that model (suggest.batch.EngineSpec(home, model).load) instead of a loaded engine"
+            )
         futures = {pool.submit(_worker_score, note, setting): index for index, note in enumerate(notes)}
         outcomes: list[NoteOutcome | None] = [None] * len(notes)
         for done, future in enumerate(as_completed(futures), start=1):
             outcomes[futures[future]] = future.result()
             if progress is not None:
                 progress(done, len(notes))
-        facts = facts_future.result()
     return [outcome for outcome in outcomes if outcome is not None], facts
 
 
@@ -258,7 +256,8 @@ def score_notes(
         loaded: EngineLike = engine if _is_engine(engine) else engine()  # type: ignore[operator,assignment]
         outcomes = _score_in_process(loaded, notes, setting, progress)
         return outcomes, _engine_facts(loaded, _gold_codes(notes), codeset)
-    return _score_in_pool(_factory_for(engine), notes, setting, workers, progress, codeset)
+    factory, expected_model_id = _factory_for(engine)
+    return _score_in_pool(factory, expected_model_id, notes, setting, workers, progress, codeset)
 
 
 # --- the report -------------------------------------------------------------------------------------------
@@ -327,6 +326,11 @@ class EvaluationReport:
         }
 
 
+def _most_missed_first(missed: Counter[str]) -> tuple[tuple[str, int], ...]:
+    # Ties in code order: Counter.most_common keeps set order, which changes with each process's hash seed.
+    return tuple(sorted(missed.items(), key=lambda item: (-item[1], item[0])))
+
+
 def summarize(
     notes: Sequence[LabeledNote],
     outcomes: Sequence[NoteOutcome],
@@ -366,7 +370,7 @@ def summarize(
         false_negatives=micro.false_negatives,
         per_chapter_recall=per_chapter_recall(predicted, golds, chapter_of),
         candidate_recall=candidate_recall(candidate_sets, golds),
-        missed_candidates=tuple(missed_codes(candidate_sets, golds).most_common()),
+        missed_candidates=_most_missed_first(missed_codes(candidate_sets, golds)),
         seconds=seconds,
         words=words,
         words_per_second=words / seconds if seconds > 0 else 0.0,
@@ -387,8 +391,9 @@ def evaluate(
 ) -> EvaluationReport:
     """Score ``engine`` on ``notes`` (read once, into memory) and return the full report.
 
-    ``engine`` is an engine, or a picklable factory of one (:class:`EngineSpec`); with ``workers > 1`` an
-    engine given directly is reloaded in each worker from its vocabulary's home and ``model_id``.
+    ``engine`` is an engine, or a picklable factory of one (``suggest.batch.EngineSpec(...).load``); with
+    ``workers > 1`` an engine given directly is reloaded in each worker from its vocabulary's home (and its
+    ``model_id`` checked).
     ``setting`` applies to notes that do not state their own. ``progress(done, total)`` is called after
     each note. ``codeset`` names chapters (default: ``engine.vocabulary.codeset`` where there is one).
     """
@@ -396,9 +401,7 @@ def evaluate(
     if not labeled:
         raise ValueError("there are no notes to evaluate")
     started = time.perf_counter()
-    outcomes, facts = score_notes(
-        engine, labeled, setting=setting, workers=workers, progress=progress, codeset=codeset
-    )
+    outcomes, facts = score_notes(engine, labeled, setting=setting, workers=workers, progress=progress, codeset=codeset)
     seconds = time.perf_counter() - started
     return summarize(
         labeled,

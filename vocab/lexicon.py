@@ -14,12 +14,15 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vocab.codes import normalize_code
 from vocab.codeset import CodeSet
 from vocab.errors import InvalidCodeError
 from vocab.text import normalize_text
+
+if TYPE_CHECKING:  # only for annotations: the lexicon reads whatever the index module produces
+    from vocab.index import AlphabeticIndex, CodedPath
 
 __all__ = [
     "SOURCES",
@@ -119,7 +122,7 @@ def tabular_terms(codeset: CodeSet) -> Iterator[LexiconTerm]:
             yield LexiconTerm(term, code.code, "includes")
 
 
-def index_terms(paths: Iterable[object], codeset: CodeSet) -> Iterator[LexiconTerm]:
+def index_terms(paths: Iterable[CodedPath], codeset: CodeSet) -> Iterator[LexiconTerm]:
     """Index paths whose code exists in the code set (``E11.2-`` names the subcategory E11.2).
 
     ``paths`` are :class:`vocab.index.CodedPath` records; codes unknown to the release are left out here
@@ -130,14 +133,12 @@ def index_terms(paths: Iterable[object], codeset: CodeSet) -> Iterator[LexiconTe
         if code is None:
             continue
         words = list(path.path)
-        column = getattr(path, "column", None)
-        if column:
-            words.append(_TABLE_COLUMN_WORDS.get(column, column.replace("_", " ")))
-        modifiers = tuple(getattr(path, "nemod", ()))
-        yield LexiconTerm(", ".join(words), code, path.source, modifiers)
+        if path.column:
+            words.append(_TABLE_COLUMN_WORDS.get(path.column, path.column.replace("_", " ")))
+        yield LexiconTerm(", ".join(words), code, path.source, tuple(path.nemod))
 
 
-def see_terms(index: Any, codeset: CodeSet) -> Iterator[LexiconTerm]:
+def see_terms(index: AlphabeticIndex, codeset: CodeSet) -> Iterator[LexiconTerm]:
     """Index terms that print no code but "see" another term that does: "Rubeola, see Measles" -> B05.9.
 
     ``index`` is a :class:`vocab.index.AlphabeticIndex`. A reference is followed only when the term it

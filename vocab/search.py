@@ -17,6 +17,7 @@ or code prefixes ("E11.2", "e112") list their branch of the Tabular List instead
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import re
 from collections import Counter
@@ -34,9 +35,9 @@ from vocab.text import STOPWORDS, normalize_text, normalize_tokens
 
 __all__ = ["MAX_QUERY_LENGTH", "SEARCH_FORMAT", "CodeSearch", "SearchResult", "check_query"]
 
-SEARCH_FORMAT = 2  # bump when the pickled layout of CodeSearch changes
+SEARCH_FORMAT = 4  # bump when the pickled layout of CodeSearch changes
 MAX_QUERY_LENGTH = 256
-_CANDIDATES = 400  # terms scored in full per query variant
+_CANDIDATES = 400  # terms scored in full (rapidfuzz) per query
 _PREFIX_EXPANSIONS = 60  # completions of the last word, commonest first
 _PREFIX_HIT_BUDGET = 20_000  # ... and no more than this many term hits among them
 _MIN_PREFIX = 2
@@ -44,9 +45,10 @@ _TYPO_CUTOFF = 80.0  # rapidfuzz ratio: one edit in a word of six letters or mor
 _TYPO_CHOICES = 3
 _RECALL_WEIGHT = 2.0  # F-beta: explaining the whole query matters more than explaining the whole term
 _OPTIONAL_CREDIT = 0.85  # a query word that a term has only as an optional word
+_WORD_FORM_SIMILARITY = 0.95  # a query word that a term has in another form (diabetic / diabetes)
 _STOPWORD_WEIGHT = 0.3
 _FUZZ_BLEND = 0.15
-_NOT_BILLABLE = 0.99  # between equally good terms, the code a claim can carry comes first
+_NOT_BILLABLE = 0.97  # between about equally good terms, the code a claim can carry comes first
 _MAX_VARIANTS = 6
 _SORT_LIMIT = 20_000  # below this many hits, candidates are found by sorting hits rather than a mask scan
 _SENSES_PER_WORD = 3
@@ -106,6 +108,7 @@ class CodeSearch:
         stopword_weights: np.ndarray,
         abbreviations: Abbreviations,
         plain_words: frozenset[str],
+        word_forms: dict[str, tuple[str, ...]],
     ) -> None:
         self.term_texts = term_texts
         self.term_norms = term_norms
@@ -121,6 +124,7 @@ class CodeSearch:
         self.stopword_weights = stopword_weights
         self.abbreviations = abbreviations
         self.plain_words = plain_words
+        self.word_forms = word_forms
         self._derive()
 
     def _derive(self) -> None:
@@ -140,6 +144,9 @@ class CodeSearch:
 
     def __getstate__(self) -> dict[str, object]:
         state = {name: value for name, value in self.__dict__.items() if not name.startswith("_")}
+        # One flat array per posting kind: unpickling 40,000 small arrays costs seconds, two big ones nothing.
+        for name in ("postings", "optional_postings"):
+            state[name] = _pack(state[name])
         state["format"] = (SEARCH_FORMAT, _STOPWORD_LIST)
         return state
 
@@ -150,6 +157,8 @@ class CodeSearch:
                 "The search lexicon was written by another version of chartcoder; rebuild the code set with "
                 "`chartcoder vocab build` (imported indexes are kept)."
             )
+        for name in ("postings", "optional_postings"):
+            state[name] = _unpack(*state[name])  # type: ignore[misc]
         self.__dict__.update(state)
         self._derive()
 
@@ -178,8 +187,12 @@ class CodeSearch:
                 optional_lists.append([])
             return token_ids[token]
 
+        word_forms: dict[str, set[str]] = {}
         for term_id, term in enumerate(terms):
-            essential, optional = term_tokens_of(term)
+            essential, optional, forms = _read_term(term)
+            for form, base in forms:  # "Diabetes, diabetic": either word finds terms written with the other
+                word_forms.setdefault(form, set()).add(base)
+                word_forms.setdefault(base, set()).add(form)
             norms.append(" ".join(token for token in essential if token not in _FREE_WORDS))
             if term.source != "abbreviation":
                 plain_words.update(essential)
@@ -231,6 +244,7 @@ class CodeSearch:
             stopword_weights=stopword_weights,
             abbreviations=abbreviations,
             plain_words=frozenset(plain_words),
+            word_forms={word: tuple(sorted(forms)) for word, forms in word_forms.items()},
         )
 
     # --- queries ------------------------------------------------------------------------------------
@@ -313,22 +327,25 @@ class CodeSearch:
         exact = self.token_ids.get(token)
         if exact is not None:
             matches[exact] = 1.0
+        for form in self.word_forms.get(token, ()):  # "diabetic" also finds "Type 2 diabetes ..."
+            if form in self.token_ids:
+                matches.setdefault(self.token_ids[form], _WORD_FORM_SIMILARITY)
         if is_last and len(token) >= _MIN_PREFIX:
             completions = self._prefixed(token)
             most_common = max((int(self._document_frequency[c]) for c in completions), default=1) or 1
-            for candidate in completions:
+            for completion in completions:
                 # common completions first: "pneumo" means pneumonia more often than pneumophagia
-                popularity = math.log1p(self._document_frequency[candidate]) / math.log1p(most_common)
-                matches.setdefault(candidate, 0.8 + 0.15 * popularity)
+                popularity = math.log1p(self._document_frequency[completion]) / math.log1p(most_common)
+                matches.setdefault(completion, 0.8 + 0.15 * popularity)
         if exact is None and len(token) >= 4 and not token.isdigit():
-            for candidate, score, _ in process.extract(
+            for spelling, score, _ in process.extract(
                 token,
                 self._tokens_by_letter.get(token[0], ()),
                 scorer=fuzz.ratio,
                 limit=_TYPO_CHOICES,
                 score_cutoff=_TYPO_CUTOFF,
             ):
-                matches.setdefault(self.token_ids[candidate], 0.9 * score / 100.0)
+                matches.setdefault(self.token_ids[spelling], 0.9 * score / 100.0)
         return list(matches.items())
 
     def _prefixed(self, prefix: str) -> list[int]:
@@ -521,24 +538,39 @@ def term_tokens_of(term: LexiconTerm) -> tuple[list[str], list[str]]:
     Optional: words in parentheses or brackets, the term's non-essential modifiers, and a later form of an
     earlier word ("Diabetes, diabetic" -> diabetic). A coder may leave them out without penalty.
     """
+    essential, optional, _ = _read_term(term)
+    return essential, optional
+
+
+def _read_term(term: LexiconTerm) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """:func:`term_tokens_of` plus the word forms it found, as (form, earlier word) pairs."""
     essential: list[str] = []
     optional: list[str] = []
-    for position, segment in enumerate(_OPTIONAL_GROUP_RE.split(term.text)):
-        (optional if position % 2 else essential).extend(normalize_tokens(segment))
+    if "(" in term.text or "[" in term.text:
+        for position, segment in enumerate(_OPTIONAL_GROUP_RE.split(term.text)):
+            (optional if position % 2 else essential).extend(normalize_tokens(segment))
+    else:
+        essential = normalize_tokens(term.text)
     for modifier in term.modifiers:
         optional.extend(normalize_tokens(modifier))
     kept: list[str] = []
+    forms: list[tuple[str, str]] = []
     kept_by_stem: dict[str, list[str]] = {}  # word forms share their first four letters
     for token in dict.fromkeys(essential):
-        same_stem = kept_by_stem.setdefault(token[:4], [])
-        if any(_is_word_form(token, earlier) for earlier in same_stem):
-            optional.append(token)
-        else:
+        base = None
+        for earlier in kept_by_stem.get(token[:4], ()):
+            if _is_word_form(token, earlier):
+                base = earlier
+                break
+        if base is None:
             kept.append(token)
-            same_stem.append(token)
+            kept_by_stem.setdefault(token[:4], []).append(token)
+        else:
+            optional.append(token)
+            forms.append((token, base))
     if not kept:  # a term made only of optional words needs them all
-        return list(dict.fromkeys(optional)), []
-    return kept, [token for token in dict.fromkeys(optional) if token not in kept]
+        return list(dict.fromkeys(optional)), [], forms
+    return kept, [token for token in dict.fromkeys(optional) if token not in kept], forms
 
 
 def _is_word_form(word: str, earlier: str) -> bool:
@@ -549,6 +581,20 @@ def _is_word_form(word: str, earlier: str) -> bool:
     shared = next((i for i, (a, b) in enumerate(zip(word, earlier, strict=False)) if a != b), shorter)
     # pneumonia/pneumococcal share "pneumo" but are different words; the stem must cover most of both
     return shared >= max(4, shorter - 2) and 2 * shared >= longer
+
+
+def _pack(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Many int32 arrays as (concatenation, offsets)."""
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    np.cumsum([array.size for array in arrays], out=offsets[1:])
+    flat = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.int32)
+    return flat.astype(np.int32, copy=False), offsets
+
+
+def _unpack(flat: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
+    """The arrays back, as views into the concatenation."""
+    bounds = offsets.tolist()
+    return [flat[start:end] for start, end in itertools.pairwise(bounds)]
 
 
 def _f_beta(precision: np.ndarray, recall: np.ndarray) -> np.ndarray:

@@ -21,7 +21,8 @@ _SHORTHAND = {"w/o": " without ", "w/": " with "}
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "v": "5"}
 # Words that say nothing about which code is meant; never used to find candidates, still scored.
 STOPWORDS = frozenset(
-    "a an and as at by for from in into of on or the to with not other others nos nec unspecified specified site".split()
+    "a an and as at by for from in into of on or the to with not "
+    "other others nos nec unspecified specified site".split()
 )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from vocab.artifact import ArtifactManifest, codeset_folder, read_manifest, read_part, write_artifact
 from vocab.codes import compact_code
 from vocab.codeset import NOTE_FIELDS, Code, CodeSet
-from vocab.errors import ChartcoderError, UnknownCodeError
+from vocab.errors import ChartcoderError, UnknownCodeError, VocabError
 from vocab.lexicon import (
     Abbreviations,
     LexiconTerm,
@@ -27,7 +27,15 @@ from vocab.lexicon import (
 )
 from vocab.search import CodeSearch, SearchResult
 
-__all__ = ["INDEX_SOURCES", "Vocabulary", "build_vocabulary", "ensure_vocabulary", "load_vocabulary"]
+__all__ = [
+    "INDEX_SOURCES",
+    "Vocabulary",
+    "build_code_search",
+    "build_vocabulary",
+    "ensure_vocabulary",
+    "lexicon_terms",
+    "load_vocabulary",
+]
 
 INDEX_SOURCES = ("index", "eindex", "drug", "neoplasm")
 
@@ -141,15 +149,8 @@ def build_vocabulary(
         codeset = build_codeset()
     previous = _previous_indexes(folder, skip=set(indexes_by_source))
     indexes_by_source = {**previous, **indexes_by_source}
-    terms: list[LexiconTerm] = list(tabular_terms(codeset))
-    for index in indexes_by_source.values():
-        terms.extend(index_terms(index.coded_paths(), codeset))
-        terms.extend(see_terms(index, codeset))
     abbreviations = load_abbreviations()
-    terms = unique_terms(terms)
-    search = CodeSearch.build(terms, abbreviations)
-    terms.extend(_abbreviation_terms(search, codeset, abbreviations))
-    search = CodeSearch.build(unique_terms(terms), abbreviations)
+    search = build_code_search(codeset, lexicon_terms(codeset, indexes_by_source.values()), abbreviations)
     parts: dict[str, Any] = {"tabular": codeset, "lexicon": search}
     for source, index in indexes_by_source.items():
         parts[f"index-{source}"] = index.to_records()
@@ -165,13 +166,33 @@ def build_vocabulary(
     return Vocabulary(folder=folder, manifest=manifest, codeset=codeset, _search=search)
 
 
+def lexicon_terms(codeset: CodeSet, indexes: Iterable[Any] = ()) -> list[LexiconTerm]:
+    """Every searchable term: the Tabular List's, then each index's coded paths and the "see" references
+    that lead to a code, without duplicates."""
+    terms: list[LexiconTerm] = list(tabular_terms(codeset))
+    for index in indexes:
+        terms.extend(index_terms(index.coded_paths(), codeset))
+        terms.extend(see_terms(index, codeset))
+    return unique_terms(terms)
+
+
+def build_code_search(
+    codeset: CodeSet, terms: list[LexiconTerm], abbreviations: Abbreviations | None = None
+) -> CodeSearch:
+    """Index ``terms``, link each abbreviation to the code its sense names, and index again with those links."""
+    abbreviations = abbreviations or load_abbreviations()
+    search = CodeSearch.build(terms, abbreviations)
+    linked = _abbreviation_terms(search, codeset, abbreviations)
+    return CodeSearch.build(unique_terms([*terms, *linked]), abbreviations)
+
+
 def _previous_indexes(folder: Path, skip: set[str]) -> dict[str, Any]:
     """Indexes imported earlier are kept when the artifact is rebuilt."""
     if not (folder / "manifest.json").exists():
         return {}
     try:
         vocabulary = load_vocabulary(folder.parent)
-    except Exception:
+    except VocabError:  # an unreadable artifact is rebuilt from scratch; a bug still surfaces
         return {}
     return {source: vocabulary.index(source) for source in vocabulary.index_sources() if source not in skip}
 

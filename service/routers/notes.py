@@ -48,7 +48,7 @@ def note_detail(note: Note) -> NoteDetail:
         id=note.id,
         external_id=note.external_id,
         status="reviewed" if note.reviews else "pending",
-        setting=note.setting,  # type: ignore[arg-type]  # stored from a validated request
+        setting=note.setting,
         encounter=note.encounter,  # type: ignore[arg-type]
         model=note.model_id,
         created_at=note.created_at,
@@ -100,7 +100,7 @@ def list_notes(
             id=note.id,
             external_id=note.external_id,
             status="reviewed" if review_count else "pending",
-            setting=note.setting,  # type: ignore[arg-type]
+            setting=note.setting,
             model=note.model_id,
             suggestion_count=note.suggestion_count,
             review_count=review_count,

@@ -54,10 +54,10 @@ class Database:
         self.engine.dispose()
 
 
-class _NoRowsLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+class _NoRowsLogger(logging.LoggerAdapter[Any]):
     """The engine's logger, minus DEBUG: at DEBUG SQLAlchemy logs every result row, and rows hold note text."""
 
-    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 - the logging API's name
+    def isEnabledFor(self, level: int) -> bool:
         return level > logging.DEBUG and self.logger.isEnabledFor(level)
 
 

@@ -32,7 +32,7 @@ __all__ = [
     "request_fingerprint",
 ]
 
-_MAX_VERSION_ATTEMPTS = 5
+_MAX_ATTEMPTS = 3
 
 
 class AuditRepository:
@@ -258,18 +258,18 @@ class ReviewRepository:
     ) -> tuple[Review, bool]:
         """Store a new version of the note's review, or return the one this idempotency key stored before.
 
-        Returns ``(review, created)``. Concurrent reviews of one note race for the next version number;
-        the loser of the unique constraint retries with the one after.
+        Returns ``(review, created)``. Reviews of one note are serialised on the note's row lock (SQLite:
+        the database write lock), so each reads the latest version and the stored idempotency keys after
+        the previous one committed. A key reused on another note at the same moment hits the unique
+        constraint instead: one more round then finds it and answers 409.
         """
         fingerprint = request_fingerprint(note.id, decision)
-        for _attempt in range(_MAX_VERSION_ATTEMPTS):
-            if idempotency_key is not None and (stored := self._replay(idempotency_key, fingerprint)) is not None:
-                return stored, False
+        for _attempt in range(_MAX_ATTEMPTS):
             try:
-                return self._insert(note, decision, coder, idempotency_key, review_id, fingerprint), True
+                return self._store(note, decision, coder, idempotency_key, review_id, fingerprint)
             except IntegrityError:
-                self.session.rollback()  # a concurrent review took the version number or the key: look again
-        raise RuntimeError(f"could not store a review of note {note.id} after {_MAX_VERSION_ATTEMPTS} attempts")
+                self.session.rollback()
+        raise RuntimeError(f"could not store a review of note {note.id} after {_MAX_ATTEMPTS} attempts")
 
     def _replay(self, idempotency_key: str, fingerprint: str) -> Review | None:
         stored = self.by_idempotency_key(idempotency_key)
@@ -280,7 +280,7 @@ class ReviewRepository:
             )
         return stored
 
-    def _insert(
+    def _store(
         self,
         note: NoteRef,
         decision: ReviewDecision,
@@ -288,8 +288,11 @@ class ReviewRepository:
         idempotency_key: str | None,
         review_id: str | None,
         fingerprint: str,
-    ) -> Review:
+    ) -> tuple[Review, bool]:
         with write_transaction(self.session):
+            self.session.execute(select(Note.id).where(Note.id == note.id).with_for_update())
+            if idempotency_key is not None and (stored := self._replay(idempotency_key, fingerprint)) is not None:
+                return stored, False
             latest = self.session.scalar(select(func.max(Review.version)).where(Review.note_id == note.id))
             review = Review(
                 id=review_id or new_id(),
@@ -318,7 +321,7 @@ class ReviewRepository:
                     "added": list(decision.added),
                 },
             )
-        return review
+        return review, True
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,14 +69,15 @@ class ServerProcess:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited ({self.process.returncode}):\n{''.join(self.output)}")
+                self._reader.join(timeout=5)
+                raise RuntimeError(f"the server exited ({self.process.returncode}):\n...{self.log[-3000:]}")
             try:
                 if httpx.get(f"{self.base_url}/readyz", timeout=1.0).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-        raise TimeoutError(f"the server was not ready within {timeout_s} s:\n{''.join(self.output)}")
+        raise TimeoutError(f"the server was not ready within {timeout_s} s:\n...{self.log[-3000:]}")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush; what the database has committed is all that survives."""

@@ -149,3 +149,10 @@ def test_the_stored_rows_are_append_only(client, keys, queued_note, app):
     for statement in ("UPDATE reviews SET coder_name = 'x'", "DELETE FROM review_codes", "DELETE FROM audit_log"):
         with pytest.raises(DatabaseError, match="append-only"), app.state.database.engine.begin() as connection:
             connection.execute(text(statement))
+
+
+def test_a_key_reused_on_another_note_is_409(client, keys, queued_note):
+    other = client.post("/v1/notes", json={"text": "Atrial fibrillation."}, headers=keys.coder).json()
+    headers = {**keys.coder, "Idempotency-Key": "cross-note-key-1"}
+    assert client.post(_review_url(queued_note), json={"added": ["I10"]}, headers=headers).status_code == 201
+    assert client.post(_review_url(other), json={"added": ["I10"]}, headers=headers).status_code == 409

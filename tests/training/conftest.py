@@ -1,0 +1,61 @@
+"""A fake engine for the evaluation tests: keyword rules instead of a spaCy pipeline, picklable for workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from suggest.errors import EmptyNoteError, Errors
+from suggest.types import CODE_SET_NAME, Candidate, NoteSuggestions, Suggestion
+
+# keyword -> ranked (code, score) pairs it suggests, and codes it only proposes as candidates
+FAKE_RULES: dict[str, tuple[tuple[tuple[str, float], ...], tuple[str, ...]]] = {
+    "pneumonia": ((("J18.9", 0.9),), ()),
+    "fibrillation": ((("I48.0", 0.6),), ("I48.91",)),  # ranks the wrong code; the right one is a candidate
+    "hypertension": ((("I10", 0.4),), ()),  # the right code, below the threshold
+}
+
+
+@dataclass
+class FakeEngine:
+    """Implements the engine interface used by ``training.evaluate`` (suggest, candidates, threshold, model_id)."""
+
+    rules: dict[str, tuple[tuple[tuple[str, float], ...], tuple[str, ...]]] = field(default_factory=lambda: FAKE_RULES)
+    threshold: float = 0.5
+    model_id: str = "fake-engine"
+    settings_seen: list[str] = field(default_factory=list)
+
+    def _matches(self, text: str) -> list[str]:
+        if text == "REFUSE":
+            raise EmptyNoteError(Errors.E001)
+        return [keyword for keyword in self.rules if keyword in text.lower()]
+
+    def suggest(
+        self, text: str, setting: str = "outpatient", note_id: str | None = None, top: int | None = None
+    ) -> NoteSuggestions:
+        self.settings_seen.append(setting)
+        scored = sorted(
+            (pair for keyword in self._matches(text) for pair in self.rules[keyword][0]), key=lambda pair: -pair[1]
+        )[:top]
+        suggestions = tuple(
+            Suggestion(rank, code, "", score, True, (), (), "keyword") for rank, (code, score) in enumerate(scored, 1)
+        )
+        return NoteSuggestions(note_id, CODE_SET_NAME, self.model_id, setting, suggestions, ())  # type: ignore[arg-type]
+
+    def candidates(self, text: str, setting: str = "outpatient") -> list[Candidate]:
+        codes = [code for keyword in self._matches(text) for code, _ in self.rules[keyword][0]]
+        codes += [code for keyword in self._matches(text) for code in self.rules[keyword][1]]
+        return [Candidate(code=code, mentions=()) for code in codes]
+
+
+class FakeEngineFactory:
+    """A picklable zero-argument factory, as worker processes need."""
+
+    def __call__(self) -> FakeEngine:
+        return FakeEngine()
+
+
+@pytest.fixture
+def fake_engine() -> FakeEngine:
+    return FakeEngine()
