@@ -22,12 +22,13 @@ __all__ = ["ClinicalAssertion", "assertion_of"]
 
 _RULES_FILE = "context_rules.json"
 _MAX_PHRASES_PER_RULE = 400
+# ConText modifier categories, strongest first, and the label each gives.
 _LABELS = (
-    ("is_family", "family"),
-    ("is_negated", "negated"),
-    ("is_hypothetical", "hypothetical"),
-    ("is_uncertain", "possible"),
-    ("is_historical", "historical"),
+    ("FAMILY", "family"),
+    ("NEGATED_EXISTENCE", "negated"),
+    ("HYPOTHETICAL", "hypothetical"),
+    ("POSSIBLE_EXISTENCE", "possible"),
+    ("HISTORICAL", "historical"),
 )
 
 
@@ -115,13 +116,27 @@ class ClinicalAssertion:
 
 
 def _label(span: Span) -> str:
+    categories = _cue_categories(span)
     section = span[0]._.chartcoder_section
-    if section == "family_history" and not span._.is_negated:
+    if section == "family_history" and "NEGATED_EXISTENCE" not in categories:
         return "family"
-    for attribute, label in _LABELS:
-        if getattr(span._, attribute):
+    for category, label in _LABELS:
+        if category in categories:
             return label
     return "present"
+
+
+def _cue_categories(span: Span) -> set[str]:
+    """The categories of the cues that modify the mention, less cue words inside the mention itself.
+
+    medspaCy's overlap test (``util.tuple_overlaps``) misses a cue lying wholly inside a longer target, so
+    "without" negated "Type 2 diabetes mellitus without complications"; a term's own words never qualify it.
+    """
+    return {
+        modifier.category.upper()
+        for modifier in span._.modifiers
+        if not (span.start <= modifier.modifier_span[0] and modifier.modifier_span[1] <= span.end)
+    }
 
 
 def assertion_of(span: Span) -> str:

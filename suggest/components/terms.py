@@ -31,6 +31,10 @@ _TABLE_FILE = "term_table.pkl"
 _QUALIFIERS = frozenset(
     "left right bilateral upper lower anterior posterior superior inferior medial lateral proximal distal".split()
 )
+# "without complications": the words a "without" governs are absent from the patient, so only a phrase that
+# says "without" itself ("Migraine without aura") may use them.
+_WITHOUT = "without"
+_WITHOUT_REACH = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +100,9 @@ class TermMatcher:
         self._totals = [sum(weights) for weights in table.weights]
         self._by_anchor_pair = _index_by_anchor_pair(table)
         buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for word in self._words:
+        # sorted: extractOne keeps the first of equally near words, and a set's order changes with the
+        # process's string-hash seed, so two processes (batch workers, Spark workers) could disagree
+        for word in sorted(self._words):
             if word.isalpha() and len(word) >= self.fuzzy_min_length - 1:
                 buckets[(word[0], len(word))].append(word)
         self._buckets = dict(buckets)
@@ -130,23 +136,50 @@ class TermMatcher:
         return doc
 
     def match_sentence(self, sentence: Span, sentence_number: int) -> list[TermMatch]:
-        bag = self._bag_of_words(sentence)
-        if not bag:
+        bag, without_bag = self._bags_of_words(sentence)
+        if not without_bag:
             return []
         assert self.table is not None
         matches = []
-        for word in bag:
+        for word in without_bag:
             groups = self._by_anchor_pair.get(word)
             if not groups:
                 continue
             # a phrase is checked only when its two rarest words are both in the sentence
-            seconds = groups.keys() & bag.keys() if len(groups) > len(bag) else [s for s in groups if s in bag]
+            seconds = (
+                groups.keys() & without_bag.keys()
+                if len(groups) > len(without_bag)
+                else [s for s in groups if s in without_bag]
+            )
             for second in (*seconds, ""):
                 for term_id in groups.get(second, ()):
-                    match = self._match_term(term_id, word, bag, sentence_number)
+                    says_without = _WITHOUT in self._word_sets[term_id]
+                    phrase_bag = without_bag if says_without else bag
+                    if word not in phrase_bag:
+                        continue
+                    match = self._match_term(term_id, word, phrase_bag, sentence_number)
                     if match is not None:
                         matches.append(match)
         return matches
+
+    def _bags_of_words(self, sentence: Span) -> tuple[dict[str, list[_Occurrence]], dict[str, list[_Occurrence]]]:
+        """(the words outside "without" clauses, every word): the same dict when the sentence has no "without"."""
+        every = self._bag_of_words(sentence)
+        without_at = [token.i for token in sentence if token.lower_ in (_WITHOUT, "w/o")]
+        if not without_at:
+            return every, every
+        governed = set()
+        for position in without_at:
+            for token in sentence.doc[position + 1 : min(position + 1 + _WITHOUT_REACH, sentence.end)]:
+                if token.is_punct or token.lower_ in ("but", "with"):
+                    break
+                governed.add(token.i)
+        outside: dict[str, list[_Occurrence]] = {}
+        for word, occurrences in every.items():
+            kept = [occurrence for occurrence in occurrences if occurrence.position not in governed]
+            if kept:
+                outside[word] = kept
+        return outside, every
 
     def _bag_of_words(self, sentence: Span) -> dict[str, list[_Occurrence]]:
         assert self.table is not None

@@ -72,3 +72,20 @@ def test_pipeline_round_trips_through_to_disk(mini_engine, tmp_path: Path) -> No
 def test_components_declare_what_they_need_and_assign(mini_engine) -> None:
     analysis = mini_engine.nlp.analyze_pipes(pretty=False)
     assert not any(analysis["problems"].values())
+
+
+def test_a_cue_word_inside_the_term_does_not_qualify_it(mini_engine) -> None:
+    # medspaCy's overlap test misses a cue wholly inside a longer target: "without" negated the whole title
+    doc = mini_engine.nlp("Assessment:\nType 2 diabetes mellitus without complications.")
+    spans = {span.text: span._.chartcoder_assertion for span in doc.spans["chartcoder_terms"]}
+    assert spans, "the diabetes phrase must be found"
+    assert set(spans.values()) == {"present"}, spans
+
+
+def test_words_governed_by_without_match_only_phrases_that_say_without(mini_engine) -> None:
+    result = mini_engine.suggest("Assessment:\nType 2 diabetes mellitus without complications.")
+    codes = [suggestion.code for suggestion in result.suggestions]
+    assert codes[:1] == ["E11.9"], codes  # not E11.8 "with unspecified complications"
+    assert "E11.8" not in codes and not result.excluded
+    with_complications = mini_engine.suggest("Assessment:\nType 2 diabetes mellitus with complications.")
+    assert "E11.8" in [suggestion.code for suggestion in with_complications.suggestions]
