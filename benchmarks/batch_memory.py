@@ -73,8 +73,17 @@ def main() -> None:
         source, output = Path(folder) / "in.jsonl", Path(folder) / "out.jsonl"
         words = write_notes(source, arguments.notes)
         size = source.stat().st_size
-        command = [sys.executable, "-m", "cli.main", "batch", str(source), "-o", str(output),
-                   "--workers", str(arguments.workers)]
+        command = [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "batch",
+            str(source),
+            "-o",
+            str(output),
+            "--workers",
+            str(arguments.workers),
+        ]
         if arguments.home:
             command += ["--home", str(arguments.home)]
         started = time.perf_counter()
@@ -86,8 +95,10 @@ def main() -> None:
                 samples.append((lines_in(output) / arguments.notes, memory))
             time.sleep(0.5)
         elapsed = time.perf_counter() - started
-    print(f"{arguments.notes:,} notes, {words:,} words, {size:,} bytes; "
-          f"exit {process.returncode}; {elapsed:.1f} s ({arguments.notes / elapsed:.1f} notes/s incl. start-up)")
+    print(
+        f"{arguments.notes:,} notes, {words:,} words, {size:,} bytes; "
+        f"exit {process.returncode}; {elapsed:.1f} s ({arguments.notes / elapsed:.1f} notes/s incl. start-up)"
+    )
     print(f"{'output written':>15}{'RSS MB':>9}")
     for share in (0.1, 0.25, 0.5, 0.75, 1.0):
         near = [memory for done, memory in samples if done <= share]

@@ -1,13 +1,20 @@
-"""``chartcoder serve``: the HTTP service (uvicorn), with its database migrated and a first key made."""
+"""``chartcoder serve``: the HTTP service (uvicorn), with its database migrated, a first key made, and, on a
+registry that never had a champion, the bootstrap model built in the background (``CHARTCODER_BOOTSTRAP_MODEL``).
+"""
 
 from __future__ import annotations
 
+import copy
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli._common import HomeOption, console, user_errors
+from cli._common import HomeOption, console, error_console, user_errors
+
+if TYPE_CHECKING:
+    from service.settings import Settings
+    from service.store.database import Database
 
 __all__ = ["serve"]
 
@@ -34,10 +41,18 @@ def serve(
         settings = load_settings(home=home)
         database = open_migrated(settings.resolved_database_url)
         token = create_first_admin_key(database)
-        database.dispose()
     if token is not None:
         _show_first_key(token)
-    common = {"host": host, "port": port, "log_level": log_level, "timeout_graceful_shutdown": 10}
+    with user_errors():
+        if not _start_bootstrap(database, settings):
+            database.dispose()  # otherwise the bootstrap job's reaper records through it
+    common = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "timeout_graceful_shutdown": 10,
+        "log_config": _log_config(log_level),
+    }
     if workers == 1:
         from service.app import create_app
 
@@ -53,6 +68,59 @@ def serve(
             timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
             **common,  # type: ignore[arg-type]
         )
+
+
+def _log_config(log_level: str) -> dict[str, Any]:
+    """uvicorn's logging, plus the service's own messages (model switches, jobs) on the same console."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["service"] = {"handlers": ["default"], "level": log_level.upper(), "propagate": False}
+    return config
+
+
+def _start_bootstrap(database: Database, settings: Settings) -> bool:
+    """On a registry that never had a champion, build the bootstrap model in a worker process; True if started.
+
+    It takes minutes on the full code set (2.5 min measured on two busy cores), so the server starts at once,
+    serves the zero-shot heuristic meanwhile, and switches to the bootstrap model when the worker promotes it.
+    """
+    from models.errors import ModelError
+    from models.registry import ModelRegistry
+    from service.errors import ModelJobConflictError
+    from service.jobs import start_model_job
+    from vocab.artifact import codeset_folder, read_manifest
+    from vocab.errors import CodeSetNotBuiltError
+    from vocab.vocabulary import build_vocabulary
+
+    if not settings.bootstrap_model or settings.model is not None:
+        return False
+    try:
+        state = ModelRegistry.for_home(settings.home).state()
+    except ModelError as error:
+        error_console.print(f"[yellow]model registry:[/] {error}", markup=True, highlight=False)
+        return False
+    if state.champion is not None or state.history:
+        return False  # it has (or had: `models demote`) a champion: the operator's choice stands
+    try:
+        read_manifest(codeset_folder(settings.home))
+    except CodeSetNotBuiltError:  # the worker and the server would both build it: build it once, here
+        console.print("Building the ICD-10-CM code set (the first start only, about a minute)...")
+        build_vocabulary(settings.home)
+    try:
+        options: dict[str, Any] = {"seed": 0}
+        if settings.bootstrap_notes is not None:
+            options["notes"] = settings.bootstrap_notes
+        job = start_model_job(database, settings, "bootstrap", actor="system:first-start", options=options)
+    except ModelJobConflictError as error:
+        console.print(f"Not building the bootstrap model now: {error}")
+        return False
+    console.print(
+        f"No champion model yet: building the bootstrap model from the code set in a background worker (job "
+        f"{job.id}; a few minutes). The zero-shot heuristic answers meanwhile; the server switches to the bootstrap "
+        "model by itself when it is ready. CHARTCODER_BOOTSTRAP_MODEL=false skips this."
+    )
+    return True
 
 
 def _show_first_key(token: str) -> None:

@@ -2,7 +2,8 @@
 
 Start-up (the lifespan, once per process): open the database and migrate it to head, load the vocabulary
 and the engine into ``app.state``, purge expired note text when a retention period is set (then again
-every ``purge_interval_s``). Nothing happens at import.
+every ``purge_interval_s``), and follow the model registry's champion (:mod:`service.model_reload`).
+Nothing happens at import.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from service.handlers import install_exception_handlers
 from service.limits import BodyLimitMiddleware
 from service.logs import install_access_log_filter
 from service.metrics import Metrics, MetricsMiddleware
+from service.model_reload import ChampionFollower
+from service.page import install_review_page
 from service.routers import ROUTERS
 from service.schemas import ServiceInfo
 from service.settings import Settings, get_settings
@@ -71,7 +74,8 @@ def create_app(
     install_exception_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_api_route("/", _service_info, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/v1/info", _service_info, methods=["GET"], include_in_schema=False)
+    install_review_page(app)  # "/": the coder review page, and its files under /static
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     if settings.cors_origins:
@@ -85,7 +89,7 @@ def create_app(
 
 
 async def _service_info() -> ServiceInfo:
-    """``/`` points to the API documentation until the review page is served here."""
+    """``/v1/info``: name, version and where the API documentation is (``/`` is the review page)."""
     return ServiceInfo(service="chartcoder", version=_package_version(), docs="/docs", openapi="/openapi.json")
 
 
@@ -130,13 +134,20 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.runner = EngineRunner(settings.engine_threads, settings.request_timeout_s)
     purger = asyncio.create_task(_purge_periodically(database, settings)) if settings.retention_days else None
+    # A promoted model is served without a restart (every process follows the registry itself); a model named
+    # in the settings is served as it is.
+    follower = ChampionFollower(app.state, settings.home, settings.model_poll_s, pinned=settings.model is not None)
+    app.state.follower = follower
+    following = None if follower.pinned else asyncio.create_task(follower.run())
     log.info("chartcoder service ready: model %s, database %s", getattr(engine, "model_id", "?"), database.url)
     try:
         yield
     finally:
-        if purger is not None:
-            purger.cancel()
+        for task in (purger, following):
+            if task is None:
+                continue
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await purger
+                await task
         app.state.runner.close()
         database.dispose()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.engine_runner import EngineRunner
 from service.metrics import Metrics
+from service.model_reload import ChampionFollower
 from service.security import Principal
 from service.settings import Settings
 from service.store.database import Database
@@ -22,6 +23,7 @@ __all__ = [
     "CurrentKey",
     "DatabaseDep",
     "EngineDep",
+    "FollowerDep",
     "MetricsDep",
     "RunnerDep",
     "SessionDep",
@@ -59,12 +61,17 @@ def _metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
+def _follower(request: Request) -> ChampionFollower:
+    return request.app.state.follower
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[Database, Depends(_database)]
 EngineDep = Annotated[Any, Depends(_engine)]  # suggest.pipeline.Engine
 VocabularyDep = Annotated[Vocabulary, Depends(_vocabulary)]
 RunnerDep = Annotated[EngineRunner, Depends(_runner)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
+FollowerDep = Annotated[ChampionFollower, Depends(_follower)]
 
 
 def _session(database: DatabaseDep) -> Iterator[Session]:

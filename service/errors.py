@@ -11,12 +11,17 @@ __all__ = [
     "EngineTimeoutError",
     "IdempotencyConflictError",
     "InvalidReviewError",
+    "JobNotFoundError",
     "KeyNameTakenError",
     "KeyNotFoundError",
+    "ModelJobConflictError",
+    "ModelUnusableError",
     "NoteNotFoundError",
     "NoteTooLargeForServiceError",
     "ReviewCodeError",
     "ServiceError",
+    "UnknownModelError",
+    "WorkerStartError",
 ]
 
 
@@ -74,3 +79,38 @@ class KeyNotFoundError(ServiceError):
 
 class KeyNameTakenError(ServiceError):
     status_code = 409
+
+
+class UnknownModelError(ServiceError):
+    """No model pack with that id in the registry."""
+
+    status_code = 404
+
+
+class ModelUnusableError(ServiceError):
+    """The pack exists but fails verification here (files, library versions or code set): it cannot be served."""
+
+    status_code = 409
+
+
+class ModelJobConflictError(ServiceError):
+    """A model job (retraining or the bootstrap build) is queued or running already: one at a time."""
+
+    status_code = 409
+
+    def __init__(self, message: str, *, job_id: str | None = None) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+
+    def extra(self) -> dict[str, Any]:
+        return {"job": self.job_id} if self.job_id else {}
+
+
+class JobNotFoundError(ServiceError):
+    status_code = 404
+
+
+class WorkerStartError(ServiceError):
+    """The worker process of a job could not be started (the server's fault, not the client's)."""
+
+    status_code = 503

@@ -27,15 +27,22 @@ __all__ = [
     "EncounterMetadata",
     "ErrorResponse",
     "HealthResponse",
+    "JobOut",
+    "JobProgress",
+    "ModelOut",
     "ModelStat",
+    "ModelsResponse",
     "NoteDetail",
     "NoteInput",
     "NotePage",
     "NoteSummary",
+    "PromoteResponse",
     "ReadyResponse",
+    "RetrainRequest",
     "ReviewOut",
     "ReviewRequest",
     "ServiceInfo",
+    "ServingOut",
     "StatsResponse",
     "SuggestionsOut",
     "ValidationIssue",
@@ -89,6 +96,7 @@ class ErrorResponse(BaseModel):
     error: str | None = Field(default=None, description="Machine-readable kind, e.g. EmptyNoteError.")
     code: str | None = Field(default=None, description="The offending code, for code errors.")
     field: str | None = Field(default=None, description="The request field holding the offending value.")
+    job: str | None = Field(default=None, description="The model job already running, for a refused retrain.")
 
 
 # --- suggest ----------------------------------------------------------------------------------------------
@@ -361,6 +369,83 @@ class AuditPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+# --- models and jobs --------------------------------------------------------------------------------------
+PromotePolicy = Literal["never", "if-better", "always"]
+JobStatus = Literal["queued", "running", "succeeded", "failed"]
+
+
+class ModelOut(BaseModel):
+    """A registered model pack (its manifest's headline facts)."""
+
+    id: str
+    kind: Literal["bootstrap", "learned"]
+    created: str
+    parent: str | None
+    description: str
+    code_set_release: str
+    training_notes: int
+    metrics: dict[str, float] = Field(description="On the held-out validation notes (see validation).")
+    validation: str
+    threshold: float
+    champion: bool
+    compatible: bool = Field(
+        description="Built for the code set and library versions this server runs (files are checked on promote)."
+    )
+
+
+class ServingOut(BaseModel):
+    id: str = Field(description="The model this server process answers with now.")
+    follows_champion: bool = Field(description="False when CHARTCODER_MODEL pins the model.")
+    reload_error: str | None = Field(description="Why the champion could not be loaded here, if it could not.")
+    since: datetime | None = Field(description="When this process last switched models (null: since start-up).")
+
+
+class ModelsResponse(BaseModel):
+    champion: str | None = Field(description="The registry's champion; null: the zero-shot heuristic.")
+    serving: ServingOut
+    models: list[ModelOut] = Field(description="Oldest first.")
+
+
+class RetrainRequest(_Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"promote": "if-better", "seed": 0}]})
+
+    promote: PromotePolicy = Field(
+        default="if-better", description="never | if-better (higher MAP than the champion on the same notes) | always."
+    )
+    seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Same reviews and seed, same model.")
+
+
+class JobProgress(BaseModel):
+    stage: str
+    done: int
+    total: int
+
+
+class JobOut(BaseModel):
+    """A model job: retraining from the stored reviews, or building the bootstrap model."""
+
+    id: str
+    kind: Literal["retrain", "bootstrap"]
+    status: JobStatus
+    requested_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    options: dict[str, Any]
+    progress: JobProgress | None = Field(description="The stage the worker reached (while running).")
+    model: str | None = Field(description="The model the job registered.")
+    promoted: bool | None
+    metrics: dict[str, Any] | None = Field(description="Validation figures of the new model and of the champion.")
+    error: str | None = Field(description="Why the job failed.")
+
+
+class PromoteResponse(BaseModel):
+    champion: str
+    previous: str | None
+    serving: str = Field(description="The model this server process answers with now (others follow within seconds).")
+    reload_error: str | None
 
 
 # --- health -----------------------------------------------------------------------------------------------

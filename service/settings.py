@@ -54,6 +54,20 @@ class Settings(BaseSettings):
         default=None, ge=1, description="Purge note text older than this many days; None keeps it."
     )
     purge_interval_s: float = Field(default=3600.0, gt=0, description="How often the server runs the purge.")
+    model_poll_s: float = Field(
+        default=5.0, gt=0, description="How often a server checks the registry's champion (and swaps to a new one)."
+    )
+    bootstrap_model: bool = Field(
+        default=True,
+        description="`chartcoder serve` on a registry that never had a champion builds and promotes the bootstrap "
+        "model (in a worker process, in the background).",
+    )
+    bootstrap_notes: int | None = Field(
+        default=None, ge=50, le=100_000, description="Synthetic notes of the bootstrap model; None: the default (2500)."
+    )
+    job_stale_s: float = Field(
+        default=120.0, gt=0, description="A model job whose worker has not reported for this long counts as failed."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

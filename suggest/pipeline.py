@@ -45,7 +45,15 @@ from suggest.types import CODE_SET_NAME, SETTINGS, Candidate, Evidence, Mention,
 from vocab.codeset import CodeSet
 from vocab.vocabulary import Vocabulary, load_vocabulary
 
-__all__ = ["DEFAULT_MAX_NOTE_CHARS", "ZERO_SHOT_MODEL", "Engine", "build_nlp", "load_engine", "with_classifier"]
+__all__ = [
+    "DEFAULT_MAX_NOTE_CHARS",
+    "ZERO_SHOT_MODEL",
+    "Engine",
+    "build_nlp",
+    "load_engine",
+    "with_classifier",
+    "with_model",
+]
 
 DEFAULT_MAX_NOTE_CHARS = 1_000_000
 ZERO_SHOT_MODEL = "zero-shot"
@@ -301,7 +309,7 @@ def load_engine(
     if vocabulary is None:
         vocabulary = load_vocabulary(home)
     vocabulary.code_search  # noqa: B018 - load the search lexicon now (history codes use it), not on a note
-    ranker, classifier, model_id, threshold = _resolve_model(vocabulary, model)
+    ranker, classifier, model_id, threshold = _resolve_model(vocabulary, model, home)
     table = load_term_table(vocabulary)
     nlp = build_nlp(table)
     return Engine(
@@ -315,8 +323,31 @@ def load_engine(
     )
 
 
-def _resolve_model(vocabulary: Vocabulary, model: str | None) -> tuple[Ranker, NoteClassifier | None, str, float]:
-    """(ranker, classifier, model id, threshold) for the named model, the champion, or the heuristic."""
+def with_model(engine: Engine, model: str | None = None, *, home: Path | None = None) -> Engine:
+    """``engine``'s code set and spaCy pipeline with another model (same meaning of ``model`` as in
+    :func:`load_engine`); only the pack is read, so switching models costs milliseconds, not a pipeline build.
+
+    The service swaps its engine this way when the registry's champion changes.
+    """
+    ranker, classifier, model_id, threshold = _resolve_model(engine.vocabulary, model, home)
+    return Engine(
+        vocabulary=engine.vocabulary,
+        nlp=engine.nlp,
+        ranker=ranker,
+        model_id=model_id,
+        threshold=threshold,
+        max_note_chars=engine.max_note_chars,
+        classifier=classifier,
+    )
+
+
+def _resolve_model(
+    vocabulary: Vocabulary, model: str | None, home: Path | None = None
+) -> tuple[Ranker, NoteClassifier | None, str, float]:
+    """(ranker, classifier, model id, threshold) for the named model, the champion, or the heuristic.
+
+    The registry is ``home``'s when given, else the one beside the code set.
+    """
     zero_shot_id = f"{ZERO_SHOT_MODEL}-{vocabulary.release.split(' ')[0].lower()}"
     if model is not None and model.startswith(ZERO_SHOT_MODEL):
         return HeuristicRanker(), None, zero_shot_id, HEURISTIC_THRESHOLD
@@ -324,7 +355,7 @@ def _resolve_model(vocabulary: Vocabulary, model: str | None) -> tuple[Ranker, N
     from models.manifest import code_set_ref
     from models.registry import ModelRegistry
 
-    registry = ModelRegistry.for_home(vocabulary.folder.parent)
+    registry = ModelRegistry.for_home(home or vocabulary.folder.parent)
     model_id = model or registry.champion()
     if model_id is None:
         return HeuristicRanker(), None, zero_shot_id, HEURISTIC_THRESHOLD

@@ -22,6 +22,7 @@ either. Deterministic: the same code set and seed give byte-identical parts, hen
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import time
@@ -326,8 +327,13 @@ def build_bootstrap(
     synthetic = list(generator.notes(notes))
     fingerprint = data_fingerprint(synthetic, sources=(f"synthetic from the code set {vocabulary.release}",))
     release = vocabulary.release.split(" ")[0].lower()
-    model_id = f"{BOOTSTRAP_PREFIX}-{release}-s{seed}-{fingerprint.sha256[:10]}"
     code_set = code_set_ref(vocabulary)
+    # The same notes fitted by another chartcoder or library version, or over another artifact, give another
+    # model: such a pack must get a new id (and be rebuilt), not be found under the old one and refused.
+    recipe = hashlib.sha256(
+        f"{fingerprint.sha256}|{current_versions().model_dump_json()}|{code_set.model_dump_json()}".encode()
+    ).hexdigest()
+    model_id = f"{BOOTSTRAP_PREFIX}-{release}-s{seed}-{recipe[:10]}"
     if model_id in registry.ids():
         manifest = registry.verify(model_id, code_set=code_set)
         if promote:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.routers import audit, codes, health, notes, reviews, stats, suggest
+from service.routers import audit, codes, health, jobs, models, notes, reviews, stats, suggest
 
 __all__ = ["ROUTERS"]
 
@@ -14,4 +14,6 @@ ROUTERS = (
     codes.router,
     stats.router,
     audit.router,
+    models.router,
+    jobs.router,
 )

@@ -12,17 +12,21 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "DECISIONS",
+    "JOB_KINDS",
+    "JOB_STATUSES",
+    "MODEL_JOB_SLOT",
     "ROLES",
     "ApiKey",
     "AuditEntry",
     "Base",
+    "Job",
     "Note",
     "Review",
     "ReviewCode",
@@ -32,6 +36,9 @@ __all__ = [
 
 ROLES = ("coder", "admin")
 DECISIONS = ("accepted", "rejected", "added")
+JOB_KINDS = ("retrain", "bootstrap")
+JOB_STATUSES = ("queued", "running", "succeeded", "failed")
+MODEL_JOB_SLOT = "models"  # retraining and bootstrapping both write the registry: one of them at a time
 
 
 def utcnow() -> datetime:
@@ -145,3 +152,38 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(200))
     model_id: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Job(Base):
+    """A model job (retraining from the stored reviews, or building the bootstrap model) run by a worker process.
+
+    ``active_slot`` holds :data:`MODEL_JOB_SLOT` while the job is queued or running and NULL afterwards; its
+    unique constraint lets the database itself refuse a second active model job, whichever server process or
+    host asks (several NULLs are allowed on SQLite and PostgreSQL alike). The worker reports through
+    ``heartbeat_at`` every few seconds: an active job whose heartbeat stops counts as failed. Never note text.
+    """
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    active_slot: Mapped[str | None] = mapped_column(String(32), unique=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    actor_key_id: Mapped[str | None] = mapped_column(String(32))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
+    worker_pid: Mapped[int | None] = mapped_column(Integer, default=None)
+    worker_host: Mapped[str | None] = mapped_column(String(255), default=None)
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    model_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    promoted: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("queued", "running")

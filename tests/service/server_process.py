@@ -39,7 +39,15 @@ def _chartcoder_command() -> list[str]:
 class ServerProcess:
     """``chartcoder serve`` with its own home; collects its output and the first-start admin key."""
 
-    def __init__(self, home: Path, port: int | None = None, log_level: str = "info") -> None:
+    def __init__(
+        self,
+        home: Path,
+        port: int | None = None,
+        log_level: str = "info",
+        *,
+        bootstrap: bool = False,
+        extra_environment: dict[str, str] | None = None,
+    ) -> None:
         self.home = home
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -47,6 +55,9 @@ class ServerProcess:
         self.admin_key: str | None = None
         environment = {name: value for name, value in os.environ.items() if not name.startswith("CHARTCODER_")}
         environment["CHARTCODER_HOME"] = str(home)
+        # building the bootstrap model takes a worker minutes: only the tests of that pay for it
+        environment["CHARTCODER_BOOTSTRAP_MODEL"] = "true" if bootstrap else "false"
+        environment.update(extra_environment or {})
         command = [*_chartcoder_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         self.process = subprocess.Popen(
             [*command, "--log-level", log_level],

@@ -61,8 +61,8 @@ def test_health_routes_need_no_key(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").status_code == 200
     assert client.get("/metrics").status_code == 200
-    root = client.get("/").json()
-    assert root["docs"] == "/docs"
+    assert client.get("/v1/info").json()["docs"] == "/docs"
+    assert client.get("/").headers["content-type"].startswith("text/html")  # the review page signs in itself
 
 
 def test_keys_are_stored_hashed(client, app, keys):

@@ -1,0 +1,121 @@
+"""Following the registry's champion: a promoted model is served without a restart.
+
+Each server process runs one :class:`ChampionFollower` in its lifespan. Every ``model_poll_s`` it stats
+``registry.json`` (a promotion replaces that file, so a changed inode, size or mtime means "look"); when the
+champion differs from the model being served, it loads the new pack in a thread, off the event loop, as an
+engine sharing the running engine's code set and spaCy pipeline (only the pack is read), and replaces
+``app.state.engine`` in one assignment. Requests hold the engine they started with, so those in flight finish
+on the old one. A pack that does not load here (another code set, modified files) is logged and skipped; the
+old model keeps serving until the champion changes again. With ``CHARTCODER_MODEL`` set the server serves that
+model and follows nothing.
+
+Unpickling a pack imports ``training`` (its classes live there): that happens here, in the background load,
+never in a request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from models.errors import ModelError
+from models.registry import REGISTRY_FILE, ModelRegistry
+from service.store.models import utcnow
+from vocab.errors import ChartcoderError
+
+__all__ = ["ChampionFollower", "serves"]
+
+log = logging.getLogger(__name__)
+
+ZERO_SHOT_PREFIX = "zero-shot"  # suggest.pipeline.ZERO_SHOT_MODEL, without importing the engine here
+
+
+def serves(engine: Any, champion: str | None) -> bool:
+    """Whether ``engine`` is the champion's (no champion: the zero-shot heuristic)."""
+    model_id = str(getattr(engine, "model_id", ""))
+    return model_id.startswith(ZERO_SHOT_PREFIX) if champion is None else model_id == champion
+
+
+class ChampionFollower:
+    def __init__(self, state: Any, home: Path, interval_s: float, *, pinned: bool = False) -> None:
+        self.state = state  # app.state: holds .engine
+        self.home = home
+        self.interval_s = interval_s
+        self.pinned = pinned
+        self.registry = ModelRegistry.for_home(home)
+        self.reload_error: str | None = None
+        self.swapped_at: datetime | None = None
+        self._signature: tuple[int, int, int] | None = None
+        self._checked = False
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+
+    @property
+    def registry_file(self) -> Path:
+        return self.registry.folder / REGISTRY_FILE
+
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            status = os.stat(self.registry_file)
+        except OSError:
+            return None
+        return (status.st_ino, status.st_size, status.st_mtime_ns)
+
+    async def check(self, *, force: bool = False) -> bool:
+        """Swap to the champion if it changed; True when the engine was replaced."""
+        if self.pinned:
+            return False
+        async with self._lock:
+            signature = self._stat()
+            if self._checked and not force and signature == self._signature:
+                return False
+            self._checked, self._signature = True, signature
+            try:
+                champion = self.registry.champion()  # a few hundred bytes
+            except ModelError as error:
+                self.reload_error = str(error)
+                log.error("model registry unreadable, still serving %s: %s", self._serving(), error)
+                return False
+            current = self.state.engine
+            if serves(current, champion):
+                self.reload_error = None
+                return False
+            try:
+                engine = await asyncio.to_thread(self._load, current, champion)
+            except ChartcoderError as error:
+                self.reload_error = f"{champion or ZERO_SHOT_PREFIX}: {error}"
+                log.error("champion %s cannot be served here, still serving %s: %s", champion, self._serving(), error)
+                return False
+            self.state.engine = engine  # one assignment: each request keeps the engine it started with
+            self.reload_error = None
+            self.swapped_at = utcnow()
+            log.info("now serving model %s (was %s)", engine.model_id, getattr(current, "model_id", "?"))
+            return True
+
+    def _load(self, current: Any, champion: str | None) -> Any:
+        from suggest.pipeline import ZERO_SHOT_MODEL, with_model
+
+        return with_model(current, champion or ZERO_SHOT_MODEL, home=self.home)
+
+    def _serving(self) -> str:
+        return str(getattr(self.state.engine, "model_id", "?"))
+
+    def wake(self) -> None:
+        """Look now instead of at the next poll (call on the event loop)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """The lifespan's background task: check every ``interval_s`` (or when woken) until cancelled."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval_s)
+            self._wake.clear()
+            try:
+                await self.check()
+            except Exception:  # never let the follower die: the next round tries again
+                log.exception("checking the model registry failed")
