@@ -121,18 +121,12 @@ def _options(
     registry: ModelRegistry, base: str | None, seed: int, no_classifier: bool
 ) -> tuple[TrainingOptions, str | None]:
     """The base model's recorded parameters (``--base``, else the champion's when it is a learned model)."""
-    from training.train import TrainingOptions
+    from training.train import options_from_base
 
-    parent = base or registry.champion()
     overrides: dict[str, Any] = {"seed": seed}
     if no_classifier:
         overrides.update(classifier=False, add_candidates=False)
-    if parent is None:
-        return TrainingOptions(**overrides), None
-    manifest = registry.manifest(parent)
-    if manifest.kind != "learned":
-        return TrainingOptions(**overrides), parent  # the bootstrap's settings are for synthetic notes
-    return TrainingOptions.from_parameters(manifest.parameters, **overrides), parent
+    return options_from_base(registry, base, **overrides)
 
 
 # --- output -------------------------------------------------------------------------------------------------

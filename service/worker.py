@@ -83,9 +83,9 @@ def _retrain(
     notes = list(reader)  # no reviews at all: a clear error before anything heavy is loaded
 
     from suggest.pipeline import load_engine
-    from training.train import report_metrics, split_validation, train
+    from training.train import options_from_base, report_metrics, split_validation, train
 
-    training_options, parent = _training_options(registry, int(options.get("seed", 0)))
+    training_options, parent = options_from_base(registry, seed=int(options.get("seed", 0)))
     split_validation(notes, VALIDATION_FRACTION, training_options.seed)  # too few notes: fail before the engine loads
     previous = registry.champion()
     base = load_engine(vocabulary, model="zero-shot")
@@ -126,23 +126,6 @@ def _retrain(
         metrics=metrics,
         previous_champion=previous if run.promoted else None,
     )
-
-
-def _training_options(registry: ModelRegistry, seed: int) -> tuple[Any, str | None]:
-    """The champion's recorded parameters when it is a learned model (as ``chartcoder train`` does)."""
-    from models.errors import ModelError
-    from training.train import TrainingOptions
-
-    parent = registry.champion()
-    if parent is None:
-        return TrainingOptions(seed=seed), None
-    try:
-        manifest = registry.manifest(parent)
-    except ModelError:
-        return TrainingOptions(seed=seed), parent
-    if manifest.kind != "learned":
-        return TrainingOptions(seed=seed), parent  # the bootstrap's settings are for synthetic notes
-    return TrainingOptions.from_parameters(manifest.parameters, seed=seed), parent
 
 
 def _bootstrap(

@@ -55,6 +55,7 @@ __all__ = [
     "data_fingerprint",
     "engine_with",
     "fit_model",
+    "options_from_base",
     "split_validation",
     "train",
 ]
@@ -99,6 +100,26 @@ class TrainingOptions:
             "classifier_params": dict(parameters.get("classifier_params", {})),
         }
         return cls(**{**known, **overrides})
+
+
+def options_from_base(
+    registry: ModelRegistry, base: str | None = None, **overrides: Any
+) -> tuple[TrainingOptions, str | None]:
+    """(options, parent id): the base model's recorded parameters (``base``, else the champion's) with
+    ``overrides``, when it is a learned model; the defaults otherwise (a bootstrap model's settings are for
+    synthetic notes, and an unreadable manifest gives no parameters to reuse)."""
+    parent = base or registry.champion()
+    if parent is None:
+        return TrainingOptions(**overrides), None
+    try:
+        manifest = registry.manifest(parent)
+    except ModelError:
+        if base is not None:
+            raise  # a base asked for by name must exist
+        return TrainingOptions(**overrides), parent
+    if manifest.kind != "learned":
+        return TrainingOptions(**overrides), parent
+    return TrainingOptions.from_parameters(manifest.parameters, **overrides), parent
 
 
 @dataclass(frozen=True)
