@@ -73,7 +73,7 @@ def time_single(engine, texts: list[str]) -> dict[str, float]:  # type: ignore[n
     }
 
 
-def time_workers(home: Path | None, texts: list[str], workers: int) -> dict[str, float]:
+def time_workers(home: Path | None, texts: list[str], workers: int, model: str | None) -> dict[str, float]:
     """Steady state of `chartcoder batch --workers N`: the pool's start-up (engine load per worker) apart."""
     from suggest.batch import EngineSpec, code_lines, parse_line
 
@@ -81,7 +81,7 @@ def time_workers(home: Path | None, texts: list[str], workers: int) -> dict[str,
         parse_line(number, json.dumps({"id": str(number), "text": text}).encode())
         for number, text in enumerate(texts, start=1)
     ]
-    spec = EngineSpec(home=home)
+    spec = EngineSpec(home=home, model=model)
     started = time.perf_counter()
     list(code_lines(lines[:workers], spec, workers=workers))  # a pool that loads its engines, codes 1 note each
     startup = time.perf_counter() - started
@@ -125,17 +125,17 @@ def component_breakdown(engine, texts: list[str]) -> dict[str, float]:  # type: 
     }
 
 
-def load_time(home: Path | None, repeats: int = 3) -> float:
+def load_time(home: Path | None, model: str | None, repeats: int = 3) -> float:
     """Median seconds for a fresh process to import chartcoder and load the engine (term table cached)."""
     code = (
-        "import time; t=time.perf_counter(); from suggest.pipeline import load_engine; "
-        "load_engine(home={!r}); print(time.perf_counter()-t)"
+        "import sys, time; t=time.perf_counter(); from pathlib import Path; from suggest.pipeline import load_engine; "
+        "load_engine(home=Path(sys.argv[1]) if sys.argv[1] else None, model=sys.argv[2] or None); "
+        "print(time.perf_counter()-t)"
     )
-    home_arg = str(home) if home else None
     runs = []
     for _ in range(repeats):
         output = subprocess.run(
-            [sys.executable, "-c", code.format(home_arg)], capture_output=True, text=True, check=True
+            [sys.executable, "-c", code, str(home or ""), model or ""], capture_output=True, text=True, check=True
         )
         runs.append(float(output.stdout.strip().splitlines()[-1]))
     return round(statistics.median(runs), 2)
@@ -145,6 +145,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--home", type=Path, default=None)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--model", default=None, help="model id (default: the champion; zero-shot: no model)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile of the CodiEsp run here")
     arguments = parser.parse_args()
@@ -154,19 +155,22 @@ def main() -> None:
     from suggest.pipeline import load_engine
 
     started = time.perf_counter()
-    engine = load_engine(home=arguments.home)
+    engine = load_engine(home=arguments.home, model=arguments.model)
     in_process_load = time.perf_counter() - started
     corpora = {"aci_bench": aci_notes(), "codiesp": codiesp_texts()}
     corpora["500_words"] = five_hundred_word_notes(corpora["aci_bench"] + corpora["codiesp"])
     report: dict[str, object] = {
         "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}",
-        "load_seconds_fresh_process": load_time(arguments.home),
+        "model": engine.model_id,
+        "load_seconds_fresh_process": load_time(arguments.home, arguments.model),
         "load_seconds_in_process": round(in_process_load, 2),
         "single_process": {name: time_single(engine, texts) for name, texts in corpora.items()},
     }
     report["components_codiesp"] = component_breakdown(engine, corpora["codiesp"])
     if arguments.workers > 1:
-        report["workers"] = time_workers(arguments.home, corpora["codiesp"] + corpora["aci_bench"], arguments.workers)
+        report["workers"] = time_workers(
+            arguments.home, corpora["codiesp"] + corpora["aci_bench"], arguments.workers, arguments.model
+        )
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if arguments.profile:
         from pyinstrument import Profiler
@@ -180,7 +184,7 @@ def main() -> None:
     if arguments.json:
         print(json.dumps(report, indent=2))
         return
-    print(f"machine: {report['machine']}")
+    print(f"machine: {report['machine']}; model {report['model']}")
     print(
         f"engine load: {report['load_seconds_fresh_process']} s in a fresh process (import + load), "
         f"{report['load_seconds_in_process']} s in process; peak RSS {report['peak_rss_mb']} MB"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import tempfile
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from functools import lru_cache
@@ -283,11 +283,15 @@ def _section_lookup(doc: Doc) -> Callable[[int, int], str]:
     return section_at
 
 
+# C0 and C1 control characters (Unicode category Cc) but the whitespace ones a text file may hold.
+_CONTROL_CHARACTERS = re.compile("[\x01-\x08\x0e-\x1f\x7f-\x9f]")
+
+
 def _looks_binary(text: str) -> bool:
     if "\x00" in text:
         return True
     sample = text[:10_000]
-    controls = sum(1 for char in sample if unicodedata.category(char) == "Cc" and char not in "\t\n\r\f\v")
+    controls = len(_CONTROL_CHARACTERS.findall(sample))
     return controls > _CONTROL_SHARE_LIMIT * len(sample)
 
 

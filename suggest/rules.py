@@ -270,13 +270,11 @@ def _flagged(final: list[Ranked], codeset: CodeSet) -> list[Suggestion]:
     for ranked in final:
         ranked.flags.extend(_note_flags(ranked.code, codeset))
         ranked.flags.extend(_unspecified_flag(ranked.code, codeset))
-    for index, first in enumerate(final):
-        for second in final[index + 1 :]:
-            note = codeset.excludes1_conflict(first.code, second.code)
-            if note:
-                message = f"Excludes1 conflict between {first.code} and {second.code}: {note}"
-                first.flags.append(Flag("excludes1", message, (second.code,)))
-                second.flags.append(Flag("excludes1", message, (first.code,)))
+    for i, j, note in codeset.excludes1_conflicts([ranked.code for ranked in final]):
+        first, second = final[i], final[j]
+        message = f"Excludes1 conflict between {first.code} and {second.code}: {note}"
+        first.flags.append(Flag("excludes1", message, (second.code,)))
+        second.flags.append(Flag("excludes1", message, (first.code,)))
     return [_suggestion(rank, ranked, codeset) for rank, ranked in enumerate(final, start=1)]
 
 

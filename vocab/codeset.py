@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -273,12 +273,23 @@ class CodeSet:
 
         Excludes1 means "not coded here": the pair is a conflict whichever side prints the note.
         """
-        for this, other in ((first, second), (second, first)):
-            this_compact, other_compact = compact_code(this), compact_code(other)
-            for note, reference in self.excludes1_references(this):
-                if reference.covers_compact(other_compact) and not reference.covers_compact(this_compact):
-                    return note
-        return None
+        conflicts = self.excludes1_conflicts([first, second])
+        return conflicts[0][2] if conflicts else None
+
+    def excludes1_conflicts(self, codes: Sequence[str]) -> list[tuple[int, int, str]]:
+        """``(i, j, note)`` for every pair ``codes[i]``, ``codes[j]`` (i < j) that an Excludes1 note forbids
+        together; each code's notes are read once, not once per pair."""
+        compact = [compact_code(code) for code in codes]
+        references = [self.excludes1_references(code) for code in codes]
+        conflicts = []
+        for i in range(len(codes)):
+            for j in range(i + 1, len(codes)):
+                note = _excluding_note(references[i], compact[i], compact[j]) or _excluding_note(
+                    references[j], compact[j], compact[i]
+                )
+                if note:
+                    conflicts.append((i, j, note))
+        return conflicts
 
     # --- counts -------------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -293,6 +304,14 @@ class CodeSet:
 
     def iter_billable(self) -> Iterable[Code]:
         return (code for code in self.codes.values() if code.billable)
+
+
+def _excluding_note(references: list[tuple[str, CodeRange]], this_compact: str, other_compact: str) -> str | None:
+    """The first of ``this`` code's Excludes1 notes that names the other code (and not ``this`` itself)."""
+    for note, reference in references:
+        if reference.covers_compact(other_compact) and not reference.covers_compact(this_compact):
+            return note
+    return None
 
 
 def collapse_space(text: str) -> str:

@@ -61,6 +61,7 @@ class ClinicalSections:
         if not self.rules:
             raise ValueError(Errors.E006.format(name=self.name))
         doc = self._sectionizer(doc)
+        headings: set[int] = set()
         for section in doc._.sections:
             category = section.category or NO_SECTION
             start, end = section.section_span
@@ -70,6 +71,9 @@ class ClinicalSections:
                 title_start, title_end = section.title_span
                 for token in doc[title_start:title_end]:
                     token._.chartcoder_heading = True
+                headings.update(range(title_start, title_end))
+        # one look-up per doc for the term matcher, where reading every token's extension cost 10% of its time
+        doc._.chartcoder_headings = frozenset(headings)
         return doc
 
     def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
@@ -89,7 +93,7 @@ def section_of(token: Token) -> str:
 @Language.factory(
     "chartcoder_sections",
     requires=["token.is_sent_start"],
-    assigns=["doc._.sections", "token._.chartcoder_section", "token._.chartcoder_heading"],
+    assigns=["doc._.sections", "doc._.chartcoder_headings", "token._.chartcoder_section", "token._.chartcoder_heading"],
     default_config={},
 )
 def make_clinical_sections(nlp: Language, name: str) -> "ClinicalSections":
@@ -97,4 +101,6 @@ def make_clinical_sections(nlp: Language, name: str) -> "ClinicalSections":
         Token.set_extension("chartcoder_section", default=NO_SECTION)
     if not Token.has_extension("chartcoder_heading"):
         Token.set_extension("chartcoder_heading", default=False)
+    if not Doc.has_extension("chartcoder_headings"):
+        Doc.set_extension("chartcoder_headings", default=frozenset())
     return ClinicalSections(nlp, name)

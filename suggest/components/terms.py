@@ -127,16 +127,20 @@ class TermMatcher:
         if self.table is None:
             raise ValueError(Errors.E006.format(name=self.name))
         matches = []
+        headings = doc._.chartcoder_headings
         for sentence_number, sentence in enumerate(doc.sents):
-            matches.extend(self.match_sentence(sentence, sentence_number))
+            matches.extend(self.match_sentence(sentence, sentence_number, headings))
         doc._.chartcoder_matches = matches
         # one span per distinct extent: spaCy keys span attributes by extent, and ConText labels extents
         extents = sorted({(match.positions[0], match.positions[-1] + 1) for match in matches})
         doc.spans[SPAN_GROUP] = [Span(doc, start, end, label="TERM") for start, end in extents]
         return doc
 
-    def match_sentence(self, sentence: Span, sentence_number: int) -> list[TermMatch]:
-        bag, without_bag = self._bags_of_words(sentence)
+    def match_sentence(
+        self, sentence: Span, sentence_number: int, headings: frozenset[int] = frozenset()
+    ) -> list[TermMatch]:
+        """The phrases found in one sentence; tokens at ``headings`` (a section's title) are not read."""
+        bag, without_bag = self._bags_of_words(sentence, headings)
         if not without_bag:
             return []
         assert self.table is not None
@@ -162,9 +166,11 @@ class TermMatcher:
                         matches.append(match)
         return matches
 
-    def _bags_of_words(self, sentence: Span) -> tuple[dict[str, list[_Occurrence]], dict[str, list[_Occurrence]]]:
+    def _bags_of_words(
+        self, sentence: Span, headings: frozenset[int]
+    ) -> tuple[dict[str, list[_Occurrence]], dict[str, list[_Occurrence]]]:
         """(the words outside "without" clauses, every word): the same dict when the sentence has no "without"."""
-        every = self._bag_of_words(sentence)
+        every = self._bag_of_words(sentence, headings)
         without_at = [token.i for token in sentence if token.lower_ in (_WITHOUT, "w/o")]
         if not without_at:
             return every, every
@@ -181,11 +187,11 @@ class TermMatcher:
                 outside[word] = kept
         return outside, every
 
-    def _bag_of_words(self, sentence: Span) -> dict[str, list[_Occurrence]]:
+    def _bag_of_words(self, sentence: Span, headings: frozenset[int]) -> dict[str, list[_Occurrence]]:
         assert self.table is not None
         bag: dict[str, list[_Occurrence]] = defaultdict(list)
         for token in sentence:
-            if token.is_space or token.is_punct or token._.chartcoder_heading:
+            if token.is_space or token.is_punct or token.i in headings:
                 continue
             text = token.text
             senses = self._abbreviation_senses(text)
@@ -204,14 +210,15 @@ class TermMatcher:
 
     def _abbreviation_senses(self, text: str) -> tuple[tuple[str, ...], ...]:
         assert self.table is not None
-        if len(text) < 2 or not any(char.isalpha() for char in text):
+        senses = self.table.abbreviations.get(text.upper())  # most words are none: one look-up decides
+        if not senses or len(text) < 2 or not any(char.isalpha() for char in text):
             return ()
         # "HTN", "AFib", "DM2" as written; lower case only for longer forms ("copd"), never "ms" or "pe"
         if text.islower() and len(text) < 4:
             return ()
         if not text.islower() and not any(char.isupper() for char in text[1:]) and not text.isupper():
             return ()
-        return self.table.abbreviations.get(text.upper(), ())
+        return senses
 
     def _nearest_word_uncached(self, word: str) -> tuple[str, float] | None:
         candidates: list[str] = []
@@ -341,7 +348,7 @@ def _index_by_anchor_pair(table: TermTable) -> dict[str, dict[str, list[int]]]:
 
 @Language.factory(
     "chartcoder_terms",
-    requires=["token.is_sent_start", "token._.chartcoder_heading"],
+    requires=["token.is_sent_start", "doc._.chartcoder_headings"],
     assigns=["doc.spans", "doc._.chartcoder_matches"],
     default_config={"fuzzy_cutoff": 88.0, "fuzzy_min_length": 6, "partial_allowance": 0.2, "spread_per_word": 4},
 )

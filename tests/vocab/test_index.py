@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import time
 from pathlib import Path
 
 import pytest
@@ -757,13 +756,6 @@ def test_real_csv_see_references_mostly_resolve(real_csv: AlphabeticIndex) -> No
     with_see = [term for term in real_csv.terms if term.see]
     resolved = sum(real_csv.resolve_see(term.id) is not None for term in with_see)
     assert resolved / len(with_see) > 0.95  # the rest point outside this index ("Table of Drugs ...")
-
-
-@pytest.mark.shared_data
-def test_real_csv_parses_quickly(index_data_dir: Path) -> None:
-    started = time.perf_counter()
-    read_index_csv(index_data_dir / "index_2025.csv")
-    assert time.perf_counter() - started < 5  # target well under 2 s; generous for loaded CI machines
 
 
 @pytest.mark.shared_data
