@@ -82,19 +82,33 @@ def batch(
     top: Annotated[int | None, typer.Option("--top", "-n", min=1, help="Keep the best N per note.")] = None,
     model: ModelOption = None,
     home: HomeOption = None,
+    engine: Annotated[str, typer.Option("--engine", help="local (worker processes) or spark.")] = "local",
+    master: Annotated[
+        str | None, typer.Option("--master", help="Spark master for --engine spark (default local[*]).")
+    ] = None,
 ) -> None:
     """Code a JSONL file of notes, streaming (constant memory), with a progress bar; bad lines are
-    reported with their line number and get an error line in the output."""
+    reported with their line number and get an error line in the output. With --engine spark, IN and
+    OUT are JSONL or Parquet (by extension) and progress is in Spark's UI."""
     if setting not in ("outpatient", "inpatient"):
         raise fail(f"Unknown setting {setting!r}: expected outpatient or inpatient.")
-    if not source.is_file():
+    if engine not in ("local", "spark"):
+        raise fail(f"Unknown engine {engine!r}: expected local or spark.")
+    if engine == "local" and master is not None:
+        raise fail("--master needs --engine spark.")
+    if engine == "spark" and workers != 1:
+        raise fail("--workers is for --engine local; give Spark cores with --master local[N].")
+    if not (source.is_file() or (engine == "spark" and source.is_dir())):
         raise fail(f"No such file: {source}")
     if output.resolve() == source.resolve():
         raise fail("The output file must not be the input file.")
     with user_errors():
         ensure_vocabulary(home)
         spec = EngineSpec(home=home, model=model)
-        summary = _run_with_progress(source, output, spec, workers, setting, top)
+        if engine == "spark":
+            summary = _run_on_spark(source, output, spec, master, setting, top)
+        else:
+            summary = _run_with_progress(source, output, spec, workers, setting, top)
     error_console.print(f"{summary.lines:,} lines: {summary.coded:,} coded, {summary.failed:,} with errors -> {output}")
     if summary.lines and summary.coded == 0:
         raise typer.Exit(1)
@@ -133,3 +147,31 @@ def _run_with_progress(
             on_bytes=lambda size: progress.advance(task, size),
             on_error=report,
         )
+
+
+def _run_on_spark(
+    source: Path, output: Path, spec: EngineSpec, master: str | None, setting: str, top: int | None
+) -> BatchSummary:
+    from suggest.spark import run_spark_batch  # imported here: PySpark is an optional extra
+
+    reported = 0
+
+    def report(record: dict[str, Any]) -> None:
+        nonlocal reported
+        reported += 1
+        if reported <= 50:
+            error_console.print(f"line {record['line']}: {record['error']}", markup=False)
+        elif reported == 51:
+            error_console.print("more bad lines: see the errors in the output", markup=False)
+
+    return run_spark_batch(
+        source,
+        output,
+        master=master,
+        home=spec.home,
+        model=spec.model,
+        default_setting=setting,
+        top=top,
+        on_error=report,
+        on_start=lambda url: error_console.print(f"Spark UI (progress): {url or 'off'}", markup=False),
+    )

@@ -190,7 +190,7 @@ class NoteClassifier(BaseEstimator):
         order = [position for position in np.argsort(-weights, kind="stable") if weights[position] > 0]
         spans: list[tuple[int, int]] = []
         for position in order[: limit or self.evidence_limit]:
-            span = _first_span(str(self.feature_names_[view.features.indices[position]]), view.tokens)
+            span = _first_span(str(self.feature_names_[view.features.indices[position]]), view.tokens, view.starts)
             if span is not None and not any(_overlaps(span, other) for other in spans):
                 spans.append(span)
         return sorted(spans)
@@ -202,12 +202,17 @@ class NoteClassifier(BaseEstimator):
         if cached is not None and cached.text is text:
             return cast(_NoteView, cached)
         features = self.vectorizer_.transform([text])
+        tokens = _token_spans(text, self.vectorizer_.token_pattern)
+        starts: dict[str, list[int]] = {}
+        for position, (word, _, _) in enumerate(tokens):
+            starts.setdefault(word, []).append(position)
         view = _NoteView(
             text=text,
             features=features,
             # Only the note's own words' rows of the weight matrix, by column: one code's weights are a slice.
             weights=self.coef_[features.indices].tocsc(),
-            tokens=_token_spans(text, self.vectorizer_.token_pattern),
+            tokens=tokens,
+            starts=starts,
         )
         self.__dict__["_last_view"] = view  # one slot, replaced whole: safe to share between threads
         return view
@@ -225,6 +230,7 @@ class _NoteView:
     features: Any  # (1 x features) TF-IDF row
     weights: Any  # (note's features x codes) CSC slice of coef_
     tokens: list[tuple[str, int, int]]
+    starts: dict[str, list[int]]  # word -> its token positions, in text order
 
 
 @dataclass(frozen=True)
@@ -306,11 +312,17 @@ def _token_spans(text: str, pattern: str) -> list[tuple[str, int, int]]:
     return [(match.group().lower(), match.start(), match.end()) for match in re.finditer(pattern, text)]
 
 
-def _first_span(feature: str, tokens: list[tuple[str, int, int]]) -> tuple[int, int] | None:
+def _first_span(
+    feature: str, tokens: list[tuple[str, int, int]], starts: dict[str, list[int]]
+) -> tuple[int, int] | None:
+    """Where the n-gram ``feature`` first occurs: only the positions of its first word are tried."""
     words = feature.split(" ")
-    for position in range(len(tokens) - len(words) + 1):
-        if all(tokens[position + offset][0] == word for offset, word in enumerate(words)):
-            return tokens[position][1], tokens[position + len(words) - 1][2]
+    last = len(words) - 1
+    for position in starts.get(words[0], ()):
+        if position + last >= len(tokens):
+            break
+        if all(tokens[position + offset][0] == word for offset, word in enumerate(words[1:], start=1)):
+            return tokens[position][1], tokens[position + last][2]
     return None
 
 
