@@ -170,8 +170,7 @@ class TermMatcher:
         self, sentence: Span, headings: frozenset[int]
     ) -> tuple[dict[str, list[_Occurrence]], dict[str, list[_Occurrence]]]:
         """(the words outside "without" clauses, every word): the same dict when the sentence has no "without"."""
-        every = self._bag_of_words(sentence, headings)
-        without_at = [token.i for token in sentence if token.lower_ in (_WITHOUT, "w/o")]
+        every, without_at = self._bag_of_words(sentence, headings)
         if not without_at:
             return every, every
         governed = set()
@@ -187,10 +186,15 @@ class TermMatcher:
                 outside[word] = kept
         return outside, every
 
-    def _bag_of_words(self, sentence: Span, headings: frozenset[int]) -> dict[str, list[_Occurrence]]:
+    def _bag_of_words(self, sentence: Span, headings: frozenset[int]) -> tuple[dict[str, list[_Occurrence]], list[int]]:
+        """The sentence's words with their occurrences, and the positions of its "without" words."""
         assert self.table is not None
         bag: dict[str, list[_Occurrence]] = defaultdict(list)
+        without_at: list[int] = []
         for token in sentence:
+            lower = token.lower_
+            if lower in (_WITHOUT, "w/o"):
+                without_at.append(token.i)
             if token.is_space or token.is_punct or token.i in headings:
                 continue
             text = token.text
@@ -199,14 +203,14 @@ class TermMatcher:
                 sense_words = frozenset(sense)
                 for word in sense:
                     bag[word].append(_Occurrence(token.i, "abbreviation", 1.0, sense_words))
-            word = normalize_token(token.lower_)
+            word = normalize_token(lower)
             if word in self._words:
                 bag[word].append(_Occurrence(token.i, "word", 1.0))
             elif not senses and len(word) >= self.fuzzy_min_length and word.isalpha():
                 nearest = self._nearest_word(word)
                 if nearest is not None:
                     bag[nearest[0]].append(_Occurrence(token.i, "fuzzy", nearest[1]))
-        return bag
+        return bag, without_at
 
     def _abbreviation_senses(self, text: str) -> tuple[tuple[str, ...], ...]:
         assert self.table is not None
