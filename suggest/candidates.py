@@ -16,7 +16,14 @@ from suggest.components.terms import SPAN_GROUP, TermMatch
 from suggest.types import Assertion, Candidate, Evidence, Mention
 from vocab.codeset import CodeSet, parse_code_references
 
-__all__ = ["CLASSIFIER_FEATURE_NAMES", "FEATURE_NAMES", "SECTION_WEIGHTS", "build_candidates", "extract_mentions"]
+__all__ = [
+    "CLASSIFIER_FEATURE_NAMES",
+    "FEATURE_NAMES",
+    "SECTION_WEIGHTS",
+    "TERM_MATCH_FEATURES",
+    "build_candidates",
+    "extract_mentions",
+]
 
 # How much a section says "this is a diagnosis of this encounter".
 SECTION_WEIGHTS = {
@@ -69,6 +76,22 @@ FEATURE_NAMES = (
     "matched_weight",
     "single_word",
     "derived",
+)
+# The FEATURE_NAMES that describe a phrase match: zero for a code only the note classifier proposed.
+TERM_MATCH_FEATURES = (
+    "best_match",
+    "mean_match",
+    "mentions",
+    "sentences",
+    "exact",
+    "modifier",
+    "abbreviation",
+    "fuzzy",
+    "from_index",
+    "from_title",
+    "from_inclusion",
+    "matched_weight",
+    "single_word",
 )
 # Added by the engine when a model pack brings a note classifier (suggest.pipeline.with_classifier).
 CLASSIFIER_FEATURE_NAMES = ("classifier_probability", "classifier_only")

@@ -23,7 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 # Importing the component modules registers their factories with spaCy.
-from suggest.candidates import build_candidates, candidate_features, extract_mentions
+from suggest.candidates import TERM_MATCH_FEATURES, build_candidates, candidate_features, extract_mentions
 from suggest.components import sentences as _sentences  # noqa: F401
 from suggest.components import tokenizer as _tokenizer  # noqa: F401
 from suggest.components.assertion import ClinicalAssertion
@@ -188,21 +188,6 @@ class Engine:
 
 
 # --- the note classifier ------------------------------------------------------------------------------------
-_TERM_FEATURES = (
-    "best_match",
-    "mean_match",
-    "mentions",
-    "sentences",
-    "exact",
-    "modifier",
-    "abbreviation",
-    "fuzzy",
-    "from_index",
-    "from_title",
-    "from_inclusion",
-    "matched_weight",
-    "single_word",
-)
 
 
 def with_classifier(
@@ -243,7 +228,7 @@ def with_classifier(
             continue
         mention = _classifier_mention(code, probability, spans, text, section_at)
         features = candidate_features(code, [mention], codeset, len(text))
-        features.update(dict.fromkeys(_TERM_FEATURES, 0.0))  # no phrase matched: only the classifier speaks
+        features.update(dict.fromkeys(TERM_MATCH_FEATURES, 0.0))  # no phrase matched: only the classifier speaks
         features.update(classifier_probability=probability, classifier_only=1.0)
         scored.append(Candidate(code=code, mentions=(mention,), features=features))
     return scored

@@ -89,3 +89,9 @@ def test_words_governed_by_without_match_only_phrases_that_say_without(mini_engi
     assert "E11.8" not in codes and not result.excluded
     with_complications = mini_engine.suggest("Assessment:\nType 2 diabetes mellitus with complications.")
     assert "E11.8" in [suggestion.code for suggestion in with_complications.suggestions]
+
+
+def test_term_match_features_are_candidate_features() -> None:
+    from suggest.candidates import FEATURE_NAMES, TERM_MATCH_FEATURES
+
+    assert set(TERM_MATCH_FEATURES) <= set(FEATURE_NAMES)
