@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -38,6 +39,7 @@ from threadpoolctl import ThreadpoolController
 from suggest.candidates import CLASSIFIER_FEATURE_NAMES, FEATURE_NAMES, mention_strength
 from suggest.ranking import HeuristicRanker
 from suggest.types import Candidate
+from training._trees import CompiledRanker, compile_ranker
 from training.data import TrainingDataError
 from vocab.codeset import CodeSet
 
@@ -228,6 +230,7 @@ class LearnedRanker(BaseEstimator):
         """Learn from candidate rows (labels from ``X.labels`` unless ``y`` is given)."""
         labels = np.asarray(X.labels if y is None else y, dtype=np.int8)
         _check_trainable(X, labels)
+        self.__dict__.pop("_compiled_model", None)
         self._learn_code_statistics(X, labels)
         features = self._with_out_of_fold_priors(X, labels) if self.use_priors else X.features
         weights = np.where(X.hard_negative, self.hard_negative_weight, 1.0)
@@ -313,8 +316,23 @@ class LearnedRanker(BaseEstimator):
         if len(codes) == 0:
             return np.zeros(0)
         full = self._with_priors(features, np.asarray(codes, dtype=str))
+        compiled = self._compiled()
+        if compiled is not None:
+            return compiled.positive_probability(full)
         with _THREADS.limit(limits=1, user_api="openmp"):  # a note's few rows: threads cost more than they save
             return self.model_.predict_proba(full)[:, 1]
+
+    def _compiled(self) -> CompiledRanker | None:
+        """The model's trees as flat arrays (built on first use, never pickled), or None if it cannot be."""
+        if "_compiled_model" not in self.__dict__:
+            with _THREADS.limit(limits=1, user_api="openmp"):
+                self.__dict__["_compiled_model"] = compile_ranker(self.model_, self.n_features_in_)
+        return cast(CompiledRanker | None, self.__dict__["_compiled_model"])
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_compiled_model", None)  # derived from model_: rebuilt after loading
+        return state
 
     def score(self, candidates: Sequence[Candidate]) -> list[float]:
         """The Ranker protocol: one probability per candidate, in their order, rounded to 4 places."""

@@ -11,7 +11,7 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from vocab.codes import CODE_REFERENCE_RE, compact_code, normalize_code, with_placeholders
@@ -95,19 +95,26 @@ class CodeRange:
     first: str
     last: str
     text: str
+    _first_compact: str = field(init=False, repr=False, compare=False)
+    _last_compact: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_first_compact", self.first.replace(".", ""))
+        object.__setattr__(self, "_last_compact", self.last.replace(".", ""))
 
     def covers(self, code: str) -> bool:
         return self.covers_compact(compact_code(code))
 
     def covers_compact(self, compact: str) -> bool:
         """``covers`` for a code already in compact form (``E1122``), for hot loops."""
-        first, last = self.first.replace(".", ""), self.last.replace(".", "")
-        return first <= compact and compact[: len(last)] <= last
+        last = self._last_compact
+        return self._first_compact <= compact and compact[: len(last)] <= last
 
 
 _SPACE_RE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=65_536)  # a release has a few thousand distinct notes, read again for every note coded
 def parse_code_references(note: str) -> tuple[CodeRange, ...]:
     """Code references inside an instructional note, e.g. ``"type 1 diabetes mellitus (E10.-)"``.
 
@@ -191,7 +198,15 @@ class CodeSet:
         code = self.resolve(text)
         if code.billable:
             return [code]
-        return [descendant for descendant in self.descendants(code.code) if descendant.billable]
+        found = self._billable_descendants_cache.get(code.code)
+        if found is None:
+            found = tuple(descendant for descendant in self.descendants(code.code) if descendant.billable)
+            self._billable_descendants_cache[code.code] = found
+        return list(found)
+
+    @cached_property
+    def _billable_descendants_cache(self) -> dict[str, tuple[Code, ...]]:
+        return {}
 
     def with_prefix(self, prefix: str, limit: int | None = None) -> list[Code]:
         """Codes whose compact form starts with ``prefix`` (``"e112"`` -> E11.2, E11.21, ...), in code order."""
@@ -222,11 +237,21 @@ class CodeSet:
         if note_field not in NOTE_FIELDS:
             raise ValueError(f"unknown note field {note_field!r}; expected one of {', '.join(NOTE_FIELDS)}")
         code = self.resolve(text)
-        sources: list[tuple[str, Code | Grouping]] = [(code.code, code)]
-        sources += [(ancestor.code, ancestor) for ancestor in self.ancestors(code.code)]
-        sources.append((code.block, self.blocks[code.block]))
-        sources.append((f"chapter {code.chapter}", self.chapters[code.chapter]))
-        return [(where, note) for where, source in sources for note in getattr(source, note_field)]
+        key = (code.code, note_field)
+        notes = self._inherited_notes_cache.get(key)
+        if notes is None:
+            sources: list[tuple[str, Code | Grouping]] = [(code.code, code)]
+            sources += [(ancestor.code, ancestor) for ancestor in self.ancestors(code.code)]
+            sources.append((code.block, self.blocks[code.block]))
+            sources.append((f"chapter {code.chapter}", self.chapters[code.chapter]))
+            notes = tuple((where, note) for where, source in sources for note in getattr(source, note_field))
+            self._inherited_notes_cache[key] = notes
+        return list(notes)
+
+    @cached_property
+    def _inherited_notes_cache(self) -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
+        # read for every candidate of every note; a code's notes never change within a release
+        return {}
 
     def seventh_characters(self, text: str) -> dict[str, str]:
         """The 7th characters that apply to a code, inherited from the nearest ancestor that defines them."""
@@ -278,17 +303,23 @@ class CodeSet:
 
     def excludes1_conflicts(self, codes: Sequence[str]) -> list[tuple[int, int, str]]:
         """``(i, j, note)`` for every pair ``codes[i]``, ``codes[j]`` (i < j) that an Excludes1 note forbids
-        together; each code's notes are read once, not once per pair."""
+        together, in pair order. The note is the first of ``codes[i]``'s notes that names ``codes[j]``, else the
+        first of ``codes[j]``'s that names ``codes[i]``. Each reference finds the codes it covers by bisection
+        in the sorted list, rather than being tried against every other code."""
         compact = [compact_code(code) for code in codes]
-        references = [self.excludes1_references(code) for code in codes]
+        order = sorted(range(len(codes)), key=compact.__getitem__)
+        keys = [compact[index] for index in order]
+        naming: dict[tuple[int, int], str] = {}  # (notes of, code named) -> the first such note
+        for this, code in enumerate(codes):
+            for note, reference in self.excludes1_references(code):
+                if reference.covers_compact(compact[this]):
+                    continue
+                for other in _covered(reference, keys, order):
+                    if other != this:
+                        naming.setdefault((this, other), note)
         conflicts = []
-        for i in range(len(codes)):
-            for j in range(i + 1, len(codes)):
-                note = _excluding_note(references[i], compact[i], compact[j]) or _excluding_note(
-                    references[j], compact[j], compact[i]
-                )
-                if note:
-                    conflicts.append((i, j, note))
+        for i, j in sorted({(min(pair), max(pair)) for pair in naming}):
+            conflicts.append((i, j, naming.get((i, j)) or naming[(j, i)]))
         return conflicts
 
     # --- counts -------------------------------------------------------------------------------------
@@ -306,12 +337,12 @@ class CodeSet:
         return (code for code in self.codes.values() if code.billable)
 
 
-def _excluding_note(references: list[tuple[str, CodeRange]], this_compact: str, other_compact: str) -> str | None:
-    """The first of ``this`` code's Excludes1 notes that names the other code (and not ``this`` itself)."""
-    for note, reference in references:
-        if reference.covers_compact(other_compact) and not reference.covers_compact(this_compact):
-            return note
-    return None
+def _covered(reference: CodeRange, sorted_compact: list[str], order: list[int]) -> Iterator[int]:
+    """Indices (into the caller's list) of the codes in ``sorted_compact`` that ``reference`` covers."""
+    position = bisect.bisect_left(sorted_compact, reference._first_compact)
+    while position < len(sorted_compact) and reference.covers_compact(sorted_compact[position]):
+        yield order[position]
+        position += 1
 
 
 def collapse_space(text: str) -> str:

@@ -15,6 +15,7 @@ from medspacy.context import ConText, ConTextRule
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from suggest.components.sections import section_at
 from suggest.components.terms import SPAN_GROUP
 from suggest.errors import Errors
 
@@ -117,7 +118,7 @@ class ClinicalAssertion:
 
 def _label(span: Span) -> str:
     categories = _cue_categories(span)
-    section = span[0]._.chartcoder_section
+    section = section_at(span.doc, span.start)
     if section == "family_history" and "NEGATED_EXISTENCE" not in categories:
         return "family"
     for category, label in _LABELS:
@@ -145,7 +146,7 @@ def assertion_of(span: Span) -> str:
 
 @Language.factory(
     "chartcoder_assertion",
-    requires=["doc.spans", "token._.chartcoder_section"],
+    requires=["doc.spans", "doc._.chartcoder_section_starts"],
     assigns=["span._.chartcoder_assertion"],
     # None: a cue's scope is its sentence (ConText's own terminators shorten it), never the next line
     default_config={"max_scope": None},

@@ -4,6 +4,7 @@ Headings count only at the start of a line, so "the plan is" in a sentence does 
 Text before the first heading is in section ``"none"``.
 """
 
+import bisect
 import json
 from collections.abc import Callable, Iterable
 from importlib import resources
@@ -16,7 +17,7 @@ from spacy.tokens import Doc, Token
 
 from suggest.errors import Errors
 
-__all__ = ["NO_SECTION", "ClinicalSections", "load_section_rules", "section_of"]
+__all__ = ["NO_SECTION", "ClinicalSections", "load_section_rules", "section_at", "section_of"]
 
 NO_SECTION = "none"
 _RULES_FILE = "section_rules.json"
@@ -40,7 +41,11 @@ def _heading_rules(rules: dict[str, list[str]]) -> list[SectionRule]:
 
 
 class ClinicalSections:
-    """Runs the Sectionizer, then writes each token's section name to ``token._.chartcoder_section``."""
+    """Runs the Sectionizer, then records where each section starts in ``doc._.chartcoder_section_starts``.
+
+    ``token._.chartcoder_section`` reads that record: writing a value on every token cost more than the
+    Sectionizer itself (spaCy builds an ``Underscore`` object per token access).
+    """
 
     def __init__(self, nlp: Language, name: str) -> None:
         self.name = name
@@ -62,13 +67,12 @@ class ClinicalSections:
             raise ValueError(Errors.E006.format(name=self.name))
         doc = self._sectionizer(doc)
         headings: set[int] = set()
+        starts: list[tuple[int, str]] = []
         for section in doc._.sections:
-            category = section.category or NO_SECTION
-            start, end = section.section_span
-            for token in doc[start:end]:
-                token._.chartcoder_section = category
+            starts.append((section.section_span[0], section.category or NO_SECTION))
             if section.title_span is not None:
                 headings.update(range(*section.title_span))
+        doc._.chartcoder_section_starts = tuple(sorted(starts))
         # a set on the doc: the term matcher reads it once, where a token extension per token cost 10% of its time
         doc._.chartcoder_headings = frozenset(headings)
         return doc
@@ -83,19 +87,33 @@ class ClinicalSections:
         return self
 
 
+def section_at(doc: Doc, position: int) -> str:
+    """The section name of the token at ``position`` (``"none"`` before the first heading)."""
+    starts = doc._.chartcoder_section_starts
+    found = bisect.bisect_right(starts, (position, "\uffff")) - 1
+    return starts[found][1] if found >= 0 else NO_SECTION
+
+
 def section_of(token: Token) -> str:
-    return str(token._.chartcoder_section)
+    return section_at(token.doc, token.i)
 
 
 @Language.factory(
     "chartcoder_sections",
     requires=["token.is_sent_start"],
-    assigns=["doc._.sections", "doc._.chartcoder_headings", "token._.chartcoder_section"],
+    assigns=[
+        "doc._.sections",
+        "doc._.chartcoder_headings",
+        "doc._.chartcoder_section_starts",
+        "token._.chartcoder_section",
+    ],
     default_config={},
 )
 def make_clinical_sections(nlp: Language, name: str) -> "ClinicalSections":
+    if not Doc.has_extension("chartcoder_section_starts"):
+        Doc.set_extension("chartcoder_section_starts", default=())
     if not Token.has_extension("chartcoder_section"):
-        Token.set_extension("chartcoder_section", default=NO_SECTION)
+        Token.set_extension("chartcoder_section", getter=section_of)
     if not Doc.has_extension("chartcoder_headings"):
         Doc.set_extension("chartcoder_headings", default=frozenset())
     return ClinicalSections(nlp, name)

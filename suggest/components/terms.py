@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz, process
+from spacy.attrs import ORTH, SENT_START
 from spacy.language import Language
+from spacy.lexeme import Lexeme
 from spacy.tokens import Doc, Span
 
 from suggest.errors import Errors
@@ -35,6 +37,7 @@ _QUALIFIERS = frozenset(
 # says "without" itself ("Migraine without aura") may use them.
 _WITHOUT = "without"
 _WITHOUT_REACH = 3
+_MAX_READINGS = 500_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,15 @@ class TermMatch:
     match_type: str  # "exact" | "modifier" | "abbreviation" | "fuzzy"
     matched_weight: float
     sentence: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """A token text's contribution to a bag of words: the same wherever the text occurs, so computed once."""
+
+    words: tuple[tuple[str, str, float, frozenset[str]], ...]  # (table word, via, similarity, sense)
+    says_without: bool
+    ends_clause: bool  # punctuation, "but", "with": where the reach of a "without" stops
 
 
 @dataclass(slots=True)
@@ -79,6 +91,8 @@ class TermMatcher:
         self._word_sets: list[frozenset[str]] = []
         self._by_anchor_pair: dict[str, dict[str, list[int]]] = {}
         self._totals: list[float] = []
+        self._lexeme = nlp.vocab.__getitem__
+        self._readings: dict[int, _Reading] = {}
 
     # --- data ---------------------------------------------------------------------------------------
     def initialize(
@@ -107,6 +121,7 @@ class TermMatcher:
                 buckets[(word[0], len(word))].append(word)
         self._buckets = dict(buckets)
         self._nearest_word = lru_cache(maxsize=200_000)(self._nearest_word_uncached)
+        self._readings = {}
 
     def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
@@ -126,24 +141,24 @@ class TermMatcher:
     def __call__(self, doc: Doc) -> Doc:
         if self.table is None:
             raise ValueError(Errors.E006.format(name=self.name))
-        matches = []
+        readings = [self._reading(orth) for orth in doc.to_array(ORTH).tolist()]
         headings = doc._.chartcoder_headings
-        for sentence_number, sentence in enumerate(doc.sents):
-            matches.extend(self.match_sentence(sentence, sentence_number, headings))
+        matches = []
+        for sentence_number, (start, end) in enumerate(_sentence_bounds(doc)):
+            matches.extend(self._match_sentence(readings, start, end, sentence_number, headings))
         doc._.chartcoder_matches = matches
         # one span per distinct extent: spaCy keys span attributes by extent, and ConText labels extents
         extents = sorted({(match.positions[0], match.positions[-1] + 1) for match in matches})
         doc.spans[SPAN_GROUP] = [Span(doc, start, end, label="TERM") for start, end in extents]
         return doc
 
-    def match_sentence(
-        self, sentence: Span, sentence_number: int, headings: frozenset[int] = frozenset()
+    def _match_sentence(
+        self, readings: list[_Reading], start: int, end: int, sentence_number: int, headings: frozenset[int]
     ) -> list[TermMatch]:
-        """The phrases found in one sentence; tokens at ``headings`` (a section's title) are not read."""
-        bag, without_bag = self._bags_of_words(sentence, headings)
+        """The phrases found in tokens ``start:end``; tokens at ``headings`` (a section's title) are not read."""
+        bag, without_bag = self._bags_of_words(readings, start, end, headings)
         if not without_bag:
             return []
-        assert self.table is not None
         matches = []
         for word in without_bag:
             groups = self._by_anchor_pair.get(word)
@@ -167,50 +182,61 @@ class TermMatcher:
         return matches
 
     def _bags_of_words(
-        self, sentence: Span, headings: frozenset[int]
+        self, readings: list[_Reading], start: int, end: int, headings: frozenset[int]
     ) -> tuple[dict[str, list[_Occurrence]], dict[str, list[_Occurrence]]]:
         """(the words outside "without" clauses, every word): the same dict when the sentence has no "without"."""
-        every, without_at = self._bag_of_words(sentence, headings)
+        bag: dict[str, list[_Occurrence]] = defaultdict(list)
+        without_at: list[int] = []
+        for position in range(start, end):
+            reading = readings[position]
+            if reading.says_without:
+                without_at.append(position)
+            if reading.words and position not in headings:
+                for word, via, similarity, sense in reading.words:
+                    bag[word].append(_Occurrence(position, via, similarity, sense))
         if not without_at:
-            return every, every
+            return bag, bag
         governed = set()
         for position in without_at:
-            for token in sentence.doc[position + 1 : min(position + 1 + _WITHOUT_REACH, sentence.end)]:
-                if token.is_punct or token.lower_ in ("but", "with"):
+            for following in range(position + 1, min(position + 1 + _WITHOUT_REACH, end)):
+                if readings[following].ends_clause:
                     break
-                governed.add(token.i)
+                governed.add(following)
         outside: dict[str, list[_Occurrence]] = {}
-        for word, occurrences in every.items():
+        for word, occurrences in bag.items():
             kept = [occurrence for occurrence in occurrences if occurrence.position not in governed]
             if kept:
                 outside[word] = kept
-        return outside, every
+        return outside, bag
 
-    def _bag_of_words(self, sentence: Span, headings: frozenset[int]) -> tuple[dict[str, list[_Occurrence]], list[int]]:
-        """The sentence's words with their occurrences, and the positions of its "without" words."""
-        assert self.table is not None
-        bag: dict[str, list[_Occurrence]] = defaultdict(list)
-        without_at: list[int] = []
-        for token in sentence:
-            lower = token.lower_
-            if lower in (_WITHOUT, "w/o"):
-                without_at.append(token.i)
-            if token.is_space or token.is_punct or token.i in headings:
-                continue
-            text = token.text
-            senses = self._abbreviation_senses(text)
-            for sense in senses:
-                sense_words = frozenset(sense)
-                for word in sense:
-                    bag[word].append(_Occurrence(token.i, "abbreviation", 1.0, sense_words))
-            word = normalize_token(lower)
-            if word in self._words:
-                bag[word].append(_Occurrence(token.i, "word", 1.0))
-            elif not senses and len(word) >= self.fuzzy_min_length and word.isalpha():
-                nearest = self._nearest_word(word)
-                if nearest is not None:
-                    bag[nearest[0]].append(_Occurrence(token.i, "fuzzy", nearest[1]))
-        return bag, without_at
+    def _reading(self, orth: int) -> "_Reading":
+        reading = self._readings.get(orth)
+        if reading is None:
+            if len(self._readings) >= _MAX_READINGS:
+                self._readings.clear()  # a long-running server meets unbounded distinct words
+            reading = self._readings[orth] = self._read(self._lexeme(orth))
+        return reading
+
+    def _read(self, lexeme: Lexeme) -> "_Reading":
+        """What a token with this text adds to its sentence's bag of words, wherever it stands."""
+        text, lower = lexeme.orth_, lexeme.lower_
+        says_without = lower in (_WITHOUT, "w/o")
+        ends_clause = lexeme.is_punct or lower in ("but", "with")
+        if lexeme.is_space or lexeme.is_punct:
+            return _Reading((), says_without, ends_clause)
+        words: list[tuple[str, str, float, frozenset[str]]] = []
+        senses = self._abbreviation_senses(text)
+        for sense in senses:
+            sense_words = frozenset(sense)
+            words.extend((word, "abbreviation", 1.0, sense_words) for word in sense)
+        word = normalize_token(lower)
+        if word in self._words:
+            words.append((word, "word", 1.0, frozenset()))
+        elif not senses and len(word) >= self.fuzzy_min_length and word.isalpha():
+            nearest = self._nearest_word(word)
+            if nearest is not None:
+                words.append((nearest[0], "fuzzy", nearest[1], frozenset()))
+        return _Reading(tuple(words), says_without, ends_clause)
 
     def _abbreviation_senses(self, text: str) -> tuple[tuple[str, ...], ...]:
         assert self.table is not None
@@ -321,6 +347,16 @@ class TermMatcher:
             matched_weight=weight,
             sentence=sentence,
         )
+
+
+def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    """``(start, end)`` token bounds of each sentence, read from the SENT_START array (no Span objects)."""
+    if not len(doc):
+        return []
+    starts = [position for position, value in enumerate(doc.to_array(SENT_START).tolist()) if value == 1]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    return list(zip(starts, [*starts[1:], len(doc)], strict=True))
 
 
 def _qualifiers_attached(words: list[str], chosen: list[_Occurrence]) -> bool:
