@@ -340,8 +340,7 @@ def _exempt_from_collection() -> None:
     """Move the objects alive now (code set, term table, pipeline, model) out of the cyclic garbage collector's
     sight. They live as long as the process, yet every full collection walked all of them: 5% of the time and
     the slowest notes' latency. Reference counting still frees whatever is dropped later (an old model)."""
-    gc.collect()
-    gc.freeze()
+    gc.freeze()  # no collection first: it cost half a second a load, for garbage that is kilobytes
 
 
 def _resolve_model(

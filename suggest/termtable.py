@@ -25,7 +25,7 @@ from vocab.vocabulary import Vocabulary
 
 __all__ = ["TABLE_FORMAT", "TermTable", "build_term_table", "read_reviewed_abbreviations"]
 
-TABLE_FORMAT = 5
+TABLE_FORMAT = 6
 # Words a note need not repeat for a phrase to be there. "other" and "specified" are not among them:
 # "Diabetes, specified type NEC" must not match a note that says "type 2 diabetes".
 OPTIONAL_WORDS = frozenset(
@@ -69,6 +69,8 @@ class TermTable:
     required: list[tuple[str, ...]] = field(default_factory=list)
     weights: list[tuple[float, ...]] = field(default_factory=list)
     anchored: dict[str, list[int]] = field(default_factory=dict)
+    # anchor word -> second-rarest word -> phrases ("" for one-word phrases): the matcher's look-up
+    anchor_pairs: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     abbreviations: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     release: str = ""
     format_version: int = TABLE_FORMAT
@@ -197,4 +199,18 @@ def _index_table(
         table.weights.append(weights)
         anchored[max(words, key=lambda word: idf[word])].append(term_id)
     table.anchored = dict(anchored)
+    table.anchor_pairs = _index_by_anchor_pair(table)
     return table
+
+
+def _index_by_anchor_pair(table: TermTable) -> dict[str, dict[str, list[int]]]:
+    weight_of: dict[str, float] = {}
+    for words, weights in zip(table.required, table.weights, strict=True):
+        weight_of.update(zip(words, weights, strict=True))
+    index: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for anchor, term_ids in table.anchored.items():
+        for term_id in term_ids:
+            others = [word for word in table.required[term_id] if word != anchor]
+            second = max(others, key=lambda word: weight_of[word]) if others else ""
+            index[anchor][second].append(term_id)
+    return {anchor: dict(groups) for anchor, groups in index.items()}

@@ -112,7 +112,7 @@ class TermMatcher:
         # set arithmetic in C decides most candidates before any Python loop runs
         self._word_sets = [frozenset(words) for words in table.required]
         self._totals = [sum(weights) for weights in table.weights]
-        self._by_anchor_pair = _index_by_anchor_pair(table)
+        self._by_anchor_pair = table.anchor_pairs  # built with the table and cached with it: 1.5 s a load
         buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         # sorted: extractOne keeps the first of equally near words, and a set's order changes with the
         # process's string-hash seed, so two processes (batch workers, Spark workers) could disagree
@@ -370,20 +370,6 @@ def _qualifiers_attached(words: list[str], chosen: list[_Occurrence]) -> bool:
         if others and min(abs(occurrence.position - position) for position in others) > 3:
             return False
     return True
-
-
-def _index_by_anchor_pair(table: TermTable) -> dict[str, dict[str, list[int]]]:
-    """anchor word -> second-rarest word -> phrases ("" for one-word phrases)."""
-    weight_of: dict[str, float] = {}
-    for words, weights in zip(table.required, table.weights, strict=True):
-        weight_of.update(zip(words, weights, strict=True))
-    index: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for anchor, term_ids in table.anchored.items():
-        for term_id in term_ids:
-            others = [word for word in table.required[term_id] if word != anchor]
-            second = max(others, key=lambda word: weight_of[word]) if others else ""
-            index[anchor][second].append(term_id)
-    return {anchor: dict(groups) for anchor, groups in index.items()}
 
 
 @Language.factory(
