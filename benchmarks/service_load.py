@@ -1,6 +1,6 @@
 """Load benchmark of the HTTP service: throughput and latency of POST /v1/suggest at 1, 8 and 32 clients.
 
-Starts `chartcoder serve` (one worker, 127.0.0.1, a temporary home sharing a code set) and posts
+Starts `chartcoder serve` (--workers, default one; 127.0.0.1, a temporary home sharing a code set) and posts
 500-word notes cut from the ACI-BENCH visit notes in ../shared/data/aci_bench/*.csv (column `note`).
 Each level stops after --requests-per-client requests per client or --seconds seconds, whichever first.
 
@@ -133,6 +133,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="Upper bound of each level's duration.")
     parser.add_argument("--codeset-home", type=Path, default=None, help="A chartcoder home holding a code set.")
     parser.add_argument("--json", type=Path, default=None, help="Also write the results here.")
+    parser.add_argument("--workers", type=int, default=1, help="Server worker processes (`serve --workers`).")
     args = parser.parse_args()
 
     notes = load_notes(ACI_BENCH) if ACI_BENCH.is_dir() else []
@@ -142,11 +143,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="chartcoder-bench-") as temporary:
         source = codeset_home(args.codeset_home, Path(temporary) / "codeset-home")
         home = prepare_home(Path(temporary) / "home", source)
-        server = ServerProcess(home)
+        server = ServerProcess(home, workers=args.workers)
         try:
             server.wait_ready(timeout_s=600)
             assert server.admin_key, server.log
-            print(f"server {server.base_url} (1 worker), code set from {source}")
+            print(f"server {server.base_url} ({args.workers} worker(s)), code set from {source}")
             print(f"{len(notes)} notes of {NOTE_WORDS} words from {ACI_BENCH}")
             run_level(server.base_url, server.admin_key, notes, 1, WARM_UP_REQUESTS, args.seconds)
             results = []

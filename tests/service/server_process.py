@@ -47,6 +47,7 @@ class ServerProcess:
         *,
         bootstrap: bool = False,
         extra_environment: dict[str, str] | None = None,
+        workers: int = 1,
     ) -> None:
         self.home = home
         self.port = port or free_port()
@@ -59,6 +60,8 @@ class ServerProcess:
         environment["CHARTCODER_BOOTSTRAP_MODEL"] = "true" if bootstrap else "false"
         environment.update(extra_environment or {})
         command = [*_chartcoder_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        if workers > 1:
+            command += ["--workers", str(workers)]
         self.process = subprocess.Popen(
             [*command, "--log-level", log_level],
             stdout=subprocess.PIPE,
