@@ -52,12 +52,8 @@ SECTION_WEIGHTS = {
 _SOURCE_WEIGHTS = {"index": 1.0, "neoplasm": 0.95, "title": 0.95, "inclusion": 0.9}
 _MATCH_TYPE_WEIGHTS = {"exact": 1.0, "abbreviation": 0.95, "modifier": 0.85, "fuzzy": 0.8}
 
-FEATURE_NAMES = (
-    "best_match",
-    "mean_match",
-    "mentions",
-    "sentences",
-    "section_weight",
+# Fractions of a code's mentions that have a property (see _share_features_of).
+_SHARE_FEATURES = (
     "in_assessment",
     "in_history_section",
     "exact",
@@ -70,6 +66,14 @@ FEATURE_NAMES = (
     "present",
     "historical",
     "possible",
+)
+FEATURE_NAMES = (
+    "best_match",
+    "mean_match",
+    "mentions",
+    "sentences",
+    "section_weight",
+    *_SHARE_FEATURES,
     "first_position",
     "specificity",
     "billable",
@@ -229,22 +233,6 @@ def candidate_features(code: str, mentions: list[Mention], codeset: CodeSet, not
         "single_word": 1.0 if most_words == 1 else 0.0,
         "derived": 0.0,
     }
-
-
-_SHARE_FEATURES = (
-    "in_assessment",
-    "in_history_section",
-    "exact",
-    "modifier",
-    "abbreviation",
-    "fuzzy",
-    "from_index",
-    "from_title",
-    "from_inclusion",
-    "present",
-    "historical",
-    "possible",
-)
 
 
 def _share_features_of(mention: Mention) -> Iterable[str]:
