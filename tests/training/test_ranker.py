@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 
 import numpy as np
@@ -12,7 +13,15 @@ from sklearn.exceptions import NotFittedError
 from suggest.ranking import Ranker
 from suggest.types import Candidate, Evidence, Mention
 from training.data import TrainingDataError
-from training.ranker import BASE_FEATURES, PRIOR_FEATURES, CandidateRows, LearnedRanker, RowCollector, candidate_label
+from training.ranker import (
+    BASE_FEATURES,
+    PRIOR_FEATURES,
+    CandidateRows,
+    LearnedRanker,
+    RowCollector,
+    candidate_label,
+    candidate_matrix,
+)
 
 CODES = ("E11.9", "I10", "J18.9", "I48.91", "N18.30", "R50.9", "R52", "K21.9")
 
@@ -151,3 +160,35 @@ def test_a_category_candidate_is_right_when_a_gold_code_lies_under_it(mini_codes
     assert candidate_label("E11", {"E11.9"}, mini_codeset)  # the rules make it specific
     assert not candidate_label("E11.9", {"E11.65"}, mini_codeset)
     assert not candidate_label("E11", {"I10"}, mini_codeset)
+
+
+@pytest.mark.parametrize("calibration", ["isotonic", "sigmoid"])
+def test_the_compiled_trees_score_exactly_as_scikit_learn(calibration: str) -> None:
+    ranker = LearnedRanker(max_iter=40, calibration=calibration).fit(_rows(_notes(200, seed=5)))
+    compiled = ranker._compiled()
+    assert compiled is not None
+    rows = np.random.default_rng(3).normal(0.0, 2.0, size=(300, ranker.n_features_in_)).astype(np.float32)
+    rows[::5, ::4] = np.nan  # missing values take each node's learned side
+    expected = ranker.model_.predict_proba(rows)[:, 1]
+    assert np.array_equal(compiled.positive_probability(rows), expected)
+    for candidates, _ in _notes(20, seed=6):  # and through the Ranker protocol, on real candidate rows
+        full = ranker._with_priors(candidate_matrix(candidates), np.asarray([c.code for c in candidates], dtype=str))
+        assert ranker.score(candidates) == [round(float(p), 4) for p in ranker.model_.predict_proba(full)[:, 1]]
+
+
+def test_the_compiled_trees_are_rebuilt_after_loading_not_pickled(fitted: LearnedRanker) -> None:
+    fitted.score(_notes(1, seed=7)[0][0])
+    assert "_compiled_model" in fitted.__dict__
+    restored = pickle.loads(pickle.dumps(fitted))
+    assert "_compiled_model" not in restored.__dict__
+    candidates, _ = _notes(1, seed=8)[0]
+    assert restored.score(candidates) == fitted.score(candidates)
+
+
+def test_a_model_of_another_shape_is_not_compiled() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    from training._trees import compile_ranker
+
+    model = LogisticRegression().fit(np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1]))
+    assert compile_ranker(model, 1) is None

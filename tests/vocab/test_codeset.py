@@ -251,3 +251,35 @@ def test_full_release_spot_checks(full_vocabulary) -> None:
     assert codeset.is_valid("QA0.0101")  # new in April 2026: a category with a letter second
     assert codeset.excludes1_conflict("E11.9", "E10.9") is not None
     assert not codeset.is_valid("Z99.999")
+
+
+def _conflicts_pair_by_pair(codeset: CodeSet, codes: list[str]) -> list[tuple[int, int, str]]:
+    """The definition, every pair against every note: what the bisection must reproduce."""
+
+    def first_note(this: str, other: str) -> str | None:
+        for note, reference in codeset.excludes1_references(this):
+            if reference.covers(other) and not reference.covers(this):
+                return note
+        return None
+
+    found = []
+    for i, first in enumerate(codes):
+        for j in range(i + 1, len(codes)):
+            note = first_note(first, codes[j]) or first_note(codes[j], first)
+            if note:
+                found.append((i, j, note))
+    return found
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_excludes1_conflicts_match_the_pair_by_pair_definition(mini_codeset: CodeSet, seed: int) -> None:
+    import random
+
+    shuffle = random.Random(seed)
+    diabetes = [code for code in sorted(mini_codeset.codes) if code.startswith(("E10", "E11"))]
+    codes = shuffle.sample(sorted(mini_codeset.codes), k=min(40, len(mini_codeset.codes))) + diabetes
+    shuffle.shuffle(codes)
+    codes += codes[:3]  # a code listed twice is never in conflict with itself
+    expected = _conflicts_pair_by_pair(mini_codeset, codes)
+    assert expected, "type 1 beside type 2 diabetes codes: Excludes1 pairs to find"
+    assert mini_codeset.excludes1_conflicts(codes) == expected
