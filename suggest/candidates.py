@@ -52,21 +52,10 @@ SECTION_WEIGHTS = {
 _SOURCE_WEIGHTS = {"index": 1.0, "neoplasm": 0.95, "title": 0.95, "inclusion": 0.9}
 _MATCH_TYPE_WEIGHTS = {"exact": 1.0, "abbreviation": 0.95, "modifier": 0.85, "fuzzy": 0.8}
 
+# Shares of a code's mentions by how the phrase matched and where the phrase came from.
+_MATCH_SHARES = ("exact", "modifier", "abbreviation", "fuzzy", "from_index", "from_title", "from_inclusion")
 # Fractions of a code's mentions that have a property (see _share_features_of).
-_SHARE_FEATURES = (
-    "in_assessment",
-    "in_history_section",
-    "exact",
-    "modifier",
-    "abbreviation",
-    "fuzzy",
-    "from_index",
-    "from_title",
-    "from_inclusion",
-    "present",
-    "historical",
-    "possible",
-)
+_SHARE_FEATURES = ("in_assessment", "in_history_section", *_MATCH_SHARES, "present", "historical", "possible")
 FEATURE_NAMES = (
     "best_match",
     "mean_match",
@@ -88,13 +77,7 @@ TERM_MATCH_FEATURES = (
     "mean_match",
     "mentions",
     "sentences",
-    "exact",
-    "modifier",
-    "abbreviation",
-    "fuzzy",
-    "from_index",
-    "from_title",
-    "from_inclusion",
+    *_MATCH_SHARES,
     "matched_weight",
     "single_word",
 )

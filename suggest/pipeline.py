@@ -25,11 +25,10 @@ from spacy.tokens import Doc
 
 # Importing the component modules registers their factories with spaCy.
 from suggest.candidates import TERM_MATCH_FEATURES, build_candidates, candidate_features, extract_mentions
-from suggest.components import sections as _sections
 from suggest.components import sentences as _sentences  # noqa: F401
 from suggest.components import tokenizer as _tokenizer  # noqa: F401
 from suggest.components.assertion import ClinicalAssertion
-from suggest.components.sections import NO_SECTION, ClinicalSections
+from suggest.components.sections import NO_SECTION, ClinicalSections, section_at
 from suggest.components.terms import TermMatcher
 from suggest.errors import (
     BinaryNoteError,
@@ -263,11 +262,11 @@ def _classifier_mention(
 
 
 def _section_lookup(doc: Doc) -> Callable[[int, int], str]:
-    def section_at(start: int, end: int) -> str:
+    def section_of_characters(start: int, end: int) -> str:
         span = doc.char_span(start, end, alignment_mode="expand")
-        return _sections.section_at(doc, span.start) if span is not None and len(span) else NO_SECTION
+        return section_at(doc, span.start) if span is not None and len(span) else NO_SECTION
 
-    return section_at
+    return section_of_characters
 
 
 # C0 and C1 control characters (Unicode category Cc) but the whitespace ones a text file may hold.
