@@ -9,7 +9,8 @@ ranker, final classifier; ``n_jobs=2``); validation and champion comparison are 
 Synthetic corpora: the bootstrap generator (``training.bootstrap.NoteGenerator``) writing notes from a seeded
 sample of 3,000 term-table phrases, so that codes recur as in a practice's confirmed reviews (drawing from all
 ~200,000 Index phrases would give almost every code a single example). The notes are shorter than CodiEsp's
-(~90 words vs ~300), so the time per note is lower than on real notes.
+(~90 words vs ~300), so the time per note is lower than on real notes. Above 20,000 notes the ranker learns
+from a seeded sample of 20,000 (``TrainingOptions.max_ranker_notes``); the classifier from every note.
 
     .venv/bin/python benchmarks/training_cost.py --home /tmp/m4 --sizes 1000 10000 [--json PATH]
 """
@@ -47,7 +48,7 @@ def _measure(home: Path, source: str, size: int, write_to: Path | None) -> dict[
     from suggest.pipeline import load_engine, load_term_table
     from training.bootstrap import NoteGenerator
     from training.data import read_codiesp
-    from training.train import TrainingOptions, fit_model
+    from training.train import TrainingOptions, fit_model, ranker_sample
 
     base = load_engine(home=home, model="zero-shot")
     engine_rss = _rss_mb()
@@ -67,12 +68,14 @@ def _measure(home: Path, source: str, size: int, write_to: Path | None) -> dict[
             stages[stage] = stages.get(stage, 0.0) + now - last[0]
             last[0] = now
 
-    fitted = fit_model(base, notes, TrainingOptions(n_jobs=2), progress)
+    options = TrainingOptions(n_jobs=2)
+    fitted = fit_model(base, notes, options, progress)
     seconds = time.perf_counter() - started
     result = {
         "source": source,
         "notes": len(notes),
         "words": words,
+        "ranker_notes": len(ranker_sample(len(notes), options)),
         "candidates": fitted.rows,
         "classifier_codes": len(fitted.classifier.codes_) if fitted.classifier is not None else 0,
         "train_seconds": round(seconds, 1),
@@ -179,7 +182,7 @@ def main() -> None:
     for size in arguments.sizes:
         rows.append(_in_fresh_process(arguments.home, "synthetic", size, pack=size == arguments.sizes[-1]))
         print(json.dumps(rows[-1]), flush=True)
-    headers = ("corpus", "notes", "words", "candidates", "clf codes", "train s", "engine RSS MB", "peak RSS MB")
+    headers = ("corpus", "notes", "words", "ranker notes", "candidates", "clf codes", "train s", "engine RSS MB", "peak RSS MB")
     print()
     print_table(
         headers,
@@ -188,6 +191,7 @@ def main() -> None:
                 row["source"],
                 row["notes"],
                 row["words"],
+                row["ranker_notes"],
                 row["candidates"],
                 row["classifier_codes"],
                 row["train_seconds"],
@@ -198,11 +202,12 @@ def main() -> None:
         ],
     )
     for row in rows:
+        print(f"\n{row['source']} {row['notes']} notes: seconds by stage {row['stage_seconds']}")
         if "pack_total_mb" in row:
             print(
                 f"\n{row['source']} {row['notes']} notes: pack {row['pack_total_mb']} MB {row['pack_bytes']}; "
                 f"verify+unpickle {row['pack_read_seconds']} s; engine load {row['engine_load_with_pack_seconds']} s "
-                f"with the pack vs {row['engine_load_zero_shot_seconds']} s zero-shot; stages {row['stage_seconds']}"
+                f"with the pack vs {row['engine_load_zero_shot_seconds']} s zero-shot"
             )
     if arguments.json:
         arguments.json.parent.mkdir(parents=True, exist_ok=True)

@@ -54,6 +54,14 @@ def train(
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same data and seed, same model).")] = 0,
     no_classifier: Annotated[bool, typer.Option("--no-classifier", help="Learn the ranker only.")] = False,
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=2, help="Train on the first N notes.")] = None,
+    max_ranker_notes: Annotated[
+        int | None,
+        typer.Option(
+            "--max-ranker-notes",
+            min=2,
+            help="Notes whose candidates train the ranker (a seeded sample; default: the base model's, else 20,000).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     home: HomeOption = None,
 ) -> None:
@@ -72,7 +80,7 @@ def train(
         registry = ModelRegistry.for_home(home)
         notes, sources = _read(data, codiesp, reviews, vocabulary.codeset, limit)
         validation = _read_validation(val_data, val_codiesp, vocabulary.codeset)
-        options, parent = _options(registry, base, seed, no_classifier)
+        options, parent = _options(registry, base, seed, no_classifier, max_ranker_notes)
         base_engine = load_engine(vocabulary, model="zero-shot")
         with progress_callback() as advance:
             run = run_training(
@@ -118,7 +126,7 @@ def _read_validation(val_data: Path | None, val_codiesp: Path | None, codeset: C
 
 
 def _options(
-    registry: ModelRegistry, base: str | None, seed: int, no_classifier: bool
+    registry: ModelRegistry, base: str | None, seed: int, no_classifier: bool, max_ranker_notes: int | None = None
 ) -> tuple[TrainingOptions, str | None]:
     """The base model's recorded parameters (``--base``, else the champion's when it is a learned model)."""
     from training.train import options_from_base
@@ -126,6 +134,8 @@ def _options(
     overrides: dict[str, Any] = {"seed": seed}
     if no_classifier:
         overrides.update(classifier=False, add_candidates=False)
+    if max_ranker_notes is not None:
+        overrides["max_ranker_notes"] = max_ranker_notes
     return options_from_base(registry, base, **overrides)
 
 

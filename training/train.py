@@ -11,6 +11,11 @@ How a model is fitted (:func:`fit_model`):
    collected as float32 arrays, never as candidates, so memory grows by ~200 bytes a candidate.
 3. The learned ranker is fitted on those rows; the final classifier is fitted on every training note.
 
+On a large corpus the ranker learns from a seeded sample of at most ``max_ranker_notes`` notes: its few dozen
+features need thousands of notes, not hundreds of thousands, and generating candidates (the engine over a
+note) is the cost that grows with the corpus. The classifier still learns from every note: each fold's
+classifier is fitted on all the notes outside that fold of the sample, and the final one on all of them.
+
 :func:`train` then scores the validation notes through the full engine (coding rules included), chooses the
 operating threshold for the best micro F1 there, evaluates the current champion on the same notes, writes
 the pack, and promotes it according to the policy (``if-better``: higher MAP than the champion).
@@ -56,6 +61,7 @@ __all__ = [
     "engine_with",
     "fit_model",
     "options_from_base",
+    "ranker_sample",
     "split_validation",
     "train",
 ]
@@ -74,6 +80,7 @@ class TrainingOptions:
     classifier: bool = True  # fit a note classifier (its probability is a ranker feature)
     add_candidates: bool = True  # let the classifier add codes the term matcher missed
     classifier_folds: int = 5
+    max_ranker_notes: int | None = 20_000  # None: every training note's candidates train the ranker
     n_jobs: int | None = 2
     ranker_params: dict[str, Any] = field(default_factory=dict)
     classifier_params: dict[str, Any] = field(default_factory=dict)
@@ -84,6 +91,7 @@ class TrainingOptions:
             "classifier": self.classifier,
             "add_candidates": self.add_candidates,
             "classifier_folds": self.classifier_folds,
+            "max_ranker_notes": self.max_ranker_notes,
             "ranker": dict(self.ranker_params),
             "classifier_params": dict(self.classifier_params),
         }
@@ -96,6 +104,7 @@ class TrainingOptions:
             "classifier": parameters.get("classifier", True),
             "add_candidates": parameters.get("add_candidates", True),
             "classifier_folds": parameters.get("classifier_folds", 5),
+            "max_ranker_notes": parameters.get("max_ranker_notes", 20_000),
             "ranker_params": dict(parameters.get("ranker", {})),
             "classifier_params": dict(parameters.get("classifier_params", {})),
         }
@@ -232,20 +241,22 @@ def collect_rows(
     options: TrainingOptions,
     progress: ProgressCallback | None = None,
 ) -> tuple[CandidateRows, str | None]:
-    """Candidate rows for ``notes``, with cross-fitted classifier features when ``options.classifier``.
+    """Candidate rows for the ranker's notes (:func:`ranker_sample`), with cross-fitted classifier features
+    when ``options.classifier``.
 
     Returns the rows and, when a classifier was asked for but could not be fitted, the reason.
     """
     collector = RowCollector(base.vocabulary.codeset)
+    sample = ranker_sample(len(notes), options)
     skipped = None
     folds: list[tuple[Engine, list[int]]] = []
     if options.classifier:
         try:
-            folds = _classifier_folds(base, notes, options, progress)
+            folds = _classifier_folds(base, notes, sample, options, progress)
         except TrainingDataError as error:
             skipped = str(error)
     if not folds:
-        folds = [(engine_with(base, HeuristicRanker()), list(range(len(notes))))]
+        folds = [(engine_with(base, HeuristicRanker()), sample)]
     done = 0
     for engine, indices in folds:
         for index in indices:
@@ -253,21 +264,40 @@ def collect_rows(
             collector.add(_candidates(engine, note), note.codes, note.rejected)
             done += 1
             if progress is not None:
-                progress("candidates", done, len(notes))
+                progress("candidates", done, len(sample))
     return collector.rows(), skipped
 
 
+def ranker_sample(notes: int, options: TrainingOptions) -> list[int]:
+    """Indices (ascending) of the notes whose candidates train the ranker: all of them, or a seeded sample of
+    ``options.max_ranker_notes``."""
+    limit = options.max_ranker_notes
+    if limit is None or notes <= limit:
+        return list(range(notes))
+    if limit < 1:
+        raise ValueError(f"max_ranker_notes must be at least 1 (or None for every note), not {limit}")
+    return sorted(random.Random(options.seed).sample(range(notes), limit))
+
+
 def _classifier_folds(
-    base: Engine, notes: Sequence[LabeledNote], options: TrainingOptions, progress: ProgressCallback | None
+    base: Engine,
+    notes: Sequence[LabeledNote],
+    sample: Sequence[int],
+    options: TrainingOptions,
+    progress: ProgressCallback | None,
 ) -> list[tuple[Engine, list[int]]]:
-    folds = min(options.classifier_folds, len(notes))
+    """(engine, held-out sample indices) per fold; each fold's classifier learns from every note but those."""
+    folds = min(options.classifier_folds, len(sample))
     if folds < 2:
         raise TrainingDataError("Cross-fitting the note classifier needs at least two notes.")
     splitter = KFold(n_splits=folds, shuffle=True, random_state=options.seed)
+    positions = np.asarray(sample)
     engines = []
-    for fold, (fit_rows, held_rows) in enumerate(splitter.split(np.arange(len(notes)))):
-        classifier = _fit_classifier([notes[row] for row in fit_rows], options)
-        engines.append((engine_with(base, HeuristicRanker(), classifier), held_rows.tolist()))
+    for fold, (_, held) in enumerate(splitter.split(positions)):
+        held_out = positions[held].tolist()
+        excluded = set(held_out)
+        classifier = _fit_classifier([note for row, note in enumerate(notes) if row not in excluded], options)
+        engines.append((engine_with(base, HeuristicRanker(), classifier), held_out))
         if progress is not None:
             progress("classifier folds", fold + 1, folds)
     return engines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +15,16 @@ from suggest.pipeline import load_engine, load_term_table
 from training.bootstrap import NoteGenerator
 from training.data import DataReport, JsonlReader, LabeledNote, TrainingDataError
 from training.reviews import read_reviews
-from training.train import TrainingOptions, data_fingerprint, fit_model, split_validation, train
+import training.train as training_train
+from training.train import (
+    TrainingOptions,
+    collect_rows,
+    data_fingerprint,
+    fit_model,
+    ranker_sample,
+    split_validation,
+    train,
+)
 
 FAST = TrainingOptions(seed=0, n_jobs=1, classifier_folds=3, ranker_params={"max_iter": 40})
 
@@ -126,6 +136,35 @@ def test_training_is_deterministic_for_a_seed(mini_engine, notes) -> None:
     second = fit_model(mini_engine, notes[:80], options)
     assert pickle.dumps(first.ranker) == pickle.dumps(second.ranker)
     assert pickle.dumps(first.classifier) == pickle.dumps(second.classifier)
+
+
+def test_the_ranker_learns_from_a_seeded_sample_of_a_large_corpus(mini_engine, notes, monkeypatch) -> None:
+    """Candidates come from ``max_ranker_notes`` notes only; each fold's classifier still learns from every note
+    outside that fold of the sample, and never from the notes it scores."""
+    options = replace(FAST, max_ranker_notes=60)
+    sample = ranker_sample(len(notes), options)
+    assert len(sample) == 60 and sample == sorted(set(sample)) == ranker_sample(len(notes), options)
+    assert ranker_sample(len(notes), replace(options, seed=1)) != sample
+    assert ranker_sample(50, options) == list(range(50))
+    assert ranker_sample(len(notes), replace(options, max_ranker_notes=None)) == list(range(len(notes)))
+
+    fitted_on: list[set[str]] = []
+    fit_classifier = training_train._fit_classifier
+
+    def recording(fit_notes, fit_options):
+        fitted_on.append({note.id for note in fit_notes})
+        return fit_classifier(fit_notes, fit_options)
+
+    monkeypatch.setattr(training_train, "_fit_classifier", recording)
+    totals: dict[str, int] = {}
+    rows, skipped = collect_rows(mini_engine, notes, options, lambda stage, done, total: totals.update({stage: total}))
+    assert skipped is None and totals["candidates"] == 60 and len(fitted_on) == 3
+    sampled = {notes[index].id for index in sample}
+    held_out = [{note.id for note in notes} - fit for fit in fitted_on]
+    assert all(held <= sampled for held in held_out) and set().union(*held_out) == sampled
+    assert sum(len(held) for held in held_out) == 60  # the folds partition the sample
+    everything, _ = collect_rows(mini_engine, notes, replace(options, max_ranker_notes=None))
+    assert 0 < len(rows) < len(everything)
 
 
 # --- the command line -----------------------------------------------------------------------------------------
