@@ -134,6 +134,9 @@ def main() -> int:
     parser.add_argument("--codeset-home", type=Path, default=None, help="A chartcoder home holding a code set.")
     parser.add_argument("--json", type=Path, default=None, help="Also write the results here.")
     parser.add_argument("--workers", type=int, default=1, help="Server worker processes (`serve --workers`).")
+    parser.add_argument(
+        "--engine-processes", type=int, default=0, help="Engine processes (`serve --engine-processes`; 0: none)."
+    )
     args = parser.parse_args()
 
     notes = load_notes(ACI_BENCH) if ACI_BENCH.is_dir() else []
@@ -143,11 +146,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="chartcoder-bench-") as temporary:
         source = codeset_home(args.codeset_home, Path(temporary) / "codeset-home")
         home = prepare_home(Path(temporary) / "home", source)
-        server = ServerProcess(home, workers=args.workers)
+        server = ServerProcess(home, workers=args.workers, engine_processes=args.engine_processes)
         try:
             server.wait_ready(timeout_s=600)
             assert server.admin_key, server.log
-            print(f"server {server.base_url} ({args.workers} worker(s)), code set from {source}")
+            layout = f"{args.workers} worker(s), {args.engine_processes or 'no'} engine process(es)"
+            print(f"server {server.base_url} ({layout}), code set from {source}")
             print(f"{len(notes)} notes of {NOTE_WORDS} words from {ACI_BENCH}")
             run_level(server.base_url, server.admin_key, notes, 1, WARM_UP_REQUESTS, args.seconds)
             results = []

@@ -25,7 +25,7 @@ from service.handlers import install_exception_handlers
 from service.limits import BodyLimitMiddleware
 from service.logs import install_access_log_filter
 from service.metrics import Metrics, MetricsMiddleware
-from service.model_reload import ChampionFollower
+from service.model_reload import ZERO_SHOT_PREFIX, ChampionFollower, close_engine
 from service.page import install_review_page
 from service.routers import ROUTERS
 from service.schemas import ServiceInfo
@@ -94,6 +94,13 @@ async def _service_info() -> ServiceInfo:
 
 
 def _load_engine(vocabulary: Vocabulary, settings: Settings) -> Any:
+    if settings.engine_processes:
+        from models.registry import ModelRegistry
+        from service.engine_pool import PooledEngine
+
+        # One explicit model for every process, even if the champion changes while they load.
+        model = settings.model or ModelRegistry.for_home(settings.home).champion() or ZERO_SHOT_PREFIX
+        return PooledEngine.start(settings.home, model, settings.engine_processes)
     from suggest.pipeline import load_engine  # the engine imports spaCy: only when a server starts
 
     return load_engine(vocabulary, home=settings.home, model=settings.model)
@@ -132,7 +139,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.database = database
     app.state.vocabulary = vocabulary
     app.state.engine = engine
-    app.state.runner = EngineRunner(settings.engine_threads, settings.request_timeout_s)
+    threads = max(settings.engine_threads, settings.engine_processes)  # one waiting thread per engine process
+    app.state.runner = EngineRunner(threads, settings.request_timeout_s)
     purger = asyncio.create_task(_purge_periodically(database, settings)) if settings.retention_days else None
     # A promoted model is served without a restart (every process follows the registry itself); a model named
     # in the settings is served as it is.
@@ -150,4 +158,5 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         app.state.runner.close()
+        close_engine(getattr(app.state, "engine", None))
         database.dispose()

@@ -9,6 +9,7 @@ from vocab.errors import ChartcoderError
 __all__ = [
     "BatchTooLargeError",
     "EngineTimeoutError",
+    "EngineUnavailableError",
     "IdempotencyConflictError",
     "InvalidReviewError",
     "JobNotFoundError",
@@ -70,6 +71,12 @@ class ReviewCodeError(InvalidReviewError):
 
 
 class EngineTimeoutError(ServiceError):
+    status_code = 503
+
+
+class EngineUnavailableError(ServiceError):
+    """An engine process could not load or stopped (the server's trouble, not the client's: retry)."""
+
     status_code = 503
 
 

@@ -6,7 +6,9 @@ champion differs from the model being served, it loads the new pack in a thread,
 engine sharing the running engine's code set and spaCy pipeline (only the pack is read), and replaces
 ``app.state.engine`` in one assignment. Requests hold the engine they started with, so those in flight finish
 on the old one. A pack that does not load here (another code set, modified files) is logged and skipped; the
-old model keeps serving until the champion changes again. With ``CHARTCODER_MODEL`` set the server serves that
+old model keeps serving until the champion changes again. With engine processes
+(:mod:`service.engine_pool`) a new pool of processes loads the model, and the old one exits once the notes
+queued to it are coded. With ``CHARTCODER_MODEL`` set the server serves that
 model and follows nothing.
 
 Unpickling a pack imports ``training`` (its classes live there): that happens here, in the background load,
@@ -28,7 +30,7 @@ from models.registry import REGISTRY_FILE, ModelRegistry
 from service.store.models import utcnow
 from vocab.errors import ChartcoderError
 
-__all__ = ["ChampionFollower", "serves"]
+__all__ = ["ChampionFollower", "close_engine", "serves"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,13 @@ def serves(engine: Any, champion: str | None) -> bool:
     """Whether ``engine`` is the champion's (no champion: the zero-shot heuristic)."""
     model_id = str(getattr(engine, "model_id", ""))
     return model_id.startswith(ZERO_SHOT_PREFIX) if champion is None else model_id == champion
+
+
+def close_engine(engine: Any) -> None:
+    """Release what an engine holds beyond memory (a :class:`service.engine_pool.PooledEngine`'s processes)."""
+    close = getattr(engine, "close", None)
+    if callable(close):
+        close()
 
 
 class ChampionFollower:
@@ -92,15 +101,19 @@ class ChampionFollower:
                 log.error("champion %s cannot be served here, still serving %s: %s", champion, self._serving(), error)
                 return False
             self.state.engine = engine  # one assignment: each request keeps the engine it started with
+            close_engine(current)  # engine processes finish the notes queued to them, then exit
             self.reload_error = None
             self.swapped_at = utcnow()
             log.info("now serving model %s (was %s)", engine.model_id, getattr(current, "model_id", "?"))
             return True
 
     def _load(self, current: Any, champion: str | None) -> Any:
-        from suggest.pipeline import ZERO_SHOT_MODEL, with_model
+        model = champion or ZERO_SHOT_PREFIX
+        if hasattr(current, "with_model"):  # engine processes: a new pool loads the model (PooledEngine)
+            return current.with_model(model)
+        from suggest.pipeline import with_model
 
-        return with_model(current, champion or ZERO_SHOT_MODEL, home=self.home)
+        return with_model(current, model, home=self.home)
 
     def _serving(self) -> str:
         return str(getattr(self.state.engine, "model_id", "?"))

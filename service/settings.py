@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     max_batch: int = Field(default=32, ge=1, description="Most notes in one POST /v1/suggest/batch.")
     request_timeout_s: float = Field(default=30.0, gt=0, description="Longest the engine may work on one request.")
     engine_threads: int = Field(default=1, ge=1, description="Engine calls run at once in one process.")
+    engine_processes: int = Field(
+        default=0,
+        ge=0,
+        description="Engine processes fed from the server's one queue (0: the engine runs inside the server "
+        "process). On a machine with N cores, N processes with one server worker serve the most notes per second.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed by CORS; empty keeps CORS closed."
     )

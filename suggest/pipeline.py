@@ -182,8 +182,8 @@ class Engine:
         titles = dict.fromkeys((codeset.codes[code[:3]].description, codeset.codes[code].description))
         for title in titles:
             query = f"{kind} history of {title}"[:200]
-            for result in self.vocabulary.search(query, limit=10, billable_only=True):
-                if result.code.startswith(_HISTORY_RANGES[kind]) and result.score >= _HISTORY_MIN_SCORE:
+            for result in self.vocabulary.search(query, limit=1, billable_only=True, within=_HISTORY_RANGES[kind]):
+                if result.score >= _HISTORY_MIN_SCORE:
                     return result.code
         return None
 

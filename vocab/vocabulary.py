@@ -59,8 +59,10 @@ class Vocabulary:
             self.codeset.with_prefix("A00", limit=1)  # sorts the code list once now, not on a coder's first query
         return self._search
 
-    def search(self, query: str, limit: int = 10, billable_only: bool = False) -> list[SearchResult]:
-        return self.code_search.search(self.codeset, query, limit=limit, billable_only=billable_only)
+    def search(
+        self, query: str, limit: int = 10, billable_only: bool = False, within: tuple[str, ...] | None = None
+    ) -> list[SearchResult]:
+        return self.code_search.search(self.codeset, query, limit=limit, billable_only=billable_only, within=within)
 
     def index_sources(self) -> list[str]:
         return [source for source in INDEX_SOURCES if f"index-{source}.pkl" in self.manifest.files]

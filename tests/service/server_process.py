@@ -48,6 +48,7 @@ class ServerProcess:
         bootstrap: bool = False,
         extra_environment: dict[str, str] | None = None,
         workers: int = 1,
+        engine_processes: int = 0,
     ) -> None:
         self.home = home
         self.port = port or free_port()
@@ -62,6 +63,8 @@ class ServerProcess:
         command = [*_chartcoder_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         if workers > 1:
             command += ["--workers", str(workers)]
+        if engine_processes:
+            command += ["--engine-processes", str(engine_processes)]
         self.process = subprocess.Popen(
             [*command, "--log-level", log_level],
             stdout=subprocess.PIPE,

@@ -192,6 +192,22 @@ def test_search_is_blocked_never_a_full_scan(mini_vocabulary: Vocabulary, monkey
     assert 0 < reached.size < search.term_count / 20
 
 
+@pytest.mark.parametrize(
+    ("query", "prefixes"),
+    [("fracture of radius", ("S52.5",)), ("diabetes with kidney", ("E11", "E10")), ("E11.2", ("E11.22",))],
+)
+def test_a_search_within_prefixes_scores_as_a_search_of_everything(
+    mini_vocabulary: Vocabulary, query: str, prefixes: tuple[str, ...]
+) -> None:
+    """Restricted to some codes, a search finds the full search's results among them, with the same scores, and
+    the same best one (it may find more: the full search scores only its best few hundred terms in full)."""
+    everything = [result for result in mini_vocabulary.search(query, limit=500) if result.code.startswith(prefixes)]
+    within = mini_vocabulary.search(query, limit=5000, within=prefixes)
+    assert everything and all(result.code.startswith(prefixes) for result in within)
+    assert set(everything) <= set(within) and within[0] == everything[0]
+    assert mini_vocabulary.search(query, limit=500, within=("Q99",)) == []
+
+
 def test_code_search_pickles_with_the_artifact(mini_vocabulary: Vocabulary) -> None:
     search = mini_vocabulary.code_search
     copy = pickle.loads(pickle.dumps(search))

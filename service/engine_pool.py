@@ -1,0 +1,133 @@
+"""Engine processes: the engine in processes of its own, fed from the server's one queue (``engine_processes``).
+
+In a server process the engine shares the interpreter lock with the event loop: while it codes a note, the
+loop waits to read, route and answer the other requests, and a second engine thread gains nothing. uvicorn's
+``--workers`` give each process its own lock, but a client keeps its connection to one of them, so with
+keep-alive the busy worker queues notes while the other idles. :class:`PooledEngine` runs the engine in
+``processes`` worker processes of a :class:`~concurrent.futures.ProcessPoolExecutor` instead: every note goes
+to whichever process is free, and the server process only speaks HTTP.
+
+It offers what the service asks of :class:`suggest.pipeline.Engine` (``suggest``, ``model_id``) plus
+:meth:`with_model` (a new pool serving another model, for :mod:`service.model_reload`) and :meth:`close`.
+The note text crosses to a worker through a pipe, never a file or a log. Each worker process loads the code
+set and the model itself (``spawn``: nothing of the server's threads or sockets is inherited).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from service.errors import EngineUnavailableError
+
+__all__ = ["PooledEngine"]
+
+START_TIMEOUT_S = 300.0
+_PING_S = 0.05
+
+_engine: Any = None  # the worker process's engine (set by _load_in_worker)
+
+
+def _load_in_worker(home: str, model: str) -> None:
+    global _engine
+    from suggest.pipeline import load_engine
+
+    _engine = load_engine(home=Path(home), model=model)
+
+
+def _ping() -> tuple[int, str]:
+    time.sleep(_PING_S)  # long enough for the other workers, still loading, to take their own pings
+    return os.getpid(), str(_engine.model_id)
+
+
+def _suggest_in_worker(text: str, setting: str, note_id: str | None, top: int | None) -> Any:
+    return _engine.suggest(text, setting=setting, note_id=note_id, top=top)
+
+
+class PooledEngine:
+    """``processes`` engine processes serving ``model`` (a model id or ``"zero-shot"``) over ``home``.
+
+    Use :meth:`start`: it returns once every process has loaded the engine.
+    """
+
+    def __init__(self, home: Path, model: str, processes: int) -> None:
+        self.home = home
+        self.processes = processes
+        self.model_id = model
+        self._requested = model
+        self._lock = threading.Lock()
+        self._executor = self._new_executor()
+
+    @classmethod
+    def start(cls, home: Path, model: str, processes: int, timeout_s: float = START_TIMEOUT_S) -> PooledEngine:
+        pool = cls(home, model, processes)
+        try:
+            pool.model_id = pool._wait_until_loaded(timeout_s)
+        except BaseException:
+            pool.close()
+            raise
+        return pool
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_load_in_worker,
+            initargs=(str(self.home), self._requested),
+        )
+
+    def _wait_until_loaded(self, timeout_s: float) -> str:
+        """The model id every process serves, once each has answered a ping (all loaded)."""
+        deadline = time.monotonic() + timeout_s
+        answered: dict[int, str] = {}
+        while len(answered) < self.processes:
+            pings = [self._executor.submit(_ping) for _ in range(self.processes)]
+            try:
+                for ping in pings:
+                    pid, model_id = ping.result(timeout=max(0.0, deadline - time.monotonic()))
+                    answered[pid] = model_id
+            except BrokenProcessPool as error:
+                message = f"An engine process failed while loading model {self._requested!r}."
+                raise EngineUnavailableError(message) from error
+            except TimeoutError:
+                raise EngineUnavailableError(
+                    f"The engine processes did not load model {self._requested!r} within {timeout_s:g} s."
+                ) from None
+        served = set(answered.values())
+        if len(served) != 1:  # cannot happen with an explicit model id; guards a champion read per process
+            raise EngineUnavailableError(f"The engine processes loaded different models: {sorted(served)}.")
+        return served.pop()
+
+    def suggest(
+        self, text: str, setting: str = "outpatient", note_id: str | None = None, top: int | None = None
+    ) -> Any:
+        """The note's :class:`suggest.types.NoteSuggestions`, coded in a free engine process (blocks)."""
+        executor = self._executor
+        try:
+            return executor.submit(_suggest_in_worker, text, setting, note_id, top).result()
+        except BrokenProcessPool:
+            self._replace_broken(executor)
+            raise EngineUnavailableError(
+                "An engine process stopped while coding the note; it is being restarted. Retry the request."
+            ) from None
+
+    def _replace_broken(self, broken: ProcessPoolExecutor) -> None:
+        """A dead worker breaks the whole executor: start a new one (once, however many requests saw it)."""
+        with self._lock:
+            if self._executor is broken:
+                self._executor = self._new_executor()
+                broken.shutdown(wait=False, cancel_futures=True)
+
+    def with_model(self, model: str) -> PooledEngine:
+        """A new pool of as many processes serving ``model``; this one keeps serving until it is closed."""
+        return PooledEngine.start(self.home, model, self.processes)
+
+    def close(self) -> None:
+        """Stop the processes once the notes already queued are coded (returns at once)."""
+        self._executor.shutdown(wait=False)

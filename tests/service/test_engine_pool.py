@@ -1,0 +1,102 @@
+"""Engine processes (``engine_processes``): notes coded in worker processes fed from one queue, exactly as the
+in-process engine codes them; note errors still answer 422; a promoted champion is served by a new pool; a
+killed engine process costs one 503, not the server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from models.manifest import code_set_ref
+from models.registry import ModelRegistry
+from service.schemas import suggestions_out
+from tests.models.helpers import FixedRanker, manifest
+from tests.service.conftest import DIABETES_NOTE, make_key
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"engine_processes": 1, "model_poll_s": 0.1}
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'chartcoder.db'}"  # the engine's placement, not the database, is tested here
+
+
+@pytest.fixture
+def pool_client(settings, mini_vocabulary) -> Iterator[Any]:
+    """An app that starts its own engine processes (no engine handed in)."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    with TestClient(create_app(settings, vocabulary=mini_vocabulary)) as client:
+        yield client
+
+
+@pytest.fixture
+def coder(pool_client) -> dict[str, str]:
+    _, token = make_key(pool_client.app, "coder-pool", "coder")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _suggest(client, headers: dict[str, str], text: str = DIABETES_NOTE) -> Any:
+    return client.post("/v1/suggest", json={"text": text, "note_id": "n1"}, headers=headers)
+
+
+def _eventually(check, timeout_s: float = 120.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+def test_engine_processes_code_a_note_as_the_engine_in_the_server_does(pool_client, coder, engine) -> None:
+    from service.engine_pool import PooledEngine
+
+    served = pool_client.app.state.engine
+    assert isinstance(served, PooledEngine) and served.model_id.startswith("zero-shot")
+    response = _suggest(pool_client, coder)
+    assert response.status_code == 200, response.text
+    in_process = suggestions_out(engine.suggest(DIABETES_NOTE, note_id="n1")).model_dump(mode="json")
+    assert response.json() == in_process and in_process["suggestions"]
+
+
+@pytest.mark.parametrize("text", ["Hypertension \x01\x02\x03 noted.", "   \n  "])
+def test_a_note_the_engine_refuses_is_still_a_422(pool_client, coder, text: str) -> None:
+    response = _suggest(pool_client, coder, text)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"]
+
+
+def test_a_promoted_champion_is_served_by_a_new_pool_and_the_old_one_stops(
+    pool_client, coder, service_home: Path, mini_vocabulary
+) -> None:
+    registry = ModelRegistry.for_home(service_home)
+    registry.add(manifest("model-b", code_set=code_set_ref(mini_vocabulary), threshold=0.3), {"ranker": FixedRanker(0.9)})
+    before = pool_client.app.state.engine
+    processes = list(before._executor._processes.values())
+    registry.promote("model-b")
+    assert _eventually(lambda: _suggest(pool_client, coder).json()["model"] == "model-b")
+    assert pool_client.app.state.engine is not before
+    assert _eventually(lambda: not any(process.is_alive() for process in processes), 30)
+
+
+def test_a_killed_engine_process_costs_one_503_and_is_replaced(pool_client, coder) -> None:
+    executor = pool_client.app.state.engine._executor
+    [pid] = list(executor._processes)
+    os.kill(pid, signal.SIGKILL)
+    response = _suggest(pool_client, coder)
+    assert response.status_code == 503, response.text
+    assert "Retry" in response.json()["detail"]
+    assert _eventually(lambda: _suggest(pool_client, coder).status_code == 200)
+    assert pool_client.app.state.engine._executor is not executor
