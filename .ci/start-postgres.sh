@@ -3,7 +3,8 @@
 #   export CHARTCODER_TEST_POSTGRES_URL=$(bash .ci/start-postgres.sh)
 # It listens on 127.0.0.1 only (a free port), trusts local connections, and holds a database
 # `chartcoder_test`. Installs PostgreSQL with apt-get when it is missing and we are root.
-# Stop it with: pg_ctl -D "$PGDATA" stop   (PGDATA is printed on stderr).
+# Stop it with: pg_ctl -D "$PGDATA" stop   (PGDATA is printed on stderr); with PG_STOP_SCRIPT=FILE set, the
+# stop command (and the removal of the data folder) is also written to FILE, for a caller's exit trap.
 set -euo pipefail
 
 log() { echo "start-postgres: $*" >&2; }
@@ -50,4 +51,9 @@ as_owner "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -w \
 as_owner "$bindir/createdb" -h 127.0.0.1 -p "$port" -U "$user" chartcoder_test
 
 log "PGDATA=$data (stop: runuser -u $user -- $bindir/pg_ctl -D $data stop)"
+if [ -n "${PG_STOP_SCRIPT:-}" ]; then
+    stop="$bindir/pg_ctl -D $data -m fast -w stop >/dev/null"
+    [ "$(id -u)" -eq 0 ] && stop="runuser -u postgres -- $stop"
+    printf '%s\nrm -rf %q\n' "$stop" "$data" > "$PG_STOP_SCRIPT"
+fi
 echo "postgresql+psycopg://$user@127.0.0.1:$port/chartcoder_test"
