@@ -182,7 +182,17 @@ def main() -> None:
     for size in arguments.sizes:
         rows.append(_in_fresh_process(arguments.home, "synthetic", size, pack=size == arguments.sizes[-1]))
         print(json.dumps(rows[-1]), flush=True)
-    headers = ("corpus", "notes", "words", "ranker notes", "candidates", "clf codes", "train s", "engine RSS MB", "peak RSS MB")
+    headers = (
+        "corpus",
+        "notes",
+        "words",
+        "ranker notes",
+        "candidates",
+        "clf codes",
+        "train s",
+        "engine RSS MB",
+        "peak RSS MB",
+    )
     print()
     print_table(
         headers,

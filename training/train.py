@@ -276,7 +276,7 @@ def ranker_sample(notes: int, options: TrainingOptions) -> list[int]:
         return list(range(notes))
     if limit < 1:
         raise ValueError(f"max_ranker_notes must be at least 1 (or None for every note), not {limit}")
-    return sorted(random.Random(options.seed).sample(range(notes), limit))
+    return sorted(random.Random(options.seed).sample(range(notes), limit))  # noqa: S311 - reproducible, not secret
 
 
 def _classifier_folds(

@@ -7,6 +7,7 @@ starts one and prints the URL); each test gets a schema of its own, dropped afte
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -114,6 +115,16 @@ def make_key(app, name: str, role: str) -> tuple[str, str]:
     with app.state.database.session() as session:
         key, token = KeyRepository(session).create(name, role, actor="test")
     return key.id, token
+
+
+def eventually(check, timeout_s: float = 10.0) -> Any:
+    """``check()``'s first truthy value, polled until ``timeout_s``; its last value when none came."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from models.manifest import code_set_ref
 from models.registry import ModelRegistry
 from service.schemas import suggestions_out
 from tests.models.helpers import FixedRanker, manifest
-from tests.service.conftest import DIABETES_NOTE, make_key
+from tests.service.conftest import DIABETES_NOTE, eventually, make_key
 
 
 @pytest.fixture
@@ -51,15 +50,6 @@ def _suggest(client, headers: dict[str, str], text: str = DIABETES_NOTE) -> Any:
     return client.post("/v1/suggest", json={"text": text, "note_id": "n1"}, headers=headers)
 
 
-def _eventually(check, timeout_s: float = 120.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
-
-
 def test_engine_processes_code_a_note_as_the_engine_in_the_server_does(pool_client, coder, engine) -> None:
     from service.engine_pool import PooledEngine
 
@@ -82,13 +72,15 @@ def test_a_promoted_champion_is_served_by_a_new_pool_and_the_old_one_stops(
     pool_client, coder, service_home: Path, mini_vocabulary
 ) -> None:
     registry = ModelRegistry.for_home(service_home)
-    registry.add(manifest("model-b", code_set=code_set_ref(mini_vocabulary), threshold=0.3), {"ranker": FixedRanker(0.9)})
+    registry.add(
+        manifest("model-b", code_set=code_set_ref(mini_vocabulary), threshold=0.3), {"ranker": FixedRanker(0.9)}
+    )
     before = pool_client.app.state.engine
     processes = list(before._executor._processes.values())
     registry.promote("model-b")
-    assert _eventually(lambda: _suggest(pool_client, coder).json()["model"] == "model-b")
+    assert eventually(lambda: _suggest(pool_client, coder).json()["model"] == "model-b", timeout_s=120)
     assert pool_client.app.state.engine is not before
-    assert _eventually(lambda: not any(process.is_alive() for process in processes), 30)
+    assert eventually(lambda: not any(process.is_alive() for process in processes), 30)
 
 
 def test_a_killed_engine_process_costs_one_503_and_is_replaced(pool_client, coder) -> None:
@@ -98,5 +90,5 @@ def test_a_killed_engine_process_costs_one_503_and_is_replaced(pool_client, code
     response = _suggest(pool_client, coder)
     assert response.status_code == 503, response.text
     assert "Retry" in response.json()["detail"]
-    assert _eventually(lambda: _suggest(pool_client, coder).status_code == 200)
+    assert eventually(lambda: _suggest(pool_client, coder).status_code == 200, timeout_s=120)
     assert pool_client.app.state.engine._executor is not executor

@@ -20,7 +20,7 @@ from service.errors import ModelJobConflictError
 from service.store.jobs import JobRepository
 from service.store.models import MODEL_JOB_SLOT, Job, utcnow
 from tests.models.helpers import CODE_SET, FixedRanker, manifest
-from tests.service.conftest import bearer, make_key
+from tests.service.conftest import bearer, eventually, make_key
 
 MARKER = "Thistledown-Vantablack retrain marker"
 JOB_TIMEOUT_S = 240
@@ -46,15 +46,6 @@ def _suggested_model(client, keys) -> str:
     response = client.post("/v1/suggest", json={"text": "Essential hypertension."}, headers=keys.coder)
     assert response.status_code == 200, response.text
     return response.json()["model"]
-
-
-def _eventually(check, timeout_s: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 # --- listing ------------------------------------------------------------------------------------------------
@@ -118,7 +109,7 @@ def test_a_pack_modified_after_writing_is_not_promoted(client, keys, registry) -
 def test_a_champion_promoted_elsewhere_is_served_without_a_restart(client, keys, registry) -> None:
     before = client.app.state.engine
     registry.promote("model-b")  # as `chartcoder models promote` or another server process would
-    assert _eventually(lambda: _suggested_model(client, keys) == "model-b")
+    assert eventually(lambda: _suggested_model(client, keys) == "model-b")
     assert client.app.state.engine.nlp is before.nlp  # only the pack was loaded: the pipeline is shared
     assert before.model_id.startswith("zero-shot")  # a request holding the old engine still has it, unchanged
     assert before.suggest("Essential hypertension.").model == before.model_id
@@ -126,15 +117,15 @@ def test_a_champion_promoted_elsewhere_is_served_without_a_restart(client, keys,
     assert serving["id"] == "model-b" and serving["since"] is not None
 
     registry.demote()
-    assert _eventually(lambda: _suggested_model(client, keys).startswith("zero-shot"))
+    assert eventually(lambda: _suggested_model(client, keys).startswith("zero-shot"))
 
 
 def test_a_champion_that_does_not_load_here_keeps_the_old_model_serving(client, keys, registry) -> None:
     registry.promote("model-a")
-    assert _eventually(lambda: _suggested_model(client, keys) == "model-a")
+    assert eventually(lambda: _suggested_model(client, keys) == "model-a")
     registry.promote("model-b")
     (registry.folder / "model-b" / "ranker.joblib").write_bytes(b"tampered after promotion")
-    error = _eventually(lambda: client.get("/v1/models", headers=keys.coder).json()["serving"]["reload_error"])
+    error = eventually(lambda: client.get("/v1/models", headers=keys.coder).json()["serving"]["reload_error"])
     assert error and "model-b" in error and "sha256" in error
     assert _suggested_model(client, keys) == "model-a"
 
@@ -181,7 +172,7 @@ def test_a_worker_that_dies_without_a_result_fails_its_job(app, client, keys, mo
     started = client.post("/v1/models/retrain", headers=keys.admin)
     assert started.status_code == 202
     job_id = started.json()["id"]
-    job = _eventually(lambda: _finished(client, keys, job_id), timeout_s=30)
+    job = eventually(lambda: _finished(client, keys, job_id), timeout_s=30)
     assert job["status"] == "failed" and "exited with code 3" in job["error"]
 
 
@@ -258,7 +249,7 @@ def test_retrain_runs_in_a_worker_process_and_the_new_champion_is_served(
     second = client.post("/v1/models/retrain", headers=keys.admin)
     assert second.status_code == 409 and second.json()["job"] == job["id"]
 
-    done = _eventually(lambda: _finished(client, keys, job["id"]), timeout_s=JOB_TIMEOUT_S)
+    done = eventually(lambda: _finished(client, keys, job["id"]), timeout_s=JOB_TIMEOUT_S)
     assert done is not None, "the retrain job did not finish in time"
     assert done["status"] == "succeeded", done["error"]
     model = done["model"]
@@ -270,7 +261,7 @@ def test_retrain_runs_in_a_worker_process_and_the_new_champion_is_served(
     assert done["started_at"] and done["finished_at"] and done["error"] is None
 
     assert ModelRegistry.for_home(service_home).champion() == model
-    assert _eventually(lambda: _suggested_model(client, keys) == model)  # picked up without a restart
+    assert eventually(lambda: _suggested_model(client, keys) == model)  # picked up without a restart
     listed = client.get("/v1/models", headers=keys.coder).json()
     assert listed["champion"] == model and listed["serving"]["id"] == model
     assert [entry["kind"] for entry in listed["models"] if entry["id"] == model] == ["learned"]
@@ -289,7 +280,7 @@ def test_retrain_with_too_few_reviews_fails_with_the_reason(client, keys, term_t
     _review_notes(client, keys, NOTES[:1])
     started = client.post("/v1/models/retrain", json={}, headers=keys.admin)
     assert started.status_code == 202, started.text
-    done = _eventually(lambda: _finished(client, keys, started.json()["id"]), timeout_s=JOB_TIMEOUT_S)
+    done = eventually(lambda: _finished(client, keys, started.json()["id"]), timeout_s=JOB_TIMEOUT_S)
     assert done is not None and done["status"] == "failed"
     assert "at least two" in done["error"] and MARKER not in done["error"]
     assert done["model"] is None

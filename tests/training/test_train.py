@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import training.train as training_train
 from models.registry import MODELS_DIR_ENV, ModelRegistry
 from suggest.pipeline import load_engine, load_term_table
 from training.bootstrap import NoteGenerator
 from training.data import DataReport, JsonlReader, LabeledNote, TrainingDataError
 from training.reviews import read_reviews
-import training.train as training_train
 from training.train import (
     TrainingOptions,
     collect_rows,
