@@ -30,15 +30,26 @@ __all__ = ["PooledEngine"]
 
 START_TIMEOUT_S = 300.0
 _PING_S = 0.05
+_PARENT_POLL_S = 1.0
 
 _engine: Any = None  # the worker process's engine (set by _load_in_worker)
 
 
 def _load_in_worker(home: str, model: str) -> None:
     global _engine
+    parent = os.getppid()
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="chartcoder-parent-watch").start()
     from suggest.pipeline import load_engine
 
     _engine = load_engine(home=Path(home), model=model)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A server killed outright (SIGKILL, OOM) cannot stop its engine processes: each stops itself, or it would
+    hold its ~600 MB forever (the executor's queue never reports the parent gone: the worker holds both ends)."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_S)
+    os._exit(0)
 
 
 def _ping() -> tuple[int, str]:

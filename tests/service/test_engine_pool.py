@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -92,3 +94,33 @@ def test_a_killed_engine_process_costs_one_503_and_is_replaced(pool_client, code
     assert "Retry" in response.json()["detail"]
     assert eventually(lambda: _suggest(pool_client, coder).status_code == 200, timeout_s=120)
     assert pool_client.app.state.engine._executor is not executor
+
+
+def _gone(pid: int) -> bool:
+    """No such process any more (or only its zombie, waiting for a parent that does not reap)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc to see a process's state")
+def test_engine_processes_stop_when_their_server_is_killed(service_home: Path) -> None:
+    program = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from service.engine_pool import PooledEngine\n"
+        "pool = PooledEngine.start(Path(sys.argv[1]), 'zero-shot', 1)\n"
+        "print(*pool._executor._processes, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    server = subprocess.Popen([sys.executable, "-c", program, str(service_home)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        [worker] = [int(pid) for pid in server.stdout.readline().split()]
+        assert not _gone(worker)
+    finally:
+        server.kill()
+        server.wait()
+    assert eventually(lambda: _gone(worker), timeout_s=15)
