@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
+import resource
 import sys
 import tempfile
 import threading
@@ -35,7 +37,10 @@ ACI_BENCH = ROOT.parent / "shared" / "data" / "aci_bench"
 NOTE_WORDS = 500
 WARM_UP_REQUESTS = 3
 REQUEST_TIMEOUT_S = 120.0
-HEADER = f"{'clients':>7} {'requests':>8} {'errors':>6} {'seconds':>8} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8}"
+HEADER = (
+    f"{'clients':>7} {'requests':>8} {'errors':>6} {'seconds':>8} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} "
+    f"{'server CPU ms/req':>17} {'client CPU ms/req':>17}"
+)
 
 
 @dataclass
@@ -48,6 +53,38 @@ class LevelResult:
     p50_ms: float
     p99_ms: float
     error_kinds: dict[str, int] = field(default_factory=dict)
+    server_cpu_ms: float | None = None  # CPU of the server's processes (engine processes included) per request
+    client_cpu_ms: float | None = None  # CPU of this load generator per request
+
+
+def process_tree_cpu_s(root: int) -> float | None:
+    """User + system CPU seconds of ``root`` and its descendants so far (Linux /proc; None elsewhere)."""
+    proc = Path("/proc")
+    if not (proc / str(root) / "stat").exists():
+        return None
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
+def own_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def load_notes(folder: Path, words: int = NOTE_WORDS, limit: int = 400) -> list[str]:
@@ -64,6 +101,10 @@ def load_notes(folder: Path, words: int = NOTE_WORDS, limit: int = 400) -> list[
     return notes[:limit]
 
 
+def _figure(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
 def percentile(values: list[float], share: float) -> float:
     if not values:
         return float("nan")
@@ -71,7 +112,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def run_level(base_url: str, key: str, notes: list[str], clients: int, per_client: int, seconds: float) -> LevelResult:
+def run_level(
+    base_url: str,
+    key: str,
+    notes: list[str],
+    clients: int,
+    per_client: int,
+    seconds: float,
+    server_pid: int | None = None,
+) -> LevelResult:
     latencies: list[float] = []
     error_kinds: dict[str, int] = {}
     lock = threading.Lock()
@@ -97,11 +146,19 @@ def run_level(base_url: str, key: str, notes: list[str], clients: int, per_clien
                     else:
                         error_kinds[outcome] = error_kinds.get(outcome, 0) + 1
 
+    server_cpu = process_tree_cpu_s(server_pid) if server_pid is not None else None
+    client_cpu = own_cpu_s()
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(client_loop, range(clients)))
     wall = time.perf_counter() - started
+    client_cpu = own_cpu_s() - client_cpu
+    server_after = process_tree_cpu_s(server_pid) if server_pid is not None else None
     errors = sum(error_kinds.values())
+    requests = len(latencies) + errors
+    server_cpu_ms = None
+    if server_cpu is not None and server_after is not None and requests:
+        server_cpu_ms = round((server_after - server_cpu) / requests * 1000, 1)
     return LevelResult(
         clients=clients,
         requests=len(latencies) + errors,
@@ -111,6 +168,8 @@ def run_level(base_url: str, key: str, notes: list[str], clients: int, per_clien
         p50_ms=round(percentile(latencies, 0.50) * 1000, 1),
         p99_ms=round(percentile(latencies, 0.99) * 1000, 1),
         error_kinds=error_kinds,
+        server_cpu_ms=server_cpu_ms,
+        client_cpu_ms=round(client_cpu / requests * 1000, 1) if requests else None,
     )
 
 
@@ -158,12 +217,19 @@ def main() -> int:
             print(HEADER)
             for clients in args.levels:
                 result = run_level(
-                    server.base_url, server.admin_key, notes, clients, args.requests_per_client, args.seconds
+                    server.base_url,
+                    server.admin_key,
+                    notes,
+                    clients,
+                    args.requests_per_client,
+                    args.seconds,
+                    server_pid=server.process.pid,
                 )
                 results.append(result)
                 print(
                     f"{result.clients:>7} {result.requests:>8} {result.errors:>6} {result.seconds:>8.1f} "
-                    f"{result.throughput_rps:>7.2f} {result.p50_ms:>8.1f} {result.p99_ms:>8.1f}"
+                    f"{result.throughput_rps:>7.2f} {result.p50_ms:>8.1f} {result.p99_ms:>8.1f} "
+                    f"{_figure(result.server_cpu_ms):>17} {_figure(result.client_cpu_ms):>17}"
                     + (f"  {result.error_kinds}" if result.error_kinds else ""),
                     flush=True,
                 )
