@@ -161,7 +161,7 @@ def run_level(
         server_cpu_ms = round((server_after - server_cpu) / requests * 1000, 1)
     return LevelResult(
         clients=clients,
-        requests=len(latencies) + errors,
+        requests=requests,
         errors=errors,
         seconds=round(wall, 2),
         throughput_rps=round(len(latencies) / wall, 2) if wall else 0.0,

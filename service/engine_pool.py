@@ -135,9 +135,10 @@ class PooledEngine:
                 self._executor = self._new_executor()
                 broken.shutdown(wait=False, cancel_futures=True)
 
-    def with_model(self, model: str) -> PooledEngine:
-        """A new pool of as many processes serving ``model``; this one keeps serving until it is closed."""
-        return PooledEngine.start(self.home, model, self.processes)
+    def with_model(self, model: str, *, home: Path | None = None) -> PooledEngine:
+        """A new pool of as many processes serving ``model`` (over ``home``, default this pool's); this one
+        keeps serving until it is closed."""
+        return PooledEngine.start(home or self.home, model, self.processes)
 
     def close(self) -> None:
         """Stop the processes once the notes already queued are coded (returns at once)."""

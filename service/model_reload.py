@@ -108,12 +108,8 @@ class ChampionFollower:
             return True
 
     def _load(self, current: Any, champion: str | None) -> Any:
-        model = champion or ZERO_SHOT_PREFIX
-        if hasattr(current, "with_model"):  # engine processes: a new pool loads the model (PooledEngine)
-            return current.with_model(model)
-        from suggest.pipeline import with_model
-
-        return with_model(current, model, home=self.home)
+        # An in-process engine reads only the pack; engine processes start a new pool that loads it.
+        return current.with_model(champion or ZERO_SHOT_PREFIX, home=self.home)
 
     def _serving(self) -> str:
         return str(getattr(self.state.engine, "model_id", "?"))

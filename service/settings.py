@@ -51,7 +51,8 @@ class Settings(BaseSettings):
         default=0,
         ge=0,
         description="Engine processes fed from the server's one queue (0: the engine runs inside the server "
-        "process). On a machine with N cores, N processes with one server worker serve the most notes per second.",
+        "process). On a machine with N cores, N processes with one server worker give the lowest latency under "
+        "load (every note goes to a free process, whichever connection it came on).",
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed by CORS; empty keeps CORS closed."

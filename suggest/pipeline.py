@@ -128,6 +128,10 @@ class Engine:
             else:
                 yield self._suggest_doc(next(docs), text, outcome, note_id, top)
 
+    def with_model(self, model: str | None = None, *, home: Path | None = None) -> Engine:
+        """This engine's code set and spaCy pipeline with another model: :func:`with_model`."""
+        return with_model(self, model, home=home)
+
     def candidates(self, text: str, setting: str = "outpatient") -> list[Candidate]:
         """Every candidate code of the note before coding rules and threshold (training, candidate recall)."""
         self._check(text, setting)

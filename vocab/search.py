@@ -266,9 +266,9 @@ class CodeSearch:
         text = check_query(query)
         if limit < 1:
             raise QueryError("The result limit must be at least 1.")
-        branch = self._code_branch(codeset, text, limit, billable_only)
-        if branch:
-            return branch if within is None else [result for result in branch if result.code.startswith(within)]
+        branch = self._code_branch(codeset, text, limit, billable_only, within)
+        if branch is not None:
+            return branch
         best = self._score_variants(self._variants(text), None if within is None else self._terms_within(within))
         results = self._results(codeset, best, limit, billable_only)
         if not results and looks_like_code(text):
@@ -277,12 +277,19 @@ class CodeSearch:
             )
         return results
 
-    def _code_branch(self, codeset: CodeSet, text: str, limit: int, billable_only: bool) -> list[SearchResult]:
+    def _code_branch(
+        self, codeset: CodeSet, text: str, limit: int, billable_only: bool, within: tuple[str, ...] | None = None
+    ) -> list[SearchResult] | None:
+        """The codes under a code prefix, in code order, or None when ``text`` is no (billable) code's prefix;
+        ``within`` keeps the scores of the whole branch, and may leave none of it."""
         if " " in text or not looks_like_code_prefix(text):
-            return []
-        branch = codeset.with_prefix(text, limit=None if billable_only else limit)
+            return None
+        branch = codeset.with_prefix(text, limit=None if billable_only or within is not None else limit)
         if billable_only:
             branch = [code for code in branch if code.billable]
+        if not branch:
+            return None
+        ranked = [(rank, code) for rank, code in enumerate(branch) if within is None or code.code.startswith(within)]
         return [
             SearchResult(
                 code=code.code,
@@ -292,7 +299,7 @@ class CodeSearch:
                 matched_term=code.code,
                 source="code",
             )
-            for rank, code in enumerate(branch[:limit])
+            for rank, code in ranked[:limit]
         ]
 
     def _variants(self, text: str) -> list[list[str]]:
