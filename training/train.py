@@ -272,10 +272,10 @@ def ranker_sample(notes: int, options: TrainingOptions) -> list[int]:
     """Indices (ascending) of the notes whose candidates train the ranker: all of them, or a seeded sample of
     ``options.max_ranker_notes``."""
     limit = options.max_ranker_notes
+    if limit is not None and limit < 1:
+        raise ValueError(f"max_ranker_notes must be at least 1 (or None for every note), not {limit}")
     if limit is None or notes <= limit:
         return list(range(notes))
-    if limit < 1:
-        raise ValueError(f"max_ranker_notes must be at least 1 (or None for every note), not {limit}")
     return sorted(random.Random(options.seed).sample(range(notes), limit))  # noqa: S311 - reproducible, not secret
 
 
