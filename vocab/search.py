@@ -148,6 +148,9 @@ class CodeSearch:
         # One flat array per posting kind: unpickling 40,000 small arrays costs seconds, two big ones nothing.
         for name in ("postings", "optional_postings"):
             state[name] = _pack(state[name])
+        # A set pickles in hash order, which changes with every process's string hash seed; sorted, the same
+        # code set gives the same bytes, so packs (which pin the lexicon's sha256) survive a rebuild.
+        state["plain_words"] = tuple(sorted(self.plain_words))
         state["format"] = (SEARCH_FORMAT, _STOPWORD_LIST)
         return state
 
@@ -160,6 +163,7 @@ class CodeSearch:
             )
         for name in ("postings", "optional_postings"):
             state[name] = _unpack(*state[name])  # type: ignore[misc]
+        state["plain_words"] = frozenset(state["plain_words"])  # type: ignore[call-overload]
         self.__dict__.update(state)
         self._derive()
 

@@ -3,6 +3,7 @@ ranking a coder should see on the complete FY2026 code set (with and without the
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import pytest
@@ -358,3 +359,29 @@ def test_index_terms_explain_the_match(indexed_vocabulary: Vocabulary) -> None:
     assert ("Pneumonia, aspiration", "index") in indexed_vocabulary.code_search.terms_for("J69.0")
     sources = indexed_vocabulary.code_search.source_counts()
     assert {"title", "inclusion", "index", "eindex", "drug", "neoplasm", "abbreviation"} <= set(sources)
+
+
+def test_the_lexicon_pickles_to_the_same_bytes_whatever_the_hash_seed(mini_home) -> None:
+    """Model packs pin the lexicon's sha256: rebuilding the same code set must not change it. Sets pickle in
+    hash order, which differs per process (PYTHONHASHSEED), so a set written as-is would."""
+    import subprocess
+    import sys
+
+    program = (
+        "import hashlib, pickle, sys\n"
+        "from pathlib import Path\n"
+        "search = pickle.loads(Path(sys.argv[1]).read_bytes())\n"
+        "print(hashlib.sha256(pickle.dumps(search, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest())\n"
+    )
+    lexicon = str(mini_home / "codeset" / "lexicon.pkl")
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", program, lexicon],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1
