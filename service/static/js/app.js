@@ -96,9 +96,10 @@ async function signIn(token, { quiet = false } = {}) {
   $("sign-in").hidden = true;
   $("workspace").hidden = false;
   $("sign-out").hidden = false;
+  // Focus leaves the key field before the queue loads: a key pressed meanwhile (n) is a command, not typing.
+  $("next-note").focus();
   clearNote();
   await loadQueue();
-  $("next-note").focus();
   return true;
 }
 
