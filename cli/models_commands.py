@@ -21,6 +21,7 @@ from cli._common import HomeOption, console, error_console, user_errors
 from models.errors import ModelError
 from models.manifest import ModelManifest, code_set_ref
 from models.registry import ModelRegistry
+from suggest.types import ZERO_SHOT_MODEL
 from vocab.vocabulary import ensure_vocabulary
 
 __all__ = ["app", "progress_callback"]
@@ -146,7 +147,7 @@ def bootstrap(
     started = time.perf_counter()
     with user_errors():
         vocabulary = ensure_vocabulary(home)
-        base = load_engine(vocabulary, model="zero-shot")
+        base = load_engine(vocabulary, model=ZERO_SHOT_MODEL)
         with progress_callback() as advance:
             result = build_bootstrap(
                 base, _registry(home), notes=notes, seed=seed, promote=not no_promote, progress=advance

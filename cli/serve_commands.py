@@ -5,7 +5,7 @@ registry that never had a champion, the bootstrap model built in the background 
 from __future__ import annotations
 
 import copy
-import os
+import shutil
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -67,17 +67,22 @@ def serve(
 
         uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
     else:
-        # Each worker process builds its own app from the environment: hand the data folder on.
-        os.environ["CHARTCODER_HOME"] = str(settings.home)
-        os.environ["CHARTCODER_ENGINE_PROCESSES"] = str(settings.engine_processes)
-        uvicorn.run(
-            "service.app:create_app",
-            factory=True,
-            workers=workers,
-            # loading the engine holds the GIL for seconds: the default 5 s health check would kill the worker
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
-            **common,  # type: ignore[arg-type]
-        )
+        from vocab.settings import hand_on_settings
+
+        # uvicorn's worker processes build their app from a factory without arguments: they read these
+        # settings (flags included) from the file whose path they inherit (see vocab.settings).
+        settings_file = hand_on_settings(settings)
+        try:
+            uvicorn.run(
+                "service.app:create_app",
+                factory=True,
+                workers=workers,
+                # loading the engine holds the GIL for seconds: the default 5 s health check would kill the worker
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+                **common,  # type: ignore[arg-type]
+            )
+        finally:
+            shutil.rmtree(settings_file.parent, ignore_errors=True)
 
 
 def _log_config(log_level: str) -> dict[str, Any]:

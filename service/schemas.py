@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from models.promotion import DEFAULT_PROMOTE_POLICY, PROMOTE_POLICIES, PromotePolicy
 from suggest.types import ASSERTIONS, SETTINGS, NoteSuggestions
 
 __all__ = [
@@ -372,7 +373,6 @@ class AuditPage(BaseModel):
 
 
 # --- models and jobs --------------------------------------------------------------------------------------
-PromotePolicy = Literal["never", "if-better", "always"]
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
 
 
@@ -412,7 +412,8 @@ class RetrainRequest(_Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"promote": "if-better", "seed": 0}]})
 
     promote: PromotePolicy = Field(
-        default="if-better", description="never | if-better (higher MAP than the champion on the same notes) | always."
+        default=DEFAULT_PROMOTE_POLICY,
+        description=f"{' | '.join(PROMOTE_POLICIES)} (if-better: higher MAP than the champion on the same notes).",
     )
     seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Same reviews and seed, same model.")
 

@@ -17,11 +17,11 @@ from suggest.nlp import build_nlp
 from suggest.note_checks import DEFAULT_MAX_NOTE_CHARS
 from suggest.ranking import HeuristicRanker, NoteClassifier, Ranker
 from suggest.term_table_cache import load_term_table
+from suggest.types import ZERO_SHOT_MODEL
 from vocab.vocabulary import Vocabulary, load_vocabulary
 
 __all__ = ["HEURISTIC_THRESHOLD", "ZERO_SHOT_MODEL", "load_engine", "resolve_model", "with_model"]
 
-ZERO_SHOT_MODEL = "zero-shot"
 # Chosen on CodiEsp train (never on dev) for the best micro F1 of the heuristic ranker (F1 0.395 there).
 HEURISTIC_THRESHOLD = 0.35
 
@@ -32,6 +32,7 @@ def load_engine(
     home: Path | None = None,
     model: str | None = None,
     max_note_chars: int = DEFAULT_MAX_NOTE_CHARS,
+    models_dir: Path | None = None,
 ) -> Engine:
     """The engine over the code set in ``home`` (or the given vocabulary).
 
@@ -39,11 +40,12 @@ def load_engine(
     heuristic when there is none; ``"zero-shot"`` (or ``"zero-shot-<release>"``): the heuristic ranker, which
     needs no training data; any other value: that model pack. A pack is verified (hashes, library versions,
     code set) before it is unpickled and refused with a named :class:`models.errors.ModelError` otherwise.
+    ``models_dir``: the registry's folder, when not the settings' (:meth:`vocab.settings.Settings.registry_folder`).
     """
     if vocabulary is None:
         vocabulary = load_vocabulary(home)
     vocabulary.code_search  # noqa: B018 - load the search lexicon now (history codes use it), not on a note
-    ranker, classifier, model_id, threshold = resolve_model(vocabulary, model, home)
+    ranker, classifier, model_id, threshold = resolve_model(vocabulary, model, home, models_dir)
     table = load_term_table(vocabulary)
     nlp = build_nlp(table)
     engine = Engine(
@@ -87,11 +89,11 @@ def _exempt_from_collection() -> None:
 
 
 def resolve_model(
-    vocabulary: Vocabulary, model: str | None, home: Path | None = None
+    vocabulary: Vocabulary, model: str | None, home: Path | None = None, models_dir: Path | None = None
 ) -> tuple[Ranker, NoteClassifier | None, str, float]:
     """(ranker, classifier, model id, threshold) for the named model, the champion, or the heuristic.
 
-    The registry is ``home``'s when given, else the one beside the code set.
+    The registry is ``models_dir`` when given, else ``home``'s, else the one beside the code set.
     """
     zero_shot_id = f"{ZERO_SHOT_MODEL}-{vocabulary.release.split(' ')[0].lower()}"
     if model is not None and model.startswith(ZERO_SHOT_MODEL):
@@ -100,7 +102,11 @@ def resolve_model(
     from models.manifest import code_set_ref
     from models.registry import ModelRegistry
 
-    registry = ModelRegistry.for_home(home or vocabulary.folder.parent)
+    registry = (
+        ModelRegistry(models_dir)
+        if models_dir is not None
+        else ModelRegistry.for_home(home or vocabulary.folder.parent)
+    )
     model_id = model or registry.champion()
     if model_id is None:
         return HeuristicRanker(), None, zero_shot_id, HEURISTIC_THRESHOLD
