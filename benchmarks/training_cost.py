@@ -120,14 +120,11 @@ def _pack_figures(base: Any, fitted: Any, folder: Path) -> dict[str, Any]:
 
 def _load_worker(folder: Path, home: Path) -> dict[str, Any]:
     """In a fresh process: verify + unpickle the pack, then a whole engine load with it and without."""
-    import os
-
     started = time.perf_counter()
     from models.registry import ModelRegistry
 
     ModelRegistry(folder).load("cost-benchmark")
     read_seconds = time.perf_counter() - started
-    os.environ["CHARTCODER_MODELS_DIR"] = str(folder)
     from suggest.pipeline import load_engine
     from vocab.vocabulary import load_vocabulary
 
@@ -137,7 +134,7 @@ def _load_worker(folder: Path, home: Path) -> dict[str, Any]:
     load_engine(vocabulary, model="zero-shot")
     zero_shot = time.perf_counter() - started
     started = time.perf_counter()
-    load_engine(vocabulary, model="cost-benchmark")
+    load_engine(vocabulary, model="cost-benchmark", models_dir=folder)
     with_pack = time.perf_counter() - started
     return {
         "pack_read_seconds": round(read_seconds, 2),

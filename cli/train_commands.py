@@ -88,7 +88,7 @@ def train(
                 base=base,
                 validation=validation,
                 val_fraction=val_fraction,
-                promote=promote,  # type: ignore[arg-type]
+                promote=promote,
                 sources=sources,
                 progress=advance,
                 **_option_overrides(seed, no_classifier, max_ranker_notes),

@@ -45,7 +45,7 @@ def serves(engine: SuggestionEngine, champion: str | None) -> bool:
     return model_id.startswith(ZERO_SHOT_PREFIX) if champion is None else model_id == champion
 
 
-def close_engine(engine: SuggestionEngine) -> None:
+def close_engine(engine: object) -> None:
     """Release what an engine holds beyond memory (a :class:`service.engine_pool.PooledEngine`'s processes)."""
     close = getattr(engine, "close", None)
     if callable(close):

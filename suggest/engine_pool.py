@@ -70,7 +70,7 @@ def process_engine(key: Hashable, factory: Callable[[], T]) -> T:
         engine = factory()
         _engines[key] = engine
         _loads[key] = _loads.get(key, 0) + 1
-    return engine  # type: ignore[no-any-return]
+    return engine
 
 
 def _start_process(factory: Callable[[], Any]) -> None:

@@ -48,9 +48,9 @@ class BatchEngine(SuggestionEngine, Protocol):
 
 @runtime_checkable
 class ReloadableEngine(SuggestionEngine, Protocol):
-    """Codes a note, and can serve another model (``"zero-shot"``, a model id; None: the champion)."""
+    """Codes a note, and can serve another model (``"zero-shot"`` or a model id, from ``home``'s registry)."""
 
-    def with_model(self, model: str | None = None, *, home: Path | None = None) -> ReloadableEngine: ...
+    def with_model(self, model: str, *, home: Path | None = None) -> ReloadableEngine: ...
 
 
 @runtime_checkable
