@@ -22,9 +22,16 @@ WORKER_HEALTHCHECK_S = 120
 
 
 def serve(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    host: Annotated[
+        str | None, typer.Option("--host", help="Address to listen on (default: the host setting, 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", min=1, max=65535, help="Port to listen on (default: the port setting, 8000)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes (default: the workers setting, 1).")
+    ] = None,
     engine_processes: Annotated[
         int | None,
         typer.Option(
@@ -47,7 +54,7 @@ def serve(
     from service.store.migrate import open_migrated
 
     with user_errors():
-        settings = load_settings(home=home, engine_processes=engine_processes)
+        settings = load_settings(home=home, engine_processes=engine_processes, host=host, port=port, workers=workers)
         database = open_migrated(settings.resolved_database_url)
         token = create_first_admin_key(database)
     if token is not None:
@@ -56,13 +63,13 @@ def serve(
         if not _start_bootstrap(database, settings):
             database.dispose()  # otherwise the bootstrap job's reaper records through it
     common = {
-        "host": host,
-        "port": port,
+        "host": settings.host,
+        "port": settings.port,
         "log_level": log_level,
         "timeout_graceful_shutdown": 10,
         "log_config": _log_config(log_level),
     }
-    if workers == 1:
+    if settings.workers == 1:
         from service.app import create_app
 
         uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
@@ -76,7 +83,7 @@ def serve(
             uvicorn.run(
                 "service.app:create_app",
                 factory=True,
-                workers=workers,
+                workers=settings.workers,
                 # loading the engine holds the GIL for seconds: the default 5 s health check would kill the worker
                 timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
                 **common,  # type: ignore[arg-type]

@@ -123,6 +123,7 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, description="`chartcoder serve`'s server processes (uvicorn workers).")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

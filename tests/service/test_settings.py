@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from service.settings import ConfigFileError, Settings, SettingsError, get_settings, load_settings
-from vocab.settings import MODELS_DIR_ENV, SETTINGS_FILE_ENV, env_name, settings_environment, write_settings_file
+from vocab.settings import (
+    MODELS_DIR_ENV,
+    SETTINGS_FILE_ENV,
+    env_name,
+    hand_on_settings,
+    settings_environment,
+    write_settings_file,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -134,3 +141,17 @@ def test_the_models_dir_setting_moves_the_registry(tmp_path, monkeypatch):
     get_settings.cache_clear()
     assert registry_folder(tmp_path / "other") == tmp_path / "registry"
     assert env_name("models_dir") == MODELS_DIR_ENV
+
+
+def test_serve_workers_get_the_parents_settings_flags_included(tmp_path, monkeypatch):
+    """`chartcoder serve --workers N`: uvicorn builds each worker's app with get_settings() and no arguments."""
+    monkeypatch.setenv(SETTINGS_FILE_ENV, "undone at teardown")  # hand_on_settings sets it in os.environ
+    monkeypatch.delenv(SETTINGS_FILE_ENV)
+    monkeypatch.setenv("CHARTCODER_HOME", str(tmp_path / "environment-home"))
+    parent = load_settings(home=tmp_path / "flag-home", port=8123, workers=2, engine_processes=1)
+    settings_file = hand_on_settings(parent)
+    try:
+        assert get_settings() == parent
+        assert (get_settings().home, get_settings().port) == (tmp_path / "flag-home", 8123)
+    finally:
+        settings_file.unlink()
