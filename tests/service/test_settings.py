@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -154,4 +155,4 @@ def test_serve_workers_get_the_parents_settings_flags_included(tmp_path, monkeyp
         assert get_settings() == parent
         assert (get_settings().home, get_settings().port) == (tmp_path / "flag-home", 8123)
     finally:
-        settings_file.unlink()
+        shutil.rmtree(settings_file.parent)
