@@ -11,7 +11,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from models.manifest import ModelKind
 from models.promotion import DEFAULT_PROMOTE_POLICY, PROMOTE_POLICIES, PromotePolicy
+from service.store.models import JobKind, JobStatus
 from suggest.types import ASSERTIONS, SETTINGS, NoteSuggestions
 
 __all__ = [
@@ -373,14 +375,13 @@ class AuditPage(BaseModel):
 
 
 # --- models and jobs --------------------------------------------------------------------------------------
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
 
 
 class ModelOut(BaseModel):
     """A registered model pack (its manifest's headline facts)."""
 
     id: str
-    kind: Literal["bootstrap", "learned"]
+    kind: ModelKind
     created: str
     parent: str | None
     description: str
@@ -428,7 +429,7 @@ class JobOut(BaseModel):
     """A model job: retraining from the stored reviews, or building the bootstrap model."""
 
     id: str
-    kind: Literal["retrain", "bootstrap"]
+    kind: JobKind
     status: JobStatus
     requested_by: str
     created_at: datetime
