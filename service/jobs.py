@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -65,8 +66,10 @@ def start_model_job(
         job = JobRepository(session).start(
             kind, actor=actor, actor_key_id=actor_key_id, options=options or {}, stale_after_s=settings.job_stale_s
         )
-    settings_file = write_settings_file(settings)
+    settings_folder = Path(tempfile.mkdtemp(prefix="chartcoder-job-"))
+    settings_file = settings_folder / "settings.json"
     try:
+        write_settings_file(settings, settings_folder)
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, a job id as the argument
             worker_command(job.id),
             stdin=subprocess.DEVNULL,
@@ -74,7 +77,7 @@ def start_model_job(
             env=_worker_environment(settings_file),  # and the server's working folder: relative paths mean the same
         )
     except OSError as error:
-        shutil.rmtree(settings_file.parent, ignore_errors=True)
+        shutil.rmtree(settings_folder, ignore_errors=True)
         message = f"The worker process could not be started: {error.strerror or type(error).__name__}."
         with database.session() as session:
             JobRepository(session).fail_if_active(job.id, message)
