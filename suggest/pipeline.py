@@ -8,12 +8,10 @@ registry has a champion, the zero-shot heuristic otherwise. Everything else in c
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
-import os
-import pickle
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from functools import lru_cache
@@ -43,6 +41,7 @@ from suggest.ranking import HeuristicRanker, NoteClassifier, Ranker
 from suggest.rules import RuleContext, apply_rules
 from suggest.termtable import TABLE_FORMAT, TermTable, build_term_table
 from suggest.types import CODE_SET_NAME, SETTINGS, Candidate, Evidence, Mention, NoteSuggestions, Setting
+from vocab.artifact import read_cached, write_cached
 from vocab.codeset import CodeSet
 from vocab.vocabulary import Vocabulary, load_vocabulary
 
@@ -297,8 +296,9 @@ def load_engine(
 
     ``model`` None: the registry's champion (``<home>/models``, see :mod:`models.registry`), or the zero-shot
     heuristic when there is none; ``"zero-shot"`` (or ``"zero-shot-<release>"``): the heuristic ranker, which
-    needs no training data; any other value: that model pack. A pack is verified (hashes, library versions,
-    code set) before it is unpickled and refused with a named :class:`models.errors.ModelError` otherwise.
+    needs no training data; any other value: that model pack. A pack is verified (its pinned manifest hash, part
+    hashes and types, library versions, code set) before any part is built, and refused with a named
+    :class:`models.errors.ModelError` otherwise.
     """
     if vocabulary is None:
         vocabulary = load_vocabulary(home)
@@ -356,16 +356,19 @@ def _resolve_model(
     zero_shot_id = f"{ZERO_SHOT_MODEL}-{vocabulary.release.split(' ')[0].lower()}"
     if model is not None and model.startswith(ZERO_SHOT_MODEL):
         return HeuristicRanker(), None, zero_shot_id, HEURISTIC_THRESHOLD
-    # Imported here: the registry pulls in joblib and scikit-learn, which a zero-shot engine never needs.
+    # Imported here: the registry and the part classes pull in scikit-learn, which a zero-shot engine never needs.
+    # Importing the part modules registers their types (chartcoder.GradientRanker.v1, ...) for the pack loader.
     from models.manifest import code_set_ref
     from models.registry import ModelRegistry
+    from suggest import classifier as _classifier_part  # noqa: F401
+    from suggest import learned as _ranker_part  # noqa: F401
 
     registry = ModelRegistry.for_home(home or vocabulary.folder.parent)
     model_id = model or registry.champion()
     if model_id is None:
         return HeuristicRanker(), None, zero_shot_id, HEURISTIC_THRESHOLD
-    # Unpickling needs `training` importable (the pack's classes live there): fine in an engine process; the
-    # service does this once, in its lifespan, and its request path never imports `training`.
+    # Verified against the manifest hash pinned in the registry, then built from JSON and arrays: nothing in a
+    # pack runs, and no `training` module is imported.
     pack = registry.load(model_id, code_set=code_set_ref(vocabulary))
     ranker, classifier = pack.parts.get("ranker"), pack.parts.get("classifier")
     if not isinstance(ranker, Ranker):
@@ -383,27 +386,13 @@ def _table_key(vocabulary: Vocabulary) -> str:
 
 
 def load_term_table(vocabulary: Vocabulary) -> TermTable:
-    """The term table for this vocabulary, from its cache file (keyed by the artifact's hashes)."""
-    cache = vocabulary.folder.parent / "cache" / f"term-table-{_table_key(vocabulary)}.pkl"
-    if cache.exists():
-        try:
-            with cache.open("rb") as handle:
-                table = pickle.load(handle)  # noqa: S301 - written by us, keyed by the artifact's sha256
-            if isinstance(table, TermTable) and table.format_version == TABLE_FORMAT:
-                return table
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-            pass  # a damaged cache is rebuilt below
+    """The term table for this vocabulary, from its cache folder (keyed by the artifact's hashes; a hashed,
+    msgpack :func:`vocab.artifact.write_cached` folder, never a pickle), built and cached when missing."""
+    cache = vocabulary.folder.parent / "cache" / f"term-table-{_table_key(vocabulary)}"
+    table = TermTable.from_state(read_cached(cache))
+    if table is not None:
+        return table
     table = build_term_table(vocabulary)
-    _write_atomically(cache, table)
+    with contextlib.suppress(OSError):  # a read-only home still works; the table is rebuilt at each start
+        write_cached(cache, table.to_state())
     return table
-
-
-def _write_atomically(path: Path, value: object) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".term-table-")
-        with os.fdopen(handle, "wb") as stream:
-            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a read-only home still works; the table is rebuilt at each start
