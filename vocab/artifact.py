@@ -36,8 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgpack
 import numpy as np
-import srsly
 
 from vocab.errors import CodeSetFormatError, CodeSetNotBuiltError
 
@@ -177,40 +177,41 @@ def write_file_atomically(path: Path, data: bytes) -> None:
 
 
 # --- the part encoding: msgpack of plain values and arrays -------------------------------------------------
-def _refuse_objects(value: Any) -> Any:
-    if isinstance(value, np.ndarray) and value.dtype.hasobject:
-        raise TypeError("an array of Python objects cannot be stored in an artifact")
+_ARRAY_EXT = 1  # msgpack extension type of a NumPy array: [dtype.str, shape, raw bytes]
+
+
+def _encode_extra(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        if value.dtype.hasobject:
+            raise TypeError("an array of Python objects cannot be stored in an artifact")
+        payload = msgpack.packb([value.dtype.str, list(value.shape), np.ascontiguousarray(value).tobytes()])
+        return msgpack.ExtType(_ARRAY_EXT, payload)
+    if isinstance(value, np.generic):
+        return value.item()
     if isinstance(value, (set, frozenset)):
         raise TypeError("a set has no stable order: store a sorted tuple")
     raise TypeError(f"{type(value).__name__} cannot be stored in an artifact")
 
 
+def _decode_extra(code: int, payload: bytes) -> Any:
+    if code != _ARRAY_EXT:
+        raise ValueError(f"unknown msgpack extension type {code}")
+    descr, shape, raw = msgpack.unpackb(payload, use_list=False)
+    dtype = np.dtype(descr)
+    if dtype.hasobject:  # np.frombuffer refuses these too: an artifact holds numbers and strings only
+        raise ValueError("an artifact array of Python objects")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape)
+
+
 def encode(value: Any) -> bytes:
     """msgpack bytes of dicts, lists, tuples, str, numbers, bytes, None and NumPy arrays of numbers or strings."""
-    # srsly's msgpack encodes arrays as dtype + shape + raw bytes; an object array is refused before that.
-    _check_arrays(value)
-    return srsly.msgpack_dumps(value)
-
-
-def _check_arrays(value: Any) -> None:
-    if isinstance(value, np.ndarray):
-        if value.dtype.hasobject:
-            _refuse_objects(value)
-    elif isinstance(value, dict):
-        for item in value.values():
-            if isinstance(item, (dict, list, tuple, np.ndarray)):
-                _check_arrays(item)
-    elif isinstance(value, (list, tuple)) and value and isinstance(value[0], (dict, list, tuple, np.ndarray)):
-        for item in value:
-            _check_arrays(item)
-    elif isinstance(value, (set, frozenset)):
-        _refuse_objects(value)
+    return msgpack.packb(value, default=_encode_extra, use_bin_type=True, strict_types=False)
 
 
 def decode(data: bytes) -> Any:
-    """The value :func:`encode` wrote; arrays come back read-only, lists as tuples. Never runs code."""
-    # Arrays are rebuilt with np.frombuffer from a dtype description: an object dtype cannot be built that way.
-    return srsly.msgpack_loads(data, use_list=False)
+    """The value :func:`encode` wrote; arrays come back read-only, lists as tuples. Never runs code: no hook
+    but the array extension is given (plain ``msgpack``, not srsly's, whose installed decoders run too)."""
+    return msgpack.unpackb(data, ext_hook=_decode_extra, use_list=False, raw=False, strict_map_key=False)
 
 
 # --- caches: one encoded value in a hashed folder -------------------------------------------------------------
