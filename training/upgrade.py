@@ -14,7 +14,8 @@ Steps, each idempotent:
    its code-set reference mapped from the old artifact's hashes to the new ones;
 3. every pack's manifest hash is pinned in the registry (packs the user vouches for by running this command).
 
-:func:`write_format1_pack` is the old release's writer, kept here so tests build a real old-format pack.
+:func:`write_format1_pack` and :func:`write_format1_artifact` are the old release's writers, kept here (and only
+here) so tests build real old-format packs and artifacts.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from vocab.codeset import CodeSet
 from vocab.errors import CodeSetFormatError
 from vocab.vocabulary import Vocabulary, load_vocabulary
 
-__all__ = ["UpgradeReport", "upgrade_home", "write_format1_pack"]
+__all__ = ["UpgradeReport", "upgrade_home", "write_format1_artifact", "write_format1_pack"]
 
 _FORMAT1_SUFFIX = ".joblib"
 _STAMP_KEY = "chartcoder_model_part"
@@ -187,3 +188,23 @@ def write_format1_pack(parent: Path, manifest: ModelManifest, parts: Mapping[str
         data.pop("parts", None)
         (staging / MANIFEST_FILE).write_text(json.dumps(data, indent=2), encoding="utf-8")
     return ModelManifest.model_validate(data)
+
+
+def write_format1_artifact(folder: Path, parts: Mapping[str, Any], release: str) -> None:
+    """Write a code-set artifact exactly as chartcoder did before format 2: one pickle per part
+    (``tabular``: the CodeSet, ``lexicon``: the CodeSearch, ``index-<source>``: records)."""
+    with publish_folder(folder, replace=True) as staging:
+        files = {}
+        for name, value in parts.items():
+            path = staging / f"{name}.pkl"
+            path.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            files[path.name] = sha256_file(path)
+        manifest = {
+            "format_version": 1,
+            "release": release,
+            "created": "2026-01-01T00:00:00+00:00",
+            "files": files,
+            "counts": {},
+            "sources": {},
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
