@@ -83,7 +83,7 @@ class ModelPartError(ModelFormatError):
 
 
 class ModelVersionError(ModelError):
-    """The pack was written by another chartcoder, spaCy or scikit-learn version (pickles are not portable)."""
+    """The pack was written by another chartcoder, spaCy or scikit-learn version, or in another format (E102)."""
 
 
 class ModelCodeSetMismatchError(ModelError):

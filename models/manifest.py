@@ -2,8 +2,8 @@
 
 A pack is only as good as the candidates it was trained on: the engine generates them from the code-set
 artifact's term table, so the manifest names that artifact by the sha256 of its tabular and lexicon parts,
-and a pack is refused over any other artifact. Pickled scikit-learn objects are not portable across
-versions, so the manifest records the versions that wrote them and loading refuses any other.
+and a pack is refused over any other artifact. A pack is validated with the library versions that trained it,
+so the manifest records them and loading refuses any other.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
@@ -40,6 +41,7 @@ CONFIG_SUFFIX = ".json"
 ARRAYS_SUFFIX = ".npz"
 PART_TYPE_PATTERN = re.compile(r"^chartcoder\.[A-Za-z][A-Za-z0-9]*\.v[0-9]+$")
 
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _parts = catalogue.create("chartcoder", "model_parts", entry_points=False)
 _Part = TypeVar("_Part", bound=type)
 
@@ -96,12 +98,17 @@ def read_config(data: bytes) -> dict[str, Any]:
 
 
 def write_arrays(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
-    for name, array in arrays.items():
-        if np.asarray(array).dtype.hasobject:
-            raise TypeError(f"array {name!r} holds Python objects: a pack stores numbers and strings only")
-    # np.savez writes zip entries with a fixed timestamp: the same arrays give the same bytes (and sha256).
-    with path.open("wb") as handle:
-        np.savez_compressed(handle, **{name: np.asarray(array) for name, array in arrays.items()})
+    """An ``.npz`` as ``np.savez_compressed`` writes it, but with fixed entry timestamps (numpy stamps the clock):
+    the same arrays give the same bytes, so a pack's sha256 is the same run after run."""
+    with path.open("wb") as handle, zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            values = np.asarray(array)
+            if values.dtype.hasobject:
+                raise TypeError(f"array {name!r} holds Python objects: a pack stores numbers and strings only")
+            entry = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_EPOCH)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(entry, "w", force_zip64=True) as stream:
+                np.lib.format.write_array(stream, values, allow_pickle=False)
 
 
 def read_arrays(data: bytes) -> dict[str, np.ndarray]:
