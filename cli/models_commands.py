@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -21,6 +22,7 @@ from cli._common import HomeOption, console, error_console, user_errors
 from models.errors import ModelError
 from models.manifest import ModelManifest, code_set_ref
 from models.registry import ModelRegistry
+from suggest.types import ZERO_SHOT_MODEL
 from vocab.vocabulary import ensure_vocabulary
 
 __all__ = ["app", "progress_callback"]
@@ -31,6 +33,9 @@ _METRICS_SHOWN = ("map", "p_at_5", "r_at_10", "f1")
 
 
 def _registry(home: Path | None) -> ModelRegistry:
+    from suggest.loading import register_pack_parts  # the engine's modules: only when a command needs them
+
+    register_pack_parts()  # show / promote verify a pack's part types against the registered ones
     return ModelRegistry.for_home(home)
 
 
@@ -91,7 +96,8 @@ def show(
     if problem is None:
         console.print("verified: files, versions and code set match")
     else:
-        error_console.print(f"[yellow]not loadable here:[/] {problem}", markup=True, highlight=False)
+        # escaped: the numbered errors ("[E103] ...") are in square brackets, which rich would read as markup
+        error_console.print(f"[yellow]not loadable here:[/] {escape(problem)}", markup=True, highlight=False)
 
 
 def _verification_problem(registry: ModelRegistry, model_id: str, home: Path | None) -> str | None:
@@ -172,7 +178,7 @@ def bootstrap(
     started = time.perf_counter()
     with user_errors():
         vocabulary = ensure_vocabulary(home)
-        base = load_engine(vocabulary, model="zero-shot")
+        base = load_engine(vocabulary, model=ZERO_SHOT_MODEL)
         with progress_callback() as advance:
             result = build_bootstrap(
                 base, _registry(home), notes=notes, seed=seed, promote=not no_promote, progress=advance

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,22 +31,23 @@ from models.errors import Errors, ModelError, ModelNotFoundError, ModelTamperedE
 from models.manifest import MANIFEST_FILE, CodeSetRef, ModelManifest, utc_timestamp
 from models.pack import LoadedPack, manifest_sha256, read_manifest, read_pack, verify_pack, write_pack
 from models.parts import PackPart
-from vocab.artifact import default_home, write_file_atomically
+from vocab.artifact import write_file_atomically
+from vocab.settings import MODELS_DIR_ENV, Settings, get_settings
 
 __all__ = ["MODELS_DIR_ENV", "REGISTRY_FILE", "ModelRegistry", "RegistryState", "registry_folder"]
 
-MODELS_DIR_ENV = "CHARTCODER_MODELS_DIR"
 REGISTRY_FILE = "registry.json"
 _LOCK_FILE = "registry.lock"
 _HISTORY_LIMIT = 50
 
 
-def registry_folder(home: Path | None = None) -> Path:
-    """``$CHARTCODER_MODELS_DIR`` if set, else ``<home>/models`` (home: ``CHARTCODER_HOME`` or the user folder)."""
-    configured = os.environ.get(MODELS_DIR_ENV)
-    if configured:
-        return Path(configured).expanduser()
-    return (home or default_home()) / "models"
+def registry_folder(home: Path | None = None, settings: Settings | None = None) -> Path:
+    """The settings' ``models_dir`` (``$CHARTCODER_MODELS_DIR``) if set, else ``<home>/models`` (home: given, else
+    the settings' home). ``settings`` default: the process's (:func:`vocab.settings.get_settings`)."""
+    settings = settings or get_settings()
+    if settings.models_dir is not None:
+        return settings.models_dir.expanduser()
+    return (home or settings.home.expanduser()) / "models"
 
 
 class RegistryState(BaseModel):
@@ -66,8 +66,8 @@ class ModelRegistry:
         self.folder = Path(folder)
 
     @classmethod
-    def for_home(cls, home: Path | None = None) -> ModelRegistry:
-        return cls(registry_folder(home))
+    def for_home(cls, home: Path | None = None, settings: Settings | None = None) -> ModelRegistry:
+        return cls(registry_folder(home, settings))
 
     # --- reading ------------------------------------------------------------------------------------------
     def ids(self) -> list[str]:

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from sklearn.model_selection import KFold
@@ -47,11 +47,12 @@ from models.manifest import (
     utc_timestamp,
 )
 from models.parts import PackPart
+from models.promotion import DEFAULT_PROMOTE_POLICY, PROMOTE_POLICIES, PromotePolicy
 from models.registry import ModelRegistry
 from suggest.errors import NoteError
 from suggest.pipeline import Engine, load_engine
 from suggest.ranking import HeuristicRanker, NoteClassifier, Ranker
-from suggest.types import Candidate
+from suggest.types import ZERO_SHOT_MODEL, Candidate
 from training.classifier import NoteClassifier as TfidfNoteClassifier
 from training.data import LabeledNote, TrainingDataError
 from training.evaluate import EvaluationReport, NoteOutcome, evaluate, score_notes, summarize
@@ -71,13 +72,12 @@ __all__ = [
     "fit_model",
     "options_from_base",
     "ranker_sample",
+    "retrain",
     "split_validation",
     "train",
     "write_model_pack",
 ]
 
-PromotePolicy = Literal["never", "if-better", "always"]
-PROMOTE_POLICIES: tuple[PromotePolicy, ...] = ("never", "if-better", "always")
 THRESHOLD_GRID = tuple(float(value) for value in np.round(np.arange(0.05, 0.951, 0.01), 2))
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -392,6 +392,44 @@ def report_metrics(report: EvaluationReport) -> dict[str, float]:
     }
 
 
+def retrain(
+    notes: Sequence[LabeledNote],
+    vocabulary: Vocabulary,
+    registry: ModelRegistry,
+    *,
+    base: str | None = None,
+    validation: Sequence[LabeledNote] | None = None,
+    val_fraction: float = 0.2,
+    promote: PromotePolicy = DEFAULT_PROMOTE_POLICY,
+    sources: Sequence[str] = (),
+    description: str = "",
+    progress: ProgressCallback | None = None,
+    **option_overrides: Any,
+) -> TrainingRun:
+    """Train a new model with ``base``'s recorded parameters (default: the champion's, when it is a learned
+    model) and ``option_overrides`` on top, validate it beside the champion, register and promote it per
+    ``promote``: what ``chartcoder train`` and the service's retrain job both run.
+
+    Too few notes for the validation split fail here, before the engine loads.
+    """
+    options, parent = options_from_base(registry, base, **option_overrides)
+    if validation is None:
+        split_validation(notes, val_fraction, options.seed)
+    return train(
+        notes,
+        base=load_engine(vocabulary, model=ZERO_SHOT_MODEL),
+        registry=registry,
+        validation=validation,
+        val_fraction=val_fraction,
+        options=options,
+        promote=promote,
+        parent=parent,
+        sources=sources,
+        description=description,
+        progress=progress,
+    )
+
+
 # --- the whole run ------------------------------------------------------------------------------------------
 def train(
     notes: Sequence[LabeledNote],
@@ -401,7 +439,7 @@ def train(
     validation: Sequence[LabeledNote] | None = None,
     val_fraction: float = 0.2,
     options: TrainingOptions | None = None,
-    promote: PromotePolicy = "if-better",
+    promote: PromotePolicy = DEFAULT_PROMOTE_POLICY,
     parent: str | None = None,
     sources: Sequence[str] = (),
     description: str = "",

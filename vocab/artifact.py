@@ -68,13 +68,11 @@ PART_SUFFIX = ".msgpack"
 
 
 def default_home() -> Path:
-    """Where chartcoder keeps its data: ``$CHARTCODER_HOME`` or the platform's user data folder."""
-    configured = os.environ.get("CHARTCODER_HOME")
-    if configured:
-        return Path(configured).expanduser()
-    import platformdirs  # imported here: only needed when no home is configured
+    """Where chartcoder keeps its data: the settings' ``home`` (``$CHARTCODER_HOME`` or the platform's user data
+    folder, see :mod:`vocab.settings`)."""
+    from vocab.settings import get_settings  # pydantic-settings: only when no home was passed
 
-    return Path(platformdirs.user_data_dir("chartcoder", appauthor=False))
+    return get_settings().home.expanduser()
 
 
 def codeset_folder(home: Path | None = None) -> Path:

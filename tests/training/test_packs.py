@@ -155,3 +155,13 @@ def test_a_fresh_process_codes_a_note_with_a_trained_champion_without_importing_
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.startswith("ok")
+    # the CLI verifies the pack in a fresh process too (its part types registered without the engine loaded)
+    show = subprocess.run(
+        [sys.executable, "-m", "cli.main", "models", "show", "model-fresh", "--json", "--home", str(home)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=environment,
+    )
+    assert show.returncode == 0 and json.loads(show.stdout)["verified"], show.stdout[-2000:] + show.stderr[-2000:]
