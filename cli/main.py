@@ -27,11 +27,12 @@ app = typer.Typer(
 
 
 @app.callback()
-def _read_settings() -> None:
+def _read_settings(context: typer.Context) -> None:
     """Every command reads chartcoder's settings once, when it starts (:mod:`vocab.settings`): an invalid value
-    stops it here with one line, before anything is loaded. Read afresh per command, never kept from an earlier
-    one in the same process (a test's runner changes the environment between commands)."""
+    stops it here with one line, before anything is loaded. Read afresh per command and forgotten after it, never
+    kept from one command to the next in the same process (a test's runner changes the environment between)."""
     get_settings.cache_clear()
+    context.call_on_close(get_settings.cache_clear)
     with user_errors():
         get_settings()
 
