@@ -11,6 +11,7 @@ import pytest
 from models.errors import ModelIntegrityError, ModelNotFoundError, ModelTamperedError, RegistryError
 from models.registry import MODELS_DIR_ENV, REGISTRY_FILE, ModelRegistry, registry_folder
 from tests.models.helpers import FixedRanker, manifest
+from vocab.settings import get_settings
 
 
 @pytest.fixture
@@ -97,6 +98,7 @@ def test_the_folder_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv(MODELS_DIR_ENV, raising=False)
     assert registry_folder(tmp_path / "home") == tmp_path / "home" / "models"
     monkeypatch.setenv(MODELS_DIR_ENV, str(tmp_path / "elsewhere"))
+    get_settings.cache_clear()  # settings are read once per process (vocab.settings); a new process reads this
     assert registry_folder(tmp_path / "home") == tmp_path / "elsewhere"
 
 
