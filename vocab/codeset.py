@@ -41,7 +41,7 @@ NOTE_FIELDS = (
 class Code(NamedTuple):
     """One code of the Tabular List (category, subcategory or 7th-character code).
 
-    A named tuple rather than a dataclass: 98,000 of them are unpickled at every start, and tuples load
+    A named tuple rather than a dataclass: 98,000 of them are built at every start, and tuples build
     several times faster.
     """
 

@@ -146,7 +146,7 @@ class CodeSearch:
 
     def __getstate__(self) -> dict[str, object]:
         state = {name: value for name, value in self.__dict__.items() if not name.startswith("_")}
-        # One flat array per posting kind: unpickling 40,000 small arrays costs seconds, two big ones nothing.
+        # One flat array per posting kind: decoding 40,000 small arrays costs seconds, two big ones nothing.
         for name in ("postings", "optional_postings"):
             state[name] = _pack(state[name])
         # A set pickles in hash order, which changes with every process's string hash seed; sorted, the same
