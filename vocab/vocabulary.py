@@ -15,7 +15,7 @@ from typing import Any
 from vocab.artifact import PART_SUFFIX, ArtifactManifest, codeset_folder, read_manifest, read_part, write_artifact
 from vocab.codes import compact_code
 from vocab.codeset import NOTE_FIELDS, Code, CodeSet
-from vocab.errors import ChartcoderError, UnknownCodeError, VocabError
+from vocab.errors import ChartcoderError, CodeSetFormatError, UnknownCodeError, VocabError
 from vocab.lexicon import (
     Abbreviations,
     LexiconTerm,
@@ -192,11 +192,25 @@ def _previous_indexes(folder: Path, skip: set[str]) -> dict[str, Any]:
     """Indexes imported earlier are kept when the artifact is rebuilt."""
     if not (folder / "manifest.json").exists():
         return {}
+    _refuse_old_indexes(folder)
     try:
         vocabulary = load_vocabulary(folder.parent)
     except VocabError:  # an unreadable artifact is rebuilt from scratch; a bug still surfaces
         return {}
     return {source: vocabulary.index(source) for source in vocabulary.index_sources() if source not in skip}
+
+
+def _refuse_old_indexes(folder: Path) -> None:
+    """A pickled (format-1) artifact with imported indexes: rebuilding would drop them without a word."""
+    try:
+        old = read_manifest(folder, accept_formats=(1,))
+    except CodeSetFormatError:
+        return  # the current format (or unreadable): load_vocabulary below decides
+    if any(name.startswith("index-") for name in old.files):
+        raise CodeSetFormatError(
+            f"{folder} holds imported Alphabetic Index files in the pickled format of an older chartcoder; "
+            "convert it first with `chartcoder models upgrade` (it keeps them), then rebuild."
+        )
 
 
 # Senses are linked through diagnostic terms only: "LH" names a hormone, not "Luteinizing hormone, underdosing".

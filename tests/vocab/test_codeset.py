@@ -320,3 +320,19 @@ def test_excludes1_conflicts_match_the_pair_by_pair_definition(mini_codeset: Cod
     expected = _conflicts_pair_by_pair(mini_codeset, codes)
     assert expected, "type 1 beside type 2 diabetes codes: Excludes1 pairs to find"
     assert mini_codeset.excludes1_conflicts(codes) == expected
+
+
+def test_rebuilding_an_old_artifact_with_imported_indexes_asks_for_the_upgrade_first(
+    tmp_path: Path, mini_home: Path, mini_codeset: CodeSet
+) -> None:
+    """Rebuilding used to keep imported indexes by reading the old artifact; a pickled one is not read, so the
+    rebuild stops instead of dropping them without a word."""
+    from vocab.vocabulary import build_vocabulary
+
+    shutil.copytree(mini_home / "codeset", tmp_path / "codeset")
+    manifest_path = tmp_path / "codeset" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest.update(format_version=1, files={"tabular.pkl": "0" * 64, "index-index.pkl": "1" * 64})
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(CodeSetFormatError, match="models upgrade"):
+        build_vocabulary(tmp_path, codeset=mini_codeset)
