@@ -29,6 +29,7 @@ from models.errors import ModelError
 from models.registry import REGISTRY_FILE, ModelRegistry
 from service.store.models import utcnow
 from suggest.engine_protocol import ReloadableEngine, SuggestionEngine
+from suggest.loading import register_pack_parts
 from suggest.types import ZERO_SHOT_MODEL
 from vocab.errors import ChartcoderError
 
@@ -58,6 +59,7 @@ class ChampionFollower:
         self.home = home
         self.interval_s = interval_s
         self.pinned = pinned
+        register_pack_parts()  # /v1/models verifies each pack's part types against the registered ones
         self.registry = ModelRegistry.for_home(home)
         self.reload_error: str | None = None
         self.swapped_at: datetime | None = None

@@ -20,7 +20,14 @@ from suggest.term_table_cache import load_term_table
 from suggest.types import ZERO_SHOT_MODEL
 from vocab.vocabulary import Vocabulary, load_vocabulary
 
-__all__ = ["HEURISTIC_THRESHOLD", "ZERO_SHOT_MODEL", "load_engine", "resolve_model", "with_model"]
+__all__ = [
+    "HEURISTIC_THRESHOLD",
+    "ZERO_SHOT_MODEL",
+    "load_engine",
+    "register_pack_parts",
+    "resolve_model",
+    "with_model",
+]
 
 # Chosen on CodiEsp train (never on dev) for the best micro F1 of the heuristic ranker (F1 0.395 there).
 HEURISTIC_THRESHOLD = 0.35
@@ -39,7 +46,8 @@ def load_engine(
     ``model`` None: the registry's champion (``<home>/models``, see :mod:`models.registry`), or the zero-shot
     heuristic when there is none; ``"zero-shot"`` (or ``"zero-shot-<release>"``): the heuristic ranker, which
     needs no training data; any other value: that model pack. A pack is verified (hashes, library versions,
-    code set) before it is unpickled and refused with a named :class:`models.errors.ModelError` otherwise.
+    code set, its manifest against the hash pinned in the registry) before any part is built, and refused with
+    a named :class:`models.errors.ModelError` otherwise.
     ``models_dir``: the registry's folder, when not the settings' (:meth:`vocab.settings.Settings.registry_folder`).
     """
     if vocabulary is None:
@@ -88,6 +96,14 @@ def _exempt_from_collection() -> None:
     gc.freeze()  # no collection first: it cost half a second a load, for garbage that is kilobytes
 
 
+def register_pack_parts() -> None:
+    """Register the engine's pack part types (``chartcoder.GradientRanker.v1``, ``chartcoder.TfidfNoteClassifier.v1``)
+    with :mod:`models.parts`, as importing spaCy registers its factories. Whatever reads or verifies packs calls
+    this first (the engine, ``chartcoder models``, the service's model routes); kept out of module import because
+    the part classes pull in scikit-learn, which a zero-shot engine never needs."""
+    from suggest import classifier, learned  # noqa: F401 - imported for their @register_part side effect
+
+
 def resolve_model(
     vocabulary: Vocabulary, model: str | None, home: Path | None = None, models_dir: Path | None = None
 ) -> tuple[Ranker, NoteClassifier | None, str, float]:
@@ -98,9 +114,11 @@ def resolve_model(
     zero_shot_id = f"{ZERO_SHOT_MODEL}-{vocabulary.release.split(' ')[0].lower()}"
     if model is not None and model.startswith(ZERO_SHOT_MODEL):
         return HeuristicRanker(), None, zero_shot_id, HEURISTIC_THRESHOLD
-    # Imported here: the registry pulls in joblib and scikit-learn, which a zero-shot engine never needs.
+    # Imported here: the registry and the part classes pull in scikit-learn, which a zero-shot engine never needs.
     from models.manifest import code_set_ref
     from models.registry import ModelRegistry
+
+    register_pack_parts()
 
     registry = (
         ModelRegistry(models_dir)
@@ -110,8 +128,8 @@ def resolve_model(
     model_id = model or registry.champion()
     if model_id is None:
         return HeuristicRanker(), None, zero_shot_id, HEURISTIC_THRESHOLD
-    # Unpickling needs `training` importable (the pack's classes live there): fine in an engine process; the
-    # service does this once, in its lifespan, and its request path never imports `training`.
+    # Verified against the manifest hash pinned in the registry, then built from JSON and arrays: nothing in a
+    # pack runs, and no `training` module is imported.
     pack = registry.load(model_id, code_set=code_set_ref(vocabulary))
     ranker, classifier = pack.parts.get("ranker"), pack.parts.get("classifier")
     if not isinstance(ranker, Ranker):

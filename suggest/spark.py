@@ -514,11 +514,9 @@ def _stage_home(home: Path, model_id: str) -> Path:
         shutil.copytree(registry / model_id, stage / "models" / model_id, copy_function=_link_or_copy)
         if (registry / REGISTRY_FILE).is_file():
             _link_or_copy(registry / REGISTRY_FILE, stage / "models" / REGISTRY_FILE)
-    tables = sorted((home / "cache").glob("term-table-*.pkl")) if (home / "cache").is_dir() else []
-    if tables:
-        (stage / "cache").mkdir()
-        for table in tables:
-            _link_or_copy(table, stage / "cache" / table.name)
+    tables = sorted((home / "cache").glob("term-table-*/")) if (home / "cache").is_dir() else []
+    for table in tables:
+        shutil.copytree(table, stage / "cache" / table.name, copy_function=_link_or_copy)
     return stage
 
 

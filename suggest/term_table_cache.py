@@ -1,14 +1,17 @@
-"""The term table's cache file beside the code set: built once, keyed by the code-set artifact's hashes."""
+"""The term table's cache beside the code set: built once, keyed by the code-set artifact's hashes.
+
+The cache is a :func:`vocab.artifact.write_cached` folder (``<home>/cache/term-table-<key>/``): msgpack of plain
+values with a manifest of its sha256, written atomically and read back only when the hash matches. It holds
+no pickle, so a cache file someone else wrote cannot run code in the engine.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
-import pickle
-import tempfile
-from pathlib import Path
 
 from suggest.termtable import TABLE_FORMAT, TermTable, build_term_table
+from vocab.artifact import read_cached, write_cached
 from vocab.vocabulary import Vocabulary
 
 __all__ = ["load_term_table"]
@@ -22,27 +25,12 @@ def _table_key(vocabulary: Vocabulary) -> str:
 
 
 def load_term_table(vocabulary: Vocabulary) -> TermTable:
-    """The term table for this vocabulary, from its cache file (keyed by the artifact's hashes)."""
-    cache = vocabulary.folder.parent / "cache" / f"term-table-{_table_key(vocabulary)}.pkl"
-    if cache.exists():
-        try:
-            with cache.open("rb") as handle:
-                table = pickle.load(handle)  # noqa: S301 - written by us, keyed by the artifact's sha256
-            if isinstance(table, TermTable) and table.format_version == TABLE_FORMAT:
-                return table
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-            pass  # a damaged cache is rebuilt below
+    """The term table for this vocabulary, from its cache folder, built and cached when missing or damaged."""
+    cache = vocabulary.folder.parent / "cache" / f"term-table-{_table_key(vocabulary)}"
+    table = TermTable.from_state(read_cached(cache))
+    if table is not None:
+        return table
     table = build_term_table(vocabulary)
-    _write_atomically(cache, table)
+    with contextlib.suppress(OSError):  # a read-only home still works; the table is rebuilt at each start
+        write_cached(cache, table.to_state())
     return table
-
-
-def _write_atomically(path: Path, value: object) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".term-table-")
-        with os.fdopen(handle, "wb") as stream:
-            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a read-only home still works; the table is rebuilt at each start

@@ -38,7 +38,15 @@ import numpy as np
 from sklearn.model_selection import KFold
 
 from models.errors import ModelError
-from models.manifest import DataFingerprint, ModelManifest, code_set_ref, current_versions, utc_timestamp
+from models.manifest import (
+    DataFingerprint,
+    ModelKind,
+    ModelManifest,
+    code_set_ref,
+    current_versions,
+    utc_timestamp,
+)
+from models.parts import PackPart
 from models.promotion import DEFAULT_PROMOTE_POLICY, PROMOTE_POLICIES, PromotePolicy
 from models.registry import ModelRegistry
 from suggest.errors import NoteError
@@ -67,6 +75,7 @@ __all__ = [
     "retrain",
     "split_validation",
     "train",
+    "write_model_pack",
 ]
 
 THRESHOLD_GRID = tuple(float(value) for value in np.round(np.arange(0.05, 0.951, 0.01), 2))
@@ -531,23 +540,56 @@ def _write_pack(
         "classifier_skipped": fitted.classifier_skipped,
         "fit_seconds": round(fitted.seconds, 1),
     }
-    manifest = ModelManifest(
-        id=new_model_id("model", fingerprint.sha256, options.seed),
+    return write_model_pack(
+        registry,
+        base.vocabulary,
+        fitted,
+        model_id=new_model_id("model", fingerprint.sha256, options.seed),
         kind="learned",
+        threshold=threshold,
+        report=report,
+        parameters=parameters,
+        fingerprint=fingerprint,
+        validation=validation_name,
+        description=description,
+        parent=parent,
+    )
+
+
+def write_model_pack(
+    registry: ModelRegistry,
+    vocabulary: Vocabulary,
+    fitted: FittedModel,
+    *,
+    model_id: str,
+    kind: ModelKind,
+    threshold: float,
+    report: EvaluationReport,
+    parameters: dict[str, Any],
+    fingerprint: DataFingerprint,
+    validation: str,
+    description: str,
+    parent: str | None = None,
+) -> ModelManifest:
+    """The one place a pack's manifest is built (``train`` and ``bootstrap``): the fitted estimators' inference
+    parts (``to_part``) are written and the manifest's hash pinned in ``registry``."""
+    manifest = ModelManifest(
+        id=model_id,
+        kind=kind,
         created=utc_timestamp(),
         parent=parent,
         description=description,
-        code_set=code_set_ref(base.vocabulary),
+        code_set=code_set_ref(vocabulary),
         versions=current_versions(),
         training_data=fingerprint,
         parameters=parameters,
         metrics=report_metrics(report),
-        validation=validation_name,
+        validation=validation,
         threshold=threshold,
     )
-    parts: dict[str, Any] = {"ranker": fitted.ranker}
+    parts: dict[str, PackPart] = {"ranker": fitted.ranker.to_part()}
     if fitted.classifier is not None:
-        parts["classifier"] = fitted.classifier
+        parts["classifier"] = fitted.classifier.to_part()
     return registry.add(manifest, parts)
 
 
