@@ -1,4 +1,5 @@
-"""``chartcoder vocab``: build the code set, import the Alphabetic Index, show what is loaded."""
+"""``chartcoder vocab``: build the code set (with the bundled Alphabetic Index), import a user's Index files, show
+what is loaded."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def build(
 def _index_line(details: dict[str, Any], source: str) -> str:
     counts = details["counts"]
     invalid = counts.get(f"index_{source}_invalid_codes")
-    dropped = f", {invalid:,} codes not valid in {details['code_set']} left out" if invalid else ""
+    dropped = f", {invalid:,} code{'s' * (invalid != 1)} not valid in {details['code_set']} left out" if invalid else ""
     return (
         f"{source:<9} {details['sources'].get(f'index_{source}', '?')}, {details['index_origins'][source]}: "
         f"{counts.get(f'index_{source}_entries', 0):,} entries{dropped}"
@@ -81,7 +82,8 @@ def import_index(
     as_json: Annotated[bool, typer.Option("--json", help="Print the validation report as JSON.")] = False,
     show: Annotated[int, typer.Option(help="How many invalid codes to list per file (all with --json).")] = 20,
 ) -> None:
-    """Import Alphabetic Index files; report every code that is not valid in the current release."""
+    """Import your own Alphabetic Index files (e.g. CDC's official icd10cm-index-<year>.xml): each replaces the
+    bundled file of its kind and is kept across rebuilds; report every code not valid in the current release."""
     with user_errors():
         vocabulary = ensure_vocabulary(home)
         indexes, reports = [], []
