@@ -34,15 +34,25 @@ def cached_bundled(monkeypatch: pytest.MonkeyPatch, bundled) -> None:
     monkeypatch.setattr(vocab.bundled_index, "read_bundled_indexes", lambda sources: [by_source[s] for s in sources])
 
 
-USER_CSV = """RowID,Letter,Level,Term,See,SeeAlso,NonEssModif,Code
-1,L,0,Lung,,,,
-2,L,1,wobbly,,,,J69.0
+# The official main index, as CDC publishes it (icd10cm-index-<year>.xml), cut down to one made-up entry.
+USER_XML = """<?xml version="1.0" encoding="utf-8"?>
+<ICD10CM.index>
+  <version>2026</version>
+  <title>ICD-10-CM INDEX TO DISEASES and INJURIES</title>
+  <letter>
+    <title>L</title>
+    <mainTerm>
+      <title>Lung</title>
+      <term level="1"><title>wobbly</title><code>J69.0</code></term>
+    </mainTerm>
+  </letter>
+</ICD10CM.index>
 """
 
 
 def user_index(tmp_path: Path):
-    path = tmp_path / "index_2026.csv"
-    path.write_text(USER_CSV, encoding="utf-8")
+    path = tmp_path / "icd10cm-index-2026.xml"
+    path.write_text(USER_XML, encoding="utf-8")
     return read_index(path)
 
 
@@ -115,7 +125,7 @@ def test_a_users_import_wins_over_the_bundled_file_and_survives_rebuilds(
     # the mini code set lacks most codes: they are counted as invalid and left out, as for import-index
     assert built.manifest.counts["index_index_invalid_codes"] > 0
 
-    # import-index of the user's own main index: it replaces the bundled one, the tables stay bundled
+    # import-index of the user's official main index XML: it replaces the bundled CSV, the tables stay bundled
     build_vocabulary(home, codeset=mini_codeset, indexes=[user_index(tmp_path)])
     assert origins(home) == {"index": "imported", "eindex": "bundled", "drug": "bundled", "neoplasm": "bundled"}
     assert load_vocabulary(home).manifest.counts["index_index_entries"] == 2
