@@ -181,7 +181,7 @@ def build_vocabulary(
         "lexicon_terms": search.term_count,
         "abbreviations": len(abbreviations),
         **{f"index_{source}_entries": len(index.terms) for source, (index, _) in chosen.items()},
-        # Index codes not valid in this Tabular List (the FY2025 Index to Diseases names some): left out
+        # printed codes not valid in this Tabular List (an Index of another release may name some): left out
         **{f"index_{source}_invalid_codes": _invalid_codes(index, codeset) for source, (index, _) in chosen.items()},
     }
     counts["index_entries"] = sum(len(index.terms) for index, _ in chosen.values())
