@@ -14,7 +14,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -34,6 +33,7 @@ from service.settings import Settings, get_settings
 from service.store.database import Database, open_database
 from service.store.migrate import upgrade_to_head
 from service.store.repositories import NoteRepository, cutoff
+from suggest.engine_protocol import ReloadableEngine
 from vocab.vocabulary import Vocabulary, ensure_vocabulary
 
 __all__ = ["create_app"]
@@ -55,7 +55,7 @@ def _package_version() -> str:
 
 
 def create_app(
-    settings: Settings | None = None, *, vocabulary: Vocabulary | None = None, engine: Any = None
+    settings: Settings | None = None, *, vocabulary: Vocabulary | None = None, engine: ReloadableEngine | None = None
 ) -> FastAPI:
     """The app for ``settings`` (default: :func:`service.settings.get_settings`).
 
@@ -94,7 +94,7 @@ async def _service_info() -> ServiceInfo:
     return ServiceInfo(service="chartcoder", version=_package_version(), docs="/docs", openapi="/openapi.json")
 
 
-def _load_engine(vocabulary: Vocabulary, settings: Settings, *, zero_shot: bool = False) -> Any:
+def _load_engine(vocabulary: Vocabulary, settings: Settings, *, zero_shot: bool = False) -> ReloadableEngine:
     """The engine serving ``settings.model``, else the champion (the zero-shot heuristic when ``zero_shot``)."""
     model = settings.model or (ZERO_SHOT_PREFIX if zero_shot else None)
     if settings.engine_processes:

@@ -35,6 +35,9 @@ from models.errors import ModelCodeSetMismatchError, ModelError
 from models.manifest import code_set_ref
 from models.registry import REGISTRY_FILE, ModelRegistry
 from service.store.models import utcnow
+from suggest.engine_protocol import ReloadableEngine, SuggestionEngine
+from suggest.loading import register_pack_parts
+from suggest.types import ZERO_SHOT_MODEL
 from vocab.errors import ChartcoderError
 from vocab.vocabulary import Vocabulary
 
@@ -42,16 +45,16 @@ __all__ = ["ChampionFollower", "close_engine", "is_outdated_bootstrap", "serves"
 
 log = logging.getLogger(__name__)
 
-ZERO_SHOT_PREFIX = "zero-shot"  # suggest.pipeline.ZERO_SHOT_MODEL, without importing the engine here
+ZERO_SHOT_PREFIX = ZERO_SHOT_MODEL  # also "zero-shot-<release>": the id of the heuristic model
 
 
-def serves(engine: Any, champion: str | None) -> bool:
+def serves(engine: SuggestionEngine, champion: str | None) -> bool:
     """Whether ``engine`` is the champion's (no champion: the zero-shot heuristic)."""
     model_id = str(getattr(engine, "model_id", ""))
     return model_id.startswith(ZERO_SHOT_PREFIX) if champion is None else model_id == champion
 
 
-def close_engine(engine: Any) -> None:
+def close_engine(engine: object) -> None:
     """Release what an engine holds beyond memory (a :class:`service.engine_pool.PooledEngine`'s processes)."""
     close = getattr(engine, "close", None)
     if callable(close):
@@ -95,6 +98,7 @@ class ChampionFollower:
         self.home = home
         self.interval_s = interval_s
         self.pinned = pinned
+        register_pack_parts()  # /v1/models verifies each pack's part types against the registered ones
         self.registry = ModelRegistry.for_home(home)
         self.reload_error: str | None = None
         self.swapped_at: datetime | None = None
@@ -156,7 +160,7 @@ class ChampionFollower:
         self._refused = champion
         log.error("champion %s cannot be served here, still serving %s: %s", champion, self._serving(), reason)
 
-    def _load(self, current: Any, champion: str | None) -> Any:
+    def _load(self, current: ReloadableEngine, champion: str | None) -> ReloadableEngine:
         # An in-process engine reads only the pack; engine processes start a new pool that loads it.
         return current.with_model(champion or ZERO_SHOT_PREFIX, home=self.home)
 
