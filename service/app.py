@@ -19,12 +19,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
+from models.registry import ModelRegistry
 from service.engine_runner import EngineRunner
 from service.handlers import install_exception_handlers
 from service.limits import BodyLimitMiddleware
 from service.logs import install_access_log_filter
 from service.metrics import Metrics, MetricsMiddleware
-from service.model_reload import ZERO_SHOT_PREFIX, ChampionFollower, close_engine
+from service.model_reload import ZERO_SHOT_PREFIX, ChampionFollower, close_engine, unfit_champion
 from service.page import install_review_page
 from service.routers import ROUTERS
 from service.schemas import ServiceInfo
@@ -93,17 +94,18 @@ async def _service_info() -> ServiceInfo:
     return ServiceInfo(service="chartcoder", version=_package_version(), docs="/docs", openapi="/openapi.json")
 
 
-def _load_engine(vocabulary: Vocabulary, settings: Settings) -> ReloadableEngine:
+def _load_engine(vocabulary: Vocabulary, settings: Settings, *, zero_shot: bool = False) -> ReloadableEngine:
+    """The engine serving ``settings.model``, else the champion (the zero-shot heuristic when ``zero_shot``)."""
+    model = settings.model or (ZERO_SHOT_PREFIX if zero_shot else None)
     if settings.engine_processes:
-        from models.registry import ModelRegistry
         from service.engine_pool import PooledEngine
 
         # One explicit model for every process, even if the champion changes while they load.
-        model = settings.model or ModelRegistry.for_home(settings.home).champion() or ZERO_SHOT_PREFIX
+        model = model or ModelRegistry.for_home(settings.home).champion() or ZERO_SHOT_PREFIX
         return PooledEngine.start(settings.home, model, settings.engine_processes)
     from suggest.pipeline import load_engine  # the engine imports spaCy: only when a server starts
 
-    return load_engine(vocabulary, home=settings.home, model=settings.model)
+    return load_engine(vocabulary, home=settings.home, model=model)
 
 
 def _purge_expired_notes(database: Database, retention_days: int, actor: str, *, audit_when_empty: bool) -> int:
@@ -134,7 +136,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     upgrade_to_head(database)
     vocabulary, engine = app.state.preloaded
     vocabulary = vocabulary or ensure_vocabulary(settings.home)
-    engine = engine or _load_engine(vocabulary, settings)
+    # A champion trained on another code set (rebuilt under it) is refused, but the server still starts: it
+    # serves the zero-shot heuristic until a model for this code set is promoted. A pinned model is not replaced.
+    unfit = None
+    if engine is None and not settings.model:
+        unfit = unfit_champion(ModelRegistry.for_home(settings.home), vocabulary)
+    engine = engine or _load_engine(vocabulary, settings, zero_shot=unfit is not None)
     vocabulary.code_search  # noqa: B018 - load the search lexicon now, not on the first type-ahead request
     app.state.database = database
     app.state.vocabulary = vocabulary
@@ -146,6 +153,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # in the settings is served as it is.
     follower = ChampionFollower(app.state, settings.home, settings.model_poll_s, pinned=settings.model is not None)
     app.state.follower = follower
+    if unfit is not None:
+        follower.refused(*unfit)  # logged here, once; the follower's polls stay quiet until the champion changes
     following = None if follower.pinned else asyncio.create_task(follower.run())
     log.info("chartcoder service ready: model %s, database %s", getattr(engine, "model_id", "?"), database.url)
     try:

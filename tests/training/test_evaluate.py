@@ -160,10 +160,10 @@ def test_cli_bad_input_exits_2_with_a_message(mini_home: Path, tmp_path: Path) -
 # --- the real engine ---------------------------------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.shared_data
-def test_real_engine_on_twenty_codiesp_dev_notes(shared_data_dir: Path, full_vocabulary) -> None:
+def test_real_engine_on_twenty_codiesp_dev_notes(shared_data_dir: Path, indexed_vocabulary) -> None:
     pipeline = pytest.importorskip("suggest.pipeline", reason="suggest.pipeline (the engine) is not importable yet")
-    engine = pipeline.load_engine(full_vocabulary)
-    notes = list(itertools.islice(read_codiesp(shared_data_dir / "codiesp" / "dev", full_vocabulary.codeset), 20))
+    engine = pipeline.load_engine(indexed_vocabulary)
+    notes = list(itertools.islice(read_codiesp(shared_data_dir / "codiesp" / "dev", indexed_vocabulary.codeset), 20))
     report = evaluate(engine, notes)
     assert report.notes == 20 and report.gold_codes > 0
     assert 0 < report.map <= 1
