@@ -183,3 +183,32 @@ def test_term_match_features_are_candidate_features() -> None:
     from suggest.candidates import FEATURE_NAMES, TERM_MATCH_FEATURES
 
     assert set(TERM_MATCH_FEATURES) <= set(FEATURE_NAMES)
+
+
+def test_a_sentence_with_no_boundary_is_cut_at_the_length_limit(mini_engine) -> None:
+    from suggest.components.sentences import MAX_SENTENCE_TOKENS
+
+    text = " ".join(["pain", "and", "fever", "with", "cough"] * 400)  # 2,000 tokens, no full stop or line break
+    sentences = list(mini_engine.nlp(text).sents)
+    assert len(sentences) == 8 and max(len(sentence) for sentence in sentences) == MAX_SENTENCE_TOKENS
+
+
+def test_context_in_chunks_of_sentences_labels_as_over_the_whole_note(mini_engine, monkeypatch) -> None:
+    import suggest.components.assertion as assertion
+
+    visits = [
+        f"Visit {day}: no pneumonia. Denies hypertension. Mother has diabetes. Possible atrial fibrillation. "
+        f"History of heart failure. Essential hypertension, stage {day % 5} kidney disease."
+        for day in range(200)
+    ]
+    text = "\n".join(visits)
+
+    def labels() -> list[tuple[int, int, str]]:
+        doc = mini_engine.nlp(text)
+        return [(span.start, span.end, span._.chartcoder_assertion) for span in doc.spans["chartcoder_terms"]]
+
+    assert len(mini_engine.nlp.make_doc(text)) > 2 * assertion.CONTEXT_CHUNK_TOKENS
+    chunked = labels()
+    monkeypatch.setattr(assertion, "CONTEXT_CHUNK_TOKENS", 10**9)
+    assert chunked == labels()
+    assert len({label for _, _, label in chunked}) >= 3, "cues of several kinds must be in the test"
