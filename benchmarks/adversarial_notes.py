@@ -9,7 +9,8 @@ Acceptance (issue 19): the worst adversarial note within 3x of the median note's
 evidence span of every answer is checked to be exact (``text[start:end] == evidence.text``).
 
 The tokenizer's cache is flushed before each adversarial note (a cold cache is its worst case); the real
-notes run with the cache as a server has it.
+notes run with the cache as a server has it. Each note's time is the least of up to three runs (fewer once
+its runs took 0.5 s together): on a shared machine one run of a 1 kB note can take 5x its time.
 
     python benchmarks/adversarial_notes.py [--home PATH] [--sizes 1000 4000 16000 64000] [--json out.json]
     python benchmarks/adversarial_notes.py --service [--engine-processes 1]   # delay of concurrent requests
@@ -44,6 +45,8 @@ ACI_BENCH = SHARED_DATA / "aci_bench"
 DEFAULT_SIZES = (1_000, 4_000, 16_000, 64_000)
 ACCEPTED_RATIO = 3.0
 ACCEPTED_DELAY_S = 2.0
+REPEATS = 3
+REPEAT_BUDGET_S = 0.5
 UNICODE_SYMBOLS = {"arrows": "→", "bullets": "•", "emoji": "😀", "ellipses": "…", "degrees": "°", "trademark": "™"}
 
 
@@ -111,10 +114,21 @@ def kilobytes(text: str) -> float:
     return len(text.encode("utf-8")) / 1000.0
 
 
-def timed(engine: Any, text: str) -> tuple[float, dict[str, Any]]:
-    started = time.perf_counter()
-    answer = engine.suggest(text).to_dict()
-    return time.perf_counter() - started, answer
+def timed(engine: Any, text: str, cold: bool = False) -> tuple[float, dict[str, Any]]:
+    """The least time of up to :data:`REPEATS` runs (stopping once they took :data:`REPEAT_BUDGET_S`)."""
+    best = float("inf")
+    spent = 0.0
+    answer: dict[str, Any] = {}
+    for _ in range(REPEATS):
+        if cold:
+            engine.nlp.tokenizer._flush_cache()
+        started = time.perf_counter()
+        answer = engine.suggest(text).to_dict()
+        seconds = time.perf_counter() - started
+        best, spent = min(best, seconds), spent + seconds
+        if spent >= REPEAT_BUDGET_S:
+            break
+    return best, answer
 
 
 def engine_figures(home: Path | None, sizes: tuple[int, ...]) -> dict[str, Any]:
@@ -131,8 +145,7 @@ def engine_figures(home: Path | None, sizes: tuple[int, ...]) -> dict[str, Any]:
     real_words = " ".join(notes[:40]).split()
     rows = []
     for kind, text in adversarial_notes(sizes, real_words):
-        engine.nlp.tokenizer._flush_cache()
-        seconds, answer = timed(engine, text)
+        seconds, answer = timed(engine, text, cold=True)
         rows.append(
             {
                 "kind": kind,
