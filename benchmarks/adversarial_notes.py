@@ -9,8 +9,10 @@ Acceptance (issue 19): the worst adversarial note within 3x of the median note's
 evidence span of every answer is checked to be exact (``text[start:end] == evidence.text``).
 
 The tokenizer's cache is flushed before each adversarial note (a cold cache is its worst case); the real
-notes run with the cache as a server has it. Each note's time is the least of up to three runs (fewer once
-its runs took 0.5 s together): on a shared machine one run of a 1 kB note can take 5x its time.
+notes run with the cache as a server has it. Each note's time is the least of two or three runs (two once
+they took 0.5 s together), in CPU time of the engine's thread and in wall time: on a shared machine wall
+time counts the waits for a CPU (one run of a 1 kB note can take 5x its time), so acceptance is judged on CPU
+time and both are printed.
 
     python benchmarks/adversarial_notes.py [--home PATH] [--sizes 1000 4000 16000 64000] [--json out.json]
     python benchmarks/adversarial_notes.py --service [--engine-processes 1]   # delay of concurrent requests
@@ -46,6 +48,7 @@ DEFAULT_SIZES = (1_000, 4_000, 16_000, 64_000)
 ACCEPTED_RATIO = 3.0
 ACCEPTED_DELAY_S = 2.0
 REPEATS = 3
+MIN_REPEATS = 2
 REPEAT_BUDGET_S = 0.5
 UNICODE_SYMBOLS = {"arrows": "→", "bullets": "•", "emoji": "😀", "ellipses": "…", "degrees": "°", "trademark": "™"}
 
@@ -114,21 +117,23 @@ def kilobytes(text: str) -> float:
     return len(text.encode("utf-8")) / 1000.0
 
 
-def timed(engine: Any, text: str, cold: bool = False) -> tuple[float, dict[str, Any]]:
-    """The least time of up to :data:`REPEATS` runs (stopping once they took :data:`REPEAT_BUDGET_S`)."""
-    best = float("inf")
+def timed(engine: Any, text: str, cold: bool = False) -> tuple[float, float, dict[str, Any]]:
+    """(CPU seconds, wall seconds, answer): the least of :data:`MIN_REPEATS` to :data:`REPEATS` runs each (no
+    third once the runs took :data:`REPEAT_BUDGET_S`). CPU time is the engine thread's: it leaves out the time spent waiting for a CPU
+    on a shared machine, which wall time counts."""
+    best_cpu = best_wall = float("inf")
     spent = 0.0
     answer: dict[str, Any] = {}
-    for _ in range(REPEATS):
+    for run in range(REPEATS):
         if cold:
             engine.nlp.tokenizer._flush_cache()
-        started = time.perf_counter()
+        cpu_started, started = time.thread_time(), time.perf_counter()
         answer = engine.suggest(text).to_dict()
-        seconds = time.perf_counter() - started
-        best, spent = min(best, seconds), spent + seconds
-        if spent >= REPEAT_BUDGET_S:
+        wall, cpu = time.perf_counter() - started, time.thread_time() - cpu_started
+        best_cpu, best_wall, spent = min(best_cpu, cpu), min(best_wall, wall), spent + wall
+        if run + 1 >= MIN_REPEATS and spent >= REPEAT_BUDGET_S:
             break
-    return best, answer
+    return best_cpu, best_wall, answer
 
 
 def engine_figures(home: Path | None, sizes: tuple[int, ...]) -> dict[str, Any]:
@@ -140,62 +145,72 @@ def engine_figures(home: Path | None, sizes: tuple[int, ...]) -> dict[str, Any]:
     engine = load_engine(home=home)
     for note in notes[:5]:
         engine.suggest(note)
-    per_kb = [timed(engine, note)[0] / kilobytes(note) for note in notes]
-    median_per_kb = statistics.median(per_kb)
+    real = [timed(engine, note)[:2] for note in notes]
+    median = {
+        "cpu": statistics.median(cpu / kilobytes(note) for (cpu, _), note in zip(real, notes, strict=True)),
+        "wall": statistics.median(wall / kilobytes(note) for (_, wall), note in zip(real, notes, strict=True)),
+    }
     real_words = " ".join(notes[:40]).split()
     rows = []
     for kind, text in adversarial_notes(sizes, real_words):
-        seconds, answer = timed(engine, text, cold=True)
+        cpu, wall, answer = timed(engine, text, cold=True)
         rows.append(
             {
                 "kind": kind,
                 "chars": len(text),
                 "kb": round(kilobytes(text), 1),
-                "seconds": round(seconds, 3),
-                "s_per_kb": seconds / kilobytes(text),
+                "cpu_s": round(cpu, 3),
+                "wall_s": round(wall, 3),
+                "cpu_ratio": cpu / kilobytes(text) / median["cpu"],
+                "wall_ratio": wall / kilobytes(text) / median["wall"],
                 "suggestions": len(answer["suggestions"]),
                 "evidence_exact": evidence_exact(text, answer),
             }
         )
-    worst = max(rows, key=lambda row: row["s_per_kb"])
     return {
         "machine": machine(),
-        "median_note": {"notes": len(notes), "s_per_kb": median_per_kb},
+        "median_note": {"notes": len(notes), "cpu_s_per_kb": median["cpu"], "wall_s_per_kb": median["wall"]},
         "adversarial": rows,
-        "worst": worst,
-        "worst_ratio": worst["s_per_kb"] / median_per_kb,
+        "worst_by_cpu": max(rows, key=lambda row: row["cpu_ratio"]),
+        "worst_by_wall": max(rows, key=lambda row: row["wall_ratio"]),
         "all_evidence_exact": all(row["evidence_exact"] for row in rows),
-        "slowest_note_s": max(row["seconds"] for row in rows),
+        "slowest_note_wall_s": max(row["wall_s"] for row in rows),
     }
 
 
 def print_engine_figures(figures: dict[str, Any]) -> None:
-    median = figures["median_note"]["s_per_kb"]
-    rows = sorted(figures["adversarial"], key=lambda row: -row["s_per_kb"])
+    rows = sorted(figures["adversarial"], key=lambda row: -row["cpu_ratio"])
     print_table(
-        ["kind", "chars", "seconds", "ms/kB", "x median", "exact"],
+        ["kind", "chars", "CPU s", "CPU x median", "wall s", "wall x median", "exact"],
         [
             [
                 row["kind"],
                 row["chars"],
-                row["seconds"],
-                row["s_per_kb"] * 1000,
-                row["s_per_kb"] / median,
+                row["cpu_s"],
+                row["cpu_ratio"],
+                row["wall_s"],
+                row["wall_ratio"],
                 row["evidence_exact"],
             ]
             for row in rows[:25]
         ],
     )
-    print(f"\n({len(rows)} adversarial notes; the 25 slowest per kB shown)")
-    print(f"median ACI-BENCH note: {median * 1000:.2f} ms/kB over {figures['median_note']['notes']} notes")
-    worst = figures["worst"]
-    verdict = "PASS" if figures["worst_ratio"] <= ACCEPTED_RATIO else "FAIL"
+    median = figures["median_note"]
+    print(f"\n({len(rows)} adversarial notes; the 25 slowest per kB in CPU time shown)")
     print(
-        f"worst adversarial note: {worst['kind']} ({worst['chars']:,} chars): {worst['s_per_kb'] * 1000:.2f} ms/kB, "
-        f"{figures['worst_ratio']:.2f}x the median note's (accepted: {ACCEPTED_RATIO:g}x): {verdict}"
+        f"median ACI-BENCH note ({median['notes']} notes): {median['cpu_s_per_kb'] * 1000:.2f} ms/kB CPU, "
+        f"{median['wall_s_per_kb'] * 1000:.2f} ms/kB wall"
     )
+    for measure, worst in (("CPU", figures["worst_by_cpu"]), ("wall", figures["worst_by_wall"])):
+        ratio = worst["cpu_ratio" if measure == "CPU" else "wall_ratio"]
+        verdict = "PASS" if ratio <= ACCEPTED_RATIO else "FAIL"
+        print(
+            f"worst adversarial note by {measure} time: {worst['kind']} ({worst['chars']:,} chars), {ratio:.2f}x the "
+            f"median note's seconds per kB (accepted: {ACCEPTED_RATIO:g}x): {verdict}"
+        )
     print(
-        f"slowest adversarial note: {figures['slowest_note_s']:.2f} s; evidence exact: {figures['all_evidence_exact']}"
+        f"slowest adversarial note: {figures['slowest_note_wall_s']:.2f} s wall; "
+        f"evidence exact: {figures['all_evidence_exact']}"
     )
 
 
@@ -341,7 +356,7 @@ def main() -> int:
     figures = engine_figures(args.home, tuple(args.sizes))
     print_engine_figures(figures)
     write_json(args.json, figures)
-    return 0 if figures["worst_ratio"] <= ACCEPTED_RATIO and figures["all_evidence_exact"] else 1
+    return 0 if figures["worst_by_cpu"]["cpu_ratio"] <= ACCEPTED_RATIO and figures["all_evidence_exact"] else 1
 
 
 if __name__ == "__main__":
