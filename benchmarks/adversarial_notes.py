@@ -119,8 +119,8 @@ def kilobytes(text: str) -> float:
 
 def timed(engine: Any, text: str, cold: bool = False) -> tuple[float, float, dict[str, Any]]:
     """(CPU seconds, wall seconds, answer): the least of :data:`MIN_REPEATS` to :data:`REPEATS` runs each (no
-    third once the runs took :data:`REPEAT_BUDGET_S`). CPU time is the engine thread's: it leaves out the time spent waiting for a CPU
-    on a shared machine, which wall time counts."""
+    third once the runs took :data:`REPEAT_BUDGET_S`). CPU time is the engine thread's: it leaves out the time
+    spent waiting for a CPU on a shared machine, which wall time counts."""
     best_cpu = best_wall = float("inf")
     spent = 0.0
     answer: dict[str, Any] = {}
