@@ -137,7 +137,7 @@ def timed(engine: Any, text: str, cold: bool = False) -> tuple[float, float, dic
 
 
 def engine_figures(home: Path | None, sizes: tuple[int, ...]) -> dict[str, Any]:
-    from suggest.pipeline import load_engine
+    from suggest.loading import load_engine
 
     notes = aci_notes()
     if not notes:

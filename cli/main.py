@@ -15,6 +15,8 @@ from cli import (
     train_commands,
     vocab_commands,
 )
+from cli._common import user_errors
+from vocab.settings import get_settings
 
 app = typer.Typer(
     name="chartcoder",
@@ -22,6 +24,19 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _read_settings(context: typer.Context) -> None:
+    """Every command reads chartcoder's settings once, when it starts (:mod:`vocab.settings`): an invalid value
+    stops it here with one line, before anything is loaded. Read afresh per command and forgotten after it, never
+    kept from one command to the next in the same process (a test's runner changes the environment between)."""
+    get_settings.cache_clear()
+    context.call_on_close(get_settings.cache_clear)
+    with user_errors():
+        get_settings()
+
+
 app.command("suggest")(suggest_commands.suggest)
 app.command("batch")(suggest_commands.batch)
 app.add_typer(vocab_commands.app, name="vocab")

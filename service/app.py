@@ -14,7 +14,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -33,6 +32,7 @@ from service.settings import Settings, get_settings
 from service.store.database import Database, open_database
 from service.store.migrate import upgrade_to_head
 from service.store.repositories import NoteRepository, cutoff
+from suggest.engine_protocol import ReloadableEngine
 from vocab.vocabulary import Vocabulary, ensure_vocabulary
 
 __all__ = ["create_app"]
@@ -59,7 +59,7 @@ def _package_version() -> str:
 
 
 def create_app(
-    settings: Settings | None = None, *, vocabulary: Vocabulary | None = None, engine: Any = None
+    settings: Settings | None = None, *, vocabulary: Vocabulary | None = None, engine: ReloadableEngine | None = None
 ) -> FastAPI:
     """The app for ``settings`` (default: :func:`service.settings.get_settings`).
 
@@ -98,7 +98,7 @@ async def _service_info() -> ServiceInfo:
     return ServiceInfo(service="chartcoder", version=_package_version(), docs="/docs", openapi="/openapi.json")
 
 
-def _load_engine(vocabulary: Vocabulary, settings: Settings) -> Any:
+def _load_engine(vocabulary: Vocabulary, settings: Settings) -> ReloadableEngine:
     if settings.engine_processes:
         from models.registry import ModelRegistry
         from service.engine_pool import PooledEngine

@@ -13,10 +13,13 @@ killed and replaced by a fresh one, so no note keeps an engine busy past its dea
 go on with their notes (a :class:`~concurrent.futures.ProcessPoolExecutor` cannot stop one task: it can only
 be torn down whole, failing every note in flight).
 
-It offers what the service asks of :class:`suggest.pipeline.Engine` (``suggest``, ``model_id``) plus
-:meth:`with_model` (a new pool serving another model, for :mod:`service.model_reload`) and :meth:`close`.
-The note text crosses to a process through a pipe, never a file or a log. Each process loads the code set
-and the model itself (``spawn``: nothing of the server's threads or sockets is inherited).
+It is a :class:`suggest.engine_protocol.ReloadableEngine` (``suggest``, ``model_id``, :meth:`with_model`: a
+new pool serving another model, for :mod:`service.model_reload`) plus :meth:`close` and :meth:`process_ids`.
+Each process loads its engine from an :class:`suggest.engine_pool.EngineSpec`, as the processes of
+:class:`suggest.engine_pool.EnginePool` (``batch``, ``evaluate``) do; it is not that pool because that pool is
+a ``ProcessPoolExecutor``, which cannot stop one note. The note text crosses to a process through a pipe,
+never a file or a log. Each process loads the code set and the model itself (``spawn``: nothing of the
+server's threads or sockets is inherited).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from service.errors import EngineTimeoutError, EngineUnavailableError
+from suggest.types import NoteSuggestions
 
 __all__ = ["EngineProcess", "PooledEngine"]
 
@@ -59,9 +63,9 @@ def _serve(connection: Connection, home: str, model: str, parent: int) -> None:
     """An engine process's life: load the engine, say so, then code each note received until the pipe closes."""
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="chartcoder-parent-watch").start()
     try:
-        from suggest.pipeline import load_engine
+        from suggest.engine_pool import EngineSpec
 
-        engine = load_engine(home=Path(home), model=model)
+        engine = EngineSpec(home=Path(home), model=model).load()
     except Exception as error:  # reported to the server, which refuses to start or retries the replacement
         connection.send(("failed", f"{type(error).__name__}: {error}"))
         return
@@ -216,7 +220,7 @@ class PooledEngine:
 
     def suggest(
         self, text: str, setting: str = "outpatient", note_id: str | None = None, top: int | None = None
-    ) -> Any:
+    ) -> NoteSuggestions:
         """The note's :class:`suggest.types.NoteSuggestions`, coded in a free engine process (blocks at most
         ``note_timeout_s``)."""
         deadline = time.monotonic() + self.note_timeout_s
@@ -227,7 +231,7 @@ class PooledEngine:
                 f"No engine process became free within {self.note_timeout_s:g} s (the server is busy). Retry later."
             ) from None
         try:
-            result = member.suggest((text, setting, note_id, top), deadline - time.monotonic())
+            answer = member.suggest((text, setting, note_id, top), deadline - time.monotonic())
         except _Overdue:
             self._replace(member)
             raise EngineTimeoutError(
@@ -246,6 +250,7 @@ class PooledEngine:
             self._replace(member)
             raise
         self._release(member)
+        result: NoteSuggestions = answer
         return result
 
     def _release(self, member: EngineProcess) -> None:

@@ -11,6 +11,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from models.manifest import ModelKind
+from models.promotion import DEFAULT_PROMOTE_POLICY, PROMOTE_POLICIES, PromotePolicy
+from service.store.models import JobKind, JobStatus
 from suggest.types import ASSERTIONS, SETTINGS, NoteSuggestions
 
 __all__ = [
@@ -372,15 +375,13 @@ class AuditPage(BaseModel):
 
 
 # --- models and jobs --------------------------------------------------------------------------------------
-PromotePolicy = Literal["never", "if-better", "always"]
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
 
 
 class ModelOut(BaseModel):
     """A registered model pack (its manifest's headline facts)."""
 
     id: str
-    kind: Literal["bootstrap", "learned"]
+    kind: ModelKind
     created: str
     parent: str | None
     description: str
@@ -412,7 +413,8 @@ class RetrainRequest(_Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"promote": "if-better", "seed": 0}]})
 
     promote: PromotePolicy = Field(
-        default="if-better", description="never | if-better (higher MAP than the champion on the same notes) | always."
+        default=DEFAULT_PROMOTE_POLICY,
+        description=f"{' | '.join(PROMOTE_POLICIES)} (if-better: higher MAP than the champion on the same notes).",
     )
     seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Same reviews and seed, same model.")
 
@@ -427,7 +429,7 @@ class JobOut(BaseModel):
     """A model job: retraining from the stored reviews, or building the bootstrap model."""
 
     id: str
-    kind: Literal["retrain", "bootstrap"]
+    kind: JobKind
     status: JobStatus
     requested_by: str
     created_at: datetime
