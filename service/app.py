@@ -40,6 +40,11 @@ __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 
+# With engine processes: threads that hand notes to the pool (waiting there costs a thread, not a process), and
+# how much longer than the pool's deadline the runner waits (the pool's own answer, which stops the work, wins).
+POOL_WAITING_THREADS = 32
+POOL_REPLY_GRACE_S = 2.0
+
 DESCRIPTION = """Computer-assisted ICD-10-CM coding: chart notes in, ranked codes with evidence out;
 a review queue whose decisions are stored for statistics and retraining.
 
@@ -102,10 +107,21 @@ def _load_engine(vocabulary: Vocabulary, settings: Settings, *, zero_shot: bool 
 
         # One explicit model for every process, even if the champion changes while they load.
         model = model or ModelRegistry.for_home(settings.home).champion() or ZERO_SHOT_PREFIX
-        return PooledEngine.start(settings.home, model, settings.engine_processes)
+        return PooledEngine.start(
+            settings.home, model, settings.engine_processes, note_timeout_s=settings.request_timeout_s
+        )
     from suggest.pipeline import load_engine  # the engine imports spaCy: only when a server starts
 
     return load_engine(vocabulary, home=settings.home, model=model)
+
+
+def _engine_runner(settings: Settings) -> EngineRunner:
+    if not settings.engine_processes:
+        return EngineRunner(settings.engine_threads, settings.request_timeout_s)
+    # Every note is handed to the pool at once (a waiting thread each), where it waits for a free process under
+    # its own deadline; the pool answers at that deadline and stops the work, the runner only a moment later.
+    threads = max(settings.engine_threads, POOL_WAITING_THREADS, settings.engine_processes)
+    return EngineRunner(threads, settings.request_timeout_s + POOL_REPLY_GRACE_S)
 
 
 def _purge_expired_notes(database: Database, retention_days: int, actor: str, *, audit_when_empty: bool) -> int:
@@ -146,8 +162,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.database = database
     app.state.vocabulary = vocabulary
     app.state.engine = engine
-    threads = max(settings.engine_threads, settings.engine_processes)  # one waiting thread per engine process
-    app.state.runner = EngineRunner(threads, settings.request_timeout_s)
+    app.state.runner = _engine_runner(settings)
     purger = asyncio.create_task(_purge_periodically(database, settings)) if settings.retention_days else None
     # A promoted model is served without a restart (every process follows the registry itself); a model named
     # in the settings is served as it is.
