@@ -17,7 +17,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli._common import HomeOption, console, error_console, user_errors
+from cli._common import HomeOption, console, error_console, labelled, user_errors
 from models.errors import ModelError
 from models.manifest import ModelManifest, code_set_ref
 from models.registry import ModelRegistry
@@ -91,7 +91,7 @@ def show(
     if problem is None:
         console.print("verified: files, versions and code set match")
     else:
-        error_console.print(f"[yellow]not loadable here:[/] {problem}", markup=True, highlight=False)
+        error_console.print(labelled("not loadable here:", "yellow", str(problem)))
 
 
 def _verification_problem(registry: ModelRegistry, model_id: str, home: Path | None) -> str | None:

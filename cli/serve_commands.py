@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli._common import HomeOption, console, error_console, user_errors
+from cli._common import HomeOption, console, error_console, labelled, user_errors
 
 if TYPE_CHECKING:
     from service.settings import Settings
@@ -108,7 +108,7 @@ def _start_bootstrap(database: Database, settings: Settings) -> bool:
     try:
         state = ModelRegistry.for_home(settings.home).state()
     except ModelError as error:
-        error_console.print(f"[yellow]model registry:[/] {error}", markup=True, highlight=False)
+        error_console.print(labelled("model registry:", "yellow", str(error)))
         return False
     if state.champion is not None or state.history:
         return False  # it has (or had: `models demote`) a champion: the operator's choice stands
