@@ -156,3 +156,55 @@ def test_a_key_reused_on_another_note_is_409(client, keys, queued_note):
     headers = {**keys.coder, "Idempotency-Key": "cross-note-key-1"}
     assert client.post(_review_url(queued_note), json={"added": ["I10"]}, headers=headers).status_code == 201
     assert client.post(_review_url(other), json={"added": ["I10"]}, headers=headers).status_code == 409
+
+
+def test_a_review_id_taken_by_another_review_is_409_not_500(client, keys, queued_note, app):
+    from tests.service.conftest import bearer, make_key
+
+    _, other_coder = make_key(app, "coder-two", "coder")
+    review_id = f"taken-{uuid.uuid4().hex}"
+    first = client.post(_review_url(queued_note), json={"added": ["I10"], "review_id": review_id}, headers=keys.coder)
+    assert first.status_code == 201, first.text
+    # ids are visible to every coder: another coder naming the same id gets a conflict, not a server error
+    reused = client.post(
+        _review_url(queued_note), json={"added": ["I10"], "review_id": review_id}, headers=bearer(other_coder)
+    )
+    assert reused.status_code == 409, reused.text
+    assert reused.json()["error"] == "ReviewIdTakenError"
+    assert reused.json()["review_id"] == review_id
+
+
+def test_idempotency_keys_are_scoped_to_the_caller(client, keys, queued_note, app):
+    from tests.service.conftest import bearer, make_key
+
+    _, other_token = make_key(app, "coder-two", "coder")
+    shared_key = f"shared-{uuid.uuid4().hex}"
+    first = client.post(
+        _review_url(queued_note), json={"added": ["I10"]}, headers={**keys.coder, "Idempotency-Key": shared_key}
+    )
+    assert first.status_code == 201
+    other = {**bearer(other_token), "Idempotency-Key": shared_key}
+    # the same body: a new review of coder two's, not coder one's review replayed
+    same_body = client.post(_review_url(queued_note), json={"added": ["I10"]}, headers=other)
+    assert same_body.status_code == 201, same_body.text
+    assert same_body.json()["coder"] == "coder-two"
+    assert same_body.json()["id"] != first.json()["id"]
+    assert "Idempotent-Replayed" not in same_body.headers
+    # coder two's own retry with that key is a replay of coder two's review
+    retry = client.post(_review_url(queued_note), json={"added": ["I10"]}, headers=other)
+    assert (retry.status_code, retry.json()["id"]) == (200, same_body.json()["id"])
+
+
+def test_another_callers_key_with_a_different_body_reveals_nothing(client, keys, queued_note, app):
+    from tests.service.conftest import bearer, make_key
+
+    _, other_token = make_key(app, "coder-two", "coder")
+    shared_key = f"probe-{uuid.uuid4().hex}"
+    headers = {**keys.coder, "Idempotency-Key": shared_key}
+    assert client.post(_review_url(queued_note), json={"added": ["I10"]}, headers=headers).status_code == 201
+    probe = client.post(
+        _review_url(queued_note),
+        json={"added": ["E11.9"]},
+        headers={**bearer(other_token), "Idempotency-Key": shared_key},
+    )
+    assert probe.status_code == 201, probe.text  # not 409: the key is coder two's own, unused
