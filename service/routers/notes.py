@@ -81,6 +81,7 @@ async def create_note(
             encounter=encounter,
             suggestions=result.to_dict(),
             created_by=key.key_id,
+            actor=key.name,
         )
         return note_detail(stored)
 
@@ -112,8 +113,9 @@ def list_notes(
 
 
 @router.get("/{note_id}", summary="One note: text, suggestions and every review version", responses=errors(404))
-def get_note(note_id: NoteId, session: SessionDep) -> NoteDetail:
-    note = NoteRepository(session).get(note_id)
+def get_note(note_id: NoteId, session: SessionDep, key: CurrentKey) -> NoteDetail:
+    """The note with its text; every read is audited (``note.read``: who, when, which note)."""
+    note = NoteRepository(session).read(note_id, key)
     if note is None:
         raise NoteNotFoundError(f"No note has the id {note_id!r}.")
     return note_detail(note)

@@ -139,7 +139,12 @@ class NoteRepository:
         encounter: dict[str, Any] | None,
         suggestions: dict[str, Any],
         created_by: str,
+        actor: str | None = None,
     ) -> Note:
+        """Store a note and audit its creation (who, when, which note: never its text) in one transaction.
+
+        ``created_by`` is the creating API key's id; ``actor`` its name for the audit trail (default: the id).
+        """
         note = Note(
             id=new_id(),
             external_id=external_id,
@@ -154,10 +159,34 @@ class NoteRepository:
         )
         with write_transaction(self.session):
             self.session.add(note)
+            AuditRepository(self.session).record(
+                actor or created_by,
+                "note.created",
+                actor_key_id=created_by,
+                target=note.id,
+                model_id=note.model_id,
+                details={"setting": setting, "suggestions": note.suggestion_count},
+            )
         return note
 
     def get(self, note_id: str) -> Note | None:
+        """A note without auditing: for checks that never show its text (use :meth:`read` to show it)."""
         return self.session.get(Note, note_id)
+
+    def read(self, note_id: str, reader: Principal) -> Note | None:
+        """A note whose text is about to be shown to ``reader``: the read is audited (never the text itself)."""
+        with write_transaction(self.session):
+            note = self.session.get(Note, note_id)
+            if note is None:
+                return None
+            AuditRepository(self.session).record(
+                reader.name,
+                "note.read",
+                actor_key_id=reader.key_id,
+                target=note.id,
+                details={"text": note.text is not None},  # whether any text was shown (purged notes have none)
+            )
+        return note
 
     def page(self, status: str | None, limit: int, offset: int) -> tuple[list[tuple[Note, int]], int]:
         """Notes newest first, each with its number of reviews; and how many match in all."""
