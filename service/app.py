@@ -20,6 +20,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
+from service.authentication import AuthenticateFirstMiddleware
+from service.deps import get_current_key
 from service.engine_runner import EngineRunner
 from service.handlers import install_exception_handlers
 from service.limits import BodyLimitMiddleware
@@ -77,6 +79,7 @@ def create_app(
     app.add_api_route("/v1/info", _service_info, methods=["GET"], include_in_schema=False)
     install_review_page(app)  # "/": the coder review page, and its files under /static
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AuthenticateFirstMiddleware, key_dependency=get_current_key)  # outside: 401 before 413
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     if settings.cors_origins:
         app.add_middleware(
