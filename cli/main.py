@@ -15,6 +15,7 @@ from cli import (
     train_commands,
     vocab_commands,
 )
+from vocab.file_modes import apply_umask, home_modes
 
 app = typer.Typer(
     name="chartcoder",
@@ -22,6 +23,24 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _files_follow_the_home_policy() -> None:
+    """Every file a command creates under the data folder is owner-only, or group-readable when the settings
+    ask for it (``CHARTCODER_GROUP_READABLE_HOME``): notes are PHI, the umask applies to every writer at once."""
+    apply_umask(home_modes(_group_readable_home()))
+
+
+def _group_readable_home() -> bool:
+    from service.settings import Settings  # the policy is a service setting; read it without the cached object
+
+    try:
+        return Settings().group_readable_home
+    except Exception:  # invalid settings are the command's to report; meanwhile stay owner-only
+        return False
+
+
 app.command("suggest")(suggest_commands.suggest)
 app.command("batch")(suggest_commands.batch)
 app.add_typer(vocab_commands.app, name="vocab")

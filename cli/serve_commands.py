@@ -45,10 +45,13 @@ def serve(
     from service.bootstrap import create_first_admin_key
     from service.settings import load_settings
     from service.store.migrate import open_migrated
+    from vocab.file_modes import apply_umask, create_home
 
     with user_errors():
         settings = load_settings(home=home, engine_processes=engine_processes)
-        database = open_migrated(settings.resolved_database_url)
+        apply_umask(settings.home_modes)  # the server and its worker processes create files by this policy
+        create_home(settings.home, settings.home_modes)
+        database = open_migrated(settings.resolved_database_url, file_mode=settings.home_modes.file)
         token = create_first_admin_key(database)
     if token is not None:
         _show_first_key(token)

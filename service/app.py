@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -35,6 +37,7 @@ from service.settings import Settings, get_settings
 from service.store.database import Database, open_database
 from service.store.migrate import upgrade_to_head
 from service.store.repositories import NoteRepository, cutoff
+from vocab.file_modes import HomeModes, apply_umask, create_home, loose_entries
 from vocab.vocabulary import Vocabulary, ensure_vocabulary
 
 __all__ = ["create_app"]
@@ -129,11 +132,35 @@ async def _purge_periodically(database: Database, settings: Settings) -> None:
         await asyncio.sleep(settings.purge_interval_s)
 
 
+def _warn_if_too_open(home: Path, modes: HomeModes) -> None:
+    """A warning naming what under the data folder others can read (notes are PHI); nothing is changed."""
+    loose = loose_entries(home, modes)
+    if not loose:
+        return
+    shown = ", ".join(f"{path} ({mode:04o})" for path, mode in loose[:5])
+    more = f" and {len(loose) - 5} more" if len(loose) > 5 else ""
+    log.warning(
+        "the data folder is more open than %s (folders %04o, files %04o): %s%s. Tighten it (chmod -R %s %s), or set "
+        "CHARTCODER_GROUP_READABLE_HOME=true where a cluster's group must read it.",
+        modes.name,
+        modes.folder,
+        modes.file,
+        shown,
+        more,
+        "go-rwx" if modes.umask == 0o077 else "g-w,o-rwx",
+        home,
+    )
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     install_access_log_filter()
-    database = open_database(settings.resolved_database_url)
+    modes = settings.home_modes
+    previous_umask = apply_umask(modes)
+    create_home(settings.home, modes)
+    _warn_if_too_open(settings.home, modes)
+    database = open_database(settings.resolved_database_url, file_mode=modes.file)
     upgrade_to_head(database)
     vocabulary, engine = app.state.preloaded
     vocabulary = vocabulary or ensure_vocabulary(settings.home)
@@ -163,3 +190,4 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runner.close()
         close_engine(getattr(app.state, "engine", None))
         database.dispose()
+        os.umask(previous_umask)

@@ -22,6 +22,7 @@ from pydantic_settings import (
 
 from vocab.artifact import default_home
 from vocab.errors import ChartcoderError
+from vocab.file_modes import HomeModes, home_modes
 
 __all__ = ["CONFIG_ENV", "ConfigFileError", "Settings", "get_settings", "load_settings"]
 
@@ -75,6 +76,11 @@ class Settings(BaseSettings):
     job_stale_s: float = Field(
         default=120.0, gt=0, description="A model job whose worker has not reported for this long counts as failed."
     )
+    group_readable_home: bool = Field(
+        default=False,
+        description="Create the data folder's files group-readable (folders 0750, files 0640) instead of owner-only "
+        "(0700 / 0600), for Spark clusters whose executors share the folder as other users of one group.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 
@@ -90,6 +96,11 @@ class Settings(BaseSettings):
     def max_body_bytes(self) -> int:
         """Largest request body read at all: a full batch of the largest notes, JSON-escaped at worst."""
         return self.max_batch * self.max_note_bytes * JSON_ESCAPE_FACTOR + ENVELOPE_BYTES
+
+    @property
+    def home_modes(self) -> HomeModes:
+        """The data folder's permission policy: owner-only, or group-readable (``group_readable_home``)."""
+        return home_modes(self.group_readable_home)
 
     @property
     def resolved_database_url(self) -> str:
