@@ -43,6 +43,7 @@ def serve(
     import uvicorn
 
     from service.bootstrap import create_first_admin_key
+    from service.connections import guarded_protocol
     from service.settings import load_settings
     from service.store.migrate import open_migrated
     from vocab.file_modes import apply_umask, create_home
@@ -64,6 +65,11 @@ def serve(
         "log_level": log_level,
         "timeout_graceful_shutdown": 10,
         "log_config": _log_config(log_level),
+        # deadlines for slow clients: the header one in the protocol, the body one in the app (service.connections)
+        "http": guarded_protocol(),
+        "timeout_keep_alive": settings.keep_alive_timeout_s,
+        # h11 refuses (JSON 400) a request line or headers over this; the app answers 414 for long URLs first
+        "h11_max_incomplete_event_size": settings.max_url_bytes + 64 * 1024,
     }
     if workers == 1:
         from service.app import create_app

@@ -18,11 +18,12 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from service.authentication import AuthenticateFirstMiddleware
+from service.connections import ConnectionGuardMiddleware
 from service.deps import get_current_key
 from service.engine_runner import EngineRunner
 from service.handlers import install_exception_handlers
@@ -32,6 +33,7 @@ from service.metrics import Metrics, MetricsMiddleware
 from service.model_reload import ZERO_SHOT_PREFIX, ChampionFollower, close_engine
 from service.page import install_review_page
 from service.routers import ROUTERS
+from service.routing import refuse_unknown_query_parameters
 from service.schemas import ServiceInfo
 from service.settings import Settings, get_settings
 from service.store.database import Database, open_database
@@ -72,6 +74,7 @@ def create_app(
         version=_package_version(),
         description=DESCRIPTION,
         lifespan=_lifespan,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     app.state.settings = settings
     app.state.preloaded = (vocabulary, engine)
@@ -83,7 +86,10 @@ def create_app(
     install_review_page(app)  # "/": the coder review page, and its files under /static
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AuthenticateFirstMiddleware, key_dependency=get_current_key)  # outside: 401 before 413
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(
+        ConnectionGuardMiddleware, body_timeout_s=settings.body_timeout_s, max_url_bytes=settings.max_url_bytes
+    )
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost but CORS: counts every answer
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -76,6 +76,21 @@ class Settings(BaseSettings):
     job_stale_s: float = Field(
         default=120.0, gt=0, description="A model job whose worker has not reported for this long counts as failed."
     )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest a client may take to send a request's line and headers, from the connection's start "
+        "or the previous response; a slower connection is closed.",
+    )
+    body_timeout_s: float = Field(
+        default=30.0, gt=0, description="Longest a client may take to send a request's body (408 after it)."
+    )
+    keep_alive_timeout_s: float = Field(
+        default=5.0, gt=0, description="How long an idle keep-alive connection stays open after a response."
+    )
+    max_url_bytes: int = Field(
+        default=8192, ge=256, le=1_000_000, description="Longest request URL (path and query) accepted (414 beyond)."
+    )
     group_readable_home: bool = Field(
         default=False,
         description="Create the data folder's files group-readable (folders 0750, files 0640) instead of owner-only "

@@ -7,7 +7,7 @@ from typing import Any
 from service.engine_runner import EngineRunner
 from service.errors import NoteTooLargeForServiceError
 from service.metrics import Metrics
-from service.schemas import NoteInput
+from service.schemas import BatchNote
 from suggest.errors import NoteError
 from suggest.types import NoteSuggestions
 
@@ -24,7 +24,7 @@ def ensure_note_fits(text: str, max_bytes: int) -> None:
         )
 
 
-def _suggest(engine: Any, note: NoteInput, max_bytes: int) -> NoteSuggestions:
+def _suggest(engine: Any, note: BatchNote, max_bytes: int) -> NoteSuggestions:
     ensure_note_fits(note.text, max_bytes)
     result: NoteSuggestions = engine.suggest(note.text, setting=note.setting, note_id=note.note_id, top=note.top)
     return result
@@ -36,7 +36,7 @@ def _count(metrics: Metrics, results: list[NoteSuggestions]) -> None:
 
 
 async def suggest_one(
-    runner: EngineRunner, engine: Any, metrics: Metrics, note: NoteInput, max_bytes: int
+    runner: EngineRunner, engine: Any, metrics: Metrics, note: BatchNote, max_bytes: int
 ) -> NoteSuggestions:
     ensure_note_fits(note.text, max_bytes)  # before queueing: a refused note costs no engine time
     result = await runner.run(lambda: _suggest(engine, note, max_bytes))
@@ -45,7 +45,7 @@ async def suggest_one(
 
 
 async def suggest_many(
-    runner: EngineRunner, engine: Any, metrics: Metrics, notes: list[NoteInput], max_bytes: int
+    runner: EngineRunner, engine: Any, metrics: Metrics, notes: list[BatchNote], max_bytes: int
 ) -> list[BatchOutcome]:
     """Each note's suggestions, or the error that note alone raised (the rest of the batch is still coded)."""
 
