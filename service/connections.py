@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 CLIENT_CLOSED_REQUEST = 499
 DISCONNECTED_SCOPE_KEY = "chartcoder.client_disconnected"
 _BAD_REQUEST_BODY = json.dumps({"detail": "Invalid HTTP request."}).encode()
+_URL_TOO_LONG_BODY = json.dumps({"detail": "The URL is longer than the service accepts."}).encode()
 
 
 class ConnectionGuardMiddleware:
@@ -121,6 +122,12 @@ def _header_timeout_s() -> float:
     return get_settings().header_timeout_s
 
 
+def _max_url_bytes() -> int:
+    from service.settings import get_settings
+
+    return get_settings().max_url_bytes
+
+
 class GuardedH11Protocol(_HeaderDeadline, H11Protocol):
     """uvicorn's h11 protocol with a header deadline and JSON for the requests it refuses itself."""
 
@@ -191,11 +198,16 @@ else:
                 self._arm_header_deadline()
 
         def send_400_response(self, msg: str) -> None:
+            status, body = b"400 Bad Request", _BAD_REQUEST_BODY
+            if len(getattr(self, "url", b"")) > _max_url_bytes():  # the parser gave up inside the URL
+                status, body = b"414 URI Too Long", _URL_TOO_LONG_BODY
             self.transport.write(
-                b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n"
-                + f"content-length: {len(_BAD_REQUEST_BODY)}\r\n".encode()
+                b"HTTP/1.1 "
+                + status
+                + b"\r\ncontent-type: application/json\r\n"
+                + f"content-length: {len(body)}\r\n".encode()
                 + b"connection: close\r\n\r\n"
-                + _BAD_REQUEST_BODY
+                + body
             )
             self.transport.close()
 
