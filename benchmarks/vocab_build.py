@@ -5,7 +5,7 @@ Alphabetic Index imported.
              ``build_vocabulary()`` (lexicon, abbreviation links, artifact written); with the Index, the four
              files of ``../shared/data/icd10cm_index`` are parsed first (timed apart) and imported.
 * load       median of ``--loads`` fresh processes, each timing ``load_vocabulary()`` (manifest, hashes, code set)
-             and then the first ``code_search`` access (the lexicon: hash check, unpickle, lookup tables) apart;
+             and then the first ``code_search`` access (the lexicon: hash check, msgpack decode, lookup tables) apart;
              the interpreter start and imports are not counted.
 * memory     VmRSS and VmHWM (peak) from ``/proc/self/status`` of those processes after the first search.
 * disk       every file of the artifact folder.

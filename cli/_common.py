@@ -23,7 +23,9 @@ error_console = Console(stderr=True, highlight=False, markup=False)
 
 HomeOption = Annotated[
     Path | None,
-    typer.Option("--home", envvar="CHARTCODER_HOME", help="Data folder (code set, models, database)."),
+    typer.Option(
+        "--home", help="Data folder (code set, models, database); default: the home setting ($CHARTCODER_HOME)."
+    ),
 ]
 
 T = TypeVar("T")

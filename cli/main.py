@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from cli import (
@@ -15,7 +17,9 @@ from cli import (
     train_commands,
     vocab_commands,
 )
-from vocab.file_modes import apply_umask, home_modes
+from cli._common import user_errors
+from vocab.file_modes import apply_umask
+from vocab.settings import get_settings
 
 app = typer.Typer(
     name="chartcoder",
@@ -26,19 +30,19 @@ app = typer.Typer(
 
 
 @app.callback()
-def _files_follow_the_home_policy() -> None:
-    """Every file a command creates under the data folder is owner-only, or group-readable when the settings
-    ask for it (``CHARTCODER_GROUP_READABLE_HOME``): notes are PHI, the umask applies to every writer at once."""
-    apply_umask(home_modes(_group_readable_home()))
+def _read_settings(context: typer.Context) -> None:
+    """Every command reads chartcoder's settings once, when it starts (:mod:`vocab.settings`): an invalid value
+    stops it here with one line, before anything is loaded. Read afresh per command and forgotten after it, never
+    kept from one command to the next in the same process (a test's runner changes the environment between).
 
-
-def _group_readable_home() -> bool:
-    from service.settings import Settings  # the policy is a service setting; read it without the cached object
-
-    try:
-        return Settings().group_readable_home
-    except Exception:  # invalid settings are the command's to report; meanwhile stay owner-only
-        return False
+    Every file the command then creates under the data folder is owner-only, or group-readable when the settings
+    ask for it (``group_readable_home``): notes are PHI, and the umask applies to every writer at once."""
+    get_settings.cache_clear()
+    context.call_on_close(get_settings.cache_clear)
+    with user_errors():
+        settings = get_settings()
+    previous_umask = apply_umask(settings.home_modes)
+    context.call_on_close(lambda: os.umask(previous_umask))
 
 
 app.command("suggest")(suggest_commands.suggest)

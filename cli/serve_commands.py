@@ -5,7 +5,7 @@ registry that never had a champion, the bootstrap model built in the background 
 from __future__ import annotations
 
 import copy
-import os
+import shutil
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -22,9 +22,16 @@ WORKER_HEALTHCHECK_S = 120
 
 
 def serve(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    host: Annotated[
+        str | None, typer.Option("--host", help="Address to listen on (default: the host setting, 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", min=1, max=65535, help="Port to listen on (default: the port setting, 8000)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes (default: the workers setting, 1).")
+    ] = None,
     engine_processes: Annotated[
         int | None,
         typer.Option(
@@ -49,7 +56,7 @@ def serve(
     from vocab.file_modes import apply_umask, create_home
 
     with user_errors():
-        settings = load_settings(home=home, engine_processes=engine_processes)
+        settings = load_settings(home=home, engine_processes=engine_processes, host=host, port=port, workers=workers)
         apply_umask(settings.home_modes)  # the server and its worker processes create files by this policy
         create_home(settings.home, settings.home_modes)
         database = open_migrated(settings.resolved_database_url, file_mode=settings.home_modes.file)
@@ -60,8 +67,8 @@ def serve(
         if not _start_bootstrap(database, settings):
             database.dispose()  # otherwise the bootstrap job's reaper records through it
     common = {
-        "host": host,
-        "port": port,
+        "host": settings.host,
+        "port": settings.port,
         "log_level": log_level,
         "timeout_graceful_shutdown": 10,
         "log_config": _log_config(log_level),
@@ -71,22 +78,27 @@ def serve(
         # h11 refuses (JSON 400) a request line or headers over this; the app answers 414 for long URLs first
         "h11_max_incomplete_event_size": settings.max_url_bytes + 64 * 1024,
     }
-    if workers == 1:
+    if settings.workers == 1:
         from service.app import create_app
 
         uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
     else:
-        # Each worker process builds its own app from the environment: hand the data folder on.
-        os.environ["CHARTCODER_HOME"] = str(settings.home)
-        os.environ["CHARTCODER_ENGINE_PROCESSES"] = str(settings.engine_processes)
-        uvicorn.run(
-            "service.app:create_app",
-            factory=True,
-            workers=workers,
-            # loading the engine holds the GIL for seconds: the default 5 s health check would kill the worker
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
-            **common,  # type: ignore[arg-type]
-        )
+        from vocab.settings import hand_on_settings
+
+        # uvicorn's worker processes build their app from a factory without arguments: they read these
+        # settings (flags included) from the file whose path they inherit (see vocab.settings).
+        settings_file = hand_on_settings(settings)
+        try:
+            uvicorn.run(
+                "service.app:create_app",
+                factory=True,
+                workers=settings.workers,
+                # loading the engine holds the GIL for seconds: the default 5 s health check would kill the worker
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+                **common,  # type: ignore[arg-type]
+            )
+        finally:
+            shutil.rmtree(settings_file.parent, ignore_errors=True)
 
 
 def _log_config(log_level: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from rich.text import Text
 from cli._common import HomeOption, console, error_console, fail, read_text_input, user_errors
 from suggest.batch import BatchSummary, EngineSpec, run_batch
 from suggest.pipeline import DEFAULT_MAX_NOTE_CHARS
-from suggest.types import Evidence, NoteSuggestions
+from suggest.types import SETTINGS, Evidence, NoteSuggestions
 from vocab.vocabulary import ensure_vocabulary
 
 SettingOption = Annotated[
@@ -91,8 +91,8 @@ def batch(
     """Code a JSONL file of notes, streaming (constant memory), with a progress bar; bad lines are
     reported with their line number and get an error line in the output. With --engine spark, IN and
     OUT are JSONL or Parquet (by extension) and progress is in Spark's UI."""
-    if setting not in ("outpatient", "inpatient"):
-        raise fail(f"Unknown setting {setting!r}: expected outpatient or inpatient.")
+    if setting not in SETTINGS:
+        raise fail(f"Unknown setting {setting!r}: expected {' or '.join(SETTINGS)}.")
     if engine not in ("local", "spark"):
         raise fail(f"Unknown engine {engine!r}: expected local or spark.")
     if engine == "local" and master is not None:

@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -39,6 +38,7 @@ from service.settings import Settings, get_settings
 from service.store.database import Database, open_database
 from service.store.migrate import upgrade_to_head
 from service.store.repositories import NoteRepository, cutoff
+from suggest.engine_protocol import ReloadableEngine
 from vocab.file_modes import HomeModes, apply_umask, create_home, loose_entries
 from vocab.vocabulary import Vocabulary, ensure_vocabulary
 
@@ -61,7 +61,7 @@ def _package_version() -> str:
 
 
 def create_app(
-    settings: Settings | None = None, *, vocabulary: Vocabulary | None = None, engine: Any = None
+    settings: Settings | None = None, *, vocabulary: Vocabulary | None = None, engine: ReloadableEngine | None = None
 ) -> FastAPI:
     """The app for ``settings`` (default: :func:`service.settings.get_settings`).
 
@@ -105,7 +105,7 @@ async def _service_info() -> ServiceInfo:
     return ServiceInfo(service="chartcoder", version=_package_version(), docs="/docs", openapi="/openapi.json")
 
 
-def _load_engine(vocabulary: Vocabulary, settings: Settings) -> Any:
+def _load_engine(vocabulary: Vocabulary, settings: Settings) -> ReloadableEngine:
     if settings.engine_processes:
         from models.registry import ModelRegistry
         from service.engine_pool import PooledEngine

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -16,6 +16,7 @@ from service.model_reload import ChampionFollower
 from service.security import Principal
 from service.settings import Settings
 from service.store.database import Database
+from suggest.engine_protocol import ReloadableEngine
 from vocab.vocabulary import Vocabulary
 
 __all__ = [
@@ -48,7 +49,7 @@ async def _database(request: Request) -> Database:
     return request.app.state.database
 
 
-async def _engine(request: Request) -> Any:
+async def _engine(request: Request) -> ReloadableEngine:
     return request.app.state.engine
 
 
@@ -70,7 +71,7 @@ async def _follower(request: Request) -> ChampionFollower:
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[Database, Depends(_database)]
-EngineDep = Annotated[Any, Depends(_engine)]  # suggest.pipeline.Engine
+EngineDep = Annotated[ReloadableEngine, Depends(_engine)]
 VocabularyDep = Annotated[Vocabulary, Depends(_vocabulary)]
 RunnerDep = Annotated[EngineRunner, Depends(_runner)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]

@@ -7,58 +7,41 @@ keep-alive the busy worker queues notes while the other idles. :class:`PooledEng
 ``processes`` worker processes of a :class:`~concurrent.futures.ProcessPoolExecutor` instead: every note goes
 to whichever process is free, and the server process only speaks HTTP.
 
-It offers what the service asks of :class:`suggest.pipeline.Engine` (``suggest``, ``model_id``) plus
-:meth:`with_model` (a new pool serving another model, for :mod:`service.model_reload`) and :meth:`close`.
-The note text crosses to a worker through a pipe, never a file or a log. Each worker process loads the code
-set and the model itself (``spawn``: nothing of the server's threads or sockets is inherited).
+It is a :class:`suggest.engine_protocol.ReloadableEngine` (``suggest``, ``model_id``, :meth:`with_model`: a
+new pool serving another model, for :mod:`service.model_reload`) plus :meth:`close`. The processes are a
+:class:`suggest.engine_pool.EnginePool` (the pool ``batch`` and ``evaluate`` use too). The note text crosses
+to a worker through a pipe, never a file or a log. Each worker process loads the code set and the model
+itself (``spawn``: nothing of the server's threads or sockets is inherited).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
 
 from service.errors import EngineUnavailableError
+from suggest.engine_pool import EnginePool, EngineSpec
+from suggest.engine_protocol import SuggestionEngine
+from suggest.types import NoteSuggestions
 
 __all__ = ["PooledEngine"]
 
 START_TIMEOUT_S = 300.0
 _PING_S = 0.05
-_PARENT_POLL_S = 1.0
-
-_engine: Any = None  # the worker process's engine (set by _load_in_worker)
 
 
-def _load_in_worker(home: str, model: str) -> None:
-    global _engine
-    parent = os.getppid()
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="chartcoder-parent-watch").start()
-    from suggest.pipeline import load_engine
-
-    _engine = load_engine(home=Path(home), model=model)
-
-
-def _exit_with_parent(parent: int) -> None:
-    """A server killed outright (SIGKILL, OOM) cannot stop its engine processes: each stops itself, or it would
-    hold its ~600 MB forever (the executor's queue never reports the parent gone: the worker holds both ends)."""
-    while os.getppid() == parent:
-        time.sleep(_PARENT_POLL_S)
-    os._exit(0)
-
-
-def _ping() -> tuple[int, str]:
+def _ping(engine: SuggestionEngine) -> tuple[int, str]:
     time.sleep(_PING_S)  # long enough for the other workers, still loading, to take their own pings
-    return os.getpid(), str(_engine.model_id)
+    return os.getpid(), str(engine.model_id)
 
 
-def _suggest_in_worker(text: str, setting: str, note_id: str | None, top: int | None) -> Any:
-    return _engine.suggest(text, setting=setting, note_id=note_id, top=top)
+def _suggest(
+    engine: SuggestionEngine, text: str, setting: str, note_id: str | None, top: int | None
+) -> NoteSuggestions:
+    return engine.suggest(text, setting=setting, note_id=note_id, top=top)
 
 
 class PooledEngine:
@@ -73,7 +56,7 @@ class PooledEngine:
         self.model_id = model
         self._requested = model
         self._lock = threading.Lock()
-        self._executor = self._new_executor()
+        self._pool = self._new_pool()
 
     @classmethod
     def start(cls, home: Path, model: str, processes: int, timeout_s: float = START_TIMEOUT_S) -> PooledEngine:
@@ -85,20 +68,15 @@ class PooledEngine:
             raise
         return pool
 
-    def _new_executor(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            max_workers=self.processes,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_load_in_worker,
-            initargs=(str(self.home), self._requested),
-        )
+    def _new_pool(self) -> EnginePool:
+        return EnginePool(EngineSpec(home=self.home, model=self._requested).load, self.processes)
 
     def _wait_until_loaded(self, timeout_s: float) -> str:
         """The model id every process serves, once each has answered a ping (all loaded)."""
         deadline = time.monotonic() + timeout_s
         answered: dict[int, str] = {}
         while len(answered) < self.processes:
-            pings = [self._executor.submit(_ping) for _ in range(self.processes)]
+            pings = [self._pool.submit(_ping) for _ in range(self.processes)]
             try:
                 for ping in pings:
                     pid, model_id = ping.result(timeout=max(0.0, deadline - time.monotonic()))
@@ -117,22 +95,22 @@ class PooledEngine:
 
     def suggest(
         self, text: str, setting: str = "outpatient", note_id: str | None = None, top: int | None = None
-    ) -> Any:
+    ) -> NoteSuggestions:
         """The note's :class:`suggest.types.NoteSuggestions`, coded in a free engine process (blocks)."""
-        executor = self._executor
+        pool = self._pool
         try:
-            return executor.submit(_suggest_in_worker, text, setting, note_id, top).result()
+            return pool.submit(_suggest, text, setting, note_id, top).result()
         except BrokenProcessPool:
-            self._replace_broken(executor)
+            self._replace_broken(pool)
             raise EngineUnavailableError(
                 "An engine process stopped while coding the note; it is being restarted. Retry the request."
             ) from None
 
-    def _replace_broken(self, broken: ProcessPoolExecutor) -> None:
-        """A dead worker breaks the whole executor: start a new one (once, however many requests saw it)."""
+    def _replace_broken(self, broken: EnginePool) -> None:
+        """A dead worker breaks the whole pool: start a new one (once, however many requests saw it)."""
         with self._lock:
-            if self._executor is broken:
-                self._executor = self._new_executor()
+            if self._pool is broken:
+                self._pool = self._new_pool()
                 broken.shutdown(wait=False, cancel_futures=True)
 
     def with_model(self, model: str, *, home: Path | None = None) -> PooledEngine:
@@ -140,6 +118,10 @@ class PooledEngine:
         keeps serving until it is closed."""
         return PooledEngine.start(home or self.home, model, self.processes)
 
+    def process_ids(self) -> list[int]:
+        """The engine processes' ids (for operators and tests)."""
+        return self._pool.process_ids()
+
     def close(self) -> None:
         """Stop the processes once the notes already queued are coded (returns at once)."""
-        self._executor.shutdown(wait=False)
+        self._pool.shutdown(wait=False)

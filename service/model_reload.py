@@ -28,22 +28,25 @@ from typing import Any
 from models.errors import ModelError
 from models.registry import REGISTRY_FILE, ModelRegistry
 from service.store.models import utcnow
+from suggest.engine_protocol import ReloadableEngine, SuggestionEngine
+from suggest.loading import register_pack_parts
+from suggest.types import ZERO_SHOT_MODEL
 from vocab.errors import ChartcoderError
 
 __all__ = ["ChampionFollower", "close_engine", "serves"]
 
 log = logging.getLogger(__name__)
 
-ZERO_SHOT_PREFIX = "zero-shot"  # suggest.pipeline.ZERO_SHOT_MODEL, without importing the engine here
+ZERO_SHOT_PREFIX = ZERO_SHOT_MODEL  # also "zero-shot-<release>": the id of the heuristic model
 
 
-def serves(engine: Any, champion: str | None) -> bool:
+def serves(engine: SuggestionEngine, champion: str | None) -> bool:
     """Whether ``engine`` is the champion's (no champion: the zero-shot heuristic)."""
     model_id = str(getattr(engine, "model_id", ""))
     return model_id.startswith(ZERO_SHOT_PREFIX) if champion is None else model_id == champion
 
 
-def close_engine(engine: Any) -> None:
+def close_engine(engine: object) -> None:
     """Release what an engine holds beyond memory (a :class:`service.engine_pool.PooledEngine`'s processes)."""
     close = getattr(engine, "close", None)
     if callable(close):
@@ -56,6 +59,7 @@ class ChampionFollower:
         self.home = home
         self.interval_s = interval_s
         self.pinned = pinned
+        register_pack_parts()  # /v1/models verifies each pack's part types against the registered ones
         self.registry = ModelRegistry.for_home(home)
         self.reload_error: str | None = None
         self.swapped_at: datetime | None = None
@@ -107,7 +111,7 @@ class ChampionFollower:
             log.info("now serving model %s (was %s)", engine.model_id, getattr(current, "model_id", "?"))
             return True
 
-    def _load(self, current: Any, champion: str | None) -> Any:
+    def _load(self, current: ReloadableEngine, champion: str | None) -> ReloadableEngine:
         # An in-process engine reads only the pack; engine processes start a new pool that loads it.
         return current.with_model(champion or ZERO_SHOT_PREFIX, home=self.home)
 

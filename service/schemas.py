@@ -12,6 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from models.manifest import ModelKind
+from models.promotion import DEFAULT_PROMOTE_POLICY, PROMOTE_POLICIES, PromotePolicy
+from service.store.models import JobKind, JobStatus
 from suggest.errors import Errors
 from suggest.types import ASSERTIONS, SETTINGS, NoteSuggestions
 
@@ -471,15 +474,13 @@ class AuditPage(BaseModel):
 
 
 # --- models and jobs --------------------------------------------------------------------------------------
-PromotePolicy = Literal["never", "if-better", "always"]
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
 
 
 class ModelOut(BaseModel):
     """A registered model pack (its manifest's headline facts)."""
 
     id: str
-    kind: Literal["bootstrap", "learned"]
+    kind: ModelKind
     created: str
     parent: str | None
     description: str
@@ -511,7 +512,8 @@ class RetrainRequest(_Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"promote": "if-better", "seed": 0}]})
 
     promote: PromotePolicy = Field(
-        default="if-better", description="never | if-better (higher MAP than the champion on the same notes) | always."
+        default=DEFAULT_PROMOTE_POLICY,
+        description=f"{' | '.join(PROMOTE_POLICIES)} (if-better: higher MAP than the champion on the same notes).",
     )
     seed: Annotated[int, Field(ge=0, le=2**31 - 1), JSON_INTEGER] = Field(
         default=0, description="Same reviews and seed, same model."
@@ -528,7 +530,7 @@ class JobOut(BaseModel):
     """A model job: retraining from the stored reviews, or building the bootstrap model."""
 
     id: str
-    kind: Literal["retrain", "bootstrap"]
+    kind: JobKind
     status: JobStatus
     requested_by: str
     created_at: datetime

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from service.engine_runner import EngineRunner
 from service.errors import NoteTooLargeForServiceError
 from service.metrics import Metrics
 from service.schemas import BatchNote
+from suggest.engine_protocol import SuggestionEngine
 from suggest.errors import NoteError
 from suggest.types import NoteSuggestions
 
@@ -24,7 +23,7 @@ def ensure_note_fits(text: str, max_bytes: int) -> None:
         )
 
 
-def _suggest(engine: Any, note: BatchNote, max_bytes: int) -> NoteSuggestions:
+def _suggest(engine: SuggestionEngine, note: BatchNote, max_bytes: int) -> NoteSuggestions:
     ensure_note_fits(note.text, max_bytes)
     result: NoteSuggestions = engine.suggest(note.text, setting=note.setting, note_id=note.note_id, top=note.top)
     return result
@@ -36,7 +35,7 @@ def _count(metrics: Metrics, results: list[NoteSuggestions]) -> None:
 
 
 async def suggest_one(
-    runner: EngineRunner, engine: Any, metrics: Metrics, note: BatchNote, max_bytes: int
+    runner: EngineRunner, engine: SuggestionEngine, metrics: Metrics, note: BatchNote, max_bytes: int
 ) -> NoteSuggestions:
     ensure_note_fits(note.text, max_bytes)  # before queueing: a refused note costs no engine time
     result = await runner.run(lambda: _suggest(engine, note, max_bytes))
@@ -45,7 +44,7 @@ async def suggest_one(
 
 
 async def suggest_many(
-    runner: EngineRunner, engine: Any, metrics: Metrics, notes: list[BatchNote], max_bytes: int
+    runner: EngineRunner, engine: SuggestionEngine, metrics: Metrics, notes: list[BatchNote], max_bytes: int
 ) -> list[BatchOutcome]:
     """Each note's suggestions, or the error that note alone raised (the rest of the batch is still coded)."""
 

@@ -26,11 +26,13 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from models.promotion import DEFAULT_PROMOTE_POLICY
 from models.registry import ModelRegistry
-from service.settings import Settings
+from service.settings import Settings, get_settings
 from service.store.database import Database, open_database
 from service.store.jobs import JobOutcome, JobRepository
 from service.store.models import Job
+from suggest.types import ZERO_SHOT_MODEL
 from vocab.errors import ChartcoderError
 from vocab.vocabulary import Vocabulary, ensure_vocabulary
 
@@ -82,24 +84,19 @@ def _retrain(
     reader = ReviewReader(settings.resolved_database_url, vocabulary.codeset)
     notes = list(reader)  # no reviews at all: a clear error before anything heavy is loaded
 
-    from suggest.pipeline import load_engine
-    from training.train import options_from_base, report_metrics, split_validation, train
+    from training.train import report_metrics, retrain
 
-    training_options, parent = options_from_base(registry, seed=int(options.get("seed", 0)))
-    split_validation(notes, VALIDATION_FRACTION, training_options.seed)  # too few notes: fail before the engine loads
     previous = registry.champion()
-    base = load_engine(vocabulary, model="zero-shot")
-    run = train(
+    run = retrain(
         notes,
-        base=base,
-        registry=registry,
+        vocabulary,
+        registry,
         val_fraction=VALIDATION_FRACTION,
-        options=training_options,
-        promote=options.get("promote", "if-better"),
-        parent=parent,
+        promote=options.get("promote", DEFAULT_PROMOTE_POLICY),
         sources=[reader.report.source],
         description="retrained from the service's reviews",
         progress=progress,
+        seed=int(options.get("seed", 0)),
     )
     assert run.manifest is not None
     metrics = {
@@ -135,7 +132,7 @@ def _bootstrap(
     from suggest.pipeline import load_engine
     from training.bootstrap import DEFAULT_NOTES, build_bootstrap
 
-    base = load_engine(vocabulary, model="zero-shot")
+    base = load_engine(vocabulary, model=ZERO_SHOT_MODEL)
     notes = int(options.get("notes", DEFAULT_NOTES))
     result = build_bootstrap(
         base, registry, notes=notes, seed=int(options.get("seed", 0)), promote=False, progress=progress
@@ -204,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("usage: python -m service.worker JOB_ID", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="chartcoder worker %(process)d: %(levelname)s %(message)s")
-    settings = Settings()  # the environment the server handed on: its home and database
+    settings = get_settings()  # the server's settings, from the file it handed on (see service.jobs)
     database = open_database(settings.resolved_database_url)
     try:
         return run_job(database, settings, arguments[0])

@@ -13,6 +13,7 @@ __all__ = [
     "ASSERTIONS",
     "CODE_SET_NAME",
     "SETTINGS",
+    "ZERO_SHOT_MODEL",
     "Assertion",
     "Candidate",
     "Evidence",
@@ -29,6 +30,8 @@ Setting = Literal["outpatient", "inpatient"]
 ASSERTIONS: tuple[Assertion, ...] = ("present", "negated", "possible", "hypothetical", "historical", "family")
 SETTINGS: tuple[Setting, ...] = ("outpatient", "inpatient")
 CODE_SET_NAME = "ICD-10-CM FY2026"
+# The model name of the heuristic ranker, which needs no model pack (ids: "zero-shot-<release>").
+ZERO_SHOT_MODEL = "zero-shot"
 
 
 @dataclass(frozen=True, slots=True)

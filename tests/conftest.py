@@ -21,6 +21,16 @@ def shared_data_dir() -> Path:
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def _settings_read_afresh():
+    """Each test sees chartcoder's settings as its own environment says (vocab.settings caches them per process)."""
+    from vocab.settings import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def mini_codeset():
     """A 3,700-code slice of the FY2026 Tabular List (E10-E11, I10, I48, I50, J18, J69, N18, S52, T36, ...)."""

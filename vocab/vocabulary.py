@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vocab.artifact import ArtifactManifest, codeset_folder, read_manifest, read_part, write_artifact
+from vocab.artifact import PART_SUFFIX, ArtifactManifest, codeset_folder, read_manifest, read_part, write_artifact
 from vocab.codes import compact_code
 from vocab.codeset import NOTE_FIELDS, Code, CodeSet
-from vocab.errors import ChartcoderError, UnknownCodeError, VocabError
+from vocab.errors import ChartcoderError, CodeSetFormatError, UnknownCodeError, VocabError
 from vocab.lexicon import (
     Abbreviations,
     LexiconTerm,
@@ -55,7 +55,7 @@ class Vocabulary:
     @property
     def code_search(self) -> CodeSearch:
         if self._search is None:
-            self._search = read_part(self.folder, self.manifest, "lexicon")
+            self._search = CodeSearch.from_state(read_part(self.folder, self.manifest, "lexicon"))
             self.codeset.with_prefix("A00", limit=1)  # sorts the code list once now, not on a coder's first query
         return self._search
 
@@ -65,7 +65,7 @@ class Vocabulary:
         return self.code_search.search(self.codeset, query, limit=limit, billable_only=billable_only, within=within)
 
     def index_sources(self) -> list[str]:
-        return [source for source in INDEX_SOURCES if f"index-{source}.pkl" in self.manifest.files]
+        return [source for source in INDEX_SOURCES if f"index-{source}{PART_SUFFIX}" in self.manifest.files]
 
     def index(self, source: str) -> Any:
         """The imported :class:`vocab.index.AlphabeticIndex` for ``source``, or None if none was imported."""
@@ -153,7 +153,7 @@ def build_vocabulary(
     indexes_by_source = {**previous, **indexes_by_source}
     abbreviations = load_abbreviations()
     search = build_code_search(codeset, lexicon_terms(codeset, indexes_by_source.values()), abbreviations)
-    parts: dict[str, Any] = {"tabular": codeset, "lexicon": search}
+    parts: dict[str, Any] = {"tabular": codeset.to_state(), "lexicon": search.to_state()}
     for source, index in indexes_by_source.items():
         parts[f"index-{source}"] = index.to_records()
     counts = {
@@ -192,11 +192,25 @@ def _previous_indexes(folder: Path, skip: set[str]) -> dict[str, Any]:
     """Indexes imported earlier are kept when the artifact is rebuilt."""
     if not (folder / "manifest.json").exists():
         return {}
+    _refuse_old_indexes(folder)
     try:
         vocabulary = load_vocabulary(folder.parent)
     except VocabError:  # an unreadable artifact is rebuilt from scratch; a bug still surfaces
         return {}
     return {source: vocabulary.index(source) for source in vocabulary.index_sources() if source not in skip}
+
+
+def _refuse_old_indexes(folder: Path) -> None:
+    """A pickled (format-1) artifact with imported indexes: rebuilding would drop them without a word."""
+    try:
+        old = read_manifest(folder, accept_formats=(1,))
+    except CodeSetFormatError:
+        return  # the current format (or unreadable): load_vocabulary below decides
+    if any(name.startswith("index-") for name in old.files):
+        raise CodeSetFormatError(
+            f"{folder} holds imported Alphabetic Index files in the pickled format of an older chartcoder; "
+            "convert it first with `chartcoder models upgrade` (it keeps them), then rebuild."
+        )
 
 
 # Senses are linked through diagnostic terms only: "LH" names a hormone, not "Luteinizing hormone, underdosing".
@@ -221,7 +235,8 @@ def _abbreviation_terms(search: CodeSearch, codeset: CodeSet, abbreviations: Abb
 def load_vocabulary(home: Path | None = None) -> Vocabulary:
     folder = codeset_folder(home)
     manifest = read_manifest(folder)
-    return Vocabulary(folder=folder, manifest=manifest, codeset=read_part(folder, manifest, "tabular"))
+    codeset = CodeSet.from_state(read_part(folder, manifest, "tabular"))
+    return Vocabulary(folder=folder, manifest=manifest, codeset=codeset)
 
 
 def ensure_vocabulary(home: Path | None = None) -> Vocabulary:

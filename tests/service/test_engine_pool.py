@@ -78,22 +78,21 @@ def test_a_promoted_champion_is_served_by_a_new_pool_and_the_old_one_stops(
         manifest("model-b", code_set=code_set_ref(mini_vocabulary), threshold=0.3), {"ranker": FixedRanker(0.9)}
     )
     before = pool_client.app.state.engine
-    processes = list(before._executor._processes.values())
+    processes = before.process_ids()
     registry.promote("model-b")
     assert eventually(lambda: _suggest(pool_client, coder).json()["model"] == "model-b", timeout_s=120)
     assert pool_client.app.state.engine is not before
-    assert eventually(lambda: not any(process.is_alive() for process in processes), 30)
+    assert eventually(lambda: all(_gone(pid) for pid in processes), 30)
 
 
 def test_a_killed_engine_process_costs_one_503_and_is_replaced(pool_client, coder) -> None:
-    executor = pool_client.app.state.engine._executor
-    [pid] = list(executor._processes)
+    [pid] = pool_client.app.state.engine.process_ids()
     os.kill(pid, signal.SIGKILL)
     response = _suggest(pool_client, coder)
     assert response.status_code == 503, response.text
     assert "Retry" in response.json()["detail"]
     assert eventually(lambda: _suggest(pool_client, coder).status_code == 200, timeout_s=120)
-    assert pool_client.app.state.engine._executor is not executor
+    assert pool_client.app.state.engine.process_ids() != [pid]
 
 
 def _gone(pid: int) -> bool:
@@ -112,7 +111,7 @@ def test_engine_processes_stop_when_their_server_is_killed(service_home: Path) -
         "from pathlib import Path\n"
         "from service.engine_pool import PooledEngine\n"
         "pool = PooledEngine.start(Path(sys.argv[1]), 'zero-shot', 1)\n"
-        "print(*pool._executor._processes, flush=True)\n"
+        "print(*pool.process_ids(), flush=True)\n"
         "time.sleep(600)\n"
     )
     server = subprocess.Popen([sys.executable, "-c", program, str(service_home)], stdout=subprocess.PIPE, text=True)
