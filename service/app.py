@@ -85,7 +85,8 @@ def create_app(
     app.add_api_route("/v1/info", _service_info, methods=["GET"], include_in_schema=False)
     install_review_page(app)  # "/": the coder review page, and its files under /static
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(AuthenticateFirstMiddleware, key_dependency=get_current_key)  # outside: 401 before 413
+    # the key is checked at the body's first read (a body over the cap by Content-Length is refused before that)
+    app.add_middleware(AuthenticateFirstMiddleware, key_dependency=get_current_key)
     app.add_middleware(
         ConnectionGuardMiddleware, body_timeout_s=settings.body_timeout_s, max_url_bytes=settings.max_url_bytes
     )
