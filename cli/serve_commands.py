@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli._common import HomeOption, console, error_console, user_errors
+from cli._common import HomeOption, console, error_console, labelled, user_errors
 
 if TYPE_CHECKING:
     from service.settings import Settings
@@ -52,12 +52,16 @@ def serve(
     import uvicorn
 
     from service.bootstrap import create_first_admin_key
+    from service.connections import guarded_protocol
     from service.settings import load_settings
     from service.store.migrate import open_migrated
+    from vocab.file_modes import apply_umask, create_home
 
     with user_errors():
         settings = load_settings(home=home, engine_processes=engine_processes, host=host, port=port, workers=workers)
-        database = open_migrated(settings.resolved_database_url)
+        apply_umask(settings.home_modes)  # the server and its worker processes create files by this policy
+        create_home(settings.home, settings.home_modes)
+        database = open_migrated(settings.resolved_database_url, file_mode=settings.home_modes.file)
         token = create_first_admin_key(database)
     if token is not None:
         _show_first_key(token)
@@ -70,6 +74,11 @@ def serve(
         "log_level": log_level,
         "timeout_graceful_shutdown": 10,
         "log_config": _log_config(log_level),
+        # deadlines for slow clients: the header one in the protocol, the body one in the app (service.connections)
+        "http": guarded_protocol(),
+        "timeout_keep_alive": settings.keep_alive_timeout_s,
+        # h11 refuses (JSON 400) a request line or headers over this; the app answers 414 for long URLs first
+        "h11_max_incomplete_event_size": settings.max_url_bytes + 64 * 1024,
     }
     if settings.workers == 1:
         from service.app import create_app
@@ -124,7 +133,7 @@ def _start_bootstrap(database: Database, settings: Settings) -> bool:
     try:
         state = registry.state()
     except ModelError as error:
-        error_console.print(f"[yellow]model registry:[/] {error}", markup=True, highlight=False)
+        error_console.print(labelled("model registry:", "yellow", str(error)))
         return False
     if state.champion is None and state.history:
         return False  # `models demote`: the operator chose the zero-shot heuristic

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from cli._common import HomeOption, console, error_console, fail, user_errors
 from vocab.index import AlphabeticIndex, IndexValidation, read_index, validate_codes
@@ -66,7 +67,7 @@ def info(
     if as_json:
         print(json.dumps(details, indent=2))
         return
-    console.print(f"[bold]ICD-10-CM {details['release']}[/]  ({details['folder']})")
+    console.print(Text.assemble((f"ICD-10-CM {details['release']}", "bold"), f"  ({details['folder']})"))
     for name, value in details["counts"].items():
         console.print(f"  {name.replace('_', ' '):<28} {value:>10,}")
     if not details["indexes"]:

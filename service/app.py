@@ -11,15 +11,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from models.registry import ModelRegistry
+from service.authentication import AuthenticateFirstMiddleware
+from service.connections import ConnectionGuardMiddleware
+from service.deps import get_current_key
 from service.engine_runner import EngineRunner
 from service.handlers import install_exception_handlers
 from service.limits import BodyLimitMiddleware
@@ -28,12 +33,14 @@ from service.metrics import Metrics, MetricsMiddleware
 from service.model_reload import ZERO_SHOT_PREFIX, ChampionFollower, close_engine, unfit_champion
 from service.page import install_review_page
 from service.routers import ROUTERS
+from service.routing import refuse_unknown_query_parameters
 from service.schemas import ServiceInfo
 from service.settings import Settings, get_settings
 from service.store.database import Database, open_database
 from service.store.migrate import upgrade_to_head
 from service.store.repositories import NoteRepository, cutoff
 from suggest.engine_protocol import ReloadableEngine
+from vocab.file_modes import HomeModes, apply_umask, create_home, loose_entries
 from vocab.vocabulary import Vocabulary, ensure_vocabulary
 
 __all__ = ["create_app"]
@@ -73,6 +80,7 @@ def create_app(
         version=_package_version(),
         description=DESCRIPTION,
         lifespan=_lifespan,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     app.state.settings = settings
     app.state.preloaded = (vocabulary, engine)
@@ -83,7 +91,12 @@ def create_app(
     app.add_api_route("/v1/info", _service_info, methods=["GET"], include_in_schema=False)
     install_review_page(app)  # "/": the coder review page, and its files under /static
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    # the key is checked at the body's first read (a body over the cap by Content-Length is refused before that)
+    app.add_middleware(AuthenticateFirstMiddleware, key_dependency=get_current_key)
+    app.add_middleware(
+        ConnectionGuardMiddleware, body_timeout_s=settings.body_timeout_s, max_url_bytes=settings.max_url_bytes
+    )
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost but CORS: counts every answer
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -144,11 +157,35 @@ async def _purge_periodically(database: Database, settings: Settings) -> None:
         await asyncio.sleep(settings.purge_interval_s)
 
 
+def _warn_if_too_open(home: Path, modes: HomeModes) -> None:
+    """A warning naming what under the data folder others can read (notes are PHI); nothing is changed."""
+    loose = loose_entries(home, modes)
+    if not loose:
+        return
+    shown = ", ".join(f"{path} ({mode:04o})" for path, mode in loose[:5])
+    more = f" and {len(loose) - 5} more" if len(loose) > 5 else ""
+    log.warning(
+        "the data folder is more open than %s (folders %04o, files %04o): %s%s. Tighten it (chmod -R %s %s), or set "
+        "CHARTCODER_GROUP_READABLE_HOME=true where a cluster's group must read it.",
+        modes.name,
+        modes.folder,
+        modes.file,
+        shown,
+        more,
+        "go-rwx" if modes.umask == 0o077 else "g-w,o-rwx",
+        home,
+    )
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     install_access_log_filter()
-    database = open_database(settings.resolved_database_url)
+    modes = settings.home_modes
+    previous_umask = apply_umask(modes)
+    create_home(settings.home, modes)
+    _warn_if_too_open(settings.home, modes)
+    database = open_database(settings.resolved_database_url, file_mode=modes.file)
     upgrade_to_head(database)
     vocabulary, engine = app.state.preloaded
     vocabulary = vocabulary or ensure_vocabulary(settings.home)
@@ -184,3 +221,4 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runner.close()
         close_engine(getattr(app.state, "engine", None))
         database.dispose()
+        os.umask(previous_umask)

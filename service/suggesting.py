@@ -7,7 +7,7 @@ import time
 from service.engine_runner import EngineRunner
 from service.errors import EngineTimeoutError, NoteTooLargeForServiceError
 from service.metrics import Metrics
-from service.schemas import NoteInput
+from service.schemas import BatchNote
 from suggest.engine_protocol import SuggestionEngine
 from suggest.errors import NoteError
 from suggest.types import NoteSuggestions
@@ -25,7 +25,7 @@ def ensure_note_fits(text: str, max_bytes: int) -> None:
         )
 
 
-def _suggest(engine: SuggestionEngine, note: NoteInput, max_bytes: int) -> NoteSuggestions:
+def _suggest(engine: SuggestionEngine, note: BatchNote, max_bytes: int) -> NoteSuggestions:
     ensure_note_fits(note.text, max_bytes)
     result: NoteSuggestions = engine.suggest(note.text, setting=note.setting, note_id=note.note_id, top=note.top)
     return result
@@ -37,7 +37,7 @@ def _count(metrics: Metrics, results: list[NoteSuggestions]) -> None:
 
 
 async def suggest_one(
-    runner: EngineRunner, engine: SuggestionEngine, metrics: Metrics, note: NoteInput, max_bytes: int
+    runner: EngineRunner, engine: SuggestionEngine, metrics: Metrics, note: BatchNote, max_bytes: int
 ) -> NoteSuggestions:
     ensure_note_fits(note.text, max_bytes)  # before queueing: a refused note costs no engine time
     result = await runner.run(lambda: _suggest(engine, note, max_bytes))
@@ -46,7 +46,7 @@ async def suggest_one(
 
 
 async def suggest_many(
-    runner: EngineRunner, engine: SuggestionEngine, metrics: Metrics, notes: list[NoteInput], max_bytes: int
+    runner: EngineRunner, engine: SuggestionEngine, metrics: Metrics, notes: list[BatchNote], max_bytes: int
 ) -> list[BatchOutcome]:
     """Each note's suggestions, or the error that note alone raised (the rest of the batch is still coded).
 
