@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli._common import HomeOption, console, error_console, user_errors
+from cli._common import HomeOption, console, error_console, labelled, user_errors
 from models.errors import ModelError
 from models.manifest import ModelManifest, code_set_ref
 from models.registry import ModelRegistry
@@ -96,8 +95,7 @@ def show(
     if problem is None:
         console.print("verified: files, versions and code set match")
     else:
-        # escaped: the numbered errors ("[E103] ...") are in square brackets, which rich would read as markup
-        error_console.print(f"[yellow]not loadable here:[/] {escape(problem)}", markup=True, highlight=False)
+        error_console.print(labelled("not loadable here:", "yellow", str(problem)))
 
 
 def _verification_problem(registry: ModelRegistry, model_id: str, home: Path | None) -> str | None:

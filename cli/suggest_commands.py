@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
+from rich.text import Text
 
 from cli._common import HomeOption, console, error_console, fail, read_text_input, user_errors
 from suggest.batch import BatchSummary, EngineSpec, run_batch
@@ -44,7 +45,7 @@ def suggest(
 
 
 def _print_result(result: NoteSuggestions) -> None:
-    console.print(f"[bold]{result.code_set}[/]  model {result.model}  setting {result.setting}")
+    console.print(Text.assemble((str(result.code_set), "bold"), f"  model {result.model}  setting {result.setting}"))
     if not result.suggestions:
         console.print("No codes suggested.")
     table = Table(show_lines=True)
@@ -66,7 +67,7 @@ def _print_result(result: NoteSuggestions) -> None:
         console.print(table)
     for exclusion in result.excluded:
         words = ", ".join(repr(piece.text) for piece in exclusion.evidence)
-        console.print(f"[dim]left out {exclusion.code}: {exclusion.reason} ({words})[/]")
+        console.print(f"left out {exclusion.code}: {exclusion.reason} ({words})", style="dim")
 
 
 def _describe(piece: Evidence) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from cli._common import HomeOption, console, error_console, fail, user_errors
+from cli._common import HomeOption, console, error_console, fail, labelled, user_errors
 from cli.evaluate_commands import print_data_report
 from cli.models_commands import progress_callback
 from models.promotion import DEFAULT_PROMOTE_POLICY, PROMOTE_POLICIES
@@ -155,7 +155,7 @@ def _print_run(run: TrainingRun) -> None:
         f"{fitted.seconds:.0f} s; validated on {run.validation_notes} notes"
     )
     if fitted.classifier_skipped:
-        console.print(f"[yellow]no note classifier:[/] {fitted.classifier_skipped}", markup=True, highlight=False)
+        console.print(labelled("no note classifier:", "yellow", str(fitted.classifier_skipped)))
     new_id = run.manifest.id if run.manifest is not None else "new model"
     table = Table(title="validation (same notes for both)")
     table.add_column("metric")

@@ -31,6 +31,7 @@ from pydantic_settings import (
 )
 
 from vocab.errors import ChartcoderError
+from vocab.file_modes import HomeModes, home_modes
 
 __all__ = [
     "CONFIG_ENV",
@@ -121,6 +122,26 @@ class Settings(BaseSettings):
     job_stale_s: float = Field(
         default=120.0, gt=0, description="A model job whose worker has not reported for this long counts as failed."
     )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest a client may take to send a request's line and headers, from the connection's start "
+        "or the previous response; a slower connection is closed.",
+    )
+    body_timeout_s: float = Field(
+        default=30.0, gt=0, description="Longest a client may take to send a request's body (408 after it)."
+    )
+    keep_alive_timeout_s: float = Field(
+        default=5.0, gt=0, description="How long an idle keep-alive connection stays open after a response."
+    )
+    max_url_bytes: int = Field(
+        default=8192, ge=256, le=1_000_000, description="Longest request URL (path and query) accepted (414 beyond)."
+    )
+    group_readable_home: bool = Field(
+        default=False,
+        description="Create the data folder's files group-readable (folders 0750, files 0640) instead of owner-only "
+        "(0700 / 0600), for Spark clusters whose executors share the folder as other users of one group.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, description="`chartcoder serve`'s server processes (uvicorn workers).")
@@ -143,6 +164,11 @@ class Settings(BaseSettings):
     def max_body_bytes(self) -> int:
         """Largest request body read at all: a full batch of the largest notes, JSON-escaped at worst."""
         return self.max_batch * self.max_note_bytes * JSON_ESCAPE_FACTOR + ENVELOPE_BYTES
+
+    @property
+    def home_modes(self) -> HomeModes:
+        """The data folder's permission policy: owner-only, or group-readable (``group_readable_home``)."""
+        return home_modes(self.group_readable_home)
 
     @property
     def resolved_database_url(self) -> str:
