@@ -1,5 +1,6 @@
 """``chartcoder serve``: the HTTP service (uvicorn), with its database migrated, a first key made, and, on a
-registry that never had a champion, the bootstrap model built in the background (``CHARTCODER_BOOTSTRAP_MODEL``).
+registry that never had a champion (or whose bootstrap champion was built for another code set), the bootstrap
+model built in the background (``CHARTCODER_BOOTSTRAP_MODEL``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from cli._common import HomeOption, console, error_console, labelled, user_error
 if TYPE_CHECKING:
     from service.settings import Settings
     from service.store.database import Database
+    from vocab.vocabulary import Vocabulary
 
 __all__ = ["serve"]
 
@@ -111,33 +113,33 @@ def _log_config(log_level: str) -> dict[str, Any]:
 
 
 def _start_bootstrap(database: Database, settings: Settings) -> bool:
-    """On a registry that never had a champion, build the bootstrap model in a worker process; True if started.
+    """Build the bootstrap model in a worker process when the registry never had a champion, or when its champion
+    is a bootstrap model built from another code set (the code set was rebuilt, e.g. with the bundled Alphabetic
+    Index after an upgrade); True if started.
 
     It takes minutes on the full code set (2.5 min measured on two busy cores), so the server starts at once,
     serves the zero-shot heuristic meanwhile, and switches to the bootstrap model when the worker promotes it.
+    A trained champion, or none after `models demote`, is the operator's choice: it stands.
     """
     from models.errors import ModelError
     from models.registry import ModelRegistry
     from service.errors import ModelJobConflictError
     from service.jobs import start_model_job
-    from vocab.artifact import codeset_folder, read_manifest
-    from vocab.errors import CodeSetNotBuiltError
-    from vocab.vocabulary import build_vocabulary
+    from service.model_reload import is_outdated_bootstrap
 
     if not settings.bootstrap_model or settings.model is not None:
         return False
+    registry = ModelRegistry.for_home(settings.home)
     try:
-        state = ModelRegistry.for_home(settings.home).state()
+        state = registry.state()
     except ModelError as error:
         error_console.print(labelled("model registry:", "yellow", str(error)))
         return False
-    if state.champion is not None or state.history:
-        return False  # it has (or had: `models demote`) a champion: the operator's choice stands
-    try:
-        read_manifest(codeset_folder(settings.home))
-    except CodeSetNotBuiltError:  # the worker and the server would both build it: build it once, here
-        console.print("Building the ICD-10-CM code set (the first start only, about a minute)...")
-        build_vocabulary(settings.home)
+    if state.champion is None and state.history:
+        return False  # `models demote`: the operator chose the zero-shot heuristic
+    vocabulary = _built_vocabulary(settings)
+    if state.champion is not None and not is_outdated_bootstrap(registry, state.champion, vocabulary):
+        return False
     try:
         options: dict[str, Any] = {"seed": 0}
         if settings.bootstrap_notes is not None:
@@ -146,12 +148,32 @@ def _start_bootstrap(database: Database, settings: Settings) -> bool:
     except ModelJobConflictError as error:
         console.print(f"Not building the bootstrap model now: {error}")
         return False
+    reason = (
+        "No champion model yet"
+        if state.champion is None
+        else f"The champion {state.champion} was built for another code set (the code set was rebuilt)"
+    )
     console.print(
-        f"No champion model yet: building the bootstrap model from the code set in a background worker (job "
-        f"{job.id}; a few minutes). The zero-shot heuristic answers meanwhile; the server switches to the bootstrap "
-        "model by itself when it is ready. CHARTCODER_BOOTSTRAP_MODEL=false skips this."
+        f"{reason}: building the bootstrap model from the code set in a background worker (job {job.id}; a few "
+        "minutes). The zero-shot heuristic answers meanwhile; the server switches to the bootstrap model by itself "
+        "when it is ready. CHARTCODER_BOOTSTRAP_MODEL=false skips this.",
+        highlight=False,
     )
     return True
+
+
+def _built_vocabulary(settings: Settings) -> Vocabulary:
+    """The code set, built here first when there is none: the worker and the server would both build it."""
+    from vocab.artifact import codeset_folder, read_manifest
+    from vocab.errors import CodeSetNotBuiltError
+    from vocab.vocabulary import build_vocabulary, load_vocabulary
+
+    try:
+        read_manifest(codeset_folder(settings.home))
+    except CodeSetNotBuiltError:
+        console.print("Building the ICD-10-CM code set with its Alphabetic Index (the first start only, about 30 s)...")
+        return build_vocabulary(settings.home)
+    return load_vocabulary(settings.home)
 
 
 def _show_first_key(token: str) -> None:

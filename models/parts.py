@@ -18,7 +18,7 @@ import re
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
+from typing import Any, ClassVar, Protocol, Self, TypeVar, runtime_checkable
 
 import catalogue
 import numpy as np
@@ -57,7 +57,7 @@ class PackPart(Protocol):
         ...
 
     @classmethod
-    def from_payload(cls, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> PackPart: ...
+    def from_payload(cls, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Self: ...
 
 
 def register_part(part_type: str) -> Callable[[_Part], _Part]:
@@ -81,7 +81,7 @@ def part_class(part_type: str) -> type[PackPart] | None:
     """The class registered under ``part_type``, or None (the caller refuses the pack with E101)."""
     if part_type not in _parts.get_all():
         return None
-    return _parts.get(part_type)  # type: ignore[no-any-return]
+    return _parts.get(part_type)
 
 
 # --- the two file formats of a part -----------------------------------------------------------------------

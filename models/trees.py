@@ -93,8 +93,17 @@ class CompiledTrees:
     """A binary booster's trees (flat node arrays, each tree's nodes offset to global indices) and calibration."""
 
     def __init__(self, nodes: Mapping[str, np.ndarray], baseline: float, calibrator: IsotonicCurve | SigmoidCurve):
-        for name, dtype in _NODE_ARRAYS.items():
-            setattr(self, f"_{name}", np.ascontiguousarray(nodes[name], dtype=dtype))
+        def column(name: str) -> np.ndarray:
+            return np.ascontiguousarray(nodes[name], dtype=_NODE_ARRAYS[name])
+
+        self._roots = column("roots")
+        self._feature = column("feature")
+        self._threshold = column("threshold")
+        self._missing_left = column("missing_left")
+        self._left = column("left")
+        self._right = column("right")
+        self._is_leaf = column("is_leaf")
+        self._value = column("value")
         self._baseline = float(baseline)
         self._calibrator = calibrator
         self._check_shape()

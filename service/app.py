@@ -21,6 +21,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
+from models.registry import ModelRegistry
 from service.authentication import AuthenticateFirstMiddleware
 from service.connections import ConnectionGuardMiddleware
 from service.deps import get_current_key
@@ -29,7 +30,7 @@ from service.handlers import install_exception_handlers
 from service.limits import BodyLimitMiddleware
 from service.logs import install_access_log_filter
 from service.metrics import Metrics, MetricsMiddleware
-from service.model_reload import ZERO_SHOT_PREFIX, ChampionFollower, close_engine
+from service.model_reload import ZERO_SHOT_PREFIX, ChampionFollower, close_engine, unfit_champion
 from service.page import install_review_page
 from service.routers import ROUTERS
 from service.routing import refuse_unknown_query_parameters
@@ -45,6 +46,11 @@ from vocab.vocabulary import Vocabulary, ensure_vocabulary
 __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
+
+# With engine processes: threads that hand notes to the pool (waiting there costs a thread, not a process), and
+# how much longer than the pool's deadline the runner waits (the pool's own answer, which stops the work, wins).
+POOL_WAITING_THREADS = 32
+POOL_REPLY_GRACE_S = 2.0
 
 DESCRIPTION = """Computer-assisted ICD-10-CM coding: chart notes in, ranked codes with evidence out;
 a review queue whose decisions are stored for statistics and retraining.
@@ -106,17 +112,29 @@ async def _service_info() -> ServiceInfo:
     return ServiceInfo(service="chartcoder", version=_package_version(), docs="/docs", openapi="/openapi.json")
 
 
-def _load_engine(vocabulary: Vocabulary, settings: Settings) -> ReloadableEngine:
+def _load_engine(vocabulary: Vocabulary, settings: Settings, *, zero_shot: bool = False) -> ReloadableEngine:
+    """The engine serving ``settings.model``, else the champion (the zero-shot heuristic when ``zero_shot``)."""
+    model = settings.model or (ZERO_SHOT_PREFIX if zero_shot else None)
     if settings.engine_processes:
-        from models.registry import ModelRegistry
         from service.engine_pool import PooledEngine
 
         # One explicit model for every process, even if the champion changes while they load.
-        model = settings.model or ModelRegistry.for_home(settings.home).champion() or ZERO_SHOT_PREFIX
-        return PooledEngine.start(settings.home, model, settings.engine_processes)
+        model = model or ModelRegistry.for_home(settings.home).champion() or ZERO_SHOT_PREFIX
+        return PooledEngine.start(
+            settings.home, model, settings.engine_processes, note_timeout_s=settings.request_timeout_s
+        )
     from suggest.pipeline import load_engine  # the engine imports spaCy: only when a server starts
 
-    return load_engine(vocabulary, home=settings.home, model=settings.model)
+    return load_engine(vocabulary, home=settings.home, model=model)
+
+
+def _engine_runner(settings: Settings) -> EngineRunner:
+    if not settings.engine_processes:
+        return EngineRunner(settings.engine_threads, settings.request_timeout_s)
+    # Every note is handed to the pool at once (a waiting thread each), where it waits for a free process under
+    # its own deadline; the pool answers at that deadline and stops the work, the runner only a moment later.
+    threads = max(settings.engine_threads, POOL_WAITING_THREADS, settings.engine_processes)
+    return EngineRunner(threads, settings.request_timeout_s + POOL_REPLY_GRACE_S)
 
 
 def _purge_expired_notes(database: Database, retention_days: int, actor: str, *, audit_when_empty: bool) -> int:
@@ -171,18 +189,24 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     upgrade_to_head(database)
     vocabulary, engine = app.state.preloaded
     vocabulary = vocabulary or ensure_vocabulary(settings.home)
-    engine = engine or _load_engine(vocabulary, settings)
+    # A champion trained on another code set (rebuilt under it) is refused, but the server still starts: it
+    # serves the zero-shot heuristic until a model for this code set is promoted. A pinned model is not replaced.
+    unfit = None
+    if engine is None and not settings.model:
+        unfit = unfit_champion(ModelRegistry.for_home(settings.home), vocabulary)
+    engine = engine or _load_engine(vocabulary, settings, zero_shot=unfit is not None)
     vocabulary.code_search  # noqa: B018 - load the search lexicon now, not on the first type-ahead request
     app.state.database = database
     app.state.vocabulary = vocabulary
     app.state.engine = engine
-    threads = max(settings.engine_threads, settings.engine_processes)  # one waiting thread per engine process
-    app.state.runner = EngineRunner(threads, settings.request_timeout_s)
+    app.state.runner = _engine_runner(settings)
     purger = asyncio.create_task(_purge_periodically(database, settings)) if settings.retention_days else None
     # A promoted model is served without a restart (every process follows the registry itself); a model named
     # in the settings is served as it is.
     follower = ChampionFollower(app.state, settings.home, settings.model_poll_s, pinned=settings.model is not None)
     app.state.follower = follower
+    if unfit is not None:
+        follower.refused(*unfit)  # logged here, once; the follower's polls stay quiet until the champion changes
     following = None if follower.pinned else asyncio.create_task(follower.run())
     log.info("chartcoder service ready: model %s, database %s", getattr(engine, "model_id", "?"), database.url)
     try:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from service.engine_runner import EngineRunner
-from service.errors import NoteTooLargeForServiceError
+from service.errors import EngineTimeoutError, NoteTooLargeForServiceError
 from service.metrics import Metrics
 from service.schemas import BatchNote
 from suggest.engine_protocol import SuggestionEngine
@@ -46,11 +48,16 @@ async def suggest_one(
 async def suggest_many(
     runner: EngineRunner, engine: SuggestionEngine, metrics: Metrics, notes: list[BatchNote], max_bytes: int
 ) -> list[BatchOutcome]:
-    """Each note's suggestions, or the error that note alone raised (the rest of the batch is still coded)."""
+    """Each note's suggestions, or the error that note alone raised (the rest of the batch is still coded).
+
+    Once the runner's timeout has passed (the caller has had its 503) no further note is started."""
 
     def code_all() -> list[BatchOutcome]:
+        stop_at = time.monotonic() + runner.timeout_s
         outcomes: list[BatchOutcome] = []
         for note in notes:
+            if time.monotonic() >= stop_at:
+                raise EngineTimeoutError("The batch was not coded in time; its remaining notes were not started.")
             try:
                 outcomes.append(_suggest(engine, note, max_bytes))
             except (NoteError, NoteTooLargeForServiceError) as error:  # the note's fault: report it, go on

@@ -7,7 +7,7 @@ job and records the outcome:
   with the champion's parameters when it is a learned model, validated beside the champion on a held-out
   share, registered, and promoted per the job's policy (``never``, ``if-better``: higher MAP, ``always``);
 * ``bootstrap``: the bootstrap model built from the code set alone (deterministic, no network), promoted
-  when the registry still has no champion.
+  when the registry still has no champion, or when its champion is a bootstrap model built for another code set.
 
 Running servers pick a promoted model up by themselves (they follow the registry's champion pointer).
 ``training`` is imported here, inside the functions, and only in this process. Note text is never logged
@@ -129,6 +129,7 @@ def _bootstrap(
     settings: Settings, vocabulary: Vocabulary, registry: ModelRegistry, options: dict[str, Any], progress: Any
 ) -> JobOutcome:
     from models.manifest import code_set_ref
+    from service.model_reload import is_outdated_bootstrap
     from suggest.pipeline import load_engine
     from training.bootstrap import DEFAULT_NOTES, build_bootstrap
 
@@ -138,7 +139,10 @@ def _bootstrap(
         base, registry, notes=notes, seed=int(options.get("seed", 0)), promote=False, progress=progress
     )
     promoted = False
-    if registry.champion() is None:  # an admin may have promoted a model meanwhile: that one stays
+    champion = registry.champion()
+    # An admin may have promoted a model meanwhile: that one stays. A bootstrap champion built for another code set
+    # (the code set was rebuilt under it) is replaced.
+    if champion is None or is_outdated_bootstrap(registry, champion, vocabulary):
         registry.promote(result.manifest.id, code_set=code_set_ref(vocabulary))
         promoted = True
     metrics = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import numpy as np
 from scipy import sparse
@@ -58,6 +58,7 @@ class TfidfNoteClassifier:
     """Implements :class:`suggest.ranking.NoteClassifier`: ``predict_proba(text)``, ``evidence_words``."""
 
     name = "tfidf-logistic"
+    part_type: ClassVar[str]  # set by register_part
 
     def __init__(
         self,

@@ -15,7 +15,7 @@ statistics (:data:`PRIOR_FEATURES`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -112,6 +112,7 @@ class GradientRanker:
     """The :class:`suggest.ranking.Ranker` of a trained pack: calibrated probabilities in 0..1."""
 
     name = "learned"
+    part_type: ClassVar[str]  # set by register_part
 
     def __init__(
         self,

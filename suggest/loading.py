@@ -1,7 +1,7 @@
 """The one assembler: a code set and a model pack in, an :class:`Engine` out.
 
-``load_engine`` builds the spaCy pipeline (clinical tokenizer -> sentences -> sections -> terms ->
-assertion), loads the term table from its cache beside the code set (building it once when missing),
+``load_engine`` builds the spaCy pipeline (clinical tokenizer -> sentences -> sections -> abbreviation
+senses -> terms -> assertion), loads the term table from its cache beside the code set (building it once when missing),
 and pairs it with a ranker: the champion model pack's learned ranker (and note classifier) when the
 registry has a champion, the zero-shot heuristic otherwise. Everything else in chartcoder receives an Engine.
 """

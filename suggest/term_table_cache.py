@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from importlib import resources
 
 from suggest.termtable import TABLE_FORMAT, TermTable, build_term_table
 from vocab.artifact import read_cached, write_cached
@@ -21,6 +22,8 @@ def _table_key(vocabulary: Vocabulary) -> str:
     digest = hashlib.sha256(f"term-table-{TABLE_FORMAT}".encode())
     for name, sha in sorted(vocabulary.manifest.files.items()):
         digest.update(f"{name}={sha};".encode())
+    # The table carries the reviewed abbreviations: an edited list must not be read from a stale cache.
+    digest.update(resources.files("vocab.data").joinpath("abbreviations.tsv").read_bytes())
     return digest.hexdigest()[:20]
 
 

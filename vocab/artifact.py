@@ -24,6 +24,7 @@ Layout of the code-set artifact ``<home>/codeset/``::
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -209,7 +210,15 @@ def encode(value: Any) -> bytes:
 def decode(data: bytes) -> Any:
     """The value :func:`encode` wrote; arrays come back read-only, lists as tuples. Never runs code: no hook
     but the array extension is given (plain ``msgpack``, not srsly's, whose installed decoders run too)."""
-    return msgpack.unpackb(data, ext_hook=_decode_extra, use_list=False, raw=False, strict_map_key=False)
+    # The collector off while decoding: it would walk the hundreds of thousands of tuples being built, again and
+    # again, for no garbage (msgpack's documentation advises the same for large messages).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return msgpack.unpackb(data, ext_hook=_decode_extra, use_list=False, raw=False, strict_map_key=False)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 # --- caches: one encoded value in a hashed folder -------------------------------------------------------------
