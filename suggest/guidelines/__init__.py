@@ -38,6 +38,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from suggest.guidelines import (  # noqa: F401 - importing the step modules registers them
+    combination,
+    hypertension,
+    integral,
+    one_per_finding,
     poa,
     sequencing,
 )

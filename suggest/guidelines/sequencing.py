@@ -23,6 +23,7 @@ from __future__ import annotations
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.registry import guideline_steps
+from suggest.types import Role
 from vocab.codeset import parse_code_references
 
 __all__ = ["DIAGNOSTIC_SECTIONS", "ENCOUNTER_REASON_PREFIXES", "SECONDARY_ONLY_PREFIXES", "sequence_codes"]
@@ -134,7 +135,7 @@ def sequence_codes(draft: CodeSetDraft, context: GuidelineContext) -> None:
     first = _principal(proposed, context)
     ordered = _reporting_order(proposed, first, context)
     draft.entries[:] = ordered + listed
-    lead_role = "principal" if context.setting == "inpatient" else "first_listed"
+    lead_role: Role = "principal" if context.setting == "inpatient" else "first_listed"
     for position, entry in enumerate(draft.entries):
         entry.role = lead_role if position == 0 and entry.proposed else "secondary"
     if draft.entries and draft.entries[0].proposed:
