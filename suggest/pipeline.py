@@ -39,7 +39,7 @@ from suggest.errors import (
     NoteTooLargeError,
     SettingError,
 )
-from suggest.guidelines import GuidelineContext, apply_guidelines
+from suggest.guidelines import GuidelineContext, apply_guidelines, prepare_guidelines
 from suggest.ranking import HeuristicRanker, NoteClassifier, Ranker
 from suggest.rules import RuleContext, rank_codes
 from suggest.termtable import TABLE_FORMAT, TermTable, build_term_table
@@ -315,6 +315,7 @@ def load_engine(
     if vocabulary is None:
         vocabulary = load_vocabulary(home)
     vocabulary.code_search  # noqa: B018 - load the search lexicon now (history codes use it), not on a note
+    prepare_guidelines(vocabulary)  # the Alphabetic Index's "with" links, read by the combination step
     ranker, classifier, model_id, threshold = _resolve_model(vocabulary, model, home)
     table = load_term_table(vocabulary)
     nlp = build_nlp(table)

@@ -23,6 +23,8 @@ guideline_steps = catalogue.create("chartcoder", "guidelines", entry_points=Fals
 DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.combination.v1",
     "chartcoder.guidelines.hypertension.v1",
+    "chartcoder.guidelines.sepsis.v1",
+    "chartcoder.guidelines.specificity.v1",
     "chartcoder.guidelines.one_per_finding.v1",
     "chartcoder.guidelines.integral.v1",
     "chartcoder.guidelines.sequencing.v1",
