@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +48,14 @@ class GuidelineContext:
     @cached_property
     def lowered(self) -> str:
         return self.text.lower()
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        return [0] + [index + 1 for index, char in enumerate(self.text) if char == "\n"]
+
+    def line_of(self, offset: int) -> int:
+        """The number (from 0) of the note's line that holds character ``offset``."""
+        return bisect.bisect_right(self._line_starts, offset) - 1
 
     def present_mentions(self) -> tuple[Mention, ...]:
         """Mentions the patient has now (not negated, hypothetical, family or uncertain-outpatient)."""
