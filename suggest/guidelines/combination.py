@@ -152,8 +152,9 @@ def _combine(
 
 
 def _kept_beside(other: str, combination: str, link: IndexLink, codeset: CodeSet) -> bool:
-    """Whether ``other`` stays beside the combination: the Tabular List ("use additional code") or the Index (a
-    bracketed code) asks for it, or it says more than the combination does (I12.9 beside E11.22)."""
+    """Whether ``other`` stays beside the combination: the Tabular List ("use additional code", "code first",
+    "code also") or the Index (a bracketed code) asks for it, or it says more than the combination does (I12.9
+    beside E11.22)."""
     said = set(normalize_tokens(codeset.codes[combination].description)) | link.words
     own = set(normalize_tokens(codeset.codes[other].description)) - _IGNORED_WORDS - _GENERIC_WORDS
     if own - said - {"unspecified", "site"}:
@@ -162,7 +163,8 @@ def _kept_beside(other: str, combination: str, link: IndexLink, codeset: CodeSet
         return True
     notes = [
         note
-        for where, note in codeset.inherited_notes(combination, "use_additional")
+        for field in ("use_additional", "code_first", "code_also")
+        for where, note in codeset.inherited_notes(combination, field)
         if not where.startswith("chapter")
     ]
     return any(reference.covers(other) for note in notes for reference in parse_code_references(note))

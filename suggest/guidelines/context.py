@@ -14,6 +14,8 @@ from vocab.codeset import CodeSet
 
 __all__ = ["GuidelineContext"]
 
+_SENTENCE_END = re.compile(r"\n|[.;:](?=\s)")
+
 
 @dataclass(frozen=True)
 class GuidelineContext:
@@ -56,6 +58,16 @@ class GuidelineContext:
     def line_of(self, offset: int) -> int:
         """The number (from 0) of the note's line that holds character ``offset``."""
         return bisect.bisect_right(self._line_starts, offset) - 1
+
+    def sentence_around(self, start: int, end: int, limit: int = 400) -> str:
+        """The lower-cased sentence (or list line) holding ``start:end``: bounded by line breaks and by ".", ";"
+        or ":" followed by a space, at most ``limit`` characters either side."""
+        text = self.lowered
+        left = max(0, start - limit)
+        right = min(len(text), end + limit)
+        head = _SENTENCE_END.split(text[left:start])[-1]
+        tail = _SENTENCE_END.split(text[end:right])[0]
+        return head + text[start:end] + tail
 
     def present_mentions(self) -> tuple[Mention, ...]:
         """Mentions the patient has now (not negated, hypothetical, family or uncertain-outpatient)."""

@@ -5,7 +5,7 @@ A chapter-18 sign or symptom (R00-R99, and the symptom codes M25.5, M54, M79.6) 
 
 - from the classification: the symptom's block names a body system (R00-R03 circulatory, R04-R09
   respiratory, R10-R19 digestive, R30-R39 urinary, ...), the diagnosis is in that system's chapter, and the
-  note ties them (one line, or the symptom presented and the diagnosis concluded);
+  note ties them (one sentence, or the symptom presented and the diagnosis concluded);
 - from the reviewed table ``data/integral_symptoms.tsv`` where the classification is silent (fever with an
   infection, polyuria with a hyperglycemic crisis, joint pain with osteoarthritis, ...).
 
@@ -87,18 +87,29 @@ _CONCLUDING_SECTIONS = {"diagnoses", "assessment_and_plan", "hospital_course", "
 
 
 def _linked(symptom: DraftCode, diagnosis: DraftCode, context: GuidelineContext) -> bool:
-    """Whether the note ties the symptom to the diagnosis: both on one line, or the symptom presented (chief
+    """Whether the note ties the symptom to the diagnosis: both in one sentence, or the symptom presented (chief
     complaint, HPI, review of systems) and the diagnosis concluded (diagnoses, assessment, hospital course).
 
     A body system alone is a weak sign of "routinely associated" (I.B.5); a symptom merely elsewhere in a long
     note of the same system may be a separate problem (I.B.6), so it stays.
     """
-    lines = {context.line_of(mention.start) for mention in diagnosis.mentions}
-    if any(context.line_of(mention.start) in lines for mention in symptom.mentions):
-        return True
+    for mention in symptom.mentions:
+        sentence = context.sentence_around(mention.start, mention.end)
+        if any(
+            abs(other.start - mention.start) < len(sentence)
+            and other.start in _span_of(sentence, mention.start, context)
+            for other in diagnosis.mentions
+        ):
+            return True
     presented = any(mention.section in _PRESENTING_SECTIONS for mention in symptom.mentions)
     concluded = any(mention.section in _CONCLUDING_SECTIONS for mention in diagnosis.mentions)
     return presented and concluded
+
+
+def _span_of(sentence: str, offset: int, context: GuidelineContext) -> range:
+    """The character range of the note that ``sentence`` (found around ``offset``) covers."""
+    start = context.lowered.rfind(sentence, max(0, offset - len(sentence)), offset + len(sentence))
+    return range(start, start + len(sentence)) if start != -1 else range(0)
 
 
 def _is_symptom(code: str) -> bool:

@@ -4,8 +4,8 @@
   disease"; two otitis media codes for one ear) describe one finding: the best-supported one stays (higher
   score, then the more specific title), the others leave into ``excluded``.
 - An Excludes1 pair ("not coded here": the two conditions cannot occur together) is resolved when the note
-  supports only one side: the two rest on the same words, or one side scores below the proposal threshold.
-  A pair with separate, strong evidence keeps both, flagged (the Excludes1 exception for unrelated conditions).
+  supports only one side: the two readings rest on the same words, and the better-supported one stays. A pair
+  with separate evidence keeps both, flagged (the Excludes1 exception for unrelated conditions).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def _resolve_excludes1(draft: CodeSetDraft, context: GuidelineContext) -> None:
             if other is None:
                 continue
             weaker, stronger = sorted((entry, other), key=lambda item: _preference(item, context))
-            if _same_words(weaker, stronger) or weaker.score < context.threshold <= stronger.score:
+            if _same_words(weaker, stronger):
                 draft.remove(
                     weaker.code, f"Excludes1 with {stronger.code}: the note supports {stronger.code} (I.A.12.a)"
                 )

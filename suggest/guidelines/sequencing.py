@@ -235,7 +235,14 @@ def _in_section_of(entry: DraftCode, stated: DraftCode | None) -> bool:
 
 
 def _first_stated(entries: list[DraftCode]) -> DraftCode | None:
-    """The entry stated first in the most diagnostic section any entry is mentioned in; score breaks ties."""
+    """The entry stated first in the most diagnostic section any entry is mentioned in; score breaks ties.
+
+    A note without headings (a narrative) states no list of diagnoses whose order means anything: there the
+    condition the note documents most strongly (the best score) is the one chiefly responsible.
+    """
+    sections = {mention.section for entry in entries for mention in entry.mentions}
+    if sections <= {"none"}:
+        return max(entries, key=lambda entry: entry.score) if entries else None
     for section in DIAGNOSTIC_SECTIONS:
         placed = [
             (min(mention.start for mention in entry.mentions if mention.section == section), -entry.score, index)
