@@ -56,3 +56,14 @@ def test_integral_table_codes_are_in_the_code_set(codeset):
         assert codeset.with_prefix(symptom, limit=1), symptom
         for prefix in diagnoses.split(","):
             assert prefix == "*" or codeset.with_prefix(prefix, limit=1), prefix
+
+
+def test_i_c_19_b_injury_of_unspecified_region_leaves_beside_the_sited_injury(codeset):
+    text = "ED: dog bite wound, right lower leg. Injury cleaned.\n"
+    draft = draft_of(
+        ("S81.851A", 0.8, [mention(text, "dog bite wound, right lower leg", ("S81.851A",))]),
+        ("T14.8XXA", 0.7, [mention(text, "Injury", ("T14.8XXA",))]),
+    )
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["S81.851A"]
+    assert "I.C.19.b" in draft.excluded[0].reason
