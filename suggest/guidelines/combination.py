@@ -36,6 +36,7 @@ __all__ = ["IndexLink", "combine_with_index", "index_links"]
 # the CKD stage; the Index's "Hypertension > with" subterms only point there.
 _OWN_STEP_BASES = ("I10", "I11", "I12", "I13", "I15", "I16", "I1A")
 _ORGANISM_CATEGORIES = ("B95", "B96", "B97")
+_STEM = 7
 # I.A.15: "... unless the documentation clearly states the conditions are unrelated".
 _UNRELATED = re.compile(r"unrelated|not (?:due to|related to|caused by|from|secondary to|associated with)")
 _IGNORED_WORDS = STOPWORDS | {"due", "without", "type", "mellitus"}
@@ -59,6 +60,9 @@ class IndexLink:
     manifestations: tuple[str, ...]  # codes the Index prints in brackets beside it (code them too)
     organism: bool  # a direct subterm (an organism), not under "with" / "due to"
     path: str  # the Index path, for the rationale
+    # the category the subterm's words have as a main term of their own ("dermatitis" -> L30): the other
+    # condition must be that one, not a different condition sharing the word (contact dermatitis, L23)
+    target: str | None = None
 
 
 @guideline_steps.register("chartcoder.guidelines.combination.v1")
@@ -106,10 +110,14 @@ def _apply_best(
         if other.code[:3] == base_entry.code[:3] or other.code.startswith(_NOT_COMBINED):
             continue  # a sibling is the same finding (one_per_finding), not another condition
         words = _words_of(other, context)
+        stems = {word[:_STEM] for word in words if len(word) >= _STEM}
         matching = [
             link
             for link in links
-            if link.words and link.words <= words and (not link.organism or other.code.startswith(_ORGANISM_CATEGORIES))
+            if (link.target is None or other.code[:3] == link.target)
+            and link.words
+            and _covered(link.words, words, stems)
+            and (not link.organism or other.code.startswith(_ORGANISM_CATEGORIES))
         ]
         if not matching or _said_unrelated(other, context):
             continue
@@ -149,6 +157,12 @@ def _combine(
     section = "I.C.1.d" if link.organism else "I.A.15"
     kept = draft.replace(components, combination, section, f"combination code: Index {link.path}")
     kept.score = max(kept.score, base_entry.score if base_entry.code in components else kept.score)
+
+
+def _covered(wanted: frozenset[str], words: set[str], stems: set[str]) -> bool:
+    """Every wanted word is said, as such or as a word of the same 7-letter stem ("hyperosmolar" for the Index's
+    "hyperosmolarity")."""
+    return all(word in words or (len(word) >= _STEM and word[:_STEM] in stems) for word in wanted)
 
 
 def _kept_beside(other: str, combination: str, link: IndexLink, codeset: CodeSet) -> bool:
@@ -218,7 +232,8 @@ def _index_links(index: Any, codeset: CodeSet) -> dict[str, Any]:
             continue
         if term.title.lower() == "with" or (term.title.lower() == "due to" and not base.startswith("R")):
             for path, below in _below(index, term.id):
-                _add_links(links, base, below, path, index.path(below.id), codeset, organism=False)
+                target = _own_category(index, path[0], codeset) if len(path) == 1 else None
+                _add_links(links, base, below, path, index.path(below.id), codeset, organism=False, target=target)
         elif term.codes and parent.parent is None:
             _add_links(links, base, term, (term.title,), index.path(term.id), codeset, organism=True)
     by_category: dict[str, dict[str, list[IndexLink]]] = {}
@@ -240,6 +255,7 @@ def _add_links(
     full_path: tuple[str, ...],
     codeset: CodeSet,
     organism: bool,
+    target: str | None = None,
 ) -> None:
     if any(_CATCH_ALL.search(title) for title in titles):
         return  # "specified disease NEC": says nothing a note's words can match
@@ -252,8 +268,17 @@ def _add_links(
             continue
         manifestations = tuple(code for code in term.manifestation if code)
         links.setdefault(base, []).append(
-            IndexLink(base, combination, words, manifestations, organism, " > ".join(full_path))
+            IndexLink(base, combination, words, manifestations, organism, " > ".join(full_path), target)
         )
+
+
+def _own_category(index: Any, title: str, codeset: CodeSet) -> str | None:
+    """The category of the main term spelled like ``title`` ("Polyneuropathy" -> G62), or None."""
+    term = index.find(title)
+    if term is None or not term.codes:
+        return None
+    code = _valid(term.codes[0], codeset)
+    return code[:3] if code is not None else None
 
 
 def _below(index: Any, term_id: int, depth: int = 3) -> list[tuple[tuple[str, ...], Any]]:
