@@ -77,11 +77,12 @@ def combine_with_index(draft: CodeSetDraft, context: GuidelineContext) -> None:
         codeset=context.codeset, setting=context.setting, text=context.text, history_code=context.history_code
     )
     originals = list(draft.entries)  # combinations never combine again: no chains
+    said = {id(entry): _said_forms(entry, context) for entry in originals}
     for base_entry in originals:
         if base_entry not in draft.entries:
             continue  # already folded into a combination
         for link_group in _links_for(base_entry.code, links):
-            _apply_best(draft, base_entry, originals, link_group, context, rule_context)
+            _apply_best(draft, base_entry, originals, link_group, said, context, rule_context)
 
 
 def _links_for(code: str, links: dict[str, list[IndexLink]]) -> list[list[IndexLink]]:
@@ -101,19 +102,21 @@ def _apply_best(
     base_entry: DraftCode,
     originals: list[DraftCode],
     links: list[IndexLink],
+    said: dict[int, tuple[set[str], set[str]]],
     context: GuidelineContext,
     rule_context: RuleContext,
 ) -> None:
+    by_key = _links_by_key(links)
     for other in originals:
         if other is base_entry or other not in draft.entries or base_entry not in draft.entries:
             continue
         if other.code[:3] == base_entry.code[:3] or other.code.startswith(_NOT_COMBINED):
             continue  # a sibling is the same finding (one_per_finding), not another condition
-        words = _words_of(other, context)
-        stems = {word[:_STEM] for word in words if len(word) >= _STEM}
+        words, stems = said[id(other)]
+        reachable = {link for key in words | stems for link in by_key.get(key, ())}
         matching = [
             link
-            for link in links
+            for link in reachable
             if (link.target is None or other.code[:3] == link.target)
             and link.words
             and _covered(link.words, words, stems)
@@ -121,7 +124,7 @@ def _apply_best(
         ]
         if not matching or _said_unrelated(other, context):
             continue
-        link = max(matching, key=lambda found: (len(found.words), -len(found.combination)))
+        link = max(matching, key=lambda found: (len(found.words), -len(found.combination), found.path))
         _combine(draft, base_entry, other, link, context, rule_context)
 
 
@@ -157,6 +160,31 @@ def _combine(
     section = "I.C.1.d" if link.organism else "I.A.15"
     kept = draft.replace(components, combination, section, f"combination code: Index {link.path}")
     kept.score = max(kept.score, base_entry.score if base_entry.code in components else kept.score)
+
+
+def _said_forms(entry: DraftCode, context: GuidelineContext) -> tuple[set[str], set[str]]:
+    """The entry's words and their 7-letter stems."""
+    words = _words_of(entry, context)
+    return words, {word[:_STEM] for word in words if len(word) >= _STEM}
+
+
+def _links_by_key(links: list[IndexLink]) -> dict[str, list[IndexLink]]:
+    """The links by their longest word (its 7-letter stem when that long): an entry only tries the links whose
+    key word it says (built once per link list)."""
+    cached = _BY_KEY.get(id(links))
+    if cached is not None and cached[0] is links:
+        return cached[1]
+    by_key: dict[str, list[IndexLink]] = {}
+    for link in links:
+        if not link.words:
+            continue
+        key = max(sorted(link.words), key=len)
+        by_key.setdefault(key[:_STEM] if len(key) >= _STEM else key, []).append(link)
+    _BY_KEY[id(links)] = (links, by_key)
+    return by_key
+
+
+_BY_KEY: dict[int, tuple[list[IndexLink], dict[str, list[IndexLink]]]] = {}
 
 
 def _covered(wanted: frozenset[str], words: set[str], stems: set[str]) -> bool:

@@ -100,30 +100,52 @@ def refine_specificity(draft: CodeSetDraft, context: GuidelineContext) -> None:
 def more_specific_code(code: str, words: set[str], codeset: CodeSet) -> str | None:
     """The billable code of ``code``'s category whose title adds words (and only words) that ``words`` holds,
     most such words first; None when no code says more."""
-    record = codeset.codes[code]
-    anchor = _anchor_words(record.description)
-    seventh = code.replace(".", "")[6:] if len(code.replace(".", "")) == 7 else ""
     best: tuple[int, int, str] | None = None
-    for candidate in codeset.billable_descendants(code[:3]):
-        if candidate.code == code or not candidate.code.replace(".", "").endswith(seventh):
-            continue
-        if seventh == "" and len(candidate.code.replace(".", "")) == 7:
-            continue
-        title_words = _title_words(candidate.description)
-        if not anchor <= title_words[0] | title_words[1]:
-            continue
-        extra = title_words[0] - anchor
-        if not extra:
-            continue
+    for candidate, extra, bracketed in _elaborations(code, codeset):
         found = {word for word in extra if _said(word, words)}
-        if title_words[1] and all(_said(word, words) for word in title_words[1]):
+        if bracketed and all(_said(word, words) for word in bracketed):
             found = set(extra)  # "[E. coli]" said: the title's own spelling ("Escherichia coli") counts as said
         if len(found) < _MIN_SHARE * len(extra) or not found:
             continue
-        key = (len(found), -len(extra - found), candidate.code)
+        key = (len(found), -len(extra - found), candidate)
         if best is None or key[:2] > best[:2]:
             best = key
     return best[2] if best is not None else None
+
+
+def _elaborations(code: str, codeset: CodeSet) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    """(code, the words its title adds, its bracketed words) for each billable code of the category whose title
+    keeps every anchor word of ``code``'s title: computed once per code and code set."""
+    key = (id(codeset), code)
+    cached = _ELABORATIONS.get(key)
+    if cached is None:
+        cached = _find_elaborations(code, codeset)
+        if len(_ELABORATIONS) > _ELABORATIONS_LIMIT:
+            _ELABORATIONS.clear()
+        _ELABORATIONS[key] = cached
+    return cached
+
+
+_ELABORATIONS: dict[tuple[int, str], tuple[tuple[str, frozenset[str], frozenset[str]], ...]] = {}
+_ELABORATIONS_LIMIT = 50_000
+
+
+def _find_elaborations(code: str, codeset: CodeSet) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    record = codeset.codes[code]
+    anchor = _anchor_words(record.description)
+    seventh = code.replace(".", "")[6:] if len(code.replace(".", "")) == 7 else ""
+    found = []
+    for candidate in codeset.billable_descendants(code[:3]):
+        compact = candidate.code.replace(".", "")
+        if candidate.code == code or not compact.endswith(seventh) or (seventh == "" and len(compact) == 7):
+            continue
+        plain, bracketed = _title_words(candidate.description)
+        if not anchor <= plain | bracketed:
+            continue
+        extra = plain - anchor
+        if extra:
+            found.append((candidate.code, extra, bracketed))
+    return tuple(found)
 
 
 @lru_cache(maxsize=16384)
