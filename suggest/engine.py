@@ -17,9 +17,10 @@ from spacy.tokens import Doc
 from suggest.candidates import build_candidates, extract_mentions
 from suggest.classifier_candidates import section_lookup, with_classifier
 from suggest.errors import NoteError
+from suggest.guidelines import GuidelineContext, apply_guidelines
 from suggest.note_checks import DEFAULT_MAX_NOTE_CHARS, check_note
 from suggest.ranking import NoteClassifier, Ranker
-from suggest.rules import RuleContext, apply_rules
+from suggest.rules import RuleContext, rank_codes
 from suggest.types import CODE_SET_NAME, Candidate, NoteSuggestions, Setting
 from vocab.vocabulary import Vocabulary
 
@@ -104,7 +105,18 @@ class Engine:
         candidates = self._candidates(doc, text)
         scores = self.ranker.score(candidates)
         context = RuleContext(codeset=codeset, setting=setting, text=text, history_code=self._history_code)
-        suggestions, excluded = apply_rules(candidates, scores, context)
+        ranked, excluded = rank_codes(candidates, scores, context)
+        guideline_context = GuidelineContext(
+            codeset=codeset,
+            setting=setting,
+            text=text,
+            candidates=candidates,
+            scores=scores,
+            threshold=self.threshold,
+            index=self.vocabulary.index,
+            history_code=self._history_code,
+        )
+        suggestions, excluded = apply_guidelines(ranked, excluded, guideline_context)
         if top is not None:
             suggestions = suggestions[:top]
         return NoteSuggestions(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from suggest.engine import Engine
 from suggest.errors import EngineError
+from suggest.guidelines import prepare_guidelines
 from suggest.nlp import build_nlp
 from suggest.note_checks import DEFAULT_MAX_NOTE_CHARS
 from suggest.ranking import HeuristicRanker, NoteClassifier, Ranker
@@ -54,6 +55,7 @@ def load_engine(
     if vocabulary is None:
         vocabulary = load_vocabulary(home)
     vocabulary.code_search  # noqa: B018 - load the search lexicon now (history codes use it), not on a note
+    prepare_guidelines(vocabulary)  # the Alphabetic Index's "with" links, read by the combination step
     ranker, classifier, model_id, threshold = resolve_model(vocabulary, model, home, models_dir)
     table = load_term_table(vocabulary)
     nlp = build_nlp(table)
