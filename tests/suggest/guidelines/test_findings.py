@@ -67,3 +67,69 @@ def test_i_c_19_b_injury_of_unspecified_region_leaves_beside_the_sited_injury(co
     one_code_per_finding(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["S81.851A"]
     assert "I.C.19.b" in draft.excluded[0].reason
+
+
+def test_i_b_6_symptom_only_of_the_same_body_system_in_narrative_stays(codeset):
+    # hematuria is not routinely part of renal colic: a narrative sentence naming both is no provider's tie
+    text = "The patient presented with gross hematuria and renal colic.\n"
+    draft = draft_of(
+        ("N23", 0.8, [mention(text, "renal colic", ("N23",), section="none")]),
+        ("R31.9", 0.7, [mention(text, "hematuria", ("R31.9",), section="none")]),
+    )
+    drop_integral_symptoms(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["N23", "R31.9"]
+
+
+def test_i_b_6_symptom_in_another_part_of_a_narrative_note_stays(codeset):
+    # fever is routinely part of pneumonia, but the note never ties this fever to it (I.B.6)
+    text = "Fever after surgery, treated with paracetamol.\nMonths later, chest x-ray showed pneumonia.\n"
+    draft = draft_of(
+        ("J18.9", 0.8, [mention(text, "pneumonia", ("J18.9",), section="none")]),
+        ("R50.9", 0.7, [mention(text, "Fever", ("R50.9",), section="none")]),
+    )
+    drop_integral_symptoms(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["J18.9", "R50.9"]
+
+
+def test_i_b_5_presenting_symptom_of_the_concluded_diagnosis_leaves(codeset):
+    text = "HPI: 3 days of fever and productive cough.\nAssessment: community-acquired pneumonia.\n"
+    draft = draft_of(
+        ("J18.9", 0.8, [mention(text, "pneumonia", ("J18.9",))]),
+        ("R50.9", 0.7, [mention(text, "fever", ("R50.9",), section="history_of_present_illness")]),
+    )
+    drop_integral_symptoms(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["J18.9"]
+    assert "I.B.5" in draft.excluded[0].reason
+
+
+def test_iv_d_outpatient_uncertain_diagnosis_keeps_its_symptoms(codeset):
+    text = "CC: fever.\nAssessment: probable pneumonia.\n"
+    draft = draft_of(
+        ("J18.9", 0.8, [mention(text, "pneumonia", ("J18.9",), assertion="possible")]),
+        ("R50.9", 0.7, [mention(text, "fever", ("R50.9",), section="chief_complaint")]),
+    )
+    drop_integral_symptoms(draft, context_of(codeset, text, draft, setting="outpatient"))
+    assert "R50.9" in draft.codes()
+
+
+def test_i_b_5_joint_pain_is_integral_only_to_an_injury_of_that_site(codeset):
+    # shoulder pain is not part of a lumbar fracture (I.B.6); knee pain is part of a knee injury (I.B.5)
+    text = "HPI: fall with left shoulder pain and right knee pain.\nAssessment: lumbar fracture; knee sprain.\n"
+    draft = draft_of(
+        ("S32.009A", 0.8, [mention(text, "lumbar fracture", ("S32.009A",))]),
+        ("S83.91XA", 0.8, [mention(text, "knee sprain", ("S83.91XA",))]),
+        ("M25.512", 0.7, [mention(text, "left shoulder pain", ("M25.512",), section="history_of_present_illness")]),
+        ("M25.561", 0.7, [mention(text, "right knee pain", ("M25.561",), section="history_of_present_illness")]),
+    )
+    drop_integral_symptoms(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["S32.009A", "S83.91XA", "M25.512"]
+
+
+def test_i_b_5_unknown_cause_of_mortality_is_no_symptom(codeset):
+    text = "Assessment: aortic stenosis; the patient died, cause of death unknown.\n"
+    draft = draft_of(
+        ("I35.0", 0.8, [mention(text, "aortic stenosis", ("I35.0",))]),
+        ("R99", 0.6, [mention(text, "cause of death unknown", ("R99",))]),
+    )
+    drop_integral_symptoms(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["I35.0", "R99"]
