@@ -133,3 +133,14 @@ def test_i_b_5_unknown_cause_of_mortality_is_no_symptom(codeset):
     )
     drop_integral_symptoms(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["I35.0", "R99"]
+
+
+def test_i_b_5_vesicles_are_the_lesions_of_the_concluded_contact_dermatitis(codeset):
+    # the exam finding is neither presented nor in one sentence, but the reviewed table knows it is routine
+    text = "Exam: vesicles on both forearms.\nAssessment: allergic contact dermatitis.\n"
+    draft = draft_of(
+        ("L23.9", 0.8, [mention(text, "allergic contact dermatitis", ("L23.9",))]),
+        ("R23.8", 0.5, [mention(text, "vesicles", ("R23.8",), section="physical_exam")]),
+    )
+    drop_integral_symptoms(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["L23.9"]
