@@ -1,0 +1,95 @@
+"""Walking the Alphabetic Index the way a coder does: from a main term, the subterm the note's words name.
+
+Shared by the rule modules that read Index entries ("History, family", "History, personal > allergy",
+"Status", "Absence", the External Cause Index): word overlap between the note's phrase and the subterm
+titles (non-essential modifiers count too), the deepest best-matching subterm wins; a printed code that is
+incomplete ("Z90.1-") or not billable becomes the billable child the words support, else its default child.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vocab.codeset import CodeSet
+from vocab.index import AlphabeticIndex, IndexTerm
+from vocab.lexicon import Abbreviations
+from vocab.text import STOPWORDS, normalize_tokens
+
+__all__ = ["best_subterm", "billable_choice", "content_words", "expanded_words"]
+
+_DEFAULT_WORDS = ("unspecified", "other", "without complication")
+# Words that qualify a subterm but never name one alone ("bilateral" must not pick "oophorectomy, bilateral").
+_QUALIFIERS = frozenset(
+    "left right bilateral unilateral acquired status history personal family chronic acute total partial "
+    "complete post s p drug medication medicament medicinal agent substance".split()
+)
+
+
+def content_words(text: str) -> set[str]:
+    return {word for word in normalize_tokens(text) if word not in STOPWORDS and len(word) > 1}
+
+
+def best_subterm(
+    index: AlphabeticIndex, parent: IndexTerm, words: set[str], min_overlap: int = 1, follow_see: bool = True
+) -> tuple[IndexTerm, int] | None:
+    """The coded subterm under ``parent`` sharing the most words with ``words`` (deeper wins a tie).
+
+    Every subterm is read (a food allergy sits under "food"); a subterm whose words match but that only says
+    "see X" is followed to X's subterms ("Status, transplant - see Transplant").
+    """
+    best: tuple[int, int, IndexTerm] | None = None
+
+    def consider(term: IndexTerm, score: int, depth: int) -> None:
+        nonlocal best
+        if term.codes and score >= min_overlap and (best is None or (score, depth) > best[:2]):
+            best = (score, depth, term)
+
+    def visit(term: IndexTerm, inherited: set[str], depth: int) -> None:
+        for child in index.children(term.id):
+            title_words = content_words(" ".join((child.title, *child.nemod)))
+            own = (title_words & words) - _QUALIFIERS
+            path_words = inherited | title_words
+            if own:
+                consider(child, len(path_words & words), depth)
+                if child.see and not child.codes and follow_see:
+                    target = index.resolve_see(child.id)
+                    if target is not None:
+                        consider(target, len(path_words & words), depth)
+                        found = best_subterm(index, target, words, min_overlap, follow_see=False)
+                        if found is not None:
+                            consider(found[0], len(path_words & words) + found[1], depth + 1)
+            visit(child, path_words, depth + 1)
+
+    visit(parent, set(), 0)
+    return None if best is None else (best[2], best[0])
+
+
+def expanded_words(text: str, abbreviations: Abbreviations | None = None) -> set[str]:
+    """The content words of ``text`` plus those of each reviewed abbreviation's first sense ("CABG")."""
+    words = content_words(text)
+    if abbreviations is not None:
+        for word in re.findall(r"[A-Za-z][A-Za-z0-9/]+", text):
+            senses = abbreviations.expand(word.lower())
+            if senses and (len(senses) == 1 or abbreviations.is_reviewed(word.lower())):
+                words |= content_words(senses[0])
+    return words
+
+
+def billable_choice(codeset: CodeSet, printed: str, words: set[str]) -> str | None:
+    """A billable code for an Index pointer: itself, or the descendant whose title the words support."""
+    code = printed.rstrip("-").rstrip(".")
+    record = codeset.get(code)
+    if record is None:
+        return None
+    if record.billable:
+        return record.code
+    options = codeset.billable_descendants(record.code)
+    if not options:
+        return None
+
+    def support(option) -> tuple[int, int]:
+        extra = content_words(option.description) - content_words(record.description)
+        default = int(any(word in option.description.lower() for word in _DEFAULT_WORDS))
+        return (len(extra & words), default)
+
+    return max(options, key=support).code
