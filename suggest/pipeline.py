@@ -39,8 +39,9 @@ from suggest.errors import (
     NoteTooLargeError,
     SettingError,
 )
+from suggest.guidelines import GuidelineContext, apply_guidelines
 from suggest.ranking import HeuristicRanker, NoteClassifier, Ranker
-from suggest.rules import RuleContext, apply_rules
+from suggest.rules import RuleContext, rank_codes
 from suggest.termtable import TABLE_FORMAT, TermTable, build_term_table
 from suggest.types import CODE_SET_NAME, SETTINGS, Candidate, Evidence, Mention, NoteSuggestions, Setting
 from vocab.codeset import CodeSet
@@ -151,7 +152,18 @@ class Engine:
         candidates = self._candidates(doc, text)
         scores = self.ranker.score(candidates)
         context = RuleContext(codeset=codeset, setting=setting, text=text, history_code=self._history_code)
-        suggestions, excluded = apply_rules(candidates, scores, context)
+        ranked, excluded = rank_codes(candidates, scores, context)
+        guideline_context = GuidelineContext(
+            codeset=codeset,
+            setting=setting,
+            text=text,
+            candidates=candidates,
+            scores=scores,
+            threshold=self.threshold,
+            index=self.vocabulary.index,
+            history_code=self._history_code,
+        )
+        suggestions, excluded = apply_guidelines(ranked, excluded, guideline_context)
         if top is not None:
             suggestions = suggestions[:top]
         return NoteSuggestions(

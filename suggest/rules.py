@@ -17,7 +17,17 @@ from vocab.codeset import Code, CodeSet, parse_code_references
 from vocab.errors import VocabError
 from vocab.text import normalize_tokens
 
-__all__ = ["Ranked", "RuleContext", "apply_rules"]
+__all__ = [
+    "Ranked",
+    "RuleContext",
+    "apply_rules",
+    "code_flags",
+    "evidence_of",
+    "excludes1_flags",
+    "rank_codes",
+    "rationale_of",
+    "unique_flags",
+]
 
 _NOTE_FLAG_FIELDS = (
     ("code_first", "code first"),
@@ -51,6 +61,18 @@ class RuleContext:
 def apply_rules(
     candidates: Sequence[Candidate], scores: Sequence[float], context: RuleContext
 ) -> tuple[list[Suggestion], list[Exclusion]]:
+    """Assertion, specificity and redundancy rules, then flags: suggestions ordered by score."""
+    final, excluded = rank_codes(candidates, scores, context)
+    suggestions = _flagged(final, context.codeset)
+    suggested_codes = {suggestion.code for suggestion in suggestions}
+    return suggestions, [exclusion for exclusion in excluded if exclusion.code not in suggested_codes]
+
+
+def rank_codes(
+    candidates: Sequence[Candidate], scores: Sequence[float], context: RuleContext
+) -> tuple[list[Ranked], list[Exclusion]]:
+    """The codes that survive the assertion, specificity and redundancy rules (by score), and the excluded
+    findings; flags that depend on the final code set (Excludes1, notes) are left to :func:`code_flags`."""
     kept: dict[str, Ranked] = {}
     excluded: list[Exclusion] = []
     for candidate, score in zip(candidates, scores, strict=True):
@@ -61,10 +83,23 @@ def apply_rules(
                 _merge(kept, code, ranked)
     specific = _resolve_specificity(kept, context)
     final = _drop_redundant(specific, context.codeset)
-    suggestions = _flagged(final, context.codeset)
-    suggested_codes = {suggestion.code for suggestion in suggestions}
-    excluded = [exclusion for exclusion in _unique_exclusions(excluded) if exclusion.code not in suggested_codes]
-    return suggestions, excluded
+    return final, _unique_exclusions(excluded)
+
+
+def code_flags(code: str, codeset: CodeSet) -> list[Flag]:
+    """The flags a code carries from the Tabular List alone: code first / use additional / code also notes and
+    "unspecified" (Excludes1 flags depend on the other codes: :func:`excludes1_flags`)."""
+    return [*_note_flags(code, codeset), *_unspecified_flag(code, codeset)]
+
+
+def excludes1_flags(codes: Sequence[str], codeset: CodeSet) -> dict[int, list[Flag]]:
+    """Index in ``codes`` -> the Excludes1 flags of that code against the others."""
+    flags: dict[int, list[Flag]] = {}
+    for i, j, note in codeset.excludes1_conflicts(list(codes)):
+        message = f"Excludes1 conflict between {codes[i]} and {codes[j]}: {note}"
+        flags.setdefault(i, []).append(Flag("excludes1", message, (codes[j],)))
+        flags.setdefault(j, []).append(Flag("excludes1", message, (codes[i],)))
+    return flags
 
 
 # --- assertion --------------------------------------------------------------------------------------
@@ -324,6 +359,20 @@ def _suggestion(rank: int, ranked: Ranked, codeset: CodeSet) -> Suggestion:
         flags=tuple(_unique_flags(ranked.flags)),
         rationale=_rationale(ranked),
     )
+
+
+def rationale_of(ranked: Ranked) -> str:
+    """The mentions behind a code and the rule notes it gathered, in one line."""
+    return _rationale(ranked)
+
+
+def evidence_of(mentions: Iterable[Mention]) -> tuple[Evidence, ...]:
+    """The mentions' evidence pieces, one per span, in text order."""
+    return _evidence(mentions)
+
+
+def unique_flags(flags: Iterable[Flag]) -> list[Flag]:
+    return _unique_flags(flags)
 
 
 def _rationale(ranked: Ranked) -> str:

@@ -1,0 +1,65 @@
+"""What a guideline step may read about the note: :class:`GuidelineContext` (read-only)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from suggest.types import Candidate, Mention, Setting
+from vocab.codeset import CodeSet
+
+__all__ = ["GuidelineContext"]
+
+
+@dataclass(frozen=True)
+class GuidelineContext:
+    """The note and the classification, as a guideline step sees them.
+
+    ``codeset``: the Tabular List (titles, hierarchy, notes, 7th characters); ``index``: ``source`` ->
+    the imported :class:`vocab.index.AlphabeticIndex` ("index", "eindex", "drug", "neoplasm") or None when not
+    imported; ``setting``: "inpatient" (Section II) or "outpatient" (Section IV); ``text``: the note exactly as
+    received (never log it); ``candidates`` and ``scores``: every candidate code with its ranker score, in the
+    same order (their mentions carry section and assertion); ``threshold``: the model's proposal threshold;
+    ``history_code``: (kind, code) -> the personal ("personal") or family ("family") history Z code, or None.
+    """
+
+    codeset: CodeSet
+    setting: Setting
+    text: str
+    candidates: Sequence[Candidate]
+    scores: Sequence[float]
+    threshold: float
+    index: Callable[[str], Any] = field(default=lambda source: None)
+    history_code: Callable[[str, str], str | None] = field(default=lambda kind, code: None)
+
+    @cached_property
+    def mentions(self) -> tuple[Mention, ...]:
+        """Every distinct mention of the note, in text order."""
+        seen: dict[tuple[int, int, str], Mention] = {}
+        for candidate in self.candidates:
+            for mention in candidate.mentions:
+                seen.setdefault((mention.start, mention.end, mention.term), mention)
+        return tuple(sorted(seen.values(), key=lambda mention: (mention.start, mention.end)))
+
+    @cached_property
+    def lowered(self) -> str:
+        return self.text.lower()
+
+    def present_mentions(self) -> tuple[Mention, ...]:
+        """Mentions the patient has now (not negated, hypothetical, family or uncertain-outpatient)."""
+        codable = {"present"} | ({"possible"} if self.setting == "inpatient" else set())
+        return tuple(mention for mention in self.mentions if mention.assertion in codable)
+
+    def says(self, pattern: str) -> bool:
+        """Whether the note's text matches ``pattern`` (a regular expression, case-insensitive)."""
+        return re.search(pattern, self.lowered) is not None
+
+    def score_of(self, code: str) -> float:
+        """The ranker's score of a candidate code, 0 when the code was no candidate."""
+        return max(
+            (score for candidate, score in zip(self.candidates, self.scores, strict=True) if candidate.code == code),
+            default=0.0,
+        )

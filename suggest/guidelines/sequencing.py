@@ -1,0 +1,258 @@
+"""Reporting order, principal / first-listed diagnosis and the proposed flag (Sections II, IV, I.A.13, I.B.7).
+
+Rank 1 is the condition chiefly responsible for the admission (inpatient, Section II) or for the encounter
+(outpatient, Section IV.A): the first diagnosis stated in the most diagnostic section of the note (principal /
+discharge / final diagnoses, then assessment, chief complaint, hospital course, HPI), then these overrides:
+
+- encounter-reason Z codes (screening Z11-Z13, follow-up Z08/Z09, aftercare Z42-Z51, Z51.11 chemotherapy) are
+  first-listed when the visit is for that reason (IV.A, I.C.21.c);
+- sepsis present on admission before the localized infection (I.C.1.d.4);
+- poisoning (T36-T50, 5th/6th character 1-4) before its manifestations (I.C.19.e.5.b); an adverse effect's
+  T code follows the manifestation (I.C.19.e.5.a);
+- etiology before manifestation: a code whose Tabular "code first" note names a code in the list follows that
+  code (I.A.13, I.B.7), and never takes rank 1; codes the Guidelines allow only as secondary (Z79, Z68, ...,
+  the I.C.21.c.16 table; external causes, I.C.20) never take rank 1.
+
+Codes at or above the model's threshold are ``proposed`` and come first in reporting order; the rest follow by
+score, so ranking metrics stay meaningful. Each code gets ``role`` principal (inpatient), first_listed
+(outpatient) or secondary.
+"""
+
+from __future__ import annotations
+
+from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.draft import CodeSetDraft, DraftCode
+from suggest.guidelines.registry import guideline_steps
+from vocab.codeset import parse_code_references
+
+__all__ = ["DIAGNOSTIC_SECTIONS", "ENCOUNTER_REASON_PREFIXES", "SECONDARY_ONLY_PREFIXES", "sequence_codes"]
+
+# Where a note states what the encounter was for, most authoritative first.
+DIAGNOSTIC_SECTIONS = (
+    "diagnoses",
+    "assessment_and_plan",
+    "chief_complaint",
+    "problem_list",
+    "hospital_course",
+    "history_of_present_illness",
+    "none",
+)
+# Z codes the Guidelines list as secondary-only (I.C.21.c.16 table, "may only be reported as secondary") and
+# the classes never sequenced first: status (Z79 long-term drugs, Z68 BMI, Z88 allergy status, Z91-Z99
+# status), history (Z80-Z87) and external causes (V00-Y99, I.C.20).
+SECONDARY_ONLY_PREFIXES = (
+    "Z16",
+    "Z17",
+    "Z18",
+    "Z19",
+    "Z28",
+    "Z33.1",
+    "Z37",
+    "Z38",
+    "Z41",
+    "Z53",
+    "Z55",
+    "Z56",
+    "Z57",
+    "Z58",
+    "Z59",
+    "Z60",
+    "Z62",
+    "Z63",
+    "Z64",
+    "Z65",
+    "Z66",
+    "Z67",
+    "Z68",
+    "Z72",
+    "Z73",
+    "Z74",
+    "Z75",
+    "Z77",
+    "Z78",
+    "Z79",
+    "Z80",
+    "Z81",
+    "Z82",
+    "Z83",
+    "Z84",
+    "Z85",
+    "Z86",
+    "Z87",
+    "Z88",
+    "Z89",
+    "Z90",
+    "Z91",
+    "Z92",
+    "Z93",
+    "Z94",
+    "Z95",
+    "Z96",
+    "Z97",
+    "Z98",
+    "Z99",
+    "V",
+    "W",
+    "X",
+    "Y",
+    "U07.1",
+)
+# Encounter-reason Z codes (IV.A, I.C.21.c.5-.7, .13): first-listed when the visit is for them.
+ENCOUNTER_REASON_PREFIXES = (
+    "Z00",
+    "Z01",
+    "Z02",
+    "Z08",
+    "Z09",
+    "Z11",
+    "Z12",
+    "Z13",
+    "Z42",
+    "Z43",
+    "Z44",
+    "Z45",
+    "Z46",
+    "Z47",
+    "Z48",
+    "Z49",
+    "Z51",
+    "Z34",
+    "Z3A",
+)
+_SEPSIS_PREFIXES = ("A40", "A41", "A02.1", "A22.7", "A26.7", "A32.7", "A42.7", "A54.86", "B37.7", "R65.2")
+_POISONING_CHARACTERS = ("1", "2", "3", "4")
+
+
+@guideline_steps.register("chartcoder.guidelines.sequencing.v1")
+def sequence_codes(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """Order the draft for reporting and set ``proposed`` and ``role`` (Sections II and IV, I.A.13, I.C.1.d.4,
+    I.C.19.e.5, I.C.21.c)."""
+    for entry in draft.entries:
+        entry.proposed = entry.score >= context.threshold
+    proposed = [entry for entry in draft.entries if entry.proposed]
+    listed = sorted((entry for entry in draft.entries if not entry.proposed), key=lambda entry: -entry.score)
+    first = _principal(proposed, context)
+    ordered = _reporting_order(proposed, first, context)
+    draft.entries[:] = ordered + listed
+    lead_role = "principal" if context.setting == "inpatient" else "first_listed"
+    for position, entry in enumerate(draft.entries):
+        entry.role = lead_role if position == 0 and entry.proposed else "secondary"
+    if draft.entries and draft.entries[0].proposed:
+        section = "II" if context.setting == "inpatient" else "IV.A"
+        draft.entries[0].cite(section, f"{lead_role.replace('_', '-')} diagnosis")
+
+
+def _principal(entries: list[DraftCode], context: GuidelineContext) -> DraftCode | None:
+    eligible = [entry for entry in entries if _may_lead(entry, entries, context)]
+    if not eligible:
+        return None
+    encounter = [entry for entry in eligible if _is_encounter_reason(entry)]
+    if encounter:
+        best = max(encounter, key=lambda entry: entry.score)
+        best.cite("IV.A; I.C.21.c", "the encounter is for this reason")
+        return best
+    poisoning = [entry for entry in eligible if _is_poisoning(entry.code)]
+    if poisoning:
+        best = max(poisoning, key=lambda entry: entry.score)
+        best.cite("I.C.19.e.5.b", "poisoning sequenced before its manifestations")
+        return best
+    stated = _first_stated(eligible)
+    sepsis = [
+        entry for entry in eligible if entry.code.startswith(_SEPSIS_PREFIXES) and not entry.code.startswith("R65")
+    ]
+    if (
+        sepsis
+        and stated is not None
+        and not stated.code.startswith(_SEPSIS_PREFIXES)
+        and (_is_localized_infection(stated, context) or context.setting == "inpatient")
+    ):
+        best = max(sepsis, key=lambda entry: entry.score)
+        best.cite("I.C.1.d.4", "sepsis present on admission sequenced before the localized infection")
+        return best
+    return stated
+
+
+def _first_stated(entries: list[DraftCode]) -> DraftCode | None:
+    """The entry stated first in the most diagnostic section any entry is mentioned in; score breaks ties."""
+    for section in DIAGNOSTIC_SECTIONS:
+        placed = [
+            (min(mention.start for mention in entry.mentions if mention.section == section), -entry.score, index)
+            for index, entry in enumerate(entries)
+            if any(mention.section == section and mention.assertion != "historical" for mention in entry.mentions)
+        ]
+        if placed:
+            return entries[min(placed)[2]]
+    return max(entries, key=lambda entry: entry.score) if entries else None
+
+
+def _may_lead(entry: DraftCode, entries: list[DraftCode], context: GuidelineContext) -> bool:
+    code = entry.code
+    if code.startswith(SECONDARY_ONLY_PREFIXES):
+        return False
+    if _is_adverse_effect(code):
+        return False  # I.C.19.e.5.a: the manifestation comes first
+    if _code_first_targets(code, entries, context):
+        return False  # I.A.13: the etiology is sequenced first
+    return not _is_manifestation(code, context)
+
+
+def _reporting_order(entries: list[DraftCode], first: DraftCode | None, context: GuidelineContext) -> list[DraftCode]:
+    rest = sorted((entry for entry in entries if entry is not first), key=lambda entry: -entry.score)
+    ordered = [first] if first is not None else []
+    # a code whose "code first" note names a code in the list follows that code (etiology / manifestation)
+    pending = list(rest)
+    while pending:
+        entry = pending.pop(0)
+        targets = _code_first_targets(entry.code, pending, context)
+        if targets:
+            # its etiology is still to come: place the etiology first, then this code
+            for target in targets:
+                pending.remove(target)
+                ordered.append(target)
+            entry.cite("I.A.13", f"sequenced after {', '.join(target.code for target in targets)} (code first)")
+        ordered.append(entry)
+    return ordered
+
+
+def _code_first_targets(code: str, entries: list[DraftCode], context: GuidelineContext) -> list[DraftCode]:
+    notes = [
+        note for where, note in context.codeset.inherited_notes(code, "code_first") if not where.startswith("chapter")
+    ]
+    references = [reference for note in notes for reference in parse_code_references(note)]
+    return [
+        entry
+        for entry in entries
+        if entry.code != code and any(reference.covers(entry.code) for reference in references)
+    ]
+
+
+def _is_manifestation(code: str, context: GuidelineContext) -> bool:
+    """Manifestation codes ("in diseases classified elsewhere", I.A.13) are never first."""
+    record = context.codeset.codes[code]
+    titles = [record.description] + [ancestor.description for ancestor in context.codeset.ancestors(code)]
+    return any("in diseases classified elsewhere" in title.lower() for title in titles)
+
+
+def _is_encounter_reason(entry: DraftCode) -> bool:
+    return entry.code.startswith(ENCOUNTER_REASON_PREFIXES)
+
+
+def _is_poisoning(code: str) -> bool:
+    return _t_drug_character(code) in _POISONING_CHARACTERS
+
+
+def _is_adverse_effect(code: str) -> bool:
+    return _t_drug_character(code) == "5"
+
+
+def _t_drug_character(code: str) -> str | None:
+    """The intent character of a T36-T50 drug code (1-4 poisoning, 5 adverse effect, 6 underdosing)."""
+    compact = code.replace(".", "")
+    if not compact.startswith("T") or not ("36" <= compact[1:3] <= "50") or len(compact) < 6:
+        return None
+    return compact[5]
+
+
+def _is_localized_infection(entry: DraftCode, context: GuidelineContext) -> bool:
+    chapter = context.codeset.codes[entry.code].chapter
+    return chapter in {"1", "10", "14", "12"}
