@@ -16,7 +16,6 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
 
 import spacy
@@ -40,6 +39,8 @@ from suggest.errors import (
     SettingError,
 )
 from suggest.guidelines import GuidelineContext, apply_guidelines
+from suggest.guidelines.history_status import HistoryCodes, is_resolved, is_still_treated
+from suggest.guidelines.note import NoteView
 from suggest.ranking import HeuristicRanker, NoteClassifier, Ranker
 from suggest.rules import RuleContext, rank_codes
 from suggest.termtable import TABLE_FORMAT, TermTable, build_term_table
@@ -61,8 +62,6 @@ DEFAULT_MAX_NOTE_CHARS = 1_000_000
 ZERO_SHOT_MODEL = "zero-shot"
 # Chosen on CodiEsp train (never on dev) for the best micro F1 of the heuristic ranker (F1 0.395 there).
 HEURISTIC_THRESHOLD = 0.35
-_HISTORY_RANGES = {"personal": ("Z85", "Z86", "Z87"), "family": ("Z80", "Z81", "Z82", "Z83", "Z84")}
-_HISTORY_MIN_SCORE = 0.7
 _CONTROL_SHARE_LIMIT = 0.05
 
 
@@ -99,7 +98,7 @@ class Engine:
         self.model_id = model_id
         self.threshold = threshold
         self.max_note_chars = max_note_chars
-        self._history_code = lru_cache(maxsize=8192)(self._history_code_uncached)
+        self._histories = HistoryCodes(vocabulary.index("index"), vocabulary.codeset)
 
     @property
     def code_set(self) -> str:
@@ -152,6 +151,7 @@ class Engine:
         candidates = self._candidates(doc, text)
         scores = self.ranker.score(candidates)
         context = RuleContext(codeset=codeset, setting=setting, text=text, history_code=self._history_code)
+        sections = NoteView.from_doc(doc).starts
         ranked, excluded = rank_codes(candidates, scores, context)
         guideline_context = GuidelineContext(
             codeset=codeset,
@@ -162,6 +162,7 @@ class Engine:
             threshold=self.threshold,
             index=self.vocabulary.index,
             history_code=self._history_code,
+            sections=sections,
         )
         suggestions, excluded = apply_guidelines(ranked, excluded, guideline_context)
         if top is not None:
@@ -188,20 +189,13 @@ class Engine:
             raise BinaryNoteError(Errors.E003)
         return setting
 
-    def _history_code_uncached(self, kind: str, code: str) -> str | None:
-        """The Z code for a personal or family history of ``code``, when the code set names one.
-
-        The category's title is asked first ("family history of type 2 diabetes mellitus" finds Z83.3);
-        the code's own title second.
-        """
-        codeset = self.vocabulary.codeset
-        titles = dict.fromkeys((codeset.codes[code[:3]].description, codeset.codes[code].description))
-        for title in titles:
-            query = f"{kind} history of {title}"[:200]
-            for result in self.vocabulary.search(query, limit=1, billable_only=True, within=_HISTORY_RANGES[kind]):
-                if result.score >= _HISTORY_MIN_SCORE:
-                    return result.code
-        return None
+    def _history_code(self, kind: str, code: str, sentence: str = "") -> str | None:
+        """The history code for a condition documented as past ("personal") or a relative's ("family"), or None
+        where the condition stays coded as it is: still treated, or chronic and not said to be resolved
+        (I.C.21.c.4; :class:`suggest.guidelines.history_status.HistoryCodes` walks the Index and Tabular)."""
+        if kind == "personal" and is_still_treated(sentence):
+            return None
+        return self._histories.code_for(kind, code, resolved=kind == "personal" and is_resolved(sentence))
 
 
 # --- the note classifier ------------------------------------------------------------------------------------
@@ -314,7 +308,8 @@ def load_engine(
     """
     if vocabulary is None:
         vocabulary = load_vocabulary(home)
-    vocabulary.code_search  # noqa: B018 - load the search lexicon now (history codes use it), not on a note
+    vocabulary.code_search  # noqa: B018 - load the search lexicon now (abbreviations, search), not on a note
+    vocabulary.index("index")  # and the Index (history and status codes walk it)
     ranker, classifier, model_id, threshold = _resolve_model(vocabulary, model, home)
     table = load_term_table(vocabulary)
     nlp = build_nlp(table)

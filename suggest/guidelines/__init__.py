@@ -38,6 +38,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from suggest.guidelines import (  # noqa: F401 - importing the step modules registers them
+    allergies,
+    history_status,
+    medications,
     poa,
     sequencing,
 )

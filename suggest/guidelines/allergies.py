@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 
+from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.drug_names import find_drugs
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words
-from suggest.guidelines.note import AddedCode, NoteView
+from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
+from suggest.guidelines.registry import guideline_steps
 from suggest.guidelines.tables import read_table
 from vocab.codeset import CodeSet
 from vocab.index import AlphabeticIndex
@@ -47,7 +50,7 @@ def allergy_status_codes(
         AddedCode(
             code,
             tuple(note.evidence(start, end) for start, end, _ in spans),
-            f"{GUIDELINE}: allergy status ({', '.join(dict.fromkeys(name.lower() for _, _, name in spans))}); "
+            f"allergy status ({', '.join(dict.fromkeys(name.lower() for _, _, name in spans))}); "
             "a documented allergy, not a reaction treated now",
             GUIDELINE,
         )
@@ -103,3 +106,23 @@ def _allergen_code(allergen, start, end, note, entry, index, drug_table, codeset
             if category.startswith(row["prefix"]):
                 return row["code"]
     return None
+
+
+@guideline_steps.register("chartcoder.guidelines.allergies.v1")
+def code_allergy_status(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """Allergy status Z88 / Z91.0 (I.C.21.c.3); an allergy-list entry is not a current reaction (T78.4-)."""
+    index, drug_table = context.index("index"), context.index("drug")
+    if index is None or drug_table is None:
+        return
+    note = note_of(context)
+    added = add_codes(draft, allergy_status_codes(note, index, drug_table, context.codeset), context.codeset)
+    spans = [(piece.start, piece.end) for entry in added for mention in entry.mentions for piece in mention.evidence]
+    for entry in draft.in_category(*REACTION_CODE_PREFIXES):
+        if all(_is_allergy_statement(mention, spans) for mention in entry.mentions):
+            draft.remove(entry.code, f"an allergy documented as status, not a reaction treated now ({GUIDELINE})")
+
+
+def _is_allergy_statement(mention, spans: list[tuple[int, int]]) -> bool:
+    return mention.section == "allergies" or any(
+        start - 40 <= mention.start and mention.end <= end + 40 for start, end in spans
+    )

@@ -17,11 +17,12 @@ from vocab.text import STOPWORDS, normalize_tokens
 
 __all__ = ["best_subterm", "billable_choice", "content_words", "expanded_words"]
 
+_WITHOUT_RE = re.compile(r"\bwithout\b.*$", re.IGNORECASE)
 _DEFAULT_WORDS = ("unspecified", "other", "without complication")
 # Words that qualify a subterm but never name one alone ("bilateral" must not pick "oophorectomy, bilateral").
 _QUALIFIERS = frozenset(
     "left right bilateral unilateral acquired status history personal family chronic acute total partial "
-    "complete post s p drug medication medicament medicinal agent substance".split()
+    "complete post s p female male drug medication medicament medicinal agent substance".split()
 )
 
 
@@ -37,31 +38,47 @@ def best_subterm(
     Every subterm is read (a food allergy sits under "food"); a subterm whose words match but that only says
     "see X" is followed to X's subterms ("Status, transplant - see Transplant").
     """
-    best: tuple[int, int, IndexTerm] | None = None
+    best: tuple[tuple[int, int, int], IndexTerm] | None = None
 
-    def consider(term: IndexTerm, score: int, depth: int) -> None:
+    def consider(term: IndexTerm, path_words: set[str], depth: int) -> None:
         nonlocal best
-        if term.codes and score >= min_overlap and (best is None or (score, depth) > best[:2]):
-            best = (score, depth, term)
+        matched = len(path_words & words)
+        # words of the walk the note does not say count against it: "kidney stones" beats "malignant neoplasm,
+        # kidney" for "calculus of kidney"
+        key = (matched - len(path_words - words), matched, depth)
+        if term.codes and matched >= min_overlap and (best is None or key > best[0]):
+            best = (key, term)
 
     def visit(term: IndexTerm, inherited: set[str], depth: int) -> None:
         for child in index.children(term.id):
-            title_words = content_words(" ".join((child.title, *child.nemod)))
+            title_words = content_words(_WITHOUT_RE.sub("", " ".join((child.title, *child.nemod))))
             own = (title_words & words) - _QUALIFIERS
             path_words = inherited | title_words
             if own:
-                consider(child, len(path_words & words), depth)
+                consider(child, path_words, depth)
                 if child.see and not child.codes and follow_see:
                     target = index.resolve_see(child.id)
                     if target is not None:
-                        consider(target, len(path_words & words), depth)
-                        found = best_subterm(index, target, words, min_overlap, follow_see=False)
+                        consider(target, path_words, depth)
+                        found = best_subterm(index, target, words - path_words, min_overlap, follow_see=False)
                         if found is not None:
-                            consider(found[0], len(path_words & words) + found[1], depth + 1)
+                            target_words = path_words | content_words(found[0].title)
+                            consider(found[0], target_words, depth + 1)
             visit(child, path_words, depth + 1)
 
     visit(parent, set(), 0)
-    return None if best is None else (best[2], best[0])
+    if best is None:
+        return None
+    return best[1], len(_path_words(index, best[1], parent) & words)
+
+
+def _path_words(index: AlphabeticIndex, term: IndexTerm, parent: IndexTerm) -> set[str]:
+    words: set[str] = set()
+    current: IndexTerm | None = term
+    while current is not None and current.id != parent.id:
+        words |= content_words(_WITHOUT_RE.sub("", " ".join((current.title, *current.nemod))))
+        current = None if current.parent is None else index.term(current.parent)
+    return words
 
 
 def expanded_words(text: str, abbreviations: Abbreviations | None = None) -> set[str]:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 
+from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.drug_names import find_drugs, long_term_code
-from suggest.guidelines.note import AddedCode, NoteLine, NoteView
+from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
+from suggest.guidelines.registry import guideline_steps
 from vocab.index import AlphabeticIndex
 
 __all__ = ["long_term_drug_codes"]
@@ -59,7 +62,7 @@ def long_term_drug_codes(note: NoteView, drug_table: AlphabeticIndex) -> list[Ad
         evidence = tuple(note.evidence(line.start, line.end) for line, _, _ in uses)
         names = ", ".join(dict.fromkeys(generic for _, generic, _ in uses))
         guideline = INSULIN_GUIDELINE if drug_class in ("insulin", "oral_hypoglycemic") else GUIDELINE
-        rationale = f"{guideline}: long-term (current) use of {drug_class.replace('_', ' ')} ({names})"
+        rationale = f"long-term (current) use of {drug_class.replace('_', ' ')} ({names})"
         added.append(AddedCode(code, _unique(evidence), rationale, guideline))
     return added
 
@@ -76,3 +79,11 @@ def _medication_statements(note: NoteView) -> list[NoteLine]:
 
 def _unique(evidence: tuple) -> tuple:
     return tuple({(piece.start, piece.end): piece for piece in evidence}.values())
+
+
+@guideline_steps.register("chartcoder.guidelines.long_term_drugs.v1")
+def code_long_term_drugs(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """Z79 long-term (current) drug therapy by drug class (I.C.21.c.3; insulin / oral agents I.C.4.a.3)."""
+    drug_table = context.index("drug")
+    if drug_table is not None:
+        add_codes(draft, long_term_drug_codes(note_of(context), drug_table), context.codeset)

@@ -10,12 +10,18 @@ import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from spacy.tokens import Doc
 
-from suggest.types import Assertion, Evidence
+from suggest.guidelines.draft import CodeSetDraft, DraftCode
+from suggest.types import Assertion, Evidence, Mention
+from vocab.codeset import CodeSet
 
-__all__ = ["AddedCode", "NoteLine", "NoteView"]
+if TYPE_CHECKING:
+    from suggest.guidelines.context import GuidelineContext
+
+__all__ = ["RULE_SCORE", "AddedCode", "NoteLine", "NoteView", "add_codes", "note_of"]
 
 _LINE_RE = re.compile(r"[^\n]+")
 # a sentence ends at ";", a line end, or a "." not inside a number or word ("32.5", "e.g")
@@ -86,3 +92,41 @@ class NoteView:
 
     def evidence(self, start: int, end: int, assertion: Assertion = "present") -> Evidence:
         return Evidence(start, end, self.text[start:end], self.section_at(start), assertion)
+
+
+# Confidence of a code a guideline rule derives from explicit documentation (a medication line, a BMI value):
+# above any model threshold, so it is proposed; below a term matched verbatim in the assessment.
+RULE_SCORE = 0.8
+
+
+def note_of(context: GuidelineContext) -> NoteView:
+    return NoteView(context.text, tuple(context.sections))
+
+
+def add_codes(
+    draft: CodeSetDraft, added: list[AddedCode], codeset: CodeSet, score: float = RULE_SCORE
+) -> list[DraftCode]:
+    """Put each rule's code in the draft (merged with the same code already there), its evidence as a mention
+    and its rationale cited with the guideline section."""
+    entries = []
+    for item in added:
+        if item.code not in codeset.codes or not item.evidence:
+            continue
+        first = item.evidence[0]
+        mention = Mention(
+            evidence=item.evidence,
+            term=first.text,
+            term_source="guideline",
+            codes=(item.code,),
+            match_type="guideline",
+            match_score=1.0,
+            sentence=-1,
+            section=first.section,
+            assertion="present",
+            words=len(item.evidence),
+        )
+        entry = draft.add(DraftCode(code=item.code, score=score, mentions=[mention], replaces=list(item.replaces)))
+        entry.score = max(entry.score, score)
+        entry.cite(item.guideline, item.rationale)
+        entries.append(entry)
+    return entries

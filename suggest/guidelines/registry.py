@@ -21,6 +21,9 @@ guideline_steps = catalogue.create("chartcoder", "guidelines", entry_points=Fals
 # where its decision belongs (history/status, drugs, external causes, pregnancy, neoplasm steps go before
 # "one_per_finding", so duplicates they create are resolved and sequencing sees their codes).
 DEFAULT_STEPS: tuple[str, ...] = (
+    "chartcoder.guidelines.long_term_drugs.v1",
+    "chartcoder.guidelines.allergies.v1",
+    "chartcoder.guidelines.status.v1",
     "chartcoder.guidelines.sequencing.v1",
     "chartcoder.guidelines.poa.v1",
 )
