@@ -1,7 +1,9 @@
 """``chartcoder evaluate``: measure the engine on labeled notes (JSON Lines or a CodiEsp split).
 
 Prints MAP, P@k, R@k, micro P/R/F1 at the engine's threshold, per-chapter and candidate recall and the gold
-codes most often missing from the candidates; or the whole report as JSON. Progress and data problems go to
+codes most often missing from the candidates; for notes coded by a certified coder (the coder-notes layout),
+also principal at rank 1, core recall, precision of the proposed codes and must-not codes, overall, per
+setting, by chapter and by code family; or the whole report as JSON. Progress and data problems go to
 standard error so that ``--json`` output stays clean. Note text is never printed.
 """
 
@@ -21,6 +23,7 @@ from rich.table import Table
 
 from cli._common import HomeOption, console, error_console, fail, user_errors
 from suggest.types import SETTINGS
+from training.coder_metrics import CoderReport, GroupScores
 from training.data import CodiespReader, DataReport, JsonlReader
 from training.evaluate import CUTOFFS, EvaluationReport
 from training.evaluate import evaluate as run_evaluation
@@ -35,7 +38,12 @@ _SHOWN_ISSUES = 5
 
 def evaluate(
     data: Annotated[
-        Path | None, typer.Option("--data", help='Labeled JSONL: {"id", "text", "codes": [...]} per line.')
+        Path | None,
+        typer.Option(
+            "--data",
+            help='Labeled JSONL: {"id", "text", "codes": [...]} per line, or the coder-notes layout '
+            '({"id", "setting", "text", "principal", "core", "optional", "must_not"}).',
+        ),
     ] = None,
     codiesp: Annotated[
         Path | None, typer.Option("--codiesp", help="A CodiEsp split folder (D.tsv and text_en/).")
@@ -158,5 +166,58 @@ def print_report(report: EvaluationReport, out: Console, codeset: CodeSet | None
             found = codeset.get(code) if codeset is not None else None
             missed.add_row(code, str(count), found.description if found is not None else "")
         out.print(missed)
+    if report.coder is not None:
+        print_coder_report(report.coder, out)
     for note_id, error in report.failed_notes[:_SHOWN_ISSUES]:
         out.print(f"refused {note_id}: {error}", style="yellow", markup=False)
+
+
+_CODER_ROWS = (
+    ("principal at rank 1", "principal_at_1", ".3f"),
+    ("core recall at 5", "core_recall_at_5", ".3f"),
+    ("core recall at 10", "core_recall_at_10", ".3f"),
+    ("core recall among proposed", "core_recall_proposed", ".3f"),
+    ("precision of proposed (core + optional)", "proposed_precision", ".3f"),
+    ("proposed codes per note", "proposed_per_note", ".1f"),
+    ("must-not codes proposed per note", "must_not_per_note", ".2f"),
+    ("must-not codes in top 10 per note", "must_not_at_10_per_note", ".2f"),
+)
+
+
+def print_coder_report(coder: CoderReport, out: Console) -> None:
+    """The coder figures: overall and per setting, then by code family and by chapter."""
+    summary = Table(title="as a coder judges it (coder-coded notes)")
+    summary.add_column("metric")
+    columns = {"all": coder.overall, **coder.by_setting}
+    for name, scores in columns.items():
+        summary.add_column(f"{name} ({scores.notes})", justify="right")
+    for label, attribute, number_format in _CODER_ROWS:
+        summary.add_row(label, *(format(getattr(scores, attribute), number_format) for scores in columns.values()))
+    out.print(summary)
+    out.print(_group_table("by code family", coder.by_family, chapters=False))
+    out.print(_group_table("by chapter", coder.by_chapter, chapters=True))
+
+
+def _group_table(title: str, groups: dict[str, GroupScores], *, chapters: bool) -> Table:
+    """One row a group, named short (a chapter by its number and code range); titles are in the JSON."""
+    table = Table(title=title)
+    table.add_column("group", overflow="fold")
+    for column in ("core", "recall@10", "recall proposed", "proposed", "precision", "must-not"):
+        table.add_column(column, justify="right")
+    for group in groups.values():
+        table.add_row(
+            f"{group.group} {_code_range(group.title)}".strip() if chapters else group.group,
+            str(group.core),
+            f"{group.recall_at_10:.3f}" if group.core else "-",
+            f"{group.recall_proposed:.3f}" if group.core else "-",
+            str(group.proposed),
+            f"{group.precision:.3f}" if group.proposed else "-",
+            str(group.must_not_proposed),
+        )
+    return table
+
+
+def _code_range(chapter_title: str) -> str:
+    # Chapter titles end with their range: "Diseases of the circulatory system (I00-I99)".
+    _, bracket, rest = chapter_title.rpartition("(")
+    return f"({rest}" if bracket and rest.endswith(")") else ""

@@ -1,9 +1,14 @@
 """Labeled notes for training and evaluation, read as streams with every problem reported.
 
-Two layouts are read:
+Three layouts are read:
 
 * JSON Lines, one note a line: ``{"id": "n1", "text": "...", "codes": ["E11.9"], "rejected": [...],
   "setting": "outpatient"}`` (``rejected`` and ``setting`` optional; ``id`` defaults to ``line-<n>``).
+* The coder-notes JSON Lines (``../shared/data/coder_notes``): ``{"id", "setting", "text", "principal",
+  "core": [...], "optional": [...], "must_not": [...], ...}``, told apart by its ``core`` field. ``core`` (in
+  reporting order) becomes the note's gold ``codes``; ``principal`` defaults to ``core[0]``; ``must_not``
+  entries may be categories or subcategories (``"E11.3"`` rules out every E11.3- code). Other fields
+  (``document``, ``specialty``, ``reasoning``) are not read.
 * CodiEsp: ``D.tsv`` (``articleID<TAB>code``, lower-case dotted codes) and ``text_en/<articleID>.txt``.
   Only diagnosis (D) codes are read.
 
@@ -57,6 +62,11 @@ class LabeledNote:
 
     ``rejected`` holds codes a reviewer turned down (negative labels); ``setting`` is None when the source
     does not say, and the evaluation then uses its own default.
+
+    A note coded by a certified coder (the coder-notes layout) also has its ``principal`` (inpatient) or
+    first-listed (outpatient) diagnosis, the ``optional`` codes a coder accepts by facility or payer policy,
+    and the ``must_not`` codes, subcategories or categories that would be wrong for it; ``codes`` then holds
+    the coder's ``core`` codes in reporting order.
     """
 
     id: str
@@ -64,6 +74,14 @@ class LabeledNote:
     codes: tuple[str, ...]
     rejected: tuple[str, ...] = ()
     setting: Setting | None = None
+    principal: str | None = None
+    optional: tuple[str, ...] = ()
+    must_not: tuple[str, ...] = ()
+
+    @property
+    def coder_coded(self) -> bool:
+        """Whether the note carries a coder's principal / optional / must-not judgement (coder-notes layout)."""
+        return self.principal is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +149,13 @@ def _quote(value: object) -> str:
     return text if len(text) <= _QUOTE_LIMIT else text[: _QUOTE_LIMIT - 3] + "..."
 
 
-def _clean_codes(raw_codes: Iterable[object], where: str, codeset: CodeSet | None, report: DataReport) -> list[str]:
-    """Normalised, de-duplicated codes; anything not code-shaped or not in ``codeset`` is reported and dropped."""
+def _clean_codes(
+    raw_codes: Iterable[object], where: str, codeset: CodeSet | None, report: DataReport, *, gold: bool = True
+) -> list[str]:
+    """Normalised, de-duplicated codes; anything not code-shaped or not in ``codeset`` is reported and dropped.
+
+    ``gold`` False (must-not entries, which are often categories): category-level codes are not counted.
+    """
     cleaned: list[str] = []
     for raw in raw_codes:
         if not isinstance(raw, str):
@@ -148,7 +171,7 @@ def _clean_codes(raw_codes: Iterable[object], where: str, codeset: CodeSet | Non
             if known is None:
                 report.code_skipped(where, code, f"not a code in ICD-10-CM {codeset.release}")
                 continue
-            if not known.billable:
+            if gold and not known.billable:
                 report.category_codes += 1
         if code not in cleaned:
             cleaned.append(code)
@@ -205,17 +228,71 @@ def _record_to_note(
     if setting is not None and setting not in SETTINGS:
         report.note_skipped(where, f"unknown setting {_quote(setting)!r}: expected 'outpatient' or 'inpatient'")
         return None
+    if "core" in record:
+        if "codes" in record:
+            report.note_skipped(where, "give either 'codes' or the coder-notes 'core' codes, not both")
+            return None
+        return _coder_note(record, str(note_id), text, setting, where, codeset, report)
+    code_lists = _code_lists(record, (("codes", True), ("rejected", False)), where, report)
+    if code_lists is None:
+        return None
+    codes = _clean_codes(code_lists["codes"], where, codeset, report)
+    rejected = _clean_codes(code_lists["rejected"], where, codeset, report)
+    return LabeledNote(id=str(note_id), text=text, codes=tuple(codes), rejected=tuple(rejected), setting=setting)
+
+
+def _code_lists(
+    record: dict[str, Any], keys: Iterable[tuple[str, bool]], where: str, report: DataReport
+) -> dict[str, list[object]] | None:
+    """The record's code lists by key (an optional one missing is empty); None, reported, when one is unusable."""
     code_lists: dict[str, list[object]] = {}
-    for key, required in (("codes", True), ("rejected", False)):
+    for key, required in keys:
         value = record.get(key, None if required else [])
         if not isinstance(value, list):
             problem = f"no '{key}' field" if value is None else f"'{key}' must be a list of codes"
             report.note_skipped(where, problem)
             return None
         code_lists[key] = value
-    codes = _clean_codes(code_lists["codes"], where, codeset, report)
-    rejected = _clean_codes(code_lists["rejected"], where, codeset, report)
-    return LabeledNote(id=str(note_id), text=text, codes=tuple(codes), rejected=tuple(rejected), setting=setting)
+    return code_lists
+
+
+def _coder_note(
+    record: dict[str, Any],
+    note_id: str,
+    text: str,
+    setting: Setting | None,
+    where: str,
+    codeset: CodeSet | None,
+    report: DataReport,
+) -> LabeledNote | None:
+    """A note of the coder-notes layout: ``core`` is the gold, ``principal`` defaults to its first code."""
+    keys = (("core", True), ("optional", False), ("must_not", False))
+    code_lists = _code_lists(record, keys, where, report)
+    if code_lists is None:
+        return None
+    core = _clean_codes(code_lists["core"], where, codeset, report)
+    if not core:
+        report.note_skipped(where, "no usable 'core' code")
+        return None
+    raw_principal = record.get("principal")
+    if raw_principal is None:
+        raw_principal = core[0]
+    principals = _clean_codes([raw_principal], where, codeset, report, gold=False)  # counted in core
+    if not principals:
+        report.note_skipped(where, "no usable 'principal' code")
+        return None
+    if principals[0] != core[0]:
+        # Kept as written (the principal metric reads it), but the file breaks its own rule: say so.
+        report.issues.append(DataIssue(where, principals[0], "'principal' is not the first 'core' code"))
+    return LabeledNote(
+        id=note_id,
+        text=text,
+        codes=tuple(core),
+        setting=setting,
+        principal=principals[0],
+        optional=tuple(_clean_codes(code_lists["optional"], where, codeset, report)),
+        must_not=tuple(_clean_codes(code_lists["must_not"], where, codeset, report, gold=False)),
+    )
 
 
 def _iter_jsonl(path: Path, codeset: CodeSet | None, report: DataReport) -> Iterator[LabeledNote]:

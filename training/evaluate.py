@@ -2,7 +2,10 @@
 
 :func:`evaluate` runs each note through ``engine.suggest`` (the ranking and, with ``engine.threshold``, the
 predicted set) and ``engine.candidates`` (every code proposed before rules and threshold), then scores them
-with :mod:`training.metrics`. It works with any object that has those two methods and ``threshold`` /
+with :mod:`training.metrics`; notes coded by a certified coder (the coder-notes layout: principal, core,
+optional, must-not) are also judged as a coder judges them, by :mod:`training.coder_metrics`. The
+*proposed* codes are the suggestions whose ``proposed`` attribute is true, or, for suggestions without one,
+those scored at or above ``engine.threshold``. It works with any object that has those two methods and ``threshold`` /
 ``model_id`` attributes (the :class:`EngineLike` protocol), so the reference baseline is measured the same way.
 
 With ``workers > 1`` notes are scored in a pool of processes, each of which builds its own engine once, in
@@ -24,11 +27,13 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from suggest.types import SETTINGS, Candidate, NoteSuggestions
+from training.coder_metrics import CoderGold, CoderReport, coder_report, score_coder_note
 from training.data import LabeledNote
 from training.metrics import (
     UNKNOWN_CHAPTER,
     ChapterRecall,
     candidate_recall,
+    chapter_lookup,
     mean_average_precision,
     mean_precision_at_k,
     mean_recall_at_k,
@@ -77,7 +82,8 @@ EngineFactory = Callable[[], EngineLike]
 # --- one note ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class NoteOutcome:
-    """What the engine did with one note: its ranking (best first) with scores, and its candidate codes."""
+    """What the engine did with one note: its ranking (best first) with scores and whether the engine proposes
+    each code, and its candidate codes. ``proposed`` is empty for outcomes made without it."""
 
     note_id: str
     ranked: tuple[str, ...]
@@ -86,9 +92,27 @@ class NoteOutcome:
     words: int
     suggest_seconds: float
     error: str | None = None
+    proposed: tuple[bool, ...] = ()
 
     def predicted(self, threshold: float) -> set[str]:
+        """The codes the engine proposes; by ``threshold`` for an outcome without ``proposed`` flags."""
+        if len(self.proposed) == len(self.ranked):
+            return {code for code, chosen in zip(self.ranked, self.proposed, strict=True) if chosen}
         return {code for code, score in zip(self.ranked, self.scores, strict=True) if score >= threshold}
+
+    def proposed_codes(self, threshold: float) -> list[str]:
+        """:meth:`predicted` in ranking order."""
+        chosen = self.predicted(threshold)
+        return [code for code in self.ranked if code in chosen]
+
+
+def _is_proposed(suggestion: object, threshold: float) -> bool:
+    # Suggestions say whether the engine proposes them once the guideline layer decides it; before, and for
+    # engines without it (the baseline), the threshold decides.
+    proposed = getattr(suggestion, "proposed", None)
+    if proposed is None:
+        return float(suggestion.score) >= threshold  # type: ignore[attr-defined]
+    return bool(proposed)
 
 
 def score_note(engine: EngineLike, note: LabeledNote, setting: str = "outpatient") -> NoteOutcome:
@@ -114,6 +138,7 @@ def score_note(engine: EngineLike, note: LabeledNote, setting: str = "outpatient
         candidates=tuple(normalize_codes(candidate.code for candidate in candidates)),
         words=words,
         suggest_seconds=suggest_seconds,
+        proposed=tuple(_is_proposed(suggestion, float(engine.threshold)) for suggestion in ranking),
     )
 
 
@@ -294,6 +319,7 @@ class EvaluationReport:
     suggest_seconds: float
     suggest_words_per_second: float
     failed_notes: tuple[tuple[str, str], ...] = field(default=())  # (note id, error) for notes the engine refused
+    coder: CoderReport | None = None  # for notes coded by a certified coder (the coder-notes layout)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -323,12 +349,34 @@ class EvaluationReport:
             "suggest_seconds": self.suggest_seconds,
             "suggest_words_per_second": self.suggest_words_per_second,
             "failed_notes": [{"id": note_id, "error": error} for note_id, error in self.failed_notes],
+            "coder": self.coder.to_dict() if self.coder is not None else None,
         }
 
 
 def _most_missed_first(missed: Counter[str]) -> tuple[tuple[str, int], ...]:
     # Ties in code order: Counter.most_common keeps set order, which changes with each process's hash seed.
     return tuple(sorted(missed.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _coder_report(
+    notes: Sequence[LabeledNote],
+    outcomes: Sequence[NoteOutcome],
+    threshold: float,
+    setting: str,
+    chapter_of: Callable[[str], tuple[str, str]],
+) -> CoderReport | None:
+    scores = [
+        score_coder_note(
+            note.id,
+            note.setting or setting,
+            CoderGold.of(note.principal, note.codes, note.optional, note.must_not),
+            outcome.ranked,
+            outcome.proposed_codes(threshold),
+        )
+        for note, outcome in zip(notes, outcomes, strict=True)
+        if note.principal is not None and note.codes
+    ]
+    return coder_report(scores, chapter_of) if scores else None
 
 
 def summarize(
@@ -341,7 +389,11 @@ def summarize(
     setting: str = "outpatient",
     seconds: float = 0.0,
 ) -> EvaluationReport:
-    """Score outcomes against the notes' gold codes (both in the same order)."""
+    """Score outcomes against the notes' gold codes (both in the same order).
+
+    ``chapters`` names the chapter of a code: a dict (of the gold codes) or a function; a code the dict lacks
+    (a proposed code, in the coder figures) is in the "unknown" chapter.
+    """
     if len(notes) != len(outcomes):
         raise ValueError(f"{len(notes)} notes but {len(outcomes)} outcomes")
     golds = [note.codes for note in notes]
@@ -349,7 +401,7 @@ def summarize(
     predicted = [outcome.predicted(threshold) for outcome in outcomes]
     candidate_sets = [outcome.candidates for outcome in outcomes]
     micro = micro_scores(predicted, golds)
-    chapter_of = chapters.__getitem__ if isinstance(chapters, dict) else chapters
+    chapter_of = _chapter_function(chapters)
     words = sum(outcome.words for outcome in outcomes)
     suggest_seconds = sum(outcome.suggest_seconds for outcome in outcomes)
     return EvaluationReport(
@@ -377,7 +429,17 @@ def summarize(
         suggest_seconds=suggest_seconds,
         suggest_words_per_second=words / suggest_seconds if suggest_seconds > 0 else 0.0,
         failed_notes=tuple((outcome.note_id, outcome.error) for outcome in outcomes if outcome.error is not None),
+        coder=_coder_report(notes, outcomes, threshold, setting, chapter_of),
     )
+
+
+def _chapter_function(
+    chapters: dict[str, tuple[str, str]] | Callable[[str], tuple[str, str]],
+) -> Callable[[str], tuple[str, str]]:
+    if not isinstance(chapters, dict):
+        return chapters
+    unknown = chapter_lookup(None)
+    return lambda code: chapters.get(code) or unknown(code)
 
 
 def evaluate(
@@ -403,12 +465,14 @@ def evaluate(
     started = time.perf_counter()
     outcomes, facts = score_notes(engine, labeled, setting=setting, workers=workers, progress=progress, codeset=codeset)
     seconds = time.perf_counter() - started
+    # Proposed codes need chapters too (the facts name the gold codes' only): from the code set when there is one.
+    known = codeset if codeset is not None else (_engine_codeset(engine) if _is_engine(engine) else None)
     return summarize(
         labeled,
         outcomes,
         model_id=facts.model_id,
         threshold=facts.threshold,
-        chapters=facts.chapters,
+        chapters=chapter_lookup(known) if known is not None else facts.chapters,
         setting=setting,
         seconds=seconds,
     )

@@ -220,3 +220,68 @@ def test_codiesp_dev_split_reads_completely(shared_data_dir: Path) -> None:
     assert all(note.codes and note.text.strip() for note in notes)
     assert all(code == code.upper() and ("." in code or len(code) == 3) for note in notes for code in note.codes)
     assert reader.report.codes == sum(len(note.codes) for note in notes)
+
+
+# --- the coder-notes layout ----------------------------------------------------------------------------------
+def test_coder_notes_layout_reads_principal_core_optional_and_must_not(tmp_path: Path, mini_codeset) -> None:
+    coded = {
+        "id": "DEV-x",
+        "setting": "inpatient",
+        "document": "discharge summary",
+        "specialty": "hospital medicine",
+        "text": "Pneumonia; hypertension.",
+        "principal": "j189",
+        "core": ["J18.9", "I10"],
+        "optional": ["E11.9"],
+        "must_not": ["I48", "E11.65"],  # a category and a code
+        "reasoning": "II; I.C.9.a",
+    }
+    path = write_lines(
+        tmp_path / "coder.jsonl",
+        [
+            coded,
+            {"id": "plain", "text": "Hypertension.", "codes": ["I10"]},  # both layouts in one file
+            {**coded, "id": "no-principal", "principal": None},
+        ],
+    )
+    report = DataReport(source=str(path))
+    first, plain, defaulted = list(read_jsonl(path, mini_codeset, report))
+    assert first == LabeledNote(
+        "DEV-x",
+        "Pneumonia; hypertension.",
+        ("J18.9", "I10"),
+        setting="inpatient",
+        principal="J18.9",
+        optional=("E11.9",),
+        must_not=("I48", "E11.65"),
+    )
+    assert first.coder_coded and not plain.coder_coded
+    # A principal left out (or null) is the first core code.
+    assert defaulted.principal == "J18.9"
+    assert report.issues == [] and report.category_codes == 0  # a must-not category is not a gold category code
+    assert report.codes == 5
+
+
+def test_coder_notes_layout_reports_its_own_problems(tmp_path: Path, mini_codeset) -> None:
+    base = {"id": "a", "text": "Pneumonia.", "setting": "outpatient"}
+    path = write_lines(
+        tmp_path / "coder.jsonl",
+        [
+            {**base, "id": "both", "codes": ["J18.9"], "core": ["J18.9"]},
+            {**base, "id": "empty", "core": ["Q99.9"]},
+            {**base, "id": "late", "principal": "I10", "core": ["J18.9", "I10"]},
+            {**base, "id": "bad-list", "core": ["J18.9"], "must_not": "I10"},
+            {**base, "id": "kept", "core": ["J18.9"], "must_not": ["Q99"]},
+        ],
+    )
+    reader = JsonlReader(path, mini_codeset)
+    notes = list(reader)
+    assert [note.id for note in notes] == ["late", "kept"]
+    assert notes[0].principal == "I10"  # kept as written, and reported
+    assert notes[1].must_not == ()
+    found = issues_by_line(reader.issues)
+    assert "not both" in found["line 1"][0]
+    assert "no usable 'core' code" in found["line 2"][-1]
+    assert found["line 3"] == ["I10 'principal' is not the first 'core' code"]
+    assert found["line 4"] == ["'must_not' must be a list of codes"]
+    assert "not a code in ICD-10-CM" in found["line 5"][0]

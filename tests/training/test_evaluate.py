@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from suggest.types import NoteSuggestions, Suggestion
 from tests.training.conftest import FakeEngine, FakeEngineFactory
+from training.coder_metrics import code_family, matches_must_not
 from training.data import LabeledNote, read_codiesp
 from training.evaluate import EvaluationReport, evaluate
 from training.metrics import UNKNOWN_CHAPTER
@@ -106,6 +109,162 @@ def test_workers_need_a_way_to_load_the_engine(fake_engine: FakeEngine) -> None:
         evaluate(fake_engine, NOTES, workers=2)  # a fake engine has no vocabulary folder to reload from
 
 
+# --- notes coded by a certified coder -------------------------------------------------------------------------
+# With FakeEngine (threshold 0.5), ranking and proposed codes (score >= 0.5):
+#   c1 (inpatient)  ranks J18.9 0.9, I48.0 0.6, I10 0.4 -> proposed J18.9, I48.0
+#       principal J18.9 (rank 1); core J18.9, I10 (both in the top 5, J18.9 proposed); I48.0 proposed is
+#       neither core nor optional and lies under the must-not category I48.
+#   c2 (outpatient) ranks J18.9 0.9, I10 0.4             -> proposed J18.9
+#       principal I10 (rank 2); core I10 (top 5), E11.9 (missed); J18.9 proposed is optional.
+CODER_NOTES = [
+    LabeledNote(
+        "c1",
+        "Pneumonia with fibrillation and hypertension.",
+        ("J18.9", "I10"),
+        setting="inpatient",
+        principal="J18.9",
+        must_not=("I48",),
+    ),
+    LabeledNote(
+        "c2",
+        "Hypertension follow-up; pneumonia.",
+        ("I10", "E11.9"),
+        setting="outpatient",
+        principal="I10",
+        optional=("J18.9",),
+        must_not=("E11.65",),
+    ),
+]
+
+
+def test_coder_figures_overall_per_setting_and_per_note(fake_engine: FakeEngine, mini_codeset) -> None:
+    report = evaluate(fake_engine, CODER_NOTES, codeset=mini_codeset)
+    # MAP still runs on the core codes: c1 AP = (1/1 + 2/3) / 2, c2 AP = (1/2) / 2.
+    assert report.map == pytest.approx(((1 + 2 / 3) / 2 + 0.25) / 2)
+    coder = report.coder
+    assert coder is not None
+    overall = coder.overall
+    assert overall.notes == 2
+    assert overall.principal_at_1 == pytest.approx(0.5)
+    assert overall.core_recall_at_5 == pytest.approx((1.0 + 0.5) / 2)
+    assert overall.core_recall_at_10 == pytest.approx((1.0 + 0.5) / 2)
+    assert overall.core_recall_proposed == pytest.approx((0.5 + 0.0) / 2)
+    assert (overall.proposed, overall.proposed_correct) == (3, 2)
+    assert overall.proposed_precision == pytest.approx(2 / 3)  # pooled over the three proposed codes
+    assert overall.proposed_per_note == pytest.approx(1.5)
+    assert overall.must_not_per_note == pytest.approx(0.5)
+    assert overall.must_not_at_10_per_note == pytest.approx(0.5)
+
+    assert list(coder.by_setting) == ["inpatient", "outpatient"]
+    inpatient, outpatient = coder.by_setting["inpatient"], coder.by_setting["outpatient"]
+    assert (inpatient.notes, inpatient.principal_at_1, inpatient.proposed_precision) == (1, 1.0, 0.5)
+    assert (inpatient.must_not_per_note, inpatient.core_recall_proposed) == (1.0, 0.5)
+    assert (outpatient.notes, outpatient.principal_at_1, outpatient.proposed_precision) == (1, 0.0, 1.0)
+    assert (outpatient.must_not_per_note, outpatient.core_recall_at_5) == (0.0, 0.5)
+
+    c1, c2 = coder.notes
+    assert (c1.principal_rank, c1.must_not_proposed, c1.proposed_wrong) == (1, ("I48.0",), ("I48.0",))
+    assert (c2.principal_rank, c2.core_at_10, c2.proposed) == (2, ("I10",), ("J18.9",))
+
+
+def test_coder_figures_by_chapter_and_by_family(fake_engine: FakeEngine, mini_codeset) -> None:
+    coder = evaluate(fake_engine, CODER_NOTES, codeset=mini_codeset).coder
+    assert coder is not None
+
+    def counts(group) -> tuple[int, int, int, int, int, int]:
+        return (
+            group.core,
+            group.core_at_10,
+            group.core_proposed,
+            group.proposed,
+            group.proposed_correct,
+            group.must_not_proposed,
+        )
+
+    chapters = {chapter: counts(group) for chapter, group in coder.by_chapter.items()}
+    # chapter 9: I10 core twice (both in the top 10, never proposed); I48.0 proposed, wrong and must-not.
+    assert chapters == {"4": (1, 0, 0, 0, 0, 0), "9": (2, 2, 0, 1, 0, 1), "10": (1, 1, 1, 2, 2, 0)}
+    assert coder.by_chapter["9"].precision == 0.0 and coder.by_chapter["10"].precision == 1.0
+    families = {family: counts(group) for family, group in coder.by_family.items()}
+    assert families == {
+        "E08-E13": (1, 0, 0, 0, 0, 0),
+        "I10-I1A": (2, 2, 0, 0, 0, 0),
+        "other": (1, 1, 1, 3, 2, 1),
+    }
+    assert coder.by_family["I10-I1A"].recall_at_10 == 1.0 and coder.by_family["I10-I1A"].recall_proposed == 0.0
+
+
+@pytest.mark.parametrize(
+    ("code", "family"),
+    [
+        ("Z79.84", "Z79"),
+        ("Z88.0", "Z88"),
+        ("Z80.3", "Z80-Z84"),
+        ("Z87.891", "Z85-Z87"),
+        ("Z99.2", "Z89-Z99"),
+        ("Z3A.12", "Z3A"),
+        ("Z34.81", "Z other"),
+        ("T42.6X6A", "T36-T50"),
+        ("T22.212A", "S00-T34"),
+        ("W54.0XXA", "V00-Y99"),
+        ("O21.9", "O"),
+        ("R65.21", "A40-A41,R65"),
+        ("I1A.0", "I10-I1A"),
+        ("J18.9", "other"),
+    ],
+)
+def test_code_families(code: str, family: str) -> None:
+    assert code_family(code) == family
+
+
+def test_must_not_entries_match_codes_and_everything_under_categories() -> None:
+    assert matches_must_not("E11.319", ["E11.3"]) and matches_must_not("I10", ["I10"])
+    assert matches_must_not("G40.909", ["G40"])
+    assert not matches_must_not("E11.22", ["E11.3", "E11.9"])
+
+
+@dataclass(frozen=True, slots=True)
+class _ProposingSuggestion(Suggestion):
+    """A suggestion as the guideline layer makes it: the engine says whether it proposes the code."""
+
+    proposed: bool = False
+
+
+def _fields(suggestion: Suggestion) -> dict:
+    return {name: getattr(suggestion, name) for name in Suggestion.__slots__}  # type: ignore[attr-defined]
+
+
+class _ProposingEngine(FakeEngine):
+    """Proposes every code but I48.0, whatever its score (as a guideline layer may)."""
+
+    def suggest(self, text: str, setting: str = "outpatient", note_id: str | None = None, top: int | None = None):
+        plain = super().suggest(text, setting, note_id, top)
+        suggestions = tuple(
+            _ProposingSuggestion(
+                **{name: getattr(s, name) for name in Suggestion.__slots__}, proposed=s.code != "I48.0"
+            )
+            for s in plain.suggestions
+        )
+        return NoteSuggestions(note_id, plain.code_set, plain.model, plain.setting, suggestions, ())
+
+
+def test_proposed_attribute_wins_over_the_threshold(mini_codeset) -> None:
+    report = evaluate(_ProposingEngine(), CODER_NOTES, codeset=mini_codeset)
+    coder = report.coder
+    assert coder is not None
+    c1, c2 = coder.notes
+    assert c1.proposed == ("J18.9", "I10") and c1.must_not_proposed == ()  # I10 at 0.4 proposed, I48.0 not
+    assert c2.proposed == ("J18.9", "I10")
+    assert coder.overall.proposed_precision == 1.0 and coder.overall.core_recall_proposed == pytest.approx(0.75)
+    # The micro figures count the proposed codes too: 3 of 4 core codes, no false positive but J18.9 in c2.
+    assert (report.true_positives, report.false_positives, report.false_negatives) == (3, 1, 1)
+
+
+def test_plain_notes_have_no_coder_figures(fake_engine: FakeEngine) -> None:
+    report = evaluate(fake_engine, NOTES)
+    assert report.coder is None and report.to_dict()["coder"] is None
+
+
 # --- the CLI -----------------------------------------------------------------------------------------------
 runner = CliRunner()
 
@@ -135,6 +294,39 @@ def test_cli_prints_tables_with_a_limit(mini_home: Path, tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     assert "MAP" in result.stdout and "P@5" in result.stdout and "candidate recall" in result.stdout
     assert "first 2 notes" in result.stderr
+
+
+def test_cli_reports_coder_figures_for_the_coder_notes_layout(mini_home: Path, tmp_path: Path) -> None:
+    data = tmp_path / "coder.jsonl"
+    lines = [
+        {
+            "id": "c1",
+            "setting": "inpatient",
+            "text": "Assessment: essential hypertension.",
+            "principal": "I10",
+            "core": ["I10"],
+            "optional": [],
+            "must_not": ["I11"],
+        },
+        {
+            "id": "c2",
+            "setting": "outpatient",
+            "text": "Assessment: pneumonia.",
+            "principal": "J18.9",
+            "core": ["J18.9"],
+        },
+    ]
+    data.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", "--data", str(data), "--json", "--home", str(mini_home)])
+    assert result.exit_code == 0, result.output
+    coder = json.loads(result.stdout)["coder"]
+    assert coder["notes"] == 2 and set(coder["by_setting"]) == {"inpatient", "outpatient"}
+    assert [note["id"] for note in coder["per_note"]] == ["c1", "c2"]
+    assert 0 <= coder["principal_at_1"] <= 1 and coder["by_family"] and coder["by_chapter"]
+    tables = runner.invoke(app, ["evaluate", "--data", str(data), "--home", str(mini_home)])
+    assert tables.exit_code == 0, tables.output
+    for words in ("principal at rank 1", "core recall at 10", "by code family", "by chapter", "inpatient (1)"):
+        assert words in tables.stdout
 
 
 def test_cli_bad_input_exits_2_with_a_message(mini_home: Path, tmp_path: Path) -> None:
