@@ -164,16 +164,18 @@ def _width(reference: CodeRange) -> int:
 
 # --- status -------------------------------------------------------------------------------------------------
 _STATUS_CUE_RE = re.compile(
-    r"\b(?:s/p|status post|post|history of|h/o|after|underwent|had|with|has an?|on|dependent on|requires)\s+"
+    r"\b(?:s/p|status post|post|history of|h/o|hx of|underwent|dependent on|requires|presence of|on home)\s+"
     r"(?P<what>[^.;,\n()]{3,60})",
     re.IGNORECASE,
 )
 _STATUS_WORD_RE = re.compile(
     r"\b(pseudophakia|pseudophakic|colostomy|ileostomy|tracheostomy|gastrostomy|nephrostomy|"
     r"(?:home|supplemental|continuous|nocturnal) (?:o2|oxygen)|hemodialysis|peritoneal dialysis|"
-    r"(?:pacemaker|defibrillator|aicd|icd) in place|wheelchair[- ]bound|transplant(?:ed)?|"
-    r"(?:(?:left|right|bilateral) )?(?:mastectomy|nephrectomy|pneumonectomy|splenectomy|laryngectomy|hysterectomy)|"
-    r"(?:(?:left|right) )?(?:above|below)[- ]the[- ]knee amputation)\b",
+    r"(?:pacemaker|defibrillator|aicd|icd) in place|wheelchair[- ]bound|"
+    r"(?:kidney|renal|liver|heart|lung|pancreas) transplant (?:recipient|status)|"
+    r"(?:(?:left|right|bilateral|[lr]) )?"
+    r"(?:mastectomy|nephrectomy|pneumonectomy|splenectomy|laryngectomy|hysterectomy)|"
+    r"(?:(?:left|right|[lr]) )?(?:above|below)[- ]the[- ]knee amputation)\b",
     re.IGNORECASE,
 )
 _STATUS_ENTRIES = (("Status",), ("Absence",), ("Dependence",), ("Transplant",), ("Presence",))
@@ -224,7 +226,11 @@ def _status_code(phrase, entries, index, codeset, abbreviations) -> str | None:
         if found is None:
             continue
         term, score = found
-        if score < 1:
+        # the phrase must name the status: every word of the subterm's title, or one of its modifiers
+        # ("Status, dialysis (hemodialysis)") in a short phrase - not one shared word ("stomach bug")
+        title_words = content_words(term.title) - {"nec"}
+        named = title_words <= words or (bool(content_words(" ".join(term.nemod)) & words) and len(words) <= 3)
+        if not named:
             continue
         code = billable_choice(codeset, term.codes[0], words)
         if code is not None and code.startswith(_STATUS_PREFIXES) and (best is None or score > best[0]):

@@ -18,6 +18,9 @@ from vocab.text import STOPWORDS, normalize_tokens
 __all__ = ["best_subterm", "billable_choice", "content_words", "expanded_words"]
 
 _WITHOUT_RE = re.compile(r"\bwithout\b.*$", re.IGNORECASE)
+_SIDES = {"l": "left", "lt": "left", "r": "right", "rt": "right", "b": "bilateral", "bilat": "bilateral"}
+# Words every title has: they say nothing about which child code the note supports.
+_GENERIC_WORDS = frozenset({"disease", "disorder", "condition", "history", "family", "personal", "status"})
 _DEFAULT_WORDS = ("unspecified", "other", "without complication")
 # Words that qualify a subterm but never name one alone ("bilateral" must not pick "oophorectomy, bilateral").
 _QUALIFIERS = frozenset(
@@ -40,33 +43,34 @@ def best_subterm(
     """
     best: tuple[tuple[int, int, int], IndexTerm] | None = None
 
-    def consider(term: IndexTerm, path_words: set[str], depth: int) -> None:
+    def consider(term: IndexTerm, path_words: set[str], path_titles: set[str], depth: int) -> None:
         nonlocal best
         matched = len(path_words & words)
-        # words of the walk the note does not say count against it: "kidney stones" beats "malignant neoplasm,
-        # kidney" for "calculus of kidney"
-        key = (matched - len(path_words - words), matched, depth)
+        # title words of the walk the note does not say count against it ("kidney stones" beats "malignant
+        # neoplasm, kidney" for "calculus of kidney"); non-essential modifiers only ever help
+        key = (matched - len(path_titles - words), matched, depth)
         if term.codes and matched >= min_overlap and (best is None or key > best[0]):
             best = (key, term)
 
-    def visit(term: IndexTerm, inherited: set[str], depth: int) -> None:
+    def visit(term: IndexTerm, inherited: tuple[set[str], set[str]], depth: int) -> None:
         for child in index.children(term.id):
-            title_words = content_words(_WITHOUT_RE.sub("", " ".join((child.title, *child.nemod))))
+            titles = content_words(_WITHOUT_RE.sub("", child.title))
+            title_words = titles | content_words(" ".join(child.nemod))
             own = (title_words & words) - _QUALIFIERS
-            path_words = inherited | title_words
+            path_words, path_titles = inherited[0] | title_words, inherited[1] | titles
             if own:
-                consider(child, path_words, depth)
+                consider(child, path_words, path_titles, depth)
                 if child.see and not child.codes and follow_see:
                     target = index.resolve_see(child.id)
                     if target is not None:
-                        consider(target, path_words, depth)
+                        consider(target, path_words, path_titles, depth)
                         found = best_subterm(index, target, words - path_words, min_overlap, follow_see=False)
                         if found is not None:
-                            target_words = path_words | content_words(found[0].title)
-                            consider(found[0], target_words, depth + 1)
-            visit(child, path_words, depth + 1)
+                            found_titles = content_words(found[0].title)
+                            consider(found[0], path_words | found_titles, path_titles | found_titles, depth + 1)
+            visit(child, (path_words, path_titles), depth + 1)
 
-    visit(parent, set(), 0)
+    visit(parent, (set(), set()), 0)
     if best is None:
         return None
     return best[1], len(_path_words(index, best[1], parent) & words)
@@ -84,6 +88,7 @@ def _path_words(index: AlphabeticIndex, term: IndexTerm, parent: IndexTerm) -> s
 def expanded_words(text: str, abbreviations: Abbreviations | None = None) -> set[str]:
     """The content words of ``text`` plus those of each reviewed abbreviation's first sense ("CABG")."""
     words = content_words(text)
+    words |= {_SIDES[word.lower()] for word in re.findall(r"[A-Za-z]+", text) if word.lower() in _SIDES}
     if abbreviations is not None:
         for word in re.findall(r"[A-Za-z][A-Za-z0-9/]+", text):
             senses = abbreviations.expand(word.lower())
@@ -104,9 +109,9 @@ def billable_choice(codeset: CodeSet, printed: str, words: set[str]) -> str | No
     if not options:
         return None
 
-    def support(option) -> tuple[int, int]:
-        extra = content_words(option.description) - content_words(record.description)
+    def support(option) -> tuple[int, int, int]:
+        extra = content_words(option.description) - content_words(record.description) - _GENERIC_WORDS
         default = int(any(word in option.description.lower() for word in _DEFAULT_WORDS))
-        return (len(extra & words), default)
+        return (len(extra & words), default, -len(option.code))
 
     return max(options, key=support).code

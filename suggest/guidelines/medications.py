@@ -35,6 +35,14 @@ _NOT_TAKEN_RE = re.compile(
     r"ran out|out of|poison\w*|avoid\w*|declined?|refuse[sd]?|instead of|switch(?:ed)? from)\b",
     re.IGNORECASE,
 )
+# A short course is not long-term therapy; an as-needed analgesic is not regular use.
+_SHORT_COURSE_RE = re.compile(
+    r"\b(taper\w*|burst|(?:\d+|five|seven|ten)[- ]day course|x\s*\d+\s*(?:days?|d)\b|for \d+ days|"
+    r"short[- ]term|one[- ]time|single dose|once)\b",
+    re.IGNORECASE,
+)
+_AS_NEEDED_RE = re.compile(r"\b(prn|as needed|otc|over[- ]the[- ]counter)\b", re.IGNORECASE)
+_AS_NEEDED_CLASSES = frozenset({"nsaid", "opioid"})
 _TEMPORARY_INSULIN_RE = re.compile(
     r"\b(sliding[- ]scale|correction(?:al)?(?: scale| dose)?|insulin drip|insulin infusion|iv insulin|"
     r"temporar\w*|while (?:in(?:patient)?|hospitali[sz]ed|admitted)|"
@@ -49,6 +57,9 @@ def long_term_drug_codes(note: NoteView, drug_table: AlphabeticIndex) -> list[Ad
     for line in _medication_statements(note):
         for drug in find_drugs(note.text, line.start, line.end, drug_table):
             if drug.drug_class is None or long_term_code(drug.drug_class) is None:
+                continue
+            item = _item_around(note.text, drug.start, drug.end, line)
+            if _SHORT_COURSE_RE.search(item) or (drug.drug_class in _AS_NEEDED_CLASSES and _AS_NEEDED_RE.search(item)):
                 continue
             temporary = drug.drug_class == "insulin" and bool(_TEMPORARY_INSULIN_RE.search(line.text))
             found.setdefault(drug.drug_class, []).append((line, drug.generic, temporary))
@@ -75,6 +86,13 @@ def _medication_statements(note: NoteView) -> list[NoteLine]:
         if sentence.section in _LIST_SECTIONS or _TAKES_RE.search(sentence.text):
             statements.append(sentence)
     return statements
+
+
+def _item_around(text: str, start: int, end: int, line: NoteLine) -> str:
+    """The list item holding the drug ("prednisone taper" in "Meds: metformin, prednisone taper, ...")."""
+    left = max(text.rfind(",", line.start, start), line.start)
+    right = text.find(",", end, line.end)
+    return text[left : right if right >= 0 else line.end]
 
 
 def _unique(evidence: tuple) -> tuple:

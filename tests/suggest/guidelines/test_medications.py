@@ -23,7 +23,7 @@ def test_insulin_and_oral_agent_give_both_codes(note, drugs):
     added = long_term_drug_codes(view, drugs)
     assert {"Z79.4", "Z79.84"} <= codes(added)
     insulin = next(item for item in added if item.code == "Z79.4")
-    assert "I.C.4.a.3" in insulin.rationale
+    assert insulin.guideline == "I.C.4.a.3"
     assert insulin.evidence[0].text.startswith("Insulin glargine")
 
 
@@ -55,6 +55,12 @@ def test_temporary_inpatient_insulin_gives_no_z79_4(note, drugs):
 def test_drug_class_gives_its_long_term_code(note, drugs, line, code):
     """I.C.21.c.3: a long-term medication gives the Z79 code of its class."""
     assert code in codes(long_term_drug_codes(note(f"Medications:\n{line}\n"), drugs))
+
+
+def test_short_courses_and_as_needed_drugs_are_not_long_term(note, drugs):
+    """I.C.21.c.3: Z79 is for drugs taken long term; a steroid taper or an as-needed NSAID is not."""
+    view = note("Medications:\nPrednisone 40 mg daily x 5 days (taper)\nIbuprofen 400 mg PRN pain\n")
+    assert long_term_drug_codes(view, drugs) == []
 
 
 def test_discontinued_or_allergy_drugs_give_nothing(note, drugs):
