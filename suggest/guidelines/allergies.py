@@ -27,7 +27,13 @@ GUIDELINE = "I.C.21.c.3"
 REACTION_CODE_PREFIXES = ("T78.0", "T78.1", "T78.4", "T88.6", "T88.7")
 _NONE_RE = re.compile(r"\b(nkda|nka|no known|none|denies)\b", re.IGNORECASE)
 _ALLERGY_PHRASE_RE = re.compile(
-    r"\ballerg(?:y|ies|ic)\s+to\s+(?P<after>[^.;\n]+)|(?P<before>[A-Za-z][\w -]{1,40}?)\s+allerg(?:y|ies)\b",
+    r"\ballerg(?:y|ies|ic)\s+to\s+(?P<after>[^.;:\n]+)|(?P<before>\b[A-Za-z][\w-]*)\s+allerg(?:y|ies)\b",
+    re.IGNORECASE,
+)
+_LIST_END_RE = re.compile(r"\.\s|\b[A-Z][A-Za-z/ ]{1,25}:")
+# The patient tolerates the allergen now: the allergy is no longer present (no status code).
+_TOLERATED_RE = re.compile(
+    r"\b(tolerat\w*|eats|passed|outgr[eo]w\w*|resolved|no longer allergic|de-?labeled|not a true allergy)\b",
     re.IGNORECASE,
 )
 _ITEM_SPLIT_RE = re.compile(r"[^,;/\n]+")
@@ -61,10 +67,10 @@ def allergy_status_codes(
 def _allergen_spans(note: NoteView) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for line in note.lines("allergies"):
-        if _NONE_RE.search(line.text) and "," not in line.text:
-            continue
         body_start = line.start + (line.text.index(":") + 1 if ":" in line.text else 0)
-        for item in _ITEM_SPLIT_RE.finditer(note.text, body_start, line.end):
+        # the list ends at a sentence end or at the next heading on the same line ("... Meds: ...")
+        stop = _LIST_END_RE.search(note.text, body_start, line.end)
+        for item in _ITEM_SPLIT_RE.finditer(note.text, body_start, stop.start() if stop else line.end):
             spans.append(_trimmed(note.text, item.start(), item.end()))
     for sentence in note.sentences():
         if sentence.section == "allergies":
@@ -73,7 +79,19 @@ def _allergen_spans(note: NoteView) -> list[tuple[int, int]]:
             group = "after" if match.group("after") else "before"
             for item in _ITEM_SPLIT_RE.finditer(note.text, match.start(group), match.end(group)):
                 spans.append(_trimmed(note.text, item.start(), item.end()))
-    return [(start, end) for start, end in spans if end > start and not _NONE_RE.search(note.text[start:end])]
+    return [
+        (start, end)
+        for start, end in spans
+        if end > start and not _NONE_RE.search(note.text[start:end]) and not _tolerated(note, start, end)
+    ]
+
+
+def _tolerated(note: NoteView, start: int, end: int) -> bool:
+    """A sentence of the note says the patient now tolerates this allergen ("passed an oral peanut challenge")."""
+    words = content_words(note.text[start:end]) - {"allergy", "allergic"}
+    return any(
+        _TOLERATED_RE.search(sentence.text) and words & content_words(sentence.text) for sentence in note.sentences()
+    )
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:

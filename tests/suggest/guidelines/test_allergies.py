@@ -37,7 +37,13 @@ def test_allergic_to_phrase_outside_the_list(run):
 
 
 def test_no_known_allergies_give_nothing(run):
-    assert run("Allergies: NKDA\n") == set()
+    assert run("Allergies: NKDA. Meds: lisinopril 20 mg daily, codeine PRN\n") == set()
+
+
+def test_outgrown_allergy_gives_no_status(run):
+    """I.C.21.c.3: status codes are for a present allergy; one the patient now tolerates is not coded."""
+    text = "History of Present Illness:\nHx peanut allergy; passed an oral peanut challenge and now eats peanuts.\n"
+    assert run(text) == set()
 
 
 def test_reviewed_tables_hold_valid_codes(vocabulary):
