@@ -39,10 +39,12 @@ from collections.abc import Sequence
 
 from suggest.guidelines import (  # noqa: F401 - importing the step modules registers them
     allergies,
+    bmi,
     history_status,
     medications,
     poa,
     sequencing,
+    substance_use,
 )
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode

@@ -24,6 +24,8 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.long_term_drugs.v1",
     "chartcoder.guidelines.allergies.v1",
     "chartcoder.guidelines.status.v1",
+    "chartcoder.guidelines.substance_use.v1",
+    "chartcoder.guidelines.bmi.v1",
     "chartcoder.guidelines.sequencing.v1",
     "chartcoder.guidelines.poa.v1",
 )
