@@ -9,7 +9,8 @@ from tests.suggest.guidelines.conftest import context_of, draft_of, mention
 
 
 @pytest.mark.parametrize(
-    ("value", "code"), [("34.2", "Z68.34"), ("17.8", "Z68.1"), ("41", "Z68.41"), ("52.3", "Z68.43"), ("29.95", "Z68.29")]
+    ("value", "code"),
+    [("34.2", "Z68.34"), ("17.8", "Z68.1"), ("41", "Z68.41"), ("52.3", "Z68.43"), ("29.95", "Z68.29")],
 )
 def test_bmi_value_gives_its_adult_code(vocabulary, note, value, code):
     """I.B.14: the Z68 code whose range holds the documented BMI value."""
