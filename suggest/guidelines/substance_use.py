@@ -45,13 +45,24 @@ _FORMER_RE = re.compile(
 )
 _CURRENT_RE = re.compile(
     r"\b(smok(?:es|er|ing)|cigarettes?|cigs?|\d+(?:\.\d+)?\s*(?:ppd|packs?(?:/| per | a )day)|pack[- ]years?|"
-    r"nicotine dependence|tobacco (?:dependence|abuse)|chew(?:s|ing)? tobacco|dip|snuff|vap(?:es|ing|er)|"
+    r"nicotine dependence|tobacco (?:dependence|abuse)|chew(?:s|ing)? tobacco|dips|dip(?:ping)? tobacco|snuff|"
+    r"vap(?:es|ing|er)|"
     r"e-?cig\w*|cigars?|pipe)\b",
     re.IGNORECASE,
 )
-_CHEWING_RE = re.compile(r"\b(chew(?:s|ing)? tobacco|dip|snuff|smokeless)\b", re.IGNORECASE)
+_CHEWING_RE = re.compile(r"\b(chew(?:s|ing)? tobacco|dips|dip(?:ping)? tobacco|snuff|smokeless)\b", re.IGNORECASE)
 _OTHER_PRODUCT_RE = re.compile(r"\b(cigars?|pipe|vap(?:es|ing|er)|e-?cig\w*|hookah)\b", re.IGNORECASE)
-_CIGARETTE_RE = re.compile(r"\b(cigarettes?|cigs?|ppd|packs?|pack[- ]years?)\b", re.IGNORECASE)
+_CIGARETTE_RE = re.compile(r"(?<![-\w])(cigarettes?|cigs?|ppd|packs?|pack[- ]years?)\b", re.IGNORECASE)
+# Use without dependence (Index: Use, tobacco Z72.0): the provider says so.
+_USE_ONLY_RE = re.compile(
+    r"\b(not dependent|no dependence|occasional(?:ly)?|social(?:ly)?|rare(?:ly)?|experiment\w*)\b", re.IGNORECASE
+)
+# A relative's smoking is the patient's exposure, not the patient's use.
+_RELATIVE_RE = re.compile(
+    r"\b(parents?|mother|father|mom|dad|caregivers?|household|grand\w+|sibling|brother|sister|husband|wife|"
+    r"spouse|partner|roommate)\b",
+    re.IGNORECASE,
+)
 _REMISSION_RE = re.compile(r"\bin (?:early |sustained )?remission\b", re.IGNORECASE)
 _WITHDRAWAL_RE = re.compile(r"\bwithdrawal\b", re.IGNORECASE)
 _SKIPPED_SECTIONS = ("family_history",)
@@ -69,13 +80,22 @@ def tobacco_codes(note: NoteView) -> list[AddedCode]:
         if _PASSIVE_RE.search(text):
             passive.append((sentence.start, sentence.end))
             continue
-        if _NEVER_RE.search(text):
+        if _NEVER_RE.search(text) or _RELATIVE_RE.search(text):
             continue
         if _FORMER_RE.search(text) and not _REMISSION_RE.search(text):
             former.append((sentence.start, sentence.end))
-        elif _CURRENT_RE.search(text):
-            current.append((sentence.start, sentence.end, _dependence_code(text)))
+        elif _CURRENT_RE.search(text) or re.search(r"\btobacco\b", text, re.IGNORECASE):
+            code = (
+                "Z72.0" if _USE_ONLY_RE.search(text) else _dependence_code(text) if _CURRENT_RE.search(text) else None
+            )
+            if code is not None:
+                current.append((sentence.start, sentence.end, code))
     added = []
+    if any(code == "Z72.0" for _, _, code in current):
+        # the provider says use without dependence: only an explicit "dependence" elsewhere overrides it
+        stated = [item for item in current if "dependen" in note.text[item[0] : item[1]].lower()]
+        stated = [item for item in stated if item[2] != "Z72.0"]
+        current = stated or [item for item in current if item[2] == "Z72.0"]
     if current:
         for code in dict.fromkeys(code for _, _, code in current):
             spans = [(start, end) for start, end, found in current if found == code]

@@ -20,6 +20,10 @@ def codes(note, text: str) -> set[str]:
         ("Social History:\nFormer smoker, quit 2010 (30 pack-years).\n", {"Z87.891"}),  # I.C.21.c.4
         ("Social History:\nNever smoker. No alcohol.\n", set()),
         ("Social History:\nLives with mother who smokes in the home.\n", {"Z77.22"}),  # I.C.21.c.1
+        ("Social History:\nDad smokes cigarettes in the car. Smoking cessation advised for father.\n", {"Z77.22"}),
+        ("Social History:\nOccasional cigars, not dependent. Tobacco use (cigars).\n", {"Z72.0"}),  # Use, tobacco
+        ("Social History:\nVapes nicotine e-cig daily.\n", {"F17.290"}),
+        ("Labs:\nUrine dip negative.\n", set()),
     ],
 )
 def test_tobacco_statement_gives_its_code(note, text, expected):
