@@ -40,6 +40,7 @@ from collections.abc import Sequence
 from suggest.guidelines import (  # noqa: F401 - importing the step modules registers them
     allergies,
     bmi,
+    drugs,
     history_status,
     medications,
     poa,

@@ -19,32 +19,9 @@ __all__ = ["DrugMention", "find_drugs", "long_term_code"]
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # Table rows that are everyday words or not drugs a medication list means by them.
 _NOT_DRUG_WORDS = frozenset(
-    {
-        "water",
-        "oxygen",
-        "sugar",
-        "salt",
-        "iron",
-        "vitamin",
-        "alcohol",
-        "tobacco",
-        "nicotine",
-        "food",
-        "plant",
-        "tea",
-        "coffee",
-        "milk",
-        "insect",
-        "smoke",
-        "gas",
-        "dust",
-        "paint",
-        "soap",
-        "sodium",
-        "potassium",
-        "calcium",
-        "oil",
-    }
+    "water oxygen sugar salt iron vitamin alcohol tobacco nicotine food plant tea coffee milk insect smoke gas dust "
+    "paint soap sodium potassium calcium oil tablet tablets pill pills capsule capsules medication medications "
+    "medicine medicines drug drugs medicament substance chemical chemicals fluid fluids".split()
 )
 
 
@@ -83,13 +60,27 @@ def class_of_row(row: IndexTerm) -> str | None:
 def find_drugs(text: str, start: int, end: int, table: AlphabeticIndex) -> Iterator[DrugMention]:
     """Every drug named in ``text[start:end]``: reviewed names first, then Table of Drugs main terms."""
     reviewed = _reviewed()
-    for match in _WORD_RE.finditer(text, start, end):
+    matches = list(_WORD_RE.finditer(text, start, end))
+    skip_next = False
+    for position, match in enumerate(matches):
+        if skip_next:
+            skip_next = False
+            continue
         word = match.group().lower()
         if word in reviewed:
             entry = reviewed[word]
-            row = None if entry["table_row"] == "-" else table.find(entry["table_row"])
-            yield DrugMention(match.start(), match.end(), word, entry["generic"], row, entry["class"])
+            row = None if entry["table_row"] == "-" else table.find(*entry["table_row"].split(", "))
+            drug_class = None if entry["class"] == "-" else entry["class"]
+            yield DrugMention(match.start(), match.end(), word, entry["generic"], row, drug_class)
             continue
+        following = matches[position + 1] if position + 1 < len(matches) else None
+        if following is not None and text[match.end() : following.start()].strip() == "":
+            pair = table.find(word, following.group().lower())  # "carbon monoxide": main term, subterm
+            if pair is not None and pair.columns and table.path(pair.id)[0].lower() == word:
+                name = f"{word} {following.group().lower()}"
+                skip_next = True
+                yield DrugMention(match.start(), following.end(), name, name, pair, class_of_row(pair))
+                continue
         if len(word) < 5 or word in _NOT_DRUG_WORDS:
             continue
         row = table.find(word)

@@ -26,6 +26,7 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.status.v1",
     "chartcoder.guidelines.substance_use.v1",
     "chartcoder.guidelines.bmi.v1",
+    "chartcoder.guidelines.drugs.v1",
     "chartcoder.guidelines.sequencing.v1",
     "chartcoder.guidelines.poa.v1",
 )

@@ -1,0 +1,48 @@
+"""Poisoning, adverse effect, underdosing and toxic effects from the Table of Drugs and Chemicals (I.C.19.e.5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from suggest.guidelines.drugs import drug_event_codes
+
+
+@pytest.fixture(scope="module")
+def run(vocabulary, note):
+    def codes(text: str) -> dict[str, str]:
+        found = drug_event_codes(note(text), vocabulary.index("drug"), vocabulary.codeset)
+        return {item.code: item.guideline for item in found}
+
+    return codes
+
+
+def test_intentional_overdose_is_self_harm_poisoning(run):
+    """I.C.19.e.5.b: an intentional acetaminophen overdose -> T39.1X2A (the Table's intentional column)."""
+    assert run("History of Present Illness:\nIntentional overdose of acetaminophen, about 40 tablets.\n") == {
+        "T39.1X2A": "I.C.19.e.5.b"
+    }
+
+
+def test_poisoning_without_stated_intent_is_accidental(run):
+    """I.C.19.e.5.b: intent unknown or unspecified -> accidental (T..1)."""
+    assert "T39.1X1A" in run("History of Present Illness:\nToddler ingested acetaminophen tablets.\n")
+
+
+def test_adverse_effect_of_a_prescribed_drug(run):
+    """I.C.19.e.5.a: hyperkalemia due to lisinopril taken as prescribed -> T46.4X5A (after the manifestation)."""
+    assert run("Assessment and Plan:\nHyperkalemia due to lisinopril.\n") == {"T46.4X5A": "I.C.19.e.5.a"}
+
+
+def test_underdosing_with_its_noncompliance_reason(run):
+    """I.C.19.e.5.c: ran out of furosemide, could not afford it -> T50.1X6A + Z91.120."""
+    found = run("History of Present Illness:\nRan out of furosemide 2 weeks ago because she could not afford it.\n")
+    assert found == {"T50.1X6A": "I.C.19.e.5.c", "Z91.120": "I.C.19.e.5.c"}
+
+
+def test_toxic_effect_of_a_nonmedicinal_substance(run):
+    """I.C.19.e.5.b / T51-T65: accidental carbon monoxide poisoning -> T58.91XA."""
+    assert "T58.91XA" in run("History of Present Illness:\nCarbon monoxide poisoning from a faulty heater.\n")
+
+
+def test_a_drug_merely_listed_gives_nothing(run):
+    assert run("Medications:\nLisinopril 10 mg daily\nAssessment and Plan:\nHypertension, continue lisinopril.\n") == {}
