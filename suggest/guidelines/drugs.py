@@ -60,14 +60,21 @@ _FINANCIAL_RE = re.compile(r"\b(afford\w*|cost\w*|financ\w*|insurance|copay\w*|m
 _INTENT_REASON_RE = re.compile(r"\b(chose|decided|didn't want|did not want|refus\w*|side effects?|on purpose)\b", re.I)
 _FORGOT_RE = re.compile(r"\b(forg[eo]t\w*|confus\w*|memory|dementia|misunderst\w*|cognitive)\b", re.IGNORECASE)
 _AGE_RE = re.compile(r"\b(age-related|elderly|frail\w*|debility)\b", re.IGNORECASE)
+_REACH = 60
+# I.C.19.e.5.b: a nonprescribed (over-the-counter) drug taken with a prescribed one: the interaction is a poisoning.
+_NONPRESCRIBED_RE = re.compile(
+    r"\b(otc|over[- ]the[- ]counter|non-?prescribed|not prescribed|on (?:his|her|their) own|interaction)\b", re.I
+)
 _INTENT_COLUMNS = ("poisoning_accidental", "poisoning_intentional", "poisoning_assault", "poisoning_undetermined")
 
 
 def drug_event_codes(note: NoteView, drug_table: AlphabeticIndex, codeset: CodeSet) -> list[AddedCode]:
     """The T36-T65 codes (with their Z91.1- reason for underdosing) the note's sentences support."""
     seventh = _seventh_character(note.text)
+    nonprescribed = bool(_NONPRESCRIBED_RE.search(note.text))
+    sentences = list(note.sentences())
     added: list[AddedCode] = []
-    for sentence in note.sentences():
+    for position, sentence in enumerate(sentences):
         if sentence.section in _SKIPPED_SECTIONS:
             continue
         drugs = [drug for drug in find_drugs(note.text, sentence.start, sentence.end, drug_table) if drug.row]
@@ -75,7 +82,7 @@ def drug_event_codes(note: NoteView, drug_table: AlphabeticIndex, codeset: CodeS
             continue
         text = sentence.text
         for drug in drugs:
-            column, guideline, why = _column(text, drug)
+            column, guideline, why = _column(text, drug, sentence.start, nonprescribed)
             if column is None:
                 continue
             printed = dict(drug.row.columns).get(column) if drug.row else None
@@ -88,22 +95,28 @@ def drug_event_codes(note: NoteView, drug_table: AlphabeticIndex, codeset: CodeS
             sequence = "after" if column == "adverse_effect" else "secondary"
             added.append(AddedCode(code, evidence, rationale, guideline, sequence=sequence))
             if column == "underdosing":
-                reason = _underdosing_reason(text)
+                following = sentences[position + 1].text if position + 1 < len(sentences) else ""
+                reason = _underdosing_reason(f"{text} {following}")  # the reason often follows ("... cost")
                 added.append(AddedCode(reason, evidence, "reason for the underdosing", UNDERDOSING))
     return _unique(added)
 
 
-def _column(text: str, drug: DrugMention) -> tuple[str | None, str, str]:
+def _column(text: str, drug: DrugMention, offset: int, nonprescribed: bool) -> tuple[str | None, str, str]:
+    """The Table column the sentence ``text`` (starting at ``offset`` in the note) gives ``drug``."""
     columns = dict(drug.row.columns) if drug.row else {}
-    if _UNDERDOSING_RE.search(text) and "underdosing" in columns:
+    where = (drug.start - offset, drug.end - offset)
+    if _near(_UNDERDOSING_RE, text, where) and "underdosing" in columns:
         return "underdosing", UNDERDOSING, "underdosing (taken less than prescribed)"
-    if _POISONING_RE.search(text):
+    interaction = nonprescribed and _near(_ADVERSE_RE, text, where)
+    if _near(_POISONING_RE, text, where) or interaction:
         intent = _intent(text)
         column = _INTENT_COLUMNS[intent]
         if column in columns:
             label = ("accidental (intent not stated)", "intentional self-harm", "assault", "undetermined")[intent]
+            if interaction:
+                label += "; a nonprescribed drug taken with a prescribed one: a poisoning"
             return column, POISONING, f"poisoning, {label}"
-    if "adverse_effect" in columns and _near(_ADVERSE_RE, text, drug, columns):
+    if "adverse_effect" in columns and _near(_ADVERSE_RE, text, where):
         return "adverse_effect", ADVERSE, "adverse effect of a drug correctly prescribed and taken"
     return None, "", ""
 
@@ -117,8 +130,11 @@ def _intent(text: str) -> int:
     return 3 if _UNDETERMINED_RE.search(text) else 0
 
 
-def _near(pattern: re.Pattern[str], text: str, drug: DrugMention, columns: dict[str, str]) -> bool:
-    return pattern.search(text) is not None
+def _near(pattern: re.Pattern[str], text: str, where: tuple[int, int], reach: int = _REACH) -> bool:
+    """A cue within ``reach`` characters of the drug's words (not anywhere in a long sentence)."""
+    return any(
+        match.start() - reach <= where[1] and where[0] <= match.end() + reach for match in pattern.finditer(text)
+    )
 
 
 def _underdosing_reason(text: str) -> str:

@@ -46,3 +46,23 @@ def test_toxic_effect_of_a_nonmedicinal_substance(run):
 
 def test_a_drug_merely_listed_gives_nothing(run):
     assert run("Medications:\nLisinopril 10 mg daily\nAssessment and Plan:\nHypertension, continue lisinopril.\n") == {}
+
+
+def test_nonprescribed_drug_with_a_prescribed_one_is_poisoning(run):
+    """I.C.19.e.5.b: lithium toxicity from an interaction with OTC ibuprofen -> poisoning (T43.591A, T39.311A),
+    not adverse effects."""
+    found = run(
+        "History of Present Illness:\nOn chronic lithium; took OTC ibuprofen daily.\n"
+        "Assessment and Plan:\nLithium toxicity due to interaction with ibuprofen.\n"
+    )
+    assert {"T43.591A", "T39.311A"} <= set(found)
+    assert not any(code.endswith("5A") for code in found)
+
+
+def test_a_cue_far_from_the_drug_does_not_count(run):
+    """I.C.19.e.5: the drug must be what the poisoning / adverse-effect words are about."""
+    text = (
+        "Hospital Course:\nAlcohol intoxication on arrival, CIWA protocol started, later given thiamine, folate "
+        "and a multivitamin, and a lidocaine patch for chest wall pain.\n"
+    )
+    assert not any(code.startswith("T41") for code in run(text))
