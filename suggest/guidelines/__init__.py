@@ -44,6 +44,7 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     history_status,
     medications,
     poa,
+    pregnancy,
     sequencing,
     substance_use,
 )

@@ -110,8 +110,13 @@ def billable_choice(codeset: CodeSet, printed: str, words: set[str]) -> str | No
         return None
 
     def support(option) -> tuple[int, int, int]:
+        # words the child adds to its parent's title: each one the note says counts for it, each one it does
+        # not say counts against it ("obesity" must not be chosen for hypothyroidism); "unspecified" / "other"
+        # are neutral and make the default child win a tie
         extra = content_words(option.description) - content_words(record.description) - _GENERIC_WORDS
+        neutral = {word for word in extra if word in ("unspecified", "other")}
+        said = len(extra & words)
         default = int(any(word in option.description.lower() for word in _DEFAULT_WORDS))
-        return (len(extra & words), default, -len(option.code))
+        return (said - len(extra - words - neutral), default, -len(option.code))
 
     return max(options, key=support).code

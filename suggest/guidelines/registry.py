@@ -27,6 +27,7 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.substance_use.v1",
     "chartcoder.guidelines.bmi.v1",
     "chartcoder.guidelines.drugs.v1",
+    "chartcoder.guidelines.pregnancy.v1",
     "chartcoder.guidelines.sequencing.v1",
     "chartcoder.guidelines.poa.v1",
 )
