@@ -48,6 +48,7 @@ SECONDARY_ONLY_PREFIXES = (
     "Z28",
     "Z33.1",
     "Z37",
+    "Z3A",
     "Z38",
     "Z41",
     "Z53",
@@ -117,7 +118,6 @@ ENCOUNTER_REASON_PREFIXES = (
     "Z49",
     "Z51",
     "Z34",
-    "Z3A",
 )
 _SEPSIS_PREFIXES = ("A40", "A41", "A02.1", "A22.7", "A26.7", "A32.7", "A42.7", "A54.86", "B37.7", "R65.2")
 _POISONING_CHARACTERS = ("1", "2", "3", "4")
@@ -146,6 +146,11 @@ def _principal(entries: list[DraftCode], context: GuidelineContext) -> DraftCode
     eligible = [entry for entry in entries if _may_lead(entry, entries, context)]
     if not eligible:
         return None
+    obstetric = [entry for entry in eligible if entry.code.startswith("O")]
+    if obstetric:
+        best = _first_stated(obstetric) or obstetric[0]
+        best.cite("I.C.15.a.1", "chapter 15 codes have sequencing priority in a pregnancy")
+        return best
     encounter = [entry for entry in eligible if _is_encounter_reason(entry)]
     if encounter:
         best = max(encounter, key=lambda entry: entry.score)
@@ -191,6 +196,8 @@ def _may_lead(entry: DraftCode, entries: list[DraftCode], context: GuidelineCont
         return False
     if _is_adverse_effect(code):
         return False  # I.C.19.e.5.a: the manifestation comes first
+    if _t_drug_character(code) == "6":
+        return False  # I.C.19.e.5.c: underdosing is never principal or first-listed
     if _code_first_targets(code, entries, context):
         return False  # I.A.13: the etiology is sequenced first
     return not _is_manifestation(code, context)

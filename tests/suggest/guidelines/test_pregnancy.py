@@ -42,3 +42,17 @@ def test_complicated_pregnancy_gets_no_z33_1_and_o_code_added(vocabulary):
     code_pregnancy(draft, context_of(vocabulary.codeset, text, draft))
     assert {"O99.012", "D64.9", "Z3A.24"} <= set(draft.codes())
     assert "Z33.1" not in draft and "Z34.82" not in draft
+
+
+def test_chapter_15_code_is_sequenced_first(vocabulary):
+    """I.C.15.a.1: in a pregnancy the chapter 15 code leads, Z3A never does."""
+    from suggest.guidelines.sequencing import sequence_codes
+
+    text = "Assessment: Strep pharyngitis. Pregnancy at 24 weeks.\n"
+    draft = draft_of(
+        ("J02.0", 0.9, [mention(text, "Strep pharyngitis", ("J02.0",))]),
+        ("O99.512", 0.8, [mention(text, "Pregnancy", ("O99.512",))]),
+        ("Z3A.24", 0.8, [mention(text, "24 weeks", ("Z3A.24",))]),
+    )
+    sequence_codes(draft, context_of(vocabulary.codeset, text, draft))
+    assert draft.codes()[0] == "O99.512"
