@@ -43,6 +43,7 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     drugs,
     history_status,
     medications,
+    neoplasm,
     poa,
     pregnancy,
     sequencing,

@@ -49,7 +49,7 @@ def best_subterm(
         # title words of the walk the note does not say count against it ("kidney stones" beats "malignant
         # neoplasm, kidney" for "calculus of kidney"); non-essential modifiers only ever help
         key = (matched - len(path_titles - words), matched, depth)
-        if term.codes and matched >= min_overlap and (best is None or key > best[0]):
+        if (term.codes or term.columns) and matched >= min_overlap and (best is None or key > best[0]):
             best = (key, term)
 
     def visit(term: IndexTerm, inherited: tuple[set[str], set[str]], depth: int) -> None:

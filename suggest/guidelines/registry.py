@@ -28,6 +28,7 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.bmi.v1",
     "chartcoder.guidelines.drugs.v1",
     "chartcoder.guidelines.pregnancy.v1",
+    "chartcoder.guidelines.neoplasm.v1",
     "chartcoder.guidelines.sequencing.v1",
     "chartcoder.guidelines.poa.v1",
 )
