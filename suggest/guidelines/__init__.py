@@ -41,6 +41,7 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     allergies,
     bmi,
     drugs,
+    external_cause,
     history_status,
     medications,
     neoplasm,

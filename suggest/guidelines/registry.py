@@ -29,6 +29,7 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.drugs.v1",
     "chartcoder.guidelines.pregnancy.v1",
     "chartcoder.guidelines.neoplasm.v1",
+    "chartcoder.guidelines.external_cause.v1",
     "chartcoder.guidelines.sequencing.v1",
     "chartcoder.guidelines.poa.v1",
 )
