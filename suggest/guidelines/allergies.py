@@ -14,7 +14,7 @@ from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.drug_names import find_drugs
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words
-from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
+from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
 from suggest.guidelines.tables import read_table
 from vocab.codeset import CodeSet
@@ -28,6 +28,14 @@ REACTION_CODE_PREFIXES = ("T78.0", "T78.1", "T78.4", "T88.6", "T88.7")
 _NONE_RE = re.compile(r"\b(nkda|nka|no known|none|denies)\b", re.IGNORECASE)
 _ALLERGY_PHRASE_RE = re.compile(
     r"\ballerg(?:y|ies|ic)\s+to\s+(?P<after>[^.;:\n]+)|(?P<before>\b[A-Za-z][\w-]*)\s+allerg(?:y|ies)\b",
+    re.IGNORECASE,
+)
+_HEADING_LINE_RE = re.compile(r"^\s*[A-Z][A-Za-z /&]{1,30}:")
+_LIST_ITEM_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*\w")
+# An intolerance (an expected side effect) is not an allergy: no allergy status code.
+_INTOLERANCE_RE = re.compile(
+    r"\b(nausea|vomiting|gi upset|upset stomach|stomach upset|intoleran\w*|diarrh\w*|constipation|drows\w*|"
+    r"dizz\w*|headache|jittery|side effect)\b",
     re.IGNORECASE,
 )
 _LIST_END_RE = re.compile(r"\.\s|\b[A-Z][A-Za-z/ ]{1,25}:")
@@ -66,7 +74,7 @@ def allergy_status_codes(
 
 def _allergen_spans(note: NoteView) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    for line in note.lines("allergies"):
+    for line in _allergy_list_lines(note):
         body_start = line.start + (line.text.index(":") + 1 if ":" in line.text else 0)
         # the list ends at a sentence end or at the next heading on the same line ("... Meds: ...")
         stop = _LIST_END_RE.search(note.text, body_start, line.end)
@@ -94,8 +102,28 @@ def _tolerated(note: NoteView, start: int, end: int) -> bool:
     )
 
 
+def _allergy_list_lines(note: NoteView) -> list[NoteLine]:
+    """The allergy list: the heading's line, then list-item lines, up to the next heading-like line ("Home
+    meds:") the section splitter did not know."""
+    lines: list[NoteLine] = []
+    previous_section, listing = None, False
+    for line in note.lines():
+        in_allergies = line.section == "allergies"
+        if in_allergies and previous_section != "allergies":
+            lines.append(line)  # the heading's own line ("Allergies: penicillin, sulfa")
+            listing = True
+        elif in_allergies and listing and not _HEADING_LINE_RE.match(line.text) and _LIST_ITEM_RE.match(line.text):
+            lines.append(line)
+        else:
+            listing = False  # an unknown heading or prose: the list is over
+        previous_section = line.section
+    return lines
+
+
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     piece = text[start:end]
+    if _INTOLERANCE_RE.search(piece):
+        return start, start  # "codeine (nausea)": an intolerance, dropped below as empty
     cut = _REACTION_RE.search(piece)
     if cut:
         end = start + cut.start()

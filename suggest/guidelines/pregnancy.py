@@ -117,8 +117,21 @@ def _span(reference: CodeRange) -> int:
     return (int(last[1:3]) - int(first[1:3])) if last[1:3].isdigit() and first[1:3].isdigit() else 100
 
 
+_NOT_PREGNANT_RE = re.compile(
+    r"\b(not (?:currently )?pregnan\w*|non-?pregnant|(?:pregnancy|hcg|upt|b-?hcg)(?: test)?[^.;\n]{0,15}"
+    r"(?:negative|neg)\b|negative (?:urine )?(?:pregnancy|hcg|upt))",
+    re.IGNORECASE,
+)
+_PREGNANT_NOW_RE = re.compile(r"\b(pregnant|pregnancy|G\d+\s*P\d+|IUP|gestation\w*|prenatal|antepartum|EGA)\b", re.I)
+# Sections where a provider assesses the conditions treated at the visit.
+_ASSESSED_SECTIONS = ("assessment_and_plan", "diagnoses", "problem_list", "hospital_course", "chief_complaint")
+
+
 def _pregnant(note: NoteView, draft: CodeSetDraft) -> bool:
-    return bool(draft.in_category("O")) or bool(_PREGNANT_RE.search(note.text))
+    """A pregnancy the note documents (not "not pregnant" / a negative pregnancy test)."""
+    if _NOT_PREGNANT_RE.search(note.text):
+        return bool(draft.in_category("O"))
+    return bool(draft.in_category("O")) or bool(_PREGNANT_NOW_RE.search(note.text))
 
 
 @guideline_steps.register("chartcoder.guidelines.pregnancy.v1")
@@ -126,7 +139,7 @@ def code_pregnancy(draft: CodeSetDraft, context: GuidelineContext) -> None:
     """Chapter 15 codes, trimester and Z3A (I.C.15.a.1, I.C.15.a.3); no Z33.1 with a complication, Z34 only for
     a normal pregnancy (I.C.15.b.1)."""
     note = note_of(context)
-    if not _pregnant(note, draft) or not re.search(r"\bpregnan|\bG\d+\s*P\d+|\bIUP\b|gestation", context.text, re.I):
+    if not _pregnant(note, draft):
         return
     codeset = context.codeset
     found = gestation_weeks(context.text)
@@ -148,8 +161,8 @@ def code_pregnancy(draft: CodeSetDraft, context: GuidelineContext) -> None:
                 for item in moved:
                     item.mentions.extend(mention for mention in entry.mentions if mention not in item.mentions)
     for entry in list(draft.entries):
-        if entry.score < context.threshold:
-            continue
+        if entry.score < context.threshold or not any(m.section in _ASSESSED_SECTIONS for m in entry.mentions):
+            continue  # I.C.15.a.1 applies to the conditions the provider assesses, not to passing words
         o_code = complicating_code(entry.code, codeset, trimester)
         if o_code is not None and o_code not in draft:
             why = f"{entry.code} complicating the pregnancy (use additional code {entry.code})"

@@ -50,3 +50,13 @@ def test_reviewed_tables_hold_valid_codes(vocabulary):
     """The allergy table's codes are valid FY2026 codes."""
     for row in read_table("allergy_drug_classes"):
         assert vocabulary.codeset.is_billable(row["code"]), row
+
+
+def test_intolerance_is_not_an_allergy(run):
+    """I.C.21.c.3: an expected side effect documented with the drug ("codeine (nausea)") is not allergy status."""
+    assert run("Allergies: codeine (nausea), penicillin (hives)\n") == {"Z88.0"}
+
+
+def test_list_ends_at_an_unknown_heading(run):
+    """The allergy list ends where the next heading starts, known to the section splitter or not."""
+    assert run("Allergies: NKDA.\nHome meds: lisinopril 20 mg daily, amoxicillin\n") == set()

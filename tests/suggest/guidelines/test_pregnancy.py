@@ -35,7 +35,7 @@ def test_complicated_pregnancy_gets_no_z33_1_and_o_code_added(vocabulary):
     """I.C.15.a.1 / I.C.15.b.1: anemia at 24 weeks -> O99.012 + D64.9 + Z3A.24; Z33.1 and Z34 leave."""
     text = "Prenatal visit: G1P0 pregnant at 24 weeks. Assessment: Anemia. Pregnant state.\n"
     draft = draft_of(
-        ("D64.9", 0.8, [mention(text, "Anemia", ("D64.9",))]),
+        ("D64.9", 0.8, [mention(text, "Anemia", ("D64.9",), section="assessment_and_plan")]),
         ("Z33.1", 0.6, [mention(text, "Pregnant state", ("Z33.1",))]),
         ("Z34.82", 0.5, [mention(text, "Prenatal visit", ("Z34.82",))]),
     )
@@ -56,3 +56,11 @@ def test_chapter_15_code_is_sequenced_first(vocabulary):
     )
     sequence_codes(draft, context_of(vocabulary.codeset, text, draft))
     assert draft.codes()[0] == "O99.512"
+
+
+def test_not_pregnant_gets_no_chapter_15_code(vocabulary):
+    """I.C.15: chapter 15 codes only in a pregnancy; "not pregnant" / a negative test is no pregnancy."""
+    text = "Assessment: Anemia. Urine pregnancy test negative.\n"
+    draft = draft_of(("D64.9", 0.8, [mention(text, "Anemia", ("D64.9",))]))
+    code_pregnancy(draft, context_of(vocabulary.codeset, text, draft))
+    assert draft.codes() == ["D64.9"]
