@@ -112,8 +112,13 @@ def _allergy_list_lines(note: NoteView) -> list[NoteLine]:
         if in_allergies and previous_section != "allergies":
             lines.append(line)  # the heading's own line ("Allergies: penicillin, sulfa")
             listing = True
-        elif in_allergies and listing and not _HEADING_LINE_RE.match(line.text) and _LIST_ITEM_RE.match(line.text):
-            lines.append(line)
+        elif (
+            in_allergies
+            and listing
+            and not _HEADING_LINE_RE.match(line.text)
+            and (_LIST_ITEM_RE.match(line.text) or lines[-1].text.rstrip().endswith(":"))
+        ):
+            lines.append(line)  # a list item, or the line under a bare "Allergies:" heading
         else:
             listing = False  # an unknown heading or prose: the list is over
         previous_section = line.section

@@ -47,7 +47,8 @@ _RESOLVED_RE = re.compile(
 )
 _STILL_TREATED_RE = re.compile(
     r"\b(currently|ongoing|continues|continuing|controlled|managed|maintained on|stable on|receiving|undergoing|"
-    r"on (?:\w+ ){0,2}(?:therapy|treatment|medication|chemo\w*|dialysis)|active|persistent|current)\b",
+    r"on (?:\w+ ){0,2}(?:therapy|treatment|medication|chemo\w*|dialysis)|(?<!no )active|persistent|"
+    r"(?<!no )current)\b",
     re.IGNORECASE,
 )
 

@@ -82,6 +82,8 @@ _CURRENT_TREATMENT_RE = re.compile(
     r"tamoxifen|adjuvant)\b",
     re.IGNORECASE,
 )
+# "mets" alone is ambiguous ("<4 METs" is exercise capacity): only "metastatic", "metastases", "mets to".
+_SPREAD_RE = re.compile(r"\bmetasta\w*|\bmets (?:to|in)\b|\b(?:bone|liver|brain|lung|nodal) mets\b", re.IGNORECASE)
 _NO_DISEASE_RE = re.compile(
     r"\b(no evidence of (?:disease|recurrence|malignancy)|NED|disease[- ]free|in remission|completed (?:\w+ ){0,2}"
     r"(?:treatment|chemo\w*|radiation|therapy)|surveillance|undetectable)\b",
@@ -182,11 +184,53 @@ def code_neoplasms(draft: CodeSetDraft, context: GuidelineContext) -> None:
         added += [found for found in (chemotherapy_encounter(note), neoplasm_pain(note)) if found is not None]
         _current_or_history(draft, context)
     add_codes(draft, added, codeset)
+    _drop_unspecified_site(draft)
+    _laterality(draft, context)
+
+
+def _laterality(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """A neoplasm code takes the side the note gives its site ("L breast" -> left), from its sibling codes."""
+    codeset = context.codeset
+    for entry in list(draft.in_category("C", "D0", "D1", "D2", "D3", "D4")):
+        record = codeset.codes[entry.code]
+        title = record.description
+        if record.parent is None or not re.search(r"\b(right|left|unspecified)\b", title):
+            continue
+        words: set[str] = set()
+        for mention in entry.mentions:
+            words |= expanded_words(context.text[max(0, mention.start - 30) : mention.end + 30])
+        sides = words & {"left", "right"}
+        if len(sides) != 1:
+            continue
+        side = sides.pop()
+        wanted = re.sub(
+            r"\b(right|left|unspecified)(?= (?:female |male )?(?:breast|lung|bronchus|kidney|ovary|"
+            r"testis|eye|adrenal|side))",
+            side,
+            title,
+        )
+        if wanted == title:
+            continue
+        parent = codeset.codes[record.parent].parent or record.parent
+        sibling = next((c.code for c in codeset.billable_descendants(parent) if c.description == wanted), None)
+        if sibling is not None and sibling not in draft:
+            replacement = DraftCode(code=sibling, score=entry.score, mentions=list(entry.mentions))
+            kept = draft.replace([entry.code], replacement, GUIDELINE, f"{side} side documented")
+            kept.replaces[:] = [code for code in kept.replaces if code != sibling]
+
+
+def _drop_unspecified_site(draft: CodeSetDraft) -> None:
+    """C80.1 (malignant neoplasm, unspecified) and C79.9 (secondary, unspecified site) give way to a neoplasm
+    code with its site (I.C.2.k: C80.1 only when no site can be determined)."""
+    sited = [e for e in draft.in_category("C", "Z85") if not e.code.startswith(("C80", "C79.9"))]
+    if sited:
+        for entry in draft.in_category("C80.1", "C79.9"):
+            draft.remove(entry.code, f"the neoplasm's site is documented ({sited[0].code}) (I.C.2.k)")
 
 
 def _current_or_history(draft: CodeSetDraft, context: GuidelineContext) -> None:
     treated = bool(_CURRENT_TREATMENT_RE.search(context.text)) or bool(draft.in_category("Z79.81", "Z51.1"))
-    spread = bool(re.search(r"\bmetasta|\bmets\b", context.text, re.IGNORECASE))
+    spread = bool(_SPREAD_RE.search(context.text))
     if treated or spread:
         # I.C.2.m: still treated or spread: the malignancy is current, not history
         for entry in draft.in_category("Z85"):

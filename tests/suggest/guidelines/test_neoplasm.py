@@ -51,3 +51,14 @@ def test_still_treated_malignancy_is_current_not_history(vocabulary):
     )
     code_neoplasms(draft, context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary))
     assert "C50.912" in draft and "Z85.3" not in draft
+
+
+def test_laterality_and_unspecified_site(vocabulary):
+    """I.C.2 / I.C.2.k: "L breast" cancer takes the left-side code; C80.1 gives way to a code with a site."""
+    text = "Assessment: Invasive ductal carcinoma of L breast, upper-outer quadrant. Cancer.\n"
+    draft = draft_of(
+        ("C50.419", 0.8, [mention(text, "carcinoma of L breast, upper-outer quadrant", ("C50.419",))]),
+        ("C80.1", 0.5, [mention(text, "Cancer", ("C80.1",))]),
+    )
+    code_neoplasms(draft, context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary))
+    assert draft.codes() == ["C50.412"]
