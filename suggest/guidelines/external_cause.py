@@ -201,7 +201,13 @@ def code_external_causes(draft: CodeSetDraft, context: GuidelineContext) -> None
     """Mechanism (I.C.20.a), place (I.C.20.b), activity (I.C.20.c) and status (I.C.20.k) for an injury."""
     eindex = context.index("eindex")
     seventh = _injury_seventh(draft)
-    if eindex is None or seventh is None:
+    if seventh is None:
+        # I.C.20: an external cause code goes with the condition it caused; without one (a "fall risk", a
+        # history of falls) there is nothing for it to explain
+        for entry in [e for e in draft.entries if e.code[0] in "VWXY" and not e.code.startswith("Y63")]:
+            draft.remove(entry.code, f"no injury or condition from an external cause is coded ({GUIDELINE})")
+        return
+    if eindex is None:
         return
     added = external_cause_codes(note_of(context), eindex, context.codeset, seventh)
     if any(item.code[0] in "VWX" or item.code.startswith("Y0") for item in added):

@@ -183,6 +183,8 @@ _STATUS_ENTRIES = (("Status",), ("Absence",), ("Dependence",), ("Transplant",), 
 _SKIP_SECTIONS = ("family_history", "allergies")
 # Index status codes that are findings, not the patient's status (Status, asthmaticus ...).
 _STATUS_PREFIXES = ("Z2", "Z4", "Z8", "Z9", "Z7")
+# Catch-all status codes ("presence of other specified devices") that one loosely shared word would give.
+_TOO_GENERAL = frozenset({"Z97.8", "Z98.890", "Z99.89", "Z93.9", "Z96.9", "Z95.9", "Z94.9", "Z90.89", "Z89.9"})
 
 
 def status_codes(
@@ -234,7 +236,9 @@ def _status_code(phrase, entries, index, codeset, abbreviations) -> str | None:
         if not named:
             continue
         code = billable_choice(codeset, term.codes[0], words)
-        if code is not None and code.startswith(_STATUS_PREFIXES) and (best is None or score > best[0]):
+        if code is None or code in _TOO_GENERAL or not code.startswith(_STATUS_PREFIXES):
+            continue
+        if best is None or score > best[0]:
             best = (score, code)
     return None if best is None else best[1]
 

@@ -43,8 +43,12 @@ _SHORT_COURSE_RE = re.compile(
 )
 _AS_NEEDED_RE = re.compile(r"\b(prn|as needed|otc|over[- ]the[- ]counter)\b", re.IGNORECASE)
 _AS_NEEDED_CLASSES = frozenset({"nsaid", "opioid"})
+# A medication list under a heading the section splitter may not know ("DISCHARGE MEDS:", "Home meds:").
+_MED_HEADING_RE = re.compile(
+    r"\s*(?:discharge |home |current |outpatient |admission )?(?:meds|medications|med list)\s*:", re.IGNORECASE
+)
 _TEMPORARY_INSULIN_RE = re.compile(
-    r"\b(sliding[- ]scale|correction(?:al)?(?: scale| dose)?|insulin drip|insulin infusion|iv insulin|"
+    r"\b(sliding[- ]scale|correction(?:al)?(?: scale| dose)?|insulin (?:drip|gtt|infusion)|iv insulin|"
     r"temporar\w*|while (?:in(?:patient)?|hospitali[sz]ed|admitted)|"
     r"during (?:the )?(?:admission|hospitali[sz]ation|stay)|in (?:the )?hospital|transitioned off)\b",
     re.IGNORECASE,
@@ -83,7 +87,9 @@ def _medication_statements(note: NoteView) -> list[NoteLine]:
     for sentence in note.sentences():
         if sentence.section in _SKIPPED_SECTIONS or _NOT_TAKEN_RE.search(sentence.text):
             continue
-        if sentence.section in _LIST_SECTIONS or _TAKES_RE.search(sentence.text):
+        line_start = note.text.rfind("\n", 0, sentence.start) + 1
+        listed = sentence.section in _LIST_SECTIONS or _MED_HEADING_RE.match(note.text, line_start)
+        if listed or _TAKES_RE.search(sentence.text):
             statements.append(sentence)
     return statements
 

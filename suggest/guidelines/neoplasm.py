@@ -226,6 +226,10 @@ def _drop_unspecified_site(draft: CodeSetDraft) -> None:
     if sited:
         for entry in draft.in_category("C80.1", "C79.9"):
             draft.remove(entry.code, f"the neoplasm's site is documented ({sited[0].code}) (I.C.2.k)")
+    # an "unspecified site of breast" code gives way to a code of the same category naming the site
+    for entry in list(draft.in_category("C50.9")):
+        if any(other.code.startswith("C50") and not other.code.startswith("C50.9") for other in draft.entries):
+            draft.remove(entry.code, "a more specific site of the same neoplasm is coded (I.C.2)")
 
 
 def _current_or_history(draft: CodeSetDraft, context: GuidelineContext) -> None:

@@ -25,6 +25,13 @@ TOBACCO_GUIDELINE = "I.C.5.b"
 HISTORY_GUIDELINE = "I.C.21.c.4"
 EXPOSURE_GUIDELINE = "I.C.21.c.1"
 HIERARCHY_GUIDELINE = "I.C.5.b.2"
+USE_GUIDELINE = "I.C.5.b.3"
+
+
+def _is_use_uncomplicated(code: str) -> bool:
+    """F10.90, F11.90 ... F19.90: psychoactive substance use, uncomplicated (no disorder to link it to)."""
+    return code.startswith("F1") and code[1:3] != "17" and code[3:] == ".90"
+
 
 _NEVER_RE = re.compile(
     r"\b(never|non-?smoker|denies|no (?:history of )?(?:tobacco|smoking|nicotine)|does not smoke|doesn't smoke|"
@@ -166,5 +173,8 @@ def code_substance_use(draft: CodeSetDraft, context: GuidelineContext) -> None:
                     f"tobacco coded from the note's statement as {', '.join(sorted(codes))} ({TOBACCO_GUIDELINE})",
                 )
     add_codes(draft, added, context.codeset)
+    for entry in [entry for entry in draft.in_category("F1") if _is_use_uncomplicated(entry.code)]:
+        # I.C.5.b.3: "use" codes only with a substance-related disorder the provider links to the use
+        draft.remove(entry.code, f"substance use without a related disorder is not coded ({USE_GUIDELINE})")
     for dropped, kept in substance_hierarchy_drops(draft.codes()).items():
         draft.remove(dropped, f"{kept} stands for it: dependence over abuse over use ({HIERARCHY_GUIDELINE})")

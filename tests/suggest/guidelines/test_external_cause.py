@@ -34,3 +34,17 @@ def test_place_activity_status_only_at_the_initial_encounter(run):
     """I.C.20.b / c / k: place, activity and status codes are reported once, at the initial encounter."""
     found = run("History of Present Illness:\nBitten by a dog on the sidewalk while at work.\n", seventh="D")
     assert not any(code.startswith(("Y92", "Y93", "Y99")) for code in found)
+
+
+def test_no_external_cause_without_an_injury(vocabulary):
+    """I.C.20: an external cause code explains an injury; "fall risk" with no injury coded gets none."""
+    from suggest.guidelines.external_cause import code_external_causes
+    from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+    text = "Assessment: Delirium. High fall risk.\n"
+    draft = draft_of(
+        ("F05", 0.8, [mention(text, "Delirium", ("F05",))]),
+        ("W19.XXXA", 0.5, [mention(text, "fall", ("W19.XXXA",))]),
+    )
+    code_external_causes(draft, context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary))
+    assert draft.codes() == ["F05"]

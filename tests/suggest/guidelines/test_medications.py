@@ -80,3 +80,9 @@ def test_reviewed_tables_hold_valid_codes_and_rows(vocabulary, drugs):
     for row in read_table("drug_classes"):
         assert row["class"] in classes or row["class"] == "-", row
         assert row["table_row"] == "-" or drugs.find(*row["table_row"].split(", ")) is not None, row
+
+
+def test_medication_list_under_an_unknown_heading(note, drugs):
+    """I.C.21.c.3: a "DISCHARGE MEDS:" list is a medication list even where no section rule names it."""
+    view = note("Hospital Course:\nImproved.\nDISCHARGE MEDS: insulin glargine 34 units qHS; metformin 500 mg BID.\n")
+    assert {"Z79.4", "Z79.84"} <= codes(long_term_drug_codes(view, drugs))

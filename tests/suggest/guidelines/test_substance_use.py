@@ -45,3 +45,17 @@ def test_dependence_over_abuse_over_use():
         "F10.90": "F10.20",
         "F11.90": "F11.10",
     }
+
+
+def test_use_without_a_related_disorder_is_not_coded(vocabulary):
+    """I.C.5.b.3: F10.90 (alcohol use, uncomplicated) is only reported with a disorder linked to the use."""
+    from suggest.guidelines.substance_use import code_substance_use
+    from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+    text = "Social History: drinks 2 beers on weekends. Alcohol dependence in early remission.\n"
+    draft = draft_of(
+        ("F10.90", 0.6, [mention(text, "drinks 2 beers", ("F10.90",))]),
+        ("F10.21", 0.8, [mention(text, "Alcohol dependence in early remission", ("F10.21",))]),
+    )
+    code_substance_use(draft, context_of(vocabulary.codeset, text, draft))
+    assert draft.codes() == ["F10.21"]
