@@ -26,10 +26,14 @@ __all__ = [
     "extract_mentions",
 ]
 
-# How much a section says "this is a diagnosis of this encounter".
+# How much a section says "this is a diagnosis of this encounter". The diagnosis statements (assessment,
+# discharge / principal / post-operative diagnoses, SOAP "A:", "Dx:") weigh most; the pre-operative diagnosis
+# less, as the post-operative one replaces it (Guidelines IV.M); a plan lists tests, drugs and follow-up.
 SECTION_WEIGHTS = {
     "assessment_and_plan": 1.0,
     "diagnoses": 1.0,
+    "preoperative_diagnosis": 0.85,
+    "plan": 0.8,
     "problem_list": 0.95,
     "chief_complaint": 0.9,
     "history_of_present_illness": 0.85,

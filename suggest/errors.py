@@ -27,6 +27,7 @@ class Errors:
     E007 = (
         "[E007] The model pack {model!r} was built for code set {pack_release!r}; the loaded code set is {release!r}."
     )
+    E008 = "[E008] Abbreviation sense table: unknown cue {cue!r} for {abbreviation!r}; expected one of {cues}."
 
 
 class EngineError(ChartcoderError):

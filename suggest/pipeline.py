@@ -1,7 +1,7 @@
 """The one assembler: a code set and a model pack in, an :class:`Engine` out.
 
-``load_engine`` builds the spaCy pipeline (clinical tokenizer -> sentences -> sections -> terms ->
-assertion), loads the term table from its cache beside the code set (building it once when missing),
+``load_engine`` builds the spaCy pipeline (clinical tokenizer -> sentences -> sections -> abbreviation
+senses -> terms -> assertion), loads the term table from its cache beside the code set (building it once when missing),
 and pairs it with a ranker: the champion model pack's learned ranker (and note classifier) when the
 registry has a champion, the zero-shot heuristic otherwise. Everything else in chartcoder receives an Engine.
 """
@@ -16,6 +16,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 
 import spacy
@@ -26,6 +27,7 @@ from spacy.tokens import Doc
 from suggest.candidates import TERM_MATCH_FEATURES, build_candidates, candidate_features, extract_mentions
 from suggest.components import sentences as _sentences  # noqa: F401
 from suggest.components import tokenizer as _tokenizer  # noqa: F401
+from suggest.components.abbreviations import AbbreviationSenses
 from suggest.components.assertion import ClinicalAssertion
 from suggest.components.sections import NO_SECTION, ClinicalSections, section_at
 from suggest.components.terms import TermMatcher
@@ -38,7 +40,7 @@ from suggest.errors import (
     NoteTooLargeError,
     SettingError,
 )
-from suggest.guidelines import GuidelineContext, apply_guidelines
+from suggest.guidelines import GuidelineContext, apply_guidelines, prepare_guidelines
 from suggest.guidelines.history_status import HistoryCodes, is_resolved, is_still_treated
 from suggest.guidelines.note import NoteView
 from suggest.ranking import HeuristicRanker, NoteClassifier, Ranker
@@ -70,9 +72,11 @@ def build_nlp(table: TermTable) -> Language:
     nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "chartcoder.ClinicalTokenizer.v1"}}})
     nlp.add_pipe("chartcoder_sentences")
     sections: ClinicalSections = nlp.add_pipe("chartcoder_sections")  # type: ignore[assignment]
+    senses: AbbreviationSenses = nlp.add_pipe("chartcoder_abbreviations")  # type: ignore[assignment]
     terms: TermMatcher = nlp.add_pipe("chartcoder_terms")  # type: ignore[assignment]
     assertion: ClinicalAssertion = nlp.add_pipe("chartcoder_assertion")  # type: ignore[assignment]
     sections.initialize(nlp=nlp)
+    senses.initialize(nlp=nlp)
     terms.initialize(nlp=nlp, table=table)
     assertion.initialize(nlp=nlp)
     return nlp
@@ -310,6 +314,7 @@ def load_engine(
         vocabulary = load_vocabulary(home)
     vocabulary.code_search  # noqa: B018 - load the search lexicon now (abbreviations, search), not on a note
     vocabulary.index("index")  # and the Index (history and status codes walk it)
+    prepare_guidelines(vocabulary)  # the Alphabetic Index's "with" links, read by the combination step
     ranker, classifier, model_id, threshold = _resolve_model(vocabulary, model, home)
     table = load_term_table(vocabulary)
     nlp = build_nlp(table)
@@ -386,6 +391,8 @@ def _table_key(vocabulary: Vocabulary) -> str:
     digest = hashlib.sha256(f"term-table-{TABLE_FORMAT}".encode())
     for name, sha in sorted(vocabulary.manifest.files.items()):
         digest.update(f"{name}={sha};".encode())
+    # The table carries the reviewed abbreviations: an edited list must not be read from a stale cache.
+    digest.update(resources.files("vocab.data").joinpath("abbreviations.tsv").read_bytes())
     return digest.hexdigest()[:20]
 
 

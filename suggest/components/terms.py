@@ -1,7 +1,8 @@
 """Term extraction: find the term table's phrases in each sentence, exactly, by abbreviation, or fuzzily.
 
 Each sentence becomes a bag of normalised words with their token positions; reviewed abbreviations add
-their expansion's words at the abbreviation's position, and a misspelt word (not in the table) adds its
+their expansion's words at the abbreviation's position (only the sense the context chose, where the
+``chartcoder_abbreviations`` component decided one), and a misspelt word (not in the table) adds its
 nearest table word (rapidfuzz, blocked by first letter and length, cached). A phrase matches when its
 anchor word is in the bag and its other required words are too, close enough together. Matches become
 :class:`TermMatch` records in ``doc._.chartcoder_matches`` and one span per distinct extent in
@@ -143,9 +144,10 @@ class TermMatcher:
             raise ValueError(Errors.E006.format(name=self.name))
         readings = [self._reading(orth) for orth in doc.to_array(ORTH).tolist()]
         headings = doc._.chartcoder_headings
+        senses = doc._.chartcoder_abbreviation_senses or {}
         matches = []
         for sentence_number, (start, end) in enumerate(_sentence_bounds(doc)):
-            matches.extend(self._match_sentence(readings, start, end, sentence_number, headings))
+            matches.extend(self._match_sentence(readings, start, end, sentence_number, headings, senses))
         doc._.chartcoder_matches = matches
         # one span per distinct extent: spaCy keys span attributes by extent, and ConText labels extents
         extents = sorted({(match.positions[0], match.positions[-1] + 1) for match in matches})
@@ -153,10 +155,16 @@ class TermMatcher:
         return doc
 
     def _match_sentence(
-        self, readings: list[_Reading], start: int, end: int, sentence_number: int, headings: frozenset[int]
+        self,
+        readings: list[_Reading],
+        start: int,
+        end: int,
+        sentence_number: int,
+        headings: frozenset[int],
+        senses: dict[int, frozenset[frozenset[str]]],
     ) -> list[TermMatch]:
         """The phrases found in tokens ``start:end``; tokens at ``headings`` (a section's title) are not read."""
-        bag, without_bag = self._bags_of_words(readings, start, end, headings)
+        bag, without_bag = self._bags_of_words(readings, start, end, headings, senses)
         if not without_bag:
             return []
         matches = []
@@ -182,9 +190,17 @@ class TermMatcher:
         return matches
 
     def _bags_of_words(
-        self, readings: list[_Reading], start: int, end: int, headings: frozenset[int]
+        self,
+        readings: list[_Reading],
+        start: int,
+        end: int,
+        headings: frozenset[int],
+        senses: dict[int, frozenset[frozenset[str]]],
     ) -> tuple[dict[str, list[_Occurrence]], dict[str, list[_Occurrence]]]:
-        """(the words outside "without" clauses, every word): the same dict when the sentence has no "without"."""
+        """(the words outside "without" clauses, every word): the same dict when the sentence has no "without".
+
+        ``senses``: for an abbreviation whose sense the context decided, the word sets of the chosen senses.
+        """
         bag: dict[str, list[_Occurrence]] = defaultdict(list)
         without_at: list[int] = []
         for position in range(start, end):
@@ -192,7 +208,10 @@ class TermMatcher:
             if reading.says_without:
                 without_at.append(position)
             if reading.words and position not in headings:
+                chosen = senses.get(position)
                 for word, via, similarity, sense in reading.words:
+                    if chosen is not None and via == "abbreviation" and sense not in chosen:
+                        continue  # a sense the context ruled out ("RA" on room air is no arthritis)
                     bag[word].append(_Occurrence(position, via, similarity, sense))
         if not without_at:
             return bag, bag
@@ -383,4 +402,6 @@ def make_term_matcher(
 ) -> "TermMatcher":
     if not Doc.has_extension("chartcoder_matches"):
         Doc.set_extension("chartcoder_matches", default=None)
+    if not Doc.has_extension("chartcoder_abbreviation_senses"):
+        Doc.set_extension("chartcoder_abbreviation_senses", default=None)  # without the senses component
     return TermMatcher(nlp, name, fuzzy_cutoff, fuzzy_min_length, partial_allowance, spread_per_word)

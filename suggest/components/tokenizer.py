@@ -1,7 +1,9 @@
 """A spaCy tokenizer tuned for clinical text, registered as ``chartcoder.ClinicalTokenizer.v1``.
 
 spaCy's English rules plus what charts need: shorthand such as "s/p", "h/o", "w/o" kept whole; slashes
-between words split ("HTN/HLD" -> HTN / HLD); vitals and doses split from their units ("120/80", "5mg").
+between words split ("HTN/HLD" -> HTN / HLD); vitals and doses split from their units ("120/80", "5mg");
+a review-of-systems sign split from its finding ("-fever, +cough" -> - fever , + cough) so that ConText
+reads the sign as a cue; a percentage split from the word after it ("95%RA" -> 95% RA).
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ CLINICAL_SHORTHAND = (
 )
 
 _SLASH_BETWEEN_WORDS = r"(?<=[A-Za-z])/(?=[A-Za-z])"
+_SIGN_BEFORE_WORD = r"[-+](?=[A-Za-z])"
+_PERCENT_THEN_WORD = r"(?<=[0-9]%)(?=[A-Za-z])"
 _DIGIT_THEN_UNIT = r"(?<=[0-9])(?=(?:mg|mcg|g|kg|ml|mL|L|mmHg|bpm|cm|mm|units?|IU|%)\b)"
 
 
@@ -57,12 +61,13 @@ _DIGIT_THEN_UNIT = r"(?<=[0-9])(?=(?:mg|mcg|g|kg|ml|mL|L|mmHg|bpm|cm|mm|units?|I
 def create_clinical_tokenizer() -> Callable[[Language], Tokenizer]:
     def make_tokenizer(nlp: Language) -> Tokenizer:
         defaults = English.Defaults
-        infixes = [*(defaults.infixes or ()), _SLASH_BETWEEN_WORDS]
+        infixes = [*(defaults.infixes or ()), _SLASH_BETWEEN_WORDS, _PERCENT_THEN_WORD]
+        prefixes = [*(defaults.prefixes or ()), _SIGN_BEFORE_WORD]
         suffixes = [*(defaults.suffixes or ()), r"(?<=[0-9])(?:mg|mcg|kg|ml|mL|mmHg|bpm|cm|mm)"]
         tokenizer = Tokenizer(
             nlp.vocab,
             rules=dict(defaults.tokenizer_exceptions),
-            prefix_search=spacy.util.compile_prefix_regex(defaults.prefixes or ()).search,
+            prefix_search=spacy.util.compile_prefix_regex(prefixes).search,
             suffix_search=compile_suffix_regex(suffixes).search,
             infix_finditer=compile_infix_regex(infixes).finditer,
             token_match=defaults.token_match,

@@ -36,18 +36,25 @@ proposed codes first in reporting order (rank 1 = principal / first-listed), the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from suggest.guidelines import (  # noqa: F401 - importing the step modules registers them
     allergies,
     bmi,
+    combination,
     drugs,
     external_cause,
     history_status,
+    hypertension,
+    integral,
     medications,
     neoplasm,
+    one_per_finding,
     poa,
     pregnancy,
+    sepsis,
     sequencing,
+    specificity,
     substance_use,
 )
 from suggest.guidelines.context import GuidelineContext
@@ -64,7 +71,16 @@ __all__ = [
     "GuidelineStep",
     "apply_guidelines",
     "guideline_steps",
+    "prepare_guidelines",
 ]
+
+
+def prepare_guidelines(vocabulary: Any) -> None:
+    """Load what the steps read from the vocabulary now (the imported Index and its "with" links), so that the
+    first note does not pay for it; a vocabulary without an imported Index needs nothing."""
+    index = vocabulary.index("index")
+    if index is not None:
+        combination.index_links(index, vocabulary.codeset)
 
 
 def apply_guidelines(

@@ -21,6 +21,10 @@ guideline_steps = catalogue.create("chartcoder", "guidelines", entry_points=Fals
 # where its decision belongs (history/status, drugs, external causes, pregnancy, neoplasm steps go before
 # "one_per_finding", so duplicates they create are resolved and sequencing sees their codes).
 DEFAULT_STEPS: tuple[str, ...] = (
+    "chartcoder.guidelines.combination.v1",
+    "chartcoder.guidelines.hypertension.v1",
+    "chartcoder.guidelines.sepsis.v1",
+    "chartcoder.guidelines.specificity.v1",
     "chartcoder.guidelines.long_term_drugs.v1",
     "chartcoder.guidelines.allergies.v1",
     "chartcoder.guidelines.status.v1",
@@ -30,6 +34,8 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.pregnancy.v1",
     "chartcoder.guidelines.neoplasm.v1",
     "chartcoder.guidelines.external_cause.v1",
+    "chartcoder.guidelines.one_per_finding.v1",
+    "chartcoder.guidelines.integral.v1",
     "chartcoder.guidelines.sequencing.v1",
     "chartcoder.guidelines.poa.v1",
 )

@@ -23,6 +23,7 @@ from __future__ import annotations
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.registry import guideline_steps
+from suggest.types import Role
 from vocab.codeset import parse_code_references
 
 __all__ = ["DIAGNOSTIC_SECTIONS", "ENCOUNTER_REASON_PREFIXES", "SECONDARY_ONLY_PREFIXES", "sequence_codes"]
@@ -119,6 +120,10 @@ ENCOUNTER_REASON_PREFIXES = (
     "Z51",
     "Z34",
 )
+# Sections where a provider states the encounter's diagnoses; a code whose words appear only elsewhere (exam,
+# review of systems, medications, labs) is listed, not proposed. Guideline-built codes carry their components'
+# mentions, so they qualify through them.
+_PROPOSING_SECTIONS = ("diagnoses", "assessment_and_plan", "problem_list", "chief_complaint", "hospital_course")
 _SEPSIS_PREFIXES = ("A40", "A41", "A02.1", "A22.7", "A26.7", "A32.7", "A42.7", "A54.86", "B37.7", "R65.2")
 _POISONING_CHARACTERS = ("1", "2", "3", "4")
 
@@ -127,14 +132,17 @@ _POISONING_CHARACTERS = ("1", "2", "3", "4")
 def sequence_codes(draft: CodeSetDraft, context: GuidelineContext) -> None:
     """Order the draft for reporting and set ``proposed`` and ``role`` (Sections II and IV, I.A.13, I.C.1.d.4,
     I.C.19.e.5, I.C.21.c)."""
+    stated_sections = {mention.section for entry in draft.entries for mention in entry.mentions} & set(
+        _PROPOSING_SECTIONS
+    )
     for entry in draft.entries:
-        entry.proposed = entry.score >= context.threshold
+        entry.proposed = entry.score >= context.threshold and _stated_as_diagnosis(entry, stated_sections)
     proposed = [entry for entry in draft.entries if entry.proposed]
     listed = sorted((entry for entry in draft.entries if not entry.proposed), key=lambda entry: -entry.score)
     first = _principal(proposed, context)
     ordered = _reporting_order(proposed, first, context)
     draft.entries[:] = ordered + listed
-    lead_role = "principal" if context.setting == "inpatient" else "first_listed"
+    lead_role: Role = "principal" if context.setting == "inpatient" else "first_listed"
     for position, entry in enumerate(draft.entries):
         entry.role = lead_role if position == 0 and entry.proposed else "secondary"
     if draft.entries and draft.entries[0].proposed:
@@ -162,8 +170,9 @@ def _principal(entries: list[DraftCode], context: GuidelineContext) -> DraftCode
         best.cite("I.C.19.e.5.b", "poisoning sequenced before its manifestations")
         return best
     stated = _first_stated(eligible)
+    sepsis_stated = [entry for entry in eligible if entry is stated or _in_section_of(entry, stated)]
     sepsis = [
-        entry for entry in eligible if entry.code.startswith(_SEPSIS_PREFIXES) and not entry.code.startswith("R65")
+        entry for entry in sepsis_stated if entry.code.startswith(_SEPSIS_PREFIXES) and not entry.code.startswith("R65")
     ]
     if (
         sepsis
@@ -175,6 +184,24 @@ def _principal(entries: list[DraftCode], context: GuidelineContext) -> DraftCode
         best.cite("I.C.1.d.4", "sepsis present on admission sequenced before the localized infection")
         return best
     return stated
+
+
+def _stated_as_diagnosis(entry: DraftCode, stated_sections: set[str]) -> bool:
+    """Whether the provider states the code's condition where diagnoses are stated (Sections II, III, IV.C-D:
+    code the conditions the provider documents for this encounter, not every word of the review of systems,
+    exam or medication list); a note without such sections states them anywhere."""
+    if not stated_sections:
+        return True
+    return any(mention.section in stated_sections and mention.assertion != "negated" for mention in entry.mentions)
+
+
+def _in_section_of(entry: DraftCode, stated: DraftCode | None) -> bool:
+    """Whether ``entry`` is stated in the section that gave the first-stated diagnosis (a sepsis named only
+    elsewhere does not displace it)."""
+    if stated is None:
+        return False
+    sections = {mention.section for mention in stated.mentions}
+    return any(mention.section in sections and mention.assertion == "present" for mention in entry.mentions)
 
 
 def _first_stated(entries: list[DraftCode]) -> DraftCode | None:

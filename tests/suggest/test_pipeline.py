@@ -81,7 +81,8 @@ def test_uncertain_diagnosis_follows_the_setting(engine) -> None:
 
 def test_abbreviation_in_assessment(engine) -> None:
     result = engine.suggest(NOTE)
-    hypertension = suggestion(result, "I10")
+    # HTN with CKD is coded I12.9, hypertensive CKD (I.C.9.a.2); its evidence still includes the abbreviation
+    hypertension = suggestion(result, "I12.9")
     assert any(piece.text == "HTN" and piece.section == "assessment_and_plan" for piece in hypertension.evidence)
 
 

@@ -70,6 +70,21 @@ def codeset(indexed_vocabulary):
 
 
 @pytest.fixture(scope="session")
+def indexed_vocabulary(request):
+    """The indexed FY2026 vocabulary: from ``$CHARTCODER_TEST_INDEXED_HOME`` when a developer has one built
+    (seconds), else built from ../shared like every other suite (minutes)."""
+    import os
+    from pathlib import Path
+
+    from vocab.vocabulary import load_vocabulary
+
+    prepared = os.environ.get("CHARTCODER_TEST_INDEXED_HOME")
+    if prepared:
+        return load_vocabulary(Path(prepared))
+    return load_vocabulary(request.getfixturevalue("indexed_home"))
+
+
+@pytest.fixture(scope="session")
 def vocabulary(request: pytest.FixtureRequest):
     home = os.environ.get("CHARTCODER_HOME")
     if home:

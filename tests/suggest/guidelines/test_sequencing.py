@@ -60,3 +60,13 @@ def test_proposed_codes_first_then_listed_by_score(codeset):
     sequence_codes(draft, context_of(codeset, text, draft))
     assert [entry.proposed for entry in draft.entries] == [True, False, False]
     assert draft.codes() == ["M10.9", "R50.9", "R05.9"]
+
+
+def test_section_iv_a_words_only_in_the_exam_are_listed_not_proposed(codeset):
+    text = "ASSESSMENT AND PLAN\nAcute cystitis.\n\nPHYSICAL EXAM\nMild edema.\n"
+    draft = draft_of(
+        ("N30.00", 0.8, [mention(text, "Acute cystitis", ("N30.00",))]),
+        ("R60.9", 0.8, [mention(text, "edema", ("R60.9",), "physical_exam")]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft))
+    assert [(entry.code, entry.proposed) for entry in draft.entries] == [("N30.00", True), ("R60.9", False)]
