@@ -190,9 +190,18 @@ def _stated_as_diagnosis(entry: DraftCode, stated_sections: set[str]) -> bool:
     """Whether the provider states the code's condition where diagnoses are stated (Sections II, III, IV.C-D:
     code the conditions the provider documents for this encounter, not every word of the review of systems,
     exam or medication list); a note without such sections states them anywhere."""
-    if not stated_sections:
+    if not stated_sections or _documented_by_guideline(entry):
         return True
     return any(mention.section in stated_sections and mention.assertion != "negated" for mention in entry.mentions)
+
+
+def _documented_by_guideline(entry: DraftCode) -> bool:
+    """Codes a guideline rule derives from where the note documents them - the medication list (Z79), the allergy
+    list (Z88), social and family history (F17, Z87.891, Z80-Z84), vitals (Z68), status and history (I.C.21.c.3,
+    I.C.21.c.4) - are reported from those sections, not only from the assessment."""
+    return any(mention.term_source == "guideline" for mention in entry.mentions) or any(
+        "(I.C.21.c." in note for note in entry.notes
+    )
 
 
 def _in_section_of(entry: DraftCode, stated: DraftCode | None) -> bool:
