@@ -59,14 +59,23 @@ def long_term_drug_codes(note: NoteView, drug_table: AlphabeticIndex) -> list[Ad
     """One Z79 code per drug class the patient takes, evidenced by the medication lines naming the drugs."""
     found: dict[str, list[tuple[NoteLine, str, bool]]] = {}
     for line in _medication_statements(note):
-        for drug in find_drugs(note.text, line.start, line.end, drug_table):
+        drugs = list(find_drugs(note.text, line.start, line.end, drug_table))
+        for position, drug in enumerate(drugs):
             if drug.drug_class is None or long_term_code(drug.drug_class) is None:
                 continue
-            item = _item_around(note.text, drug.start, drug.end, line)
+            item_start, item_end = _item_span(note.text, drug.start, drug.end, line)
+            item = note.text[item_start:item_end]
             if _SHORT_COURSE_RE.search(item) or (drug.drug_class in _AS_NEEDED_CLASSES and _AS_NEEDED_RE.search(item)):
                 continue
             temporary = drug.drug_class == "insulin" and bool(_TEMPORARY_INSULIN_RE.search(line.text))
-            found.setdefault(drug.drug_class, []).append((line, drug.generic, temporary))
+            # the evidence is the drug's own words ("aspirin 81 mg daily"), not the whole medication line nor the
+            # next drug of the same item ("glargine + metformin"): each long-term code is its own finding
+            following = [other.start for other in drugs[position + 1 :] if drug.end <= other.start < item_end]
+            piece_end = min([item_end, *following])
+            while piece_end > drug.end and note.text[piece_end - 1] in " +&/":
+                piece_end -= 1
+            piece = NoteLine(drug.start, piece_end, note.text[drug.start : piece_end], line.section)
+            found.setdefault(drug.drug_class, []).append((piece, drug.generic, temporary))
     added = []
     for drug_class, uses in found.items():
         code = long_term_code(drug_class)
@@ -94,11 +103,16 @@ def _medication_statements(note: NoteView) -> list[NoteLine]:
     return statements
 
 
-def _item_around(text: str, start: int, end: int, line: NoteLine) -> str:
+def _item_span(text: str, start: int, end: int, line: NoteLine) -> tuple[int, int]:
     """The list item holding the drug ("prednisone taper" in "Meds: metformin, prednisone taper, ...")."""
-    left = max(text.rfind(",", line.start, start), line.start)
+    left = max(text.rfind(",", line.start, start), text.rfind(":", line.start, start), line.start - 1) + 1
     right = text.find(",", end, line.end)
-    return text[left : right if right >= 0 else line.end]
+    right = right if right >= 0 else line.end
+    while left < right and text[left] in " \t-*•":
+        left += 1
+    while right > left and text[right - 1] in " \t.;":
+        right -= 1
+    return left, right
 
 
 def _unique(evidence: tuple) -> tuple:
