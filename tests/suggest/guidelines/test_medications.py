@@ -24,7 +24,7 @@ def test_insulin_and_oral_agent_give_both_codes(note, drugs):
     assert {"Z79.4", "Z79.84"} <= codes(added)
     insulin = next(item for item in added if item.code == "Z79.4")
     assert insulin.guideline == "I.C.4.a.3"
-    assert insulin.evidence[0].text.startswith("Insulin glargine")
+    assert [piece.text for piece in insulin.evidence] == ["Insulin", "glargine 20 units at bedtime"]
 
 
 def test_temporary_inpatient_insulin_gives_no_z79_4(note, drugs):
