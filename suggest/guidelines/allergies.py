@@ -166,7 +166,8 @@ def code_allergy_status(draft: CodeSetDraft, context: GuidelineContext) -> None:
     if index is None or drug_table is None:
         return
     note = note_of(context)
-    added = add_codes(draft, allergy_status_codes(note, index, drug_table, context.codeset), context.codeset)
+    added = allergy_status_codes(note, index, drug_table, context.codeset)
+    added = add_codes(draft, added, context.codeset, threshold=context.threshold)
     spans = [(piece.start, piece.end) for entry in added for mention in entry.mentions for piece in mention.evidence]
     for entry in draft.in_category(*REACTION_CODE_PREFIXES):
         if all(_is_allergy_statement(mention, spans) for mention in entry.mentions):

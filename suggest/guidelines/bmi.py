@@ -63,4 +63,4 @@ def code_bmi(draft: CodeSetDraft, context: GuidelineContext) -> None:
     for entry in draft.in_category("Z68"):
         if entry.code != found.code:
             draft.remove(entry.code, f"the note's BMI value gives {found.code} ({GUIDELINE})")
-    add_codes(draft, [found], context.codeset)
+    add_codes(draft, [found], context.codeset, threshold=context.threshold)

@@ -195,4 +195,4 @@ def code_drug_events(draft: CodeSetDraft, context: GuidelineContext) -> None:
         for entry in draft.in_category("Z91.1"):
             if entry.code not in ours:
                 draft.remove(entry.code, f"the underdosing reason the note gives is coded ({UNDERDOSING})")
-    add_codes(draft, added, context.codeset)
+    add_codes(draft, added, context.codeset, threshold=context.threshold)

@@ -214,4 +214,4 @@ def code_external_causes(draft: CodeSetDraft, context: GuidelineContext) -> None
         for entry in [entry for entry in draft.entries if entry.code[0] in "VWX" or entry.code.startswith("Y0")]:
             if entry.code not in {item.code for item in added} and entry.score < 0.9:
                 draft.remove(entry.code, f"the mechanism the note states is coded ({GUIDELINE})")
-    add_codes(draft, added, context.codeset)
+    add_codes(draft, added, context.codeset, threshold=context.threshold)

@@ -255,4 +255,4 @@ def code_status(draft: CodeSetDraft, context: GuidelineContext) -> None:
     index = context.index("index")
     if index is not None:
         added = status_codes(note_of(context), index, context.codeset, _abbreviations())
-        add_codes(draft, added, context.codeset)
+        add_codes(draft, added, context.codeset, threshold=context.threshold)

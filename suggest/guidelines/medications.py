@@ -124,4 +124,5 @@ def code_long_term_drugs(draft: CodeSetDraft, context: GuidelineContext) -> None
     """Z79 long-term (current) drug therapy by drug class (I.C.21.c.3; insulin / oral agents I.C.4.a.3)."""
     drug_table = context.index("drug")
     if drug_table is not None:
-        add_codes(draft, long_term_drug_codes(note_of(context), drug_table), context.codeset)
+        added = long_term_drug_codes(note_of(context), drug_table)
+        add_codes(draft, added, context.codeset, threshold=context.threshold)

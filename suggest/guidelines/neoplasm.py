@@ -183,7 +183,7 @@ def code_neoplasms(draft: CodeSetDraft, context: GuidelineContext) -> None:
     if malignant:
         added += [found for found in (chemotherapy_encounter(note), neoplasm_pain(note)) if found is not None]
         _current_or_history(draft, context)
-    add_codes(draft, added, codeset)
+    add_codes(draft, added, codeset, threshold=context.threshold)
     _drop_unspecified_site(draft)
     _laterality(draft, context)
 

@@ -94,9 +94,14 @@ class NoteView:
         return Evidence(start, end, self.text[start:end], self.section_at(start), assertion)
 
 
-# Confidence of a code a guideline rule derives from explicit documentation (a medication line, a BMI value):
-# above any model threshold, so it is proposed; below a term matched verbatim in the assessment.
+# Confidence of a code a guideline rule derives from explicit documentation (a poisoning, a pregnancy code):
+# above any model threshold, so it is proposed. Supplementary codes (status, history, long-term drugs, BMI,
+# external causes: Z and V-Y) score lower (still proposed), so they mostly follow the stated diagnoses in
+# reporting order as a coder lists them; a "first" code (chemotherapy encounter, I.C.2.e.2) leads.
 RULE_SCORE = 0.8
+FIRST_SCORE = 0.9
+SUPPLEMENTARY_MARGIN = 0.02
+SUPPLEMENTARY_SCORE = 0.6
 
 
 def note_of(context: GuidelineContext) -> NoteView:
@@ -104,7 +109,11 @@ def note_of(context: GuidelineContext) -> NoteView:
 
 
 def add_codes(
-    draft: CodeSetDraft, added: list[AddedCode], codeset: CodeSet, score: float = RULE_SCORE
+    draft: CodeSetDraft,
+    added: list[AddedCode],
+    codeset: CodeSet,
+    score: float | None = None,
+    threshold: float = 0.35,
 ) -> list[DraftCode]:
     """Put each rule's code in the draft (merged with the same code already there), its evidence as a mention
     and its rationale cited with the guideline section."""
@@ -125,8 +134,17 @@ def add_codes(
             assertion="present",
             words=len(item.evidence),
         )
-        entry = draft.add(DraftCode(code=item.code, score=score, mentions=[mention], replaces=list(item.replaces)))
-        entry.score = max(entry.score, score)
+        value = score if score is not None else _rule_score(item, threshold)
+        entry = draft.add(DraftCode(code=item.code, score=value, mentions=[mention], replaces=list(item.replaces)))
+        entry.score = max(entry.score, value)
         entry.cite(item.guideline, item.rationale)
         entries.append(entry)
     return entries
+
+
+def _rule_score(item: AddedCode, threshold: float) -> float:
+    if item.sequence == "first":
+        return FIRST_SCORE
+    if item.code.startswith(("Z", "V", "W", "X", "Y")):
+        return max(threshold + SUPPLEMENTARY_MARGIN, SUPPLEMENTARY_SCORE)
+    return RULE_SCORE

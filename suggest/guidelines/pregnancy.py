@@ -167,7 +167,7 @@ def code_pregnancy(draft: CodeSetDraft, context: GuidelineContext) -> None:
         if o_code is not None and o_code not in draft:
             why = f"{entry.code} complicating the pregnancy (use additional code {entry.code})"
             added.append(AddedCode(o_code, _evidence(entry), why, GUIDELINE, sequence="first"))
-    add_codes(draft, added, codeset)
+    add_codes(draft, added, codeset, threshold=context.threshold)
     complications = [entry for entry in draft.in_category("O") if entry.score >= context.threshold]
     if complications:
         for entry in [*draft.in_category("Z33.1"), *draft.in_category("Z34")]:

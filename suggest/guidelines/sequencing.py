@@ -200,7 +200,7 @@ def _documented_by_guideline(entry: DraftCode) -> bool:
     list (Z88), social and family history (F17, Z87.891, Z80-Z84), vitals (Z68), status and history (I.C.21.c.3,
     I.C.21.c.4) - are reported from those sections, not only from the assessment."""
     return any(mention.term_source == "guideline" for mention in entry.mentions) or any(
-        "(I.C.21.c." in note for note in entry.notes
+        note.startswith(("personal history of", "family history of")) for note in entry.notes
     )
 
 

@@ -172,7 +172,7 @@ def code_substance_use(draft: CodeSetDraft, context: GuidelineContext) -> None:
                     entry.code,
                     f"tobacco coded from the note's statement as {', '.join(sorted(codes))} ({TOBACCO_GUIDELINE})",
                 )
-    add_codes(draft, added, context.codeset)
+    add_codes(draft, added, context.codeset, threshold=context.threshold)
     for entry in [entry for entry in draft.in_category("F1") if _is_use_uncomplicated(entry.code)]:
         # I.C.5.b.3: "use" codes only with a substance-related disorder the provider links to the use
         draft.remove(entry.code, f"substance use without a related disorder is not coded ({USE_GUIDELINE})")
