@@ -313,7 +313,8 @@ def load_engine(
     if vocabulary is None:
         vocabulary = load_vocabulary(home)
     vocabulary.code_search  # noqa: B018 - load the search lexicon now (abbreviations, search), not on a note
-    vocabulary.index("index")  # and the Index (history and status codes walk it)
+    for source in vocabulary.index_sources():  # and the Index and tables the guideline steps walk
+        vocabulary.index(source)
     prepare_guidelines(vocabulary)  # the Alphabetic Index's "with" links, read by the combination step
     ranker, classifier, model_id, threshold = _resolve_model(vocabulary, model, home)
     table = load_term_table(vocabulary)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from suggest.guidelines.tables import read_table
 from vocab.index import AlphabeticIndex, IndexTerm
@@ -35,15 +36,18 @@ class DrugMention:
     drug_class: str | None  # a long_term_codes.tsv class, or None
 
 
+@lru_cache(maxsize=1)
 def _reviewed() -> dict[str, dict[str, str]]:
     return {row["name"]: row for row in read_table("drug_classes")}
 
 
+@lru_cache(maxsize=1)
 def _class_by_category() -> list[tuple[str, str]]:
     rows = sorted(read_table("drug_table_classes"), key=lambda row: -len(row["prefix"]))
     return [(row["prefix"], row["class"]) for row in rows]
 
 
+@lru_cache(maxsize=64)
 def long_term_code(drug_class: str) -> str | None:
     return next((row["code"] for row in read_table("long_term_codes") if row["class"] == drug_class), None)
 

@@ -9,6 +9,7 @@ incomplete ("Z90.1-") or not billable becomes the billable child the words suppo
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from vocab.codeset import CodeSet
 from vocab.index import AlphabeticIndex, IndexTerm
@@ -29,8 +30,9 @@ _QUALIFIERS = frozenset(
 )
 
 
-def content_words(text: str) -> set[str]:
-    return {word for word in normalize_tokens(text) if word not in STOPWORDS and len(word) > 1}
+@lru_cache(maxsize=65536)
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(word for word in normalize_tokens(text) if word not in STOPWORDS and len(word) > 1)
 
 
 def best_subterm(
@@ -43,7 +45,7 @@ def best_subterm(
     """
     best: tuple[tuple[int, int, int], IndexTerm] | None = None
 
-    def consider(term: IndexTerm, path_words: set[str], path_titles: set[str], depth: int) -> None:
+    def consider(term: IndexTerm, path_words: frozenset[str], path_titles: frozenset[str], depth: int) -> None:
         nonlocal best
         matched = len(path_words & words)
         # title words of the walk the note does not say count against it ("kidney stones" beats "malignant
@@ -52,28 +54,46 @@ def best_subterm(
         if (term.codes or term.columns) and matched >= min_overlap and (best is None or key > best[0]):
             best = (key, term)
 
-    def visit(term: IndexTerm, inherited: tuple[set[str], set[str]], depth: int) -> None:
-        for child in index.children(term.id):
-            titles = content_words(_WITHOUT_RE.sub("", child.title))
-            title_words = titles | content_words(" ".join(child.nemod))
-            own = (title_words & words) - _QUALIFIERS
-            path_words, path_titles = inherited[0] | title_words, inherited[1] | titles
-            if own:
-                consider(child, path_words, path_titles, depth)
-                if child.see and not child.codes and follow_see:
-                    target = index.resolve_see(child.id)
-                    if target is not None:
-                        consider(target, path_words, path_titles, depth)
-                        found = best_subterm(index, target, words - path_words, min_overlap, follow_see=False)
-                        if found is not None:
-                            found_titles = content_words(found[0].title)
-                            consider(found[0], path_words | found_titles, path_titles | found_titles, depth + 1)
-            visit(child, (path_words, path_titles), depth + 1)
+    for child, title_words, path_words, path_titles, depth in _walk(index, parent):
+        if not (title_words & words) - _QUALIFIERS:
+            continue
+        consider(child, path_words, path_titles, depth)
+        if child.see and not child.codes and follow_see:
+            target = index.resolve_see(child.id)
+            if target is not None:
+                consider(target, path_words, path_titles, depth)
+                found = best_subterm(index, target, words - path_words, min_overlap, follow_see=False)
+                if found is not None:
+                    found_titles = content_words(found[0].title)
+                    consider(found[0], path_words | found_titles, path_titles | found_titles, depth + 1)
 
-    visit(parent, (set(), set()), 0)
     if best is None:
         return None
     return best[1], len(_path_words(index, best[1], parent) & words)
+
+
+_WALKS: dict[tuple[int, int], list[tuple[IndexTerm, frozenset[str], frozenset[str], frozenset[str], int]]] = {}
+
+
+def _walk(
+    index: AlphabeticIndex, parent: IndexTerm
+) -> list[tuple[IndexTerm, frozenset[str], frozenset[str], frozenset[str], int]]:
+    """Every subterm under ``parent`` with its words, the words of its walk (titles and modifiers; titles
+    only) and its depth - computed once per index entry (the Index is read-only while the engine runs)."""
+    key = (id(index), parent.id)
+    if key not in _WALKS:
+        rows: list[tuple[IndexTerm, frozenset[str], frozenset[str], frozenset[str], int]] = []
+
+        def visit(term: IndexTerm, path_words: frozenset[str], path_titles: frozenset[str], depth: int) -> None:
+            for child in index.children(term.id):
+                titles = content_words(_WITHOUT_RE.sub("", child.title))
+                title_words = titles | content_words(" ".join(child.nemod))
+                rows.append((child, title_words, path_words | title_words, path_titles | titles, depth))
+                visit(child, path_words | title_words, path_titles | titles, depth + 1)
+
+        visit(parent, frozenset(), frozenset(), 0)
+        _WALKS[key] = rows
+    return _WALKS[key]
 
 
 def _path_words(index: AlphabeticIndex, term: IndexTerm, parent: IndexTerm) -> set[str]:
