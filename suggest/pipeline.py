@@ -103,6 +103,7 @@ class Engine:
         self.threshold = threshold
         self.max_note_chars = max_note_chars
         self._histories = HistoryCodes(vocabulary.index("index"), vocabulary.codeset)
+        self._histories.warm()  # read the Tabular's "Conditions classifiable to" notes now, not on a note
 
     @property
     def code_set(self) -> str:

@@ -52,6 +52,19 @@ def long_term_code(drug_class: str) -> str | None:
     return next((row["code"] for row in read_table("long_term_codes") if row["class"] == drug_class), None)
 
 
+_MAIN_ROWS: dict[int, dict[str, IndexTerm]] = {}
+
+
+def _main_rows(table: AlphabeticIndex) -> dict[str, IndexTerm]:
+    """The table's main terms by lower-cased title (built once per table: a dict lookup per word of a note)."""
+    if id(table) not in _MAIN_ROWS:
+        rows: dict[str, IndexTerm] = {}
+        for term in table.main_terms():
+            rows.setdefault(term.title.lower(), term)
+        _MAIN_ROWS[id(table)] = rows
+    return _MAIN_ROWS[id(table)]
+
+
 def class_of_row(row: IndexTerm) -> str | None:
     """The class a Table of Drugs row's T-category names (its adverse-effect column, else poisoning)."""
     columns = dict(row.columns)
@@ -77,8 +90,11 @@ def find_drugs(text: str, start: int, end: int, table: AlphabeticIndex) -> Itera
             drug_class = None if entry["class"] == "-" else entry["class"]
             yield DrugMention(match.start(), match.end(), word, entry["generic"], row, drug_class)
             continue
+        main = _main_rows(table).get(word)
+        if main is None:
+            continue
         following = matches[position + 1] if position + 1 < len(matches) else None
-        if following is not None and text[match.end() : following.start()].strip() == "":
+        if following is not None and text[match.end() : following.start()].strip() == "" and table.children(main.id):
             pair = table.find(word, following.group().lower())  # "carbon monoxide": main term, subterm
             if pair is not None and pair.columns and table.path(pair.id)[0].lower() == word:
                 name = f"{word} {following.group().lower()}"
@@ -87,6 +103,5 @@ def find_drugs(text: str, start: int, end: int, table: AlphabeticIndex) -> Itera
                 continue
         if len(word) < 5 or word in _NOT_DRUG_WORDS:
             continue
-        row = table.find(word)
-        if row is not None and row.columns:
-            yield DrugMention(match.start(), match.end(), word, word, row, class_of_row(row))
+        if main.columns:
+            yield DrugMention(match.start(), match.end(), word, word, main, class_of_row(main))

@@ -77,6 +77,9 @@ def drug_event_codes(note: NoteView, drug_table: AlphabeticIndex, codeset: CodeS
     for position, sentence in enumerate(sentences):
         if sentence.section in _SKIPPED_SECTIONS:
             continue
+        text = sentence.text
+        if not (_UNDERDOSING_RE.search(text) or _POISONING_RE.search(text) or _ADVERSE_RE.search(text)):
+            continue  # no poisoning, adverse-effect or underdosing words: no drug event to code
         drugs = [drug for drug in find_drugs(note.text, sentence.start, sentence.end, drug_table) if drug.row]
         if not drugs:
             continue

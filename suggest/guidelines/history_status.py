@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft
-from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words, expanded_words
+from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words, expanded_words, subterm_rows
 from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
 from vocab.codeset import CodeRange, CodeSet, parse_code_references
@@ -64,6 +64,9 @@ def is_still_treated(sentence: str) -> bool:
     )
 
 
+_RANGES: dict[int, dict[str, list[tuple[str, CodeRange]]]] = {}
+
+
 @dataclass
 class HistoryCodes:
     """``code_for("personal"|"family", code, resolved)`` -> the history code, or None (the code stays)."""
@@ -71,6 +74,10 @@ class HistoryCodes:
     index: AlphabeticIndex | None
     codeset: CodeSet
     _cache: dict[tuple[str, str, bool], str | None] = field(default_factory=dict)
+
+    def warm(self) -> None:
+        """Read the Tabular ranges now (an engine does this at load, not on its first note)."""
+        self._ranges  # noqa: B018
 
     def code_for(self, kind: str, code: str, resolved: bool = False) -> str | None:
         key = (kind, code, resolved)
@@ -113,8 +120,11 @@ class HistoryCodes:
         # the Index may point a personal history elsewhere ("History, personal, myocardial infarction" I25.2)
         return code if code is not None and (kind == "personal" or code.startswith(_categories(kind))) else None
 
-    @cached_property
+    @property
     def _ranges(self) -> dict[str, list[tuple[str, CodeRange]]]:
+        """History code -> the ranges its "Conditions classifiable to" notes name (once per code set)."""
+        if id(self.codeset) in _RANGES:
+            return _RANGES[id(self.codeset)]
         ranges: dict[str, list[tuple[str, CodeRange]]] = {"family": [], "personal": []}
         for record in self.codeset:
             kind = "family" if record.code.startswith(_FAMILY_CATEGORIES) else None
@@ -124,6 +134,7 @@ class HistoryCodes:
             for term in record.inclusion_terms:
                 if _CLASSIFIABLE_RE.search(term):
                     ranges[kind].extend((record.code, reference) for reference in parse_code_references(term))
+        _RANGES[id(self.codeset)] = ranges
         return ranges
 
     def _from_ranges(self, kind: str, code: str, words: set[str], narrow: bool = False) -> str | None:
@@ -221,7 +232,7 @@ def status_codes(
 
 def _status_code(phrase, entries, index, codeset, abbreviations) -> str | None:
     words = expanded_words(phrase, abbreviations)
-    if not words:
+    if not words or not words & _entry_vocabulary(index, entries):
         return None
     best: tuple[int, str] | None = None
     for entry in entries:
@@ -241,6 +252,20 @@ def _status_code(phrase, entries, index, codeset, abbreviations) -> str | None:
         if best is None or score > best[0]:
             best = (score, code)
     return None if best is None else best[1]
+
+
+_VOCABULARY: dict[int, frozenset[str]] = {}
+
+
+def _entry_vocabulary(index: AlphabeticIndex, entries: list[IndexTerm]) -> frozenset[str]:
+    """Every word of the status entries' subterms (a phrase sharing none cannot name a status)."""
+    if id(index) not in _VOCABULARY:
+        words: set[str] = set()
+        for entry in entries:
+            for row in subterm_rows(index, entry):
+                words |= row[1]
+        _VOCABULARY[id(index)] = frozenset(words)
+    return _VOCABULARY[id(index)]
 
 
 @lru_cache(maxsize=1)

@@ -16,7 +16,7 @@ from vocab.index import AlphabeticIndex, IndexTerm
 from vocab.lexicon import Abbreviations
 from vocab.text import STOPWORDS, normalize_tokens
 
-__all__ = ["best_subterm", "billable_choice", "content_words", "expanded_words"]
+__all__ = ["best_subterm", "billable_choice", "content_words", "expanded_words", "subterm_rows"]
 
 _WITHOUT_RE = re.compile(r"\bwithout\b.*$", re.IGNORECASE)
 _SIDES = {"l": "left", "lt": "left", "r": "right", "rt": "right", "b": "bilateral", "bilat": "bilateral"}
@@ -54,7 +54,7 @@ def best_subterm(
         if (term.codes or term.columns) and matched >= min_overlap and (best is None or key > best[0]):
             best = (key, term)
 
-    for child, title_words, path_words, path_titles, depth in _walk(index, parent):
+    for child, title_words, path_words, path_titles, depth in subterm_rows(index, parent):
         if not (title_words & words) - _QUALIFIERS:
             continue
         consider(child, path_words, path_titles, depth)
@@ -75,7 +75,7 @@ def best_subterm(
 _WALKS: dict[tuple[int, int], list[tuple[IndexTerm, frozenset[str], frozenset[str], frozenset[str], int]]] = {}
 
 
-def _walk(
+def subterm_rows(
     index: AlphabeticIndex, parent: IndexTerm
 ) -> list[tuple[IndexTerm, frozenset[str], frozenset[str], frozenset[str], int]]:
     """Every subterm under ``parent`` with its words, the words of its walk (titles and modifiers; titles
