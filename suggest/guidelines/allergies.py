@@ -139,7 +139,7 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _allergen_code(allergen, start, end, note, entry, index, drug_table, codeset) -> str | None:
-    words = content_words(allergen)
+    words = set(content_words(allergen))
     synonyms = {row["word"]: row["index_words"] for row in read_table("allergen_synonyms")}
     for word in list(words):
         if word in synonyms:
@@ -166,9 +166,9 @@ def code_allergy_status(draft: CodeSetDraft, context: GuidelineContext) -> None:
     if index is None or drug_table is None:
         return
     note = note_of(context)
-    added = allergy_status_codes(note, index, drug_table, context.codeset)
-    added = add_codes(draft, added, context.codeset, threshold=context.threshold)
-    spans = [(piece.start, piece.end) for entry in added for mention in entry.mentions for piece in mention.evidence]
+    statuses = allergy_status_codes(note, index, drug_table, context.codeset)
+    entries = add_codes(draft, statuses, context.codeset, threshold=context.threshold)
+    spans = [(piece.start, piece.end) for entry in entries for mention in entry.mentions for piece in mention.evidence]
     for entry in draft.in_category(*REACTION_CODE_PREFIXES):
         if all(_is_allergy_statement(mention, spans) for mention in entry.mentions):
             draft.remove(entry.code, f"an allergy documented as status, not a reaction treated now ({GUIDELINE})")

@@ -13,11 +13,12 @@ At the initial encounter for an injury (a chapter 19 code with 7th character A):
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words
-from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
+from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
 from vocab.codeset import CodeSet
 from vocab.errors import VocabError
@@ -103,7 +104,7 @@ def external_cause_codes(
 
 
 def _mechanism(sentences, eindex: AlphabeticIndex, codeset: CodeSet, seventh: str) -> AddedCode | None:
-    best: tuple[int, str, object, str] | None = None
+    best: tuple[int, str, NoteLine, str] | None = None
     for sentence in sentences:
         words = content_words(sentence.text)
         words |= {_VERB_FORMS[word] for word in words if word in _VERB_FORMS}
@@ -141,7 +142,7 @@ def _as_evidence(line):
     return Evidence(line.start, line.end, line.text, line.section, "present")
 
 
-def _complete(codeset: CodeSet, printed: str, seventh: str, words: set[str]) -> str | None:
+def _complete(codeset: CodeSet, printed: str, seventh: str, words: AbstractSet[str]) -> str | None:
     code = (
         billable_choice(codeset, printed, words) if not codeset.needs_seventh_character(printed.rstrip("-")) else None
     )

@@ -9,6 +9,7 @@ incomplete ("Z90.1-") or not billable becomes the billable child the words suppo
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from vocab.codeset import CodeSet
@@ -36,7 +37,7 @@ def content_words(text: str) -> frozenset[str]:
 
 
 def best_subterm(
-    index: AlphabeticIndex, parent: IndexTerm, words: set[str], min_overlap: int = 1, follow_see: bool = True
+    index: AlphabeticIndex, parent: IndexTerm, words: AbstractSet[str], min_overlap: int = 1, follow_see: bool = True
 ) -> tuple[IndexTerm, int] | None:
     """The coded subterm under ``parent`` sharing the most words with ``words`` (deeper wins a tie).
 
@@ -107,7 +108,7 @@ def _path_words(index: AlphabeticIndex, term: IndexTerm, parent: IndexTerm) -> s
 
 def expanded_words(text: str, abbreviations: Abbreviations | None = None) -> set[str]:
     """The content words of ``text`` plus those of each reviewed abbreviation's first sense ("CABG")."""
-    words = content_words(text)
+    words = set(content_words(text))
     words |= {_SIDES[word.lower()] for word in re.findall(r"[A-Za-z]+", text) if word.lower() in _SIDES}
     if abbreviations is not None:
         for word in re.findall(r"[A-Za-z][A-Za-z0-9/]+", text):
@@ -117,7 +118,7 @@ def expanded_words(text: str, abbreviations: Abbreviations | None = None) -> set
     return words
 
 
-def billable_choice(codeset: CodeSet, printed: str, words: set[str]) -> str | None:
+def billable_choice(codeset: CodeSet, printed: str, words: AbstractSet[str]) -> str | None:
     """A billable code for an Index pointer: itself, or the descendant whose title the words support."""
     code = printed.rstrip("-").rstrip(".")
     record = codeset.get(code)
