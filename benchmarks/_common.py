@@ -12,13 +12,6 @@ from typing import Any
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPOSITORY.parent / "shared" / "data"
-INDEX_FOLDER = SHARED_DATA / "icd10cm_index"
-INDEX_FILES = (
-    "index_2025.csv",
-    "icd10cm-eindex-April-1-2026-XML.xml",
-    "icd10cm-drug-April-1-2026-XML.xml",
-    "icd10cm-neoplasm-April-1-2026-XML.xml",
-)
 
 
 def machine() -> dict[str, Any]:
@@ -87,16 +80,14 @@ def write_json(path: Path | None, payload: dict[str, Any]) -> None:
 
 
 def read_indexes() -> list[Any]:
-    """The four Alphabetic Index files of ../shared/data, parsed; an empty list where they are absent."""
-    from vocab.index import read_index
+    """The four Alphabetic Index files bundled in the package (what `chartcoder vocab build` imports), parsed."""
+    from vocab.bundled_index import read_bundled_indexes
 
-    if not INDEX_FOLDER.is_dir():
-        return []
-    return [read_index(INDEX_FOLDER / name) for name in INDEX_FILES if (INDEX_FOLDER / name).exists()]
+    return read_bundled_indexes()
 
 
 def prepared_home(with_index: bool, home: Path | None = None) -> Path:
-    """A chartcoder home holding the full FY2026 code set (and the four Index files when ``with_index``).
+    """A chartcoder home holding the full FY2026 code set (and the bundled Index when ``with_index``).
 
     Reused between runs from the system temporary folder; built the first time (about half a minute).
     """
@@ -114,5 +105,5 @@ def prepared_home(with_index: bool, home: Path | None = None) -> Path:
     except VocabError:
         pass
     print(f"building the code set{' with the Index' if with_index else ''} in {home} ...", flush=True)
-    build_vocabulary(home, indexes=read_indexes() if with_index else ())
+    build_vocabulary(home, bundled_index=with_index)
     return home

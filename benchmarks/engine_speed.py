@@ -2,8 +2,8 @@
 
 Corpora: the ACI-BENCH clinic notes and the CodiEsp train + dev case texts from ../shared/data, and
 500-word notes cut from them (the latency target is for a 500-word note). Prints a table; --json for
-machines. Run after `chartcoder vocab build` and `chartcoder vocab import-index` on the Index files, in
-the home given by --home or $CHARTCODER_HOME.
+machines. Run after `chartcoder vocab build` (which imports the bundled Alphabetic Index), in the home
+given by --home or $CHARTCODER_HOME.
 
     python benchmarks/engine_speed.py [--home PATH] [--workers 2] [--profile profile.txt]
 """

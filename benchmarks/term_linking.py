@@ -2,10 +2,10 @@
 
 Method
 ------
-1. Read the Index to Diseases and Injuries (``../shared/data/icd10cm_index/index_2025.csv``) and keep the coded
+1. Read the Index to Diseases and Injuries (``index_2025.csv.gz``, bundled in ``vocab/data/index``) and keep the coded
    paths whose code is valid in FY2026 and is billable or a category (the codes a coder lands on).
 2. Draw a deterministic random sample of them (``--sample``, default 2,000; ``--seed``). These are held out.
-3. Build the search lexicon as ``chartcoder vocab import-index`` would (Tabular List, the four Index files,
+3. Build the search lexicon as ``chartcoder vocab build`` would (Tabular List, the four bundled Index files,
    "see" references, abbreviations) but WITHOUT the held-out paths: every index term whose text equals a
    held-out path's text is dropped before :func:`vocab.vocabulary.build_code_search` indexes the rest. Nothing
    is written to disk.
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from _common import INDEX_FOLDER, machine, print_table, read_indexes, write_json  # the script's folder
+from _common import machine, print_table, read_indexes, write_json  # the script's folder
 from rapidfuzz import fuzz, process, utils
 
 from vocab.build import build_codeset
@@ -101,9 +101,6 @@ def main() -> None:
     parser.add_argument("--baseline-sample", type=int, default=500, help="held-out paths the slow baseline gets")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     arguments = parser.parse_args()
-    if not (INDEX_FOLDER / "index_2025.csv").exists():
-        raise SystemExit(f"needs {INDEX_FOLDER / 'index_2025.csv'}")
-
     codeset = build_codeset()
     indexes = read_indexes()
     [main_index] = [index for index in indexes if index.source == "index"]

@@ -89,7 +89,7 @@ def _measure(home: Path, source: str, size: int, write_to: Path | None) -> dict[
 
 
 def _pack_figures(base: Any, fitted: Any, folder: Path) -> dict[str, Any]:
-    """Write the model as a pack, then time verifying + unpickling it and a full engine load with it."""
+    """Write the model as a pack, then time verifying + reading it and a full engine load with it."""
     from models.manifest import DataFingerprint, ModelManifest, code_set_ref, current_versions, utc_timestamp
     from models.registry import ModelRegistry
 
@@ -104,7 +104,7 @@ def _pack_figures(base: Any, fitted: Any, folder: Path) -> dict[str, Any]:
         threshold=0.3,
     )
     parts = {"ranker": fitted.ranker, "classifier": fitted.classifier}
-    written = registry.add(manifest, {name: part for name, part in parts.items() if part is not None})
+    written = registry.add(manifest, {name: part.to_part() for name, part in parts.items() if part is not None})
     sizes = {name: (folder / written.id / name).stat().st_size for name in written.files}
     command = [
         sys.executable,
@@ -119,15 +119,14 @@ def _pack_figures(base: Any, fitted: Any, folder: Path) -> dict[str, Any]:
 
 
 def _load_worker(folder: Path, home: Path) -> dict[str, Any]:
-    """In a fresh process: verify + unpickle the pack, then a whole engine load with it and without."""
-    import os
-
+    """In a fresh process: verify + read the pack, then a whole engine load with it and without."""
     started = time.perf_counter()
     from models.registry import ModelRegistry
+    from suggest.loading import register_pack_parts
 
+    register_pack_parts()
     ModelRegistry(folder).load("cost-benchmark")
     read_seconds = time.perf_counter() - started
-    os.environ["CHARTCODER_MODELS_DIR"] = str(folder)
     from suggest.pipeline import load_engine
     from vocab.vocabulary import load_vocabulary
 
@@ -137,7 +136,7 @@ def _load_worker(folder: Path, home: Path) -> dict[str, Any]:
     load_engine(vocabulary, model="zero-shot")
     zero_shot = time.perf_counter() - started
     started = time.perf_counter()
-    load_engine(vocabulary, model="cost-benchmark")
+    load_engine(vocabulary, model="cost-benchmark", models_dir=folder)
     with_pack = time.perf_counter() - started
     return {
         "pack_read_seconds": round(read_seconds, 2),
@@ -216,7 +215,7 @@ def main() -> None:
         if "pack_total_mb" in row:
             print(
                 f"\n{row['source']} {row['notes']} notes: pack {row['pack_total_mb']} MB {row['pack_bytes']}; "
-                f"verify+unpickle {row['pack_read_seconds']} s; engine load {row['engine_load_with_pack_seconds']} s "
+                f"verify+read {row['pack_read_seconds']} s; engine load {row['engine_load_with_pack_seconds']} s "
                 f"with the pack vs {row['engine_load_zero_shot_seconds']} s zero-shot"
             )
     if arguments.json:

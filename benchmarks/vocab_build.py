@@ -3,9 +3,10 @@ Alphabetic Index imported.
 
 * build      ``build_codeset()`` (the FY2026 Tabular List from the installed ``simple-icd-10-cm``), then
              ``build_vocabulary()`` (lexicon, abbreviation links, artifact written); with the Index, the four
-             files of ``../shared/data/icd10cm_index`` are parsed first (timed apart) and imported.
+             files bundled in ``vocab/data/index`` are parsed first (timed apart) and imported, as
+             ``chartcoder vocab build`` does.
 * load       median of ``--loads`` fresh processes, each timing ``load_vocabulary()`` (manifest, hashes, code set)
-             and then the first ``code_search`` access (the lexicon: hash check, unpickle, lookup tables) apart;
+             and then the first ``code_search`` access (the lexicon: hash check, msgpack decode, lookup tables) apart;
              the interpreter start and imports are not counted.
 * memory     VmRSS and VmHWM (peak) from ``/proc/self/status`` of those processes after the first search.
 * disk       every file of the artifact folder.
@@ -26,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import INDEX_FOLDER, machine, print_table, read_indexes, write_json  # the script's folder
+from _common import machine, print_table, read_indexes, write_json  # the script's folder
 
 from vocab.artifact import codeset_folder
 from vocab.build import build_codeset
@@ -69,7 +70,7 @@ def build(home: Path, with_index: bool) -> dict[str, float]:
     indexes = read_indexes() if with_index else []
     index_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    vocabulary = build_vocabulary(home, codeset=codeset, indexes=indexes)
+    vocabulary = build_vocabulary(home, codeset=codeset, indexes=indexes, bundled_index=False)  # parsed above
     lexicon_seconds = time.perf_counter() - started
     return {
         "tabular_s": tabular_seconds,
@@ -117,7 +118,7 @@ def main() -> None:
     arguments = parser.parse_args()
 
     variants = {"tabular only": False}
-    if not arguments.no_index and (INDEX_FOLDER / "index_2025.csv").exists():
+    if not arguments.no_index:
         variants["with the Index"] = True
     results = {name: measure(with_index, arguments.loads) for name, with_index in variants.items()}
 

@@ -10,24 +10,34 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from vocab.errors import ChartcoderError
 
-__all__ = ["HomeOption", "console", "error_console", "fail", "read_text_input", "user_errors"]
+__all__ = ["HomeOption", "console", "error_console", "fail", "labelled", "read_text_input", "user_errors"]
 
-console = Console(highlight=False, soft_wrap=True)
-error_console = Console(stderr=True, highlight=False)
+# No markup interpretation: messages quote user input, paths and commands whose square brackets rich would
+# take for style tags and drop ("pip install 'chartcoder[spark]'"). Styles are given as Text parts instead.
+console = Console(highlight=False, soft_wrap=True, markup=False)
+error_console = Console(stderr=True, highlight=False, markup=False)
 
 HomeOption = Annotated[
     Path | None,
-    typer.Option("--home", envvar="CHARTCODER_HOME", help="Data folder (code set, models, database)."),
+    typer.Option(
+        "--home", help="Data folder (code set, models, database); default: the home setting ($CHARTCODER_HOME)."
+    ),
 ]
 
 T = TypeVar("T")
 
 
+def labelled(label: str, style: str, message: str) -> Text:
+    """``label`` in ``style``, then ``message`` printed as it is (brackets and all)."""
+    return Text.assemble((label, style), " ", message)
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
-    error_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    error_console.print(labelled("error:", "bold red", message))
     return typer.Exit(code)
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from cli._common import HomeOption, console, fail, user_errors
 from vocab.errors import ChartcoderError
@@ -124,14 +125,14 @@ def show(
 
 
 def _print_details(details: dict[str, Any]) -> None:
-    billable = "[green]billable[/]" if details["billable"] else "[yellow]not billable[/]"
-    console.print(f"[bold]{details['code']}[/]  {details['description']}  ({billable})")
+    billable = ("billable", "green") if details["billable"] else ("not billable", "yellow")
+    console.print(Text.assemble((details["code"], "bold"), f"  {details['description']}  (", billable, ")"))
     console.print(f"  chapter {details['chapter']['id']}: {details['chapter']['title']}")
     console.print(f"  block {details['block']['id']}: {details['block']['title']}")
     for parent in details["parents"]:
         console.print(f"  parent {parent['code']}: {parent['description']}")
     if details["needs_seventh_character"]:
-        console.print("  [yellow]needs a 7th character[/]")
+        console.print("  needs a 7th character", style="yellow")
     for char, meaning in details["seventh_characters"].items():
         console.print(f"    7th {char}: {meaning}")
     for field, notes in details["notes"].items():

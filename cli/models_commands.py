@@ -17,20 +17,24 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli._common import HomeOption, console, error_console, user_errors
+from cli._common import HomeOption, console, error_console, labelled, user_errors
 from models.errors import ModelError
 from models.manifest import ModelManifest, code_set_ref
 from models.registry import ModelRegistry
+from suggest.types import ZERO_SHOT_MODEL
 from vocab.vocabulary import ensure_vocabulary
 
 __all__ = ["app", "progress_callback"]
 
-app = typer.Typer(help="Model packs: list, show, promote, rollback, bootstrap.", no_args_is_help=True)
+app = typer.Typer(help="Model packs: list, show, promote, rollback, bootstrap, upgrade.", no_args_is_help=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 _METRICS_SHOWN = ("map", "p_at_5", "r_at_10", "f1")
 
 
 def _registry(home: Path | None) -> ModelRegistry:
+    from suggest.loading import register_pack_parts  # the engine's modules: only when a command needs them
+
+    register_pack_parts()  # show / promote verify a pack's part types against the registered ones
     return ModelRegistry.for_home(home)
 
 
@@ -91,7 +95,7 @@ def show(
     if problem is None:
         console.print("verified: files, versions and code set match")
     else:
-        error_console.print(f"[yellow]not loadable here:[/] {problem}", markup=True, highlight=False)
+        error_console.print(labelled("not loadable here:", "yellow", str(problem)))
 
 
 def _verification_problem(registry: ModelRegistry, model_id: str, home: Path | None) -> str | None:
@@ -132,6 +136,32 @@ def demote(home: HomeOption = None) -> None:
     console.print(f"no champion (was {current or 'none'}): the engine uses the zero-shot heuristic")
 
 
+@app.command("upgrade")
+def upgrade(home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Convert this home from the pickle-based release: the code set and every model pack to formats that
+    cannot run code, and pin every pack's manifest hash in the registry.
+
+    Reads the old pickles once (each hash-checked first): run it on homes and packs you wrote yourself.
+    Loading never converts anything on its own; an old artifact or pack is refused until this has run."""
+    from training.upgrade import upgrade_home  # the only reader of the old pickles
+
+    with user_errors():
+        report = upgrade_home(home, _registry(home))
+    if as_json:
+        print(json.dumps(report.__dict__, indent=2))
+        return
+    console.print(
+        "code set: " + ("converted to the current format" if report.codeset_converted else "already current"),
+        markup=False,
+    )
+    console.print(f"packs converted: {', '.join(report.packs_converted) or 'none'}", markup=False)
+    console.print(f"packs pinned: {', '.join(report.packs_pinned) or 'none'}", markup=False)
+    for model_id, reason in report.packs_refused.items():
+        error_console.print(f"not converted: {model_id}: {reason}", markup=False)
+    if report.packs_refused:
+        raise typer.Exit(2)
+
+
 @app.command("bootstrap")
 def bootstrap(
     notes: Annotated[int, typer.Option("--notes", min=50, help="Synthetic notes to write.")] = 2500,
@@ -146,7 +176,7 @@ def bootstrap(
     started = time.perf_counter()
     with user_errors():
         vocabulary = ensure_vocabulary(home)
-        base = load_engine(vocabulary, model="zero-shot")
+        base = load_engine(vocabulary, model=ZERO_SHOT_MODEL)
         with progress_callback() as advance:
             result = build_bootstrap(
                 base, _registry(home), notes=notes, seed=seed, promote=not no_promote, progress=advance

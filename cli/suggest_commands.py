@@ -10,11 +10,12 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
+from rich.text import Text
 
 from cli._common import HomeOption, console, error_console, fail, read_text_input, user_errors
 from suggest.batch import BatchSummary, EngineSpec, run_batch
 from suggest.pipeline import DEFAULT_MAX_NOTE_CHARS
-from suggest.types import Evidence, NoteSuggestions
+from suggest.types import SETTINGS, Evidence, NoteSuggestions
 from vocab.vocabulary import ensure_vocabulary
 
 SettingOption = Annotated[
@@ -44,7 +45,7 @@ def suggest(
 
 
 def _print_result(result: NoteSuggestions) -> None:
-    console.print(f"[bold]{result.code_set}[/]  model {result.model}  setting {result.setting}")
+    console.print(Text.assemble((str(result.code_set), "bold"), f"  model {result.model}  setting {result.setting}"))
     if not result.suggestions:
         console.print("No codes suggested.")
     table = Table(show_lines=True)
@@ -66,7 +67,7 @@ def _print_result(result: NoteSuggestions) -> None:
         console.print(table)
     for exclusion in result.excluded:
         words = ", ".join(repr(piece.text) for piece in exclusion.evidence)
-        console.print(f"[dim]left out {exclusion.code}: {exclusion.reason} ({words})[/]")
+        console.print(f"left out {exclusion.code}: {exclusion.reason} ({words})", style="dim")
 
 
 def _describe(piece: Evidence) -> str:
@@ -90,8 +91,8 @@ def batch(
     """Code a JSONL file of notes, streaming (constant memory), with a progress bar; bad lines are
     reported with their line number and get an error line in the output. With --engine spark, IN and
     OUT are JSONL or Parquet (by extension) and progress is in Spark's UI."""
-    if setting not in ("outpatient", "inpatient"):
-        raise fail(f"Unknown setting {setting!r}: expected outpatient or inpatient.")
+    if setting not in SETTINGS:
+        raise fail(f"Unknown setting {setting!r}: expected {' or '.join(SETTINGS)}.")
     if engine not in ("local", "spark"):
         raise fail(f"Unknown engine {engine!r}: expected local or spark.")
     if engine == "local" and master is not None:

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from cli._common import HomeOption, console, error_console, fail, user_errors
+from cli._common import HomeOption, console, error_console, fail, labelled, user_errors
 from cli.evaluate_commands import print_data_report
 from cli.models_commands import progress_callback
+from models.promotion import DEFAULT_PROMOTE_POLICY, PROMOTE_POLICIES
 from models.registry import ModelRegistry
 from training.data import CodiespReader, JsonlReader, LabeledNote
 from training.evaluate import CUTOFFS, EvaluationReport
@@ -27,11 +28,9 @@ from vocab.codeset import CodeSet
 from vocab.vocabulary import ensure_vocabulary
 
 if TYPE_CHECKING:  # training.train imports the engine (spaCy): loaded only when `train` runs
-    from training.train import TrainingOptions, TrainingRun
+    from training.train import TrainingRun
 
 __all__ = ["train"]
-
-PROMOTE_POLICIES = ("never", "if-better", "always")
 
 
 def train(
@@ -50,7 +49,9 @@ def train(
     base: Annotated[
         str | None, typer.Option("--base", help="Model whose training parameters to reuse (default: the champion's).")
     ] = None,
-    promote: Annotated[str, typer.Option("--promote", help="never | if-better (higher MAP) | always.")] = "if-better",
+    promote: Annotated[
+        str, typer.Option("--promote", help=f"{' | '.join(PROMOTE_POLICIES)} (if-better: higher MAP).")
+    ] = DEFAULT_PROMOTE_POLICY,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same data and seed, same model).")] = 0,
     no_classifier: Annotated[bool, typer.Option("--no-classifier", help="Learn the ranker only.")] = False,
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=2, help="Train on the first N notes.")] = None,
@@ -72,28 +73,25 @@ def train(
         raise fail("Give at most one of --val-data and --val-codiesp.")
     if promote not in PROMOTE_POLICIES:
         raise fail(f"--promote must be one of {', '.join(PROMOTE_POLICIES)}, not {promote!r}.")
-    from suggest.pipeline import load_engine  # spaCy loads only when a command needs the engine
-    from training.train import train as run_training
+    from training.train import retrain  # spaCy loads only when a command needs the engine
 
     with user_errors():
         vocabulary = ensure_vocabulary(home)
         registry = ModelRegistry.for_home(home)
         notes, sources = _read(data, codiesp, reviews, vocabulary.codeset, limit)
         validation = _read_validation(val_data, val_codiesp, vocabulary.codeset)
-        options, parent = _options(registry, base, seed, no_classifier, max_ranker_notes)
-        base_engine = load_engine(vocabulary, model="zero-shot")
         with progress_callback() as advance:
-            run = run_training(
+            run = retrain(
                 notes,
-                base=base_engine,
-                registry=registry,
+                vocabulary,
+                registry,
+                base=base,
                 validation=validation,
                 val_fraction=val_fraction,
-                options=options,
-                promote=promote,  # type: ignore[arg-type]
-                parent=parent,
+                promote=promote,
                 sources=sources,
                 progress=advance,
+                **_option_overrides(seed, no_classifier, max_ranker_notes),
             )
     if as_json:
         print(json.dumps(_as_dict(run), indent=2))
@@ -125,18 +123,15 @@ def _read_validation(val_data: Path | None, val_codiesp: Path | None, codeset: C
     return notes
 
 
-def _options(
-    registry: ModelRegistry, base: str | None, seed: int, no_classifier: bool, max_ranker_notes: int | None = None
-) -> tuple[TrainingOptions, str | None]:
-    """The base model's recorded parameters (``--base``, else the champion's when it is a learned model)."""
-    from training.train import options_from_base
-
+def _option_overrides(seed: int, no_classifier: bool, max_ranker_notes: int | None = None) -> dict[str, Any]:
+    """The options given on the command line, over the base model's recorded parameters (``--base``, else the
+    champion's when it is a learned model)."""
     overrides: dict[str, Any] = {"seed": seed}
     if no_classifier:
         overrides.update(classifier=False, add_candidates=False)
     if max_ranker_notes is not None:
         overrides["max_ranker_notes"] = max_ranker_notes
-    return options_from_base(registry, base, **overrides)
+    return overrides
 
 
 # --- output -------------------------------------------------------------------------------------------------
@@ -160,7 +155,7 @@ def _print_run(run: TrainingRun) -> None:
         f"{fitted.seconds:.0f} s; validated on {run.validation_notes} notes"
     )
     if fitted.classifier_skipped:
-        console.print(f"[yellow]no note classifier:[/] {fitted.classifier_skipped}", markup=True, highlight=False)
+        console.print(labelled("no note classifier:", "yellow", str(fitted.classifier_skipped)))
     new_id = run.manifest.id if run.manifest is not None else "new model"
     table = Table(title="validation (same notes for both)")
     table.add_column("metric")

@@ -1,4 +1,5 @@
-"""``chartcoder vocab``: build the code set, import the Alphabetic Index, show what is loaded."""
+"""``chartcoder vocab``: build the code set (with the bundled Alphabetic Index), import a user's Index files, show
+what is loaded."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from cli._common import HomeOption, console, error_console, fail, user_errors
 from vocab.index import AlphabeticIndex, IndexValidation, read_index, validate_codes
@@ -17,16 +19,41 @@ app = typer.Typer(help="The ICD-10-CM code set and its Alphabetic Index.", no_ar
 
 
 @app.command("build")
-def build(home: HomeOption = None) -> None:
-    """Build the FY2026 code set from the bundled Tabular List (no network), keeping imported indexes."""
+def build(
+    home: HomeOption = None,
+    no_index: Annotated[
+        bool,
+        typer.Option(
+            "--no-index",
+            help="Leave out the Alphabetic Index bundled in the package (the Tabular List's terms only); "
+            "indexes imported with `vocab import-index` are kept.",
+        ),
+    ] = False,
+) -> None:
+    """Build the FY2026 code set from the bundled Tabular List and Alphabetic Index (no network), keeping
+    indexes imported with `vocab import-index`."""
     with user_errors():
         started = time.perf_counter()
-        vocabulary = build_vocabulary(home)
+        vocabulary = build_vocabulary(home, bundled_index=not no_index)
         counts = vocabulary.manifest.counts
         console.print(
             f"Built ICD-10-CM {vocabulary.release}: {counts['codes']:,} codes, {counts['billable_codes']:,} billable, "
             f"{counts['lexicon_terms']:,} lexicon terms in {time.perf_counter() - started:.1f} s -> {vocabulary.folder}"
         )
+        for source in vocabulary.index_sources():
+            console.print(f"  {_index_line(vocabulary.info(), source)}", highlight=False)
+        if not vocabulary.index_sources():
+            console.print("  no Alphabetic Index (chartcoder vocab build without --no-index bundles it)")
+
+
+def _index_line(details: dict[str, Any], source: str) -> str:
+    counts = details["counts"]
+    invalid = counts.get(f"index_{source}_invalid_codes")
+    dropped = f", {invalid:,} code{'s' * (invalid != 1)} not valid in {details['code_set']} left out" if invalid else ""
+    return (
+        f"{source:<9} {details['sources'].get(f'index_{source}', '?')}, {details['index_origins'][source]}: "
+        f"{counts.get(f'index_{source}_entries', 0):,} entries{dropped}"
+    )
 
 
 @app.command("info")
@@ -40,10 +67,13 @@ def info(
     if as_json:
         print(json.dumps(details, indent=2))
         return
-    console.print(f"[bold]ICD-10-CM {details['release']}[/]  ({details['folder']})")
+    console.print(Text.assemble((f"ICD-10-CM {details['release']}", "bold"), f"  ({details['folder']})"))
     for name, value in details["counts"].items():
         console.print(f"  {name.replace('_', ' '):<28} {value:>10,}")
-    console.print(f"  imported indexes: {', '.join(details['indexes']) or 'none (chartcoder vocab import-index PATH)'}")
+    if not details["indexes"]:
+        console.print("  Alphabetic Index: none (`chartcoder vocab build` bundles it; `vocab import-index PATH`)")
+    for source in details["indexes"]:
+        console.print(f"  {_index_line(details, source)}", highlight=False)
 
 
 @app.command("import-index")
@@ -53,7 +83,8 @@ def import_index(
     as_json: Annotated[bool, typer.Option("--json", help="Print the validation report as JSON.")] = False,
     show: Annotated[int, typer.Option(help="How many invalid codes to list per file (all with --json).")] = 20,
 ) -> None:
-    """Import Alphabetic Index files; report every code that is not valid in the current release."""
+    """Import your own Alphabetic Index files (e.g. CDC's official icd10cm-index-<year>.xml): each replaces the
+    bundled file of its kind and is kept across rebuilds; report every code not valid in the current release."""
     with user_errors():
         vocabulary = ensure_vocabulary(home)
         indexes, reports = [], []

@@ -1,8 +1,9 @@
 """Model packs and the model registry: versioned, hash-verified learned models and the champion the engine uses.
 
-Imports :mod:`vocab` only (never :mod:`suggest`, :mod:`training` or :mod:`service`); the objects inside a
-pack are unpickled here and handed to the engine, which only knows them through the protocols in
-:mod:`suggest.ranking`.
+Imports :mod:`vocab` only (never :mod:`suggest`, :mod:`training` or :mod:`service`); a pack's parts are built
+here from JSON and arrays by the classes registered under their types (:mod:`models.parts`; the engine's part
+classes live in :mod:`suggest` and register when imported) and handed to the engine, which only knows them
+through the protocols in :mod:`suggest.ranking`. Nothing in a pack is unpickled.
 """
 
 from models.errors import (

@@ -2,8 +2,8 @@
 
 A pack is only as good as the candidates it was trained on: the engine generates them from the code-set
 artifact's term table, so the manifest names that artifact by the sha256 of its tabular and lexicon parts,
-and a pack is refused over any other artifact. Pickled scikit-learn objects are not portable across
-versions, so the manifest records the versions that wrote them and loading refuses any other.
+and a pack is refused over any other artifact. A pack is validated with the library versions that trained it,
+so the manifest records them and loading refuses any other.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vocab.artifact import PART_SUFFIX
 from vocab.vocabulary import Vocabulary
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "PACK_FORMAT",
     "CodeSetRef",
     "DataFingerprint",
+    "ModelKind",
     "ModelManifest",
     "Versions",
     "code_set_ref",
@@ -29,7 +31,7 @@ __all__ = [
     "utc_timestamp",
 ]
 
-PACK_FORMAT = 1
+PACK_FORMAT = 2  # 1: joblib pickles (read only by `chartcoder models upgrade`); 2: JSON + npz parts
 MANIFEST_FILE = "manifest.json"
 ModelKind = Literal["bootstrap", "learned"]
 
@@ -55,7 +57,7 @@ class CodeSetRef(_Record):
 
 
 class Versions(_Record):
-    """The library versions that wrote the pack's pickles."""
+    """The library versions that wrote the pack."""
 
     chartcoder: str
     spacy: str
@@ -64,7 +66,10 @@ class Versions(_Record):
     python: str
 
     def incompatibilities(self, other: Versions) -> list[str]:
-        """Versions that must match for the pickles to mean the same thing (Python's minor changes are fine)."""
+        """Versions that must match for the parts to mean the same thing (Python's minor changes are fine).
+
+        The parts hold no pickles, but a part's arrays are read by this chartcoder's inference code and the
+        classifier's vectorizer is scikit-learn's: a pack is validated with the versions that wrote it."""
         return [
             f"{name} {getattr(self, name)} (pack) != {getattr(other, name)} (installed)"
             for name in ("chartcoder", "spacy", "scikit_learn")
@@ -91,6 +96,7 @@ class ModelManifest(_Record):
     code_set: CodeSetRef
     versions: Versions
     files: dict[str, str] = Field(default_factory=dict)  # file name -> sha256
+    parts: dict[str, str] = Field(default_factory=dict)  # part name -> registered type (chartcoder.X.v1)
     training_data: DataFingerprint
     parameters: dict[str, Any] = Field(default_factory=dict)
     metrics: dict[str, float] = Field(default_factory=dict)  # on the held-out validation split
@@ -122,8 +128,8 @@ def code_set_ref(vocabulary: Vocabulary) -> CodeSetRef:
     files = vocabulary.manifest.files
     return CodeSetRef(
         release=vocabulary.release,
-        tabular_sha256=files["tabular.pkl"],
-        lexicon_sha256=files.get("lexicon.pkl"),
+        tabular_sha256=files[f"tabular{PART_SUFFIX}"],
+        lexicon_sha256=files.get(f"lexicon{PART_SUFFIX}"),
     )
 
 

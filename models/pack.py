@@ -1,57 +1,73 @@
-"""Read and write model packs: a folder of joblib parts and a manifest of their sha256 hashes.
+"""Read and write model packs: a folder of parts (JSON config + NumPy arrays) and a manifest of their sha256.
 
 Layout of a pack (``<registry>/<id>/``)::
 
-    manifest.json       ModelManifest: id, versions, code-set reference, data fingerprint, metrics, threshold
-    ranker.joblib       the learned ranker (a ``suggest.ranking.Ranker``)
-    classifier.joblib   the note classifier (a ``suggest.ranking.NoteClassifier``), optional
+    manifest.json       ModelManifest: id, versions, code-set reference, data fingerprint, metrics, threshold,
+                        each file's sha256 and each part's registered type (``chartcoder.GradientRanker.v1``)
+    ranker.json         the learned ranker's config (a ``suggest.ranking.Ranker`` once loaded)
+    ranker.npz          its arrays (trees, calibration)
+    classifier.json/.npz  the note classifier (a ``suggest.ranking.NoteClassifier``), optional
+
+Nothing in a pack is code. Each part is loaded by the class registered under its type
+(:mod:`models.parts`) from JSON and an ``.npz`` read with ``allow_pickle=False``: a pack can be wrong, but it
+cannot run anything. A part naming a type that is not registered is refused (E101).
 
 The spaCy pipeline is not copied into the pack: it is a pure function of the code-set artifact (its term
 table is cached beside the artifact, keyed by the artifact's hashes), so the manifest names the artifact by
-the sha256 of its tabular and lexicon parts instead, and a pack over any other artifact is refused. That
-keeps packs a few MB instead of carrying a 100 MB term table each, and it guarantees the candidates the
-ranker scores are generated exactly as during training.
+the sha256 of its tabular and lexicon parts instead, and a pack over any other artifact is refused.
 
-Loading checks, in order and before anything is unpickled: the manifest parses, the pack format, the
-chartcoder / spaCy / scikit-learn versions, the code set, and every file's sha256. Each part is also stamped
-with the versions that wrote it, checked again after unpickling, so a part copied from another pack cannot
-slip through. Writing goes to a hidden temporary folder beside the target that is renamed into place in one
-step: a crash leaves either no pack or a complete one.
+Loading checks, in order and before any part is parsed: the manifest's own sha256 against the one pinned in
+the registry when the pack was registered (so an edited threshold is refused, E103), the manifest parses,
+the pack format, the chartcoder / spaCy / scikit-learn versions, the code set, that every file is a part
+file of a registered type, then every file's sha256 as its bytes are read. Writing goes through
+:func:`vocab.artifact.publish_folder`: a crash leaves either no pack or a complete one.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import tempfile
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import joblib
 from pydantic import ValidationError
 
 from models.errors import (
+    Errors,
     ModelCodeSetMismatchError,
     ModelExistsError,
     ModelFormatError,
     ModelIntegrityError,
+    ModelPartError,
+    ModelTamperedError,
     ModelVersionError,
 )
 from models.manifest import MANIFEST_FILE, PACK_FORMAT, CodeSetRef, ModelManifest, Versions, current_versions
-from vocab.artifact import sha256_file
+from models.parts import (
+    ARRAYS_SUFFIX,
+    CONFIG_SUFFIX,
+    PackPart,
+    known_part_types,
+    part_class,
+    read_arrays,
+    read_config,
+    write_arrays,
+    write_config,
+)
+from vocab.artifact import ArtifactFileError, publish_folder, read_verified, sha256_bytes, sha256_file
 
-__all__ = ["PART_SUFFIX", "LoadedPack", "read_manifest", "read_pack", "verify_pack", "write_pack"]
+__all__ = [
+    "LoadedPack",
+    "manifest_sha256",
+    "read_manifest",
+    "read_pack",
+    "verify_pack",
+    "write_pack",
+]
 
-PART_SUFFIX = ".joblib"
 _PART_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
-_STAMP_KEY = "chartcoder_model_part"
-# zlib level 3: deterministic bytes (the bootstrap pack hashes the same run after run), ~4x smaller parts.
-_COMPRESS = ("zlib", 3)
 
 
 @dataclass(frozen=True)
@@ -62,98 +78,110 @@ class LoadedPack:
 
 
 # --- writing ----------------------------------------------------------------------------------------------
-def write_pack(parent: Path, manifest: ModelManifest, parts: Mapping[str, Any]) -> ModelManifest:
-    """Write ``parts`` (name -> object) and the manifest as ``parent/<manifest.id>``, atomically.
+def write_pack(parent: Path, manifest: ModelManifest, parts: Mapping[str, PackPart]) -> ModelManifest:
+    """Write ``parts`` (name -> registered part) and the manifest as ``parent/<manifest.id>``, atomically.
 
-    The manifest's ``files`` are filled in here; the returned manifest is the one written.
+    The manifest's ``files`` and ``parts`` are filled in here; the returned manifest is the one written (its
+    sha256, :func:`manifest_sha256`, is what the registry pins).
     """
-    parent.mkdir(parents=True, exist_ok=True)
     target = parent / manifest.id
     if target.exists():
         raise ModelExistsError(f"A model pack {manifest.id!r} already exists at {target}.")
-    staging = Path(tempfile.mkdtemp(prefix=f".{manifest.id}-", dir=parent))
     try:
-        files = {}
-        for name, value in parts.items():
-            if not _PART_NAME.match(name):
-                raise ValueError(f"part names are lower-case identifiers, not {name!r}")
-            path = staging / f"{name}{PART_SUFFIX}"
-            joblib.dump(_stamped(name, value, manifest.versions), path, compress=_COMPRESS)
-            files[path.name] = sha256_file(path)
-        written = manifest.model_copy(update={"files": files})
-        (staging / MANIFEST_FILE).write_text(written.to_json(), encoding="utf-8")
-        _sync_folder(staging)
-        _rename_into_place(staging, target, manifest.id)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        with publish_folder(target, replace=False) as staging:
+            files, types = {}, {}
+            for name, value in parts.items():
+                if not _PART_NAME.match(name):
+                    raise ValueError(f"part names are lower-case identifiers, not {name!r}")
+                part_type = getattr(type(value), "part_type", None)
+                if part_type is None or part_class(part_type) is not type(value):
+                    raise TypeError(f"part {name!r} is a {type(value).__name__}, not a registered pack part")
+                config, arrays = value.to_payload()
+                write_config(staging / f"{name}{CONFIG_SUFFIX}", config)
+                if arrays:
+                    write_arrays(staging / f"{name}{ARRAYS_SUFFIX}", arrays)
+                types[name] = part_type
+            for path in sorted(staging.iterdir()):
+                files[path.name] = sha256_file(path)
+            written = manifest.model_copy(update={"files": files, "parts": types, "format_version": PACK_FORMAT})
+            (staging / MANIFEST_FILE).write_text(written.to_json(), encoding="utf-8")
+    except FileExistsError as error:
+        raise ModelExistsError(f"A model pack {manifest.id!r} already exists at {target}.") from error
     return written
 
 
-def _stamped(name: str, value: Any, versions: Versions) -> dict[str, Any]:
-    return {_STAMP_KEY: name, "versions": versions.model_dump(), "object": value}
-
-
-def _sync_folder(folder: Path) -> None:
-    """Flush every file and the folder entry, so the rename never publishes a pack still in the page cache."""
-    for path in folder.iterdir():
-        with path.open("rb") as handle:
-            os.fsync(handle.fileno())
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _rename_into_place(staging: Path, target: Path, model_id: str) -> None:
-    try:
-        # rename(2) of a folder onto a non-empty folder fails: a concurrent writer of the same id loses cleanly.
-        os.rename(staging, target)
-    except OSError as error:
-        raise ModelExistsError(f"A model pack {model_id!r} already exists at {target}.") from error
-
-
 # --- reading ----------------------------------------------------------------------------------------------
-def read_manifest(folder: Path) -> ModelManifest:
-    """The pack's manifest, parsed and checked for format; nothing else is read."""
+def manifest_sha256(folder: Path) -> str:
+    """The sha256 of the pack's manifest file as it is on disk (what the registry pins)."""
     path = folder / MANIFEST_FILE
-    if not path.is_file():
-        raise ModelFormatError(f"{path} is missing: {folder} is not a complete chartcoder model pack.")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+        return sha256_file(path)
+    except OSError as error:
+        raise ModelFormatError(f"{path} is missing: {folder} is not a complete chartcoder model pack.") from error
+
+
+def read_manifest(folder: Path, *, pinned_sha256: str | None = None, accept_old: bool = False) -> ModelManifest:
+    """The pack's manifest, parsed and checked for format (and against ``pinned_sha256`` when given)."""
+    path = folder / MANIFEST_FILE
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ModelFormatError(f"{path} is missing: {folder} is not a complete chartcoder model pack.") from error
+    if pinned_sha256 is not None and sha256_bytes(data) != pinned_sha256:
+        raise ModelTamperedError(Errors.E103.format(model=folder.name, path=path))
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
         raise ModelFormatError(f"{path} is not readable JSON (truncated or modified?): {error}") from error
-    if isinstance(data, dict) and data.get("format_version") not in (None, PACK_FORMAT):
-        raise ModelVersionError(
-            f"{folder} is a model pack in format {data.get('format_version')}; this chartcoder reads format "
-            f"{PACK_FORMAT}. Retrain it with `chartcoder train` or rebuild it with `chartcoder models bootstrap`."
-        )
+    found = parsed.get("format_version", 1) if isinstance(parsed, dict) else None
+    if found != PACK_FORMAT and not (accept_old and found == 1):
+        raise ModelVersionError(Errors.E102.format(path=folder, found=found, expected=PACK_FORMAT))
     try:
-        return ModelManifest.model_validate(data)
+        return ModelManifest.model_validate(parsed)
     except ValidationError as error:
         raise ModelFormatError(f"{path} is not a chartcoder model manifest: {error}") from error
 
 
-def verify_pack(folder: Path, *, code_set: CodeSetRef | None = None, versions: Versions | None = None) -> ModelManifest:
-    """Every check that needs no unpickling: manifest, versions, code set (when given), file hashes."""
-    manifest = read_manifest(folder)
-    _check_versions(folder, manifest, versions or current_versions())
-    if code_set is not None:
-        _check_code_set(manifest, code_set)
-    _check_files(folder, manifest)
+def verify_pack(
+    folder: Path,
+    *,
+    code_set: CodeSetRef | None = None,
+    versions: Versions | None = None,
+    pinned_sha256: str | None = None,
+) -> ModelManifest:
+    """Every check short of building the parts: pin, manifest, versions, code set, part types, file hashes."""
+    manifest = _checked_manifest(folder, code_set, versions or current_versions(), pinned_sha256)
+    for filename, expected in sorted(manifest.files.items()):
+        _verified_bytes(folder, manifest, filename, expected)
     return manifest
 
 
-def read_pack(folder: Path, *, code_set: CodeSetRef | None = None, versions: Versions | None = None) -> LoadedPack:
-    """Verify the pack (see :func:`verify_pack`), then unpickle its parts."""
-    installed = versions or current_versions()
-    manifest = verify_pack(folder, code_set=code_set, versions=installed)
-    parts = {
-        filename.removesuffix(PART_SUFFIX): _load_part(folder / filename, manifest, installed)
-        for filename in sorted(manifest.files)
+def read_pack(
+    folder: Path,
+    *,
+    code_set: CodeSetRef | None = None,
+    versions: Versions | None = None,
+    pinned_sha256: str | None = None,
+) -> LoadedPack:
+    """Check the pack (see :func:`verify_pack`), then build each part from its verified JSON and arrays."""
+    manifest = _checked_manifest(folder, code_set, versions or current_versions(), pinned_sha256)
+    files = {
+        filename: _verified_bytes(folder, manifest, filename, expected)
+        for filename, expected in sorted(manifest.files.items())
     }
+    parts = {name: _build_part(folder, manifest, name, files) for name in sorted(manifest.parts)}
     return LoadedPack(folder=folder, manifest=manifest, parts=parts)
+
+
+def _checked_manifest(
+    folder: Path, code_set: CodeSetRef | None, installed: Versions, pinned_sha256: str | None
+) -> ModelManifest:
+    manifest = read_manifest(folder, pinned_sha256=pinned_sha256)
+    _check_versions(folder, manifest, installed)
+    if code_set is not None:
+        _check_code_set(manifest, code_set)
+    _check_layout(folder, manifest)
+    return manifest
 
 
 def _check_versions(folder: Path, manifest: ModelManifest, installed: Versions) -> None:
@@ -161,7 +189,7 @@ def _check_versions(folder: Path, manifest: ModelManifest, installed: Versions) 
     if problems:
         raise ModelVersionError(
             f"Model pack {manifest.id!r} ({folder}) was written by other library versions: {'; '.join(problems)}. "
-            "Pickled estimators are only safe with the versions that wrote them: retrain it with "
+            "A pack is only validated with the versions that wrote it: retrain it with "
             "`chartcoder train`, rebuild it with `chartcoder models bootstrap`, or reinstall those versions."
         )
 
@@ -176,36 +204,45 @@ def _check_code_set(manifest: ModelManifest, loaded: CodeSetRef) -> None:
         )
 
 
-def _check_files(folder: Path, manifest: ModelManifest) -> None:
-    for filename, expected in sorted(manifest.files.items()):
+def _check_layout(folder: Path, manifest: ModelManifest) -> None:
+    """Every file is ``<part>.json`` or ``<part>.npz`` of a listed part, and every part's type is registered."""
+    for filename in manifest.files:
+        stem, dot, suffix = filename.partition(".")
         if "/" in filename or "\\" in filename or filename.startswith("."):
             raise ModelFormatError(f"{folder / MANIFEST_FILE} names an unsafe file {filename!r}.")
-        path = folder / filename
-        if not path.is_file():
-            raise ModelIntegrityError(f"{path} is missing from model pack {manifest.id!r}.")
-        if sha256_file(path) != expected:
-            raise ModelIntegrityError(
-                f"{path} does not match its sha256 in the manifest of model pack {manifest.id!r} "
-                "(truncated or modified); it will not be loaded. Restore the pack or train a new one."
+        if stem not in manifest.parts or f"{dot}{suffix}" not in (CONFIG_SUFFIX, ARRAYS_SUFFIX):
+            raise ModelPartError(Errors.E106.format(model=manifest.id, filename=filename))
+    for name, part_type in sorted(manifest.parts.items()):
+        if part_class(part_type) is None:
+            known = ", ".join(known_part_types()) or "none"
+            raise ModelPartError(Errors.E101.format(model=manifest.id, part_type=part_type, part=name, known=known))
+        if f"{name}{CONFIG_SUFFIX}" not in manifest.files:
+            raise ModelPartError(
+                Errors.E105.format(path=folder, part=name, model=manifest.id, reason="its config file is not listed")
             )
 
 
-def _load_part(path: Path, manifest: ModelManifest, installed: Versions) -> Any:
-    from sklearn.exceptions import InconsistentVersionWarning  # scikit-learn loads only with a pack
-
+def _verified_bytes(folder: Path, manifest: ModelManifest, filename: str, expected: str) -> bytes:
     try:
-        with warnings.catch_warnings():
-            # scikit-learn warns (not fails) when unpickling another version's estimator; here that is fatal.
-            warnings.simplefilter("error", InconsistentVersionWarning)
-            stamped = joblib.load(path)
-    except InconsistentVersionWarning as warning:
-        raise ModelVersionError(f"{path}: {warning}") from None
-    except Exception as error:  # a hash-verified file that still fails to unpickle: a missing class, say
-        raise ModelFormatError(f"{path} could not be loaded: {type(error).__name__}: {error}") from error
-    if not isinstance(stamped, dict) or stamped.get(_STAMP_KEY) != path.name.removesuffix(PART_SUFFIX):
-        raise ModelFormatError(f"{path} is not a chartcoder model part (no version stamp naming it).")
-    stamp = Versions.model_validate(stamped["versions"])
-    problems = stamp.incompatibilities(installed)
-    if problems:
-        raise ModelVersionError(f"{path} was written by other library versions: {'; '.join(problems)}.")
-    return stamped["object"]
+        return read_verified(folder / filename, expected)
+    except ArtifactFileError as error:
+        if error.missing:
+            raise ModelIntegrityError(f"{error.path} is missing from model pack {manifest.id!r}.") from None
+        raise ModelIntegrityError(
+            f"{error.path} does not match its sha256 in the manifest of model pack {manifest.id!r} "
+            "(truncated or modified); it will not be loaded. Restore the pack or train a new one."
+        ) from None
+
+
+def _build_part(folder: Path, manifest: ModelManifest, name: str, files: Mapping[str, bytes]) -> Any:
+    cls = part_class(manifest.parts[name])
+    assert cls is not None  # checked by _check_layout
+    path = folder / f"{name}{CONFIG_SUFFIX}"
+    try:
+        config = read_config(files[f"{name}{CONFIG_SUFFIX}"])
+        arrays_data = files.get(f"{name}{ARRAYS_SUFFIX}")
+        arrays = read_arrays(arrays_data) if arrays_data is not None else {}
+        return cls.from_payload(config, arrays)
+    except Exception as error:  # any malformed config or array: the pack is refused, naming the part
+        reason = f"{type(error).__name__}: {error}"
+        raise ModelPartError(Errors.E105.format(path=path, part=name, model=manifest.id, reason=reason)) from error

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from service.authentication import INVALID_KEY_MESSAGE, MISSING_KEY_MESSAGE, PRINCIPAL_SCOPE_KEY, authenticate
 from service.engine_runner import EngineRunner
 from service.metrics import Metrics
 from service.model_reload import ChampionFollower
 from service.security import Principal
 from service.settings import Settings
 from service.store.database import Database
-from service.store.repositories import KeyRepository
+from suggest.engine_protocol import ReloadableEngine
 from vocab.vocabulary import Vocabulary
 
 __all__ = [
@@ -48,7 +49,7 @@ async def _database(request: Request) -> Database:
     return request.app.state.database
 
 
-async def _engine(request: Request) -> Any:
+async def _engine(request: Request) -> ReloadableEngine:
     return request.app.state.engine
 
 
@@ -70,7 +71,7 @@ async def _follower(request: Request) -> ChampionFollower:
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[Database, Depends(_database)]
-EngineDep = Annotated[Any, Depends(_engine)]  # suggest.pipeline.Engine
+EngineDep = Annotated[ReloadableEngine, Depends(_engine)]
 VocabularyDep = Annotated[Vocabulary, Depends(_vocabulary)]
 RunnerDep = Annotated[EngineRunner, Depends(_runner)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
@@ -86,17 +87,23 @@ SessionDep = Annotated[Session, Depends(_session)]
 
 
 def get_current_key(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)], database: DatabaseDep
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    database: DatabaseDep,
 ) -> Principal:
-    """The caller's API key, looked up on every request so that a revoked key stops working at once."""
+    """The caller's API key, looked up on every request so that a revoked key stops working at once.
+
+    :class:`service.authentication.AuthenticateFirstMiddleware` has normally checked it already, before the
+    body was read, and left it in the scope; the lookup here serves apps mounted without that middleware.
+    """
+    checked = request.scope.get(PRINCIPAL_SCOPE_KEY)
+    if isinstance(checked, Principal):
+        return checked
     if credentials is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "Missing API key: send 'Authorization: Bearer <key>'.", _CHALLENGE
-        )
-    with database.session() as session:
-        principal = KeyRepository(session).authenticate(credentials.credentials)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, MISSING_KEY_MESSAGE, _CHALLENGE)
+    principal = authenticate(database, credentials.credentials)
     if principal is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Unknown or revoked API key.", _CHALLENGE)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, INVALID_KEY_MESSAGE, _CHALLENGE)
     return principal
 
 

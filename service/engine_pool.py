@@ -4,142 +4,314 @@ In a server process the engine shares the interpreter lock with the event loop: 
 loop waits to read, route and answer the other requests, and a second engine thread gains nothing. uvicorn's
 ``--workers`` give each process its own lock, but a client keeps its connection to one of them, so with
 keep-alive the busy worker queues notes while the other idles. :class:`PooledEngine` runs the engine in
-``processes`` worker processes of a :class:`~concurrent.futures.ProcessPoolExecutor` instead: every note goes
-to whichever process is free, and the server process only speaks HTTP.
+``processes`` :class:`EngineProcess` es instead: every note goes to whichever process is free, and the server
+process only speaks HTTP.
 
-It offers what the service asks of :class:`suggest.pipeline.Engine` (``suggest``, ``model_id``) plus
-:meth:`with_model` (a new pool serving another model, for :mod:`service.model_reload`) and :meth:`close`.
-The note text crosses to a worker through a pipe, never a file or a log. Each worker process loads the code
-set and the model itself (``spawn``: nothing of the server's threads or sockets is inherited).
+A per-note deadline that really stops the work: a note not coded within ``note_timeout_s`` (waiting for a free
+process included) gets :class:`~service.errors.EngineTimeoutError` (HTTP 503), and the process coding it is
+killed and replaced by a fresh one, so no note keeps an engine busy past its deadline. The other processes
+go on with their notes (a :class:`~concurrent.futures.ProcessPoolExecutor` cannot stop one task: it can only
+be torn down whole, failing every note in flight).
+
+It is a :class:`suggest.engine_protocol.ReloadableEngine` (``suggest``, ``model_id``, :meth:`with_model`: a
+new pool serving another model, for :mod:`service.model_reload`) plus :meth:`close` and :meth:`process_ids`.
+Each process loads its engine from an :class:`suggest.engine_pool.EngineSpec`, as the processes of
+:class:`suggest.engine_pool.EnginePool` (``batch``, ``evaluate``) do; it is not that pool because that pool is
+a ``ProcessPoolExecutor``, which cannot stop one note. The note text crosses to a process through a pipe,
+never a file or a log. Each process loads the code set and the model itself (``spawn``: nothing of the
+server's threads or sockets is inherited).
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import queue
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from service.errors import EngineUnavailableError
+from service.errors import EngineTimeoutError, EngineUnavailableError
+from suggest.types import NoteSuggestions
 
-__all__ = ["PooledEngine"]
+__all__ = ["EngineProcess", "PooledEngine"]
+
+log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 300.0
-_PING_S = 0.05
+DEFAULT_NOTE_TIMEOUT_S = 30.0
 _PARENT_POLL_S = 1.0
+_STOP_WAIT_S = 5.0
+_RESTART_PAUSE_S = 5.0
 
-_engine: Any = None  # the worker process's engine (set by _load_in_worker)
+
+class _Overdue(Exception):
+    """The process did not answer within the note's deadline."""
 
 
-def _load_in_worker(home: str, model: str) -> None:
-    global _engine
-    parent = os.getppid()
+class _Stopped(Exception):
+    """The process ended (killed, out of memory) before it answered."""
+
+
+# --- inside an engine process ---------------------------------------------------------------------------------
+
+
+def _serve(connection: Connection, home: str, model: str, parent: int) -> None:
+    """An engine process's life: load the engine, say so, then code each note received until the pipe closes."""
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="chartcoder-parent-watch").start()
-    from suggest.pipeline import load_engine
+    try:
+        from suggest.engine_pool import EngineSpec
 
-    _engine = load_engine(home=Path(home), model=model)
+        engine = EngineSpec(home=Path(home), model=model).load()
+    except Exception as error:  # reported to the server, which refuses to start or retries the replacement
+        connection.send(("failed", f"{type(error).__name__}: {error}"))
+        return
+    connection.send(("ready", str(engine.model_id)))
+    while True:
+        try:
+            text, setting, note_id, top = connection.recv()
+        except (EOFError, OSError):  # the server closed the pipe: stop
+            return
+        try:
+            answer: tuple[str, Any] = ("ok", engine.suggest(text, setting=setting, note_id=note_id, top=top))
+        except Exception as error:  # a note error (422) or a bug: raised again in the server
+            answer = ("error", error)
+        try:
+            connection.send(answer)
+        except Exception as error:  # an exception that cannot be pickled: its kind and message instead
+            connection.send(("error", RuntimeError(f"{type(answer[1]).__name__}: {error}")))
 
 
 def _exit_with_parent(parent: int) -> None:
     """A server killed outright (SIGKILL, OOM) cannot stop its engine processes: each stops itself, or it would
-    hold its ~600 MB forever (the executor's queue never reports the parent gone: the worker holds both ends)."""
+    hold its ~600 MB forever."""
     while os.getppid() == parent:
         time.sleep(_PARENT_POLL_S)
     os._exit(0)
 
 
-def _ping() -> tuple[int, str]:
-    time.sleep(_PING_S)  # long enough for the other workers, still loading, to take their own pings
-    return os.getpid(), str(_engine.model_id)
+# --- in the server ----------------------------------------------------------------------------------------------
 
 
-def _suggest_in_worker(text: str, setting: str, note_id: str | None, top: int | None) -> Any:
-    return _engine.suggest(text, setting=setting, note_id=note_id, top=top)
+class EngineProcess:
+    """One engine in a process of its own, spoken to over a pipe; it can be killed in the middle of a note."""
+
+    def __init__(self, home: Path, model: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._connection, child_end = context.Pipe()
+        self._process = context.Process(
+            target=_serve, args=(child_end, str(home), model, os.getpid()), name="chartcoder-engine", daemon=True
+        )
+        self._process.start()
+        child_end.close()
+        self.model_id: str | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    def wait_loaded(self, timeout_s: float) -> str:
+        """The model id it serves, once loaded; :class:`EngineUnavailableError` if it failed or took too long."""
+        try:
+            status, detail = self._receive(timeout_s)
+        except _Overdue:
+            raise EngineUnavailableError(f"An engine process did not load its model within {timeout_s:g} s.") from None
+        except _Stopped:
+            raise EngineUnavailableError("An engine process stopped while loading its model.") from None
+        if status != "ready":
+            raise EngineUnavailableError(f"An engine process could not load its model: {detail}")
+        self.model_id = detail
+        return str(detail)
+
+    def suggest(self, note: tuple[str, str, str | None, int | None], timeout_s: float) -> Any:
+        """The note's suggestions; the engine's own error raised again; :class:`_Overdue` past ``timeout_s``."""
+        try:
+            self._connection.send(note)
+        except (OSError, ValueError):
+            raise _Stopped from None
+        status, detail = self._receive(timeout_s)
+        if status == "error":
+            raise detail
+        return detail
+
+    def _receive(self, timeout_s: float) -> tuple[str, Any]:
+        try:
+            if not self._connection.poll(max(0.0, timeout_s)):
+                raise _Overdue
+            message: tuple[str, Any] = self._connection.recv()
+        except (EOFError, OSError):
+            raise _Stopped from None
+        return message
+
+    def kill(self) -> None:
+        """Stop it now, in the middle of a note if need be."""
+        self._process.kill()
+        self._process.join(_STOP_WAIT_S)
+        self._connection.close()
+
+    def stop(self) -> None:
+        """Let it finish: closing the pipe ends its loop (it is killed if it has not ended within a few seconds)."""
+        self._connection.close()
+        self._process.join(_STOP_WAIT_S)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(_STOP_WAIT_S)
 
 
 class PooledEngine:
-    """``processes`` engine processes serving ``model`` (a model id or ``"zero-shot"``) over ``home``.
+    """``processes`` engine processes serving ``model`` (a model id or ``"zero-shot"``) over ``home``; a note
+    not coded within ``note_timeout_s`` is answered with :class:`EngineTimeoutError` and its process replaced.
 
     Use :meth:`start`: it returns once every process has loaded the engine.
     """
 
-    def __init__(self, home: Path, model: str, processes: int) -> None:
+    def __init__(self, home: Path, model: str, processes: int, note_timeout_s: float = DEFAULT_NOTE_TIMEOUT_S) -> None:
         self.home = home
         self.processes = processes
+        self.note_timeout_s = note_timeout_s
         self.model_id = model
-        self._requested = model
+        self._idle: queue.SimpleQueue[EngineProcess] = queue.SimpleQueue()
+        self._members: set[EngineProcess] = set()
         self._lock = threading.Lock()
-        self._executor = self._new_executor()
+        self._closed = False
 
     @classmethod
-    def start(cls, home: Path, model: str, processes: int, timeout_s: float = START_TIMEOUT_S) -> PooledEngine:
-        pool = cls(home, model, processes)
+    def start(
+        cls,
+        home: Path,
+        model: str,
+        processes: int,
+        timeout_s: float = START_TIMEOUT_S,
+        note_timeout_s: float = DEFAULT_NOTE_TIMEOUT_S,
+    ) -> PooledEngine:
+        pool = cls(home, model, processes, note_timeout_s)
         try:
-            pool.model_id = pool._wait_until_loaded(timeout_s)
+            pool.model_id = pool._start_processes(timeout_s)
         except BaseException:
             pool.close()
             raise
         return pool
 
-    def _new_executor(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            max_workers=self.processes,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_load_in_worker,
-            initargs=(str(self.home), self._requested),
-        )
-
-    def _wait_until_loaded(self, timeout_s: float) -> str:
-        """The model id every process serves, once each has answered a ping (all loaded)."""
+    def _start_processes(self, timeout_s: float) -> str:
+        """Start every process at once and wait for all to load; the model id they all serve."""
         deadline = time.monotonic() + timeout_s
-        answered: dict[int, str] = {}
-        while len(answered) < self.processes:
-            pings = [self._executor.submit(_ping) for _ in range(self.processes)]
-            try:
-                for ping in pings:
-                    pid, model_id = ping.result(timeout=max(0.0, deadline - time.monotonic()))
-                    answered[pid] = model_id
-            except BrokenProcessPool as error:
-                message = f"An engine process failed while loading model {self._requested!r}."
-                raise EngineUnavailableError(message) from error
-            except TimeoutError:
-                raise EngineUnavailableError(
-                    f"The engine processes did not load model {self._requested!r} within {timeout_s:g} s."
-                ) from None
-        served = set(answered.values())
+        started = [EngineProcess(self.home, self.model_id) for _ in range(self.processes)]
+        with self._lock:
+            self._members.update(started)
+        try:
+            served = {member.wait_loaded(deadline - time.monotonic()) for member in started}
+        except BaseException:
+            for member in started:
+                member.kill()
+            raise
         if len(served) != 1:  # cannot happen with an explicit model id; guards a champion read per process
             raise EngineUnavailableError(f"The engine processes loaded different models: {sorted(served)}.")
+        for member in started:
+            self._idle.put(member)
         return served.pop()
+
+    def process_ids(self) -> list[int]:
+        """The engine processes' ids (those loading a replacement included)."""
+        with self._lock:
+            return sorted(member.pid for member in self._members if member.pid is not None)
 
     def suggest(
         self, text: str, setting: str = "outpatient", note_id: str | None = None, top: int | None = None
-    ) -> Any:
-        """The note's :class:`suggest.types.NoteSuggestions`, coded in a free engine process (blocks)."""
-        executor = self._executor
+    ) -> NoteSuggestions:
+        """The note's :class:`suggest.types.NoteSuggestions`, coded in a free engine process (blocks at most
+        ``note_timeout_s``)."""
+        deadline = time.monotonic() + self.note_timeout_s
         try:
-            return executor.submit(_suggest_in_worker, text, setting, note_id, top).result()
-        except BrokenProcessPool:
-            self._replace_broken(executor)
+            member = self._idle.get(timeout=self.note_timeout_s)
+        except queue.Empty:
+            raise EngineTimeoutError(
+                f"No engine process became free within {self.note_timeout_s:g} s (the server is busy). Retry later."
+            ) from None
+        try:
+            answer = member.suggest((text, setting, note_id, top), deadline - time.monotonic())
+        except _Overdue:
+            self._replace(member)
+            raise EngineTimeoutError(
+                f"The engine did not finish the note within {self.note_timeout_s:g} s: its engine process was "
+                "stopped and is being replaced. Retry later, or send a smaller note."
+            ) from None
+        except _Stopped:
+            self._replace(member)
             raise EngineUnavailableError(
                 "An engine process stopped while coding the note; it is being restarted. Retry the request."
             ) from None
+        except Exception:  # the engine's own error about the note: the process is fine
+            self._release(member)
+            raise
+        except BaseException:  # interrupted while the process may still be answering: it cannot be trusted
+            self._replace(member)
+            raise
+        self._release(member)
+        result: NoteSuggestions = answer
+        return result
 
-    def _replace_broken(self, broken: ProcessPoolExecutor) -> None:
-        """A dead worker breaks the whole executor: start a new one (once, however many requests saw it)."""
+    def _release(self, member: EngineProcess) -> None:
         with self._lock:
-            if self._executor is broken:
-                self._executor = self._new_executor()
-                broken.shutdown(wait=False, cancel_futures=True)
+            closed = self._closed
+            if closed:
+                self._members.discard(member)
+        if closed:
+            member.stop()
+        else:
+            self._idle.put(member)
+
+    def _replace(self, member: EngineProcess) -> None:
+        """Kill ``member`` and start a fresh process in the background (loading takes seconds)."""
+        member.kill()
+        with self._lock:
+            self._members.discard(member)
+            if self._closed:
+                return
+        threading.Thread(target=self._start_replacement, daemon=True, name="chartcoder-engine-restart").start()
+
+    def _start_replacement(self) -> None:
+        while True:
+            member = EngineProcess(self.home, self.model_id)
+            with self._lock:
+                self._members.add(member)
+            try:
+                member.wait_loaded(START_TIMEOUT_S)
+            except EngineUnavailableError as error:
+                log.error("engine process replacement failed (%s); retrying in %g s", error, _RESTART_PAUSE_S)
+                member.kill()
+                with self._lock:
+                    self._members.discard(member)
+                    if self._closed:
+                        return
+                time.sleep(_RESTART_PAUSE_S)
+                continue
+            self._release(member)
+            return
 
     def with_model(self, model: str, *, home: Path | None = None) -> PooledEngine:
         """A new pool of as many processes serving ``model`` (over ``home``, default this pool's); this one
         keeps serving until it is closed."""
-        return PooledEngine.start(home or self.home, model, self.processes)
+        return PooledEngine.start(home or self.home, model, self.processes, note_timeout_s=self.note_timeout_s)
 
     def close(self) -> None:
-        """Stop the processes once the notes already queued are coded (returns at once)."""
-        self._executor.shutdown(wait=False)
+        """Stop the idle processes now and each busy one once its note is coded (returns at once)."""
+        with self._lock:
+            self._closed = True
+        idle: list[EngineProcess] = []
+        while True:
+            try:
+                idle.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        with self._lock:
+            self._members.difference_update(idle)
+        if idle:
+            threading.Thread(target=_stop_all, args=(idle,), daemon=True, name="chartcoder-engine-stop").start()
+
+
+def _stop_all(members: list[EngineProcess]) -> None:
+    for member in members:
+        member.stop()

@@ -17,8 +17,11 @@ T = TypeVar("T")
 class EngineRunner:
     """A small thread pool of its own: engine work waits in its queue, never in the request threadpool.
 
-    On timeout the caller gets :class:`EngineTimeoutError` (HTTP 503) at once; work not yet started is
-    cancelled, work already running finishes in the background (a thread cannot be interrupted).
+    On timeout the caller gets :class:`EngineTimeoutError` (HTTP 503) at once and work not yet started is
+    cancelled. What happens to work already running depends on the engine: a
+    :class:`~service.engine_pool.PooledEngine` stops it at its own deadline (it kills the engine process);
+    the in-process engine cannot be interrupted (a thread cannot be), so it finishes in the background, which
+    the tokenizer's bounded work keeps linear in the note's length (``service/README.md``, "Deadlines").
     """
 
     def __init__(self, threads: int, timeout_s: float) -> None:

@@ -20,6 +20,7 @@ __all__ = [
     "NoteNotFoundError",
     "NoteTooLargeForServiceError",
     "ReviewCodeError",
+    "ReviewIdTakenError",
     "ServiceError",
     "UnknownModelError",
     "WorkerStartError",
@@ -50,6 +51,19 @@ class IdempotencyConflictError(ServiceError):
     """An idempotency key was used again for a different request."""
 
     status_code = 409
+
+
+class ReviewIdTakenError(ServiceError):
+    """A new review named a ``review_id`` that another review has (ids are visible to every coder)."""
+
+    status_code = 409
+
+    def __init__(self, message: str, *, review_id: str) -> None:
+        super().__init__(message)
+        self.review_id = review_id
+
+    def extra(self) -> dict[str, Any]:
+        return {"review_id": self.review_id}
 
 
 class InvalidReviewError(ServiceError):

@@ -6,11 +6,13 @@ validation errors, and nothing here logs.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import ServiceError
@@ -20,6 +22,7 @@ from vocab.errors import InvalidCodeError, QueryError, UnknownCodeError
 __all__ = ["error_body", "install_exception_handlers"]
 
 CONTENT_TOO_LARGE = 413
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
 
 
 def error_body(error: Exception) -> dict[str, Any]:
@@ -48,7 +51,15 @@ def _issue(error: dict[str, Any]) -> dict[str, Any]:
     message = error["msg"]
     if error["type"] == "json_invalid":
         message = f"Malformed JSON: {error.get('ctx', {}).get('error', 'cannot be parsed')}"
-    return {"loc": list(error["loc"]), "msg": message, "type": error["type"]}
+    location = list(error["loc"])
+    if error["type"] == "extra_forbidden" and location:
+        location[-1] = _field_name(location[-1])
+    return {"loc": location, "msg": message, "type": error["type"]}
+
+
+def _field_name(name: Any) -> Any:
+    """An unknown field's name as sent when it looks like a field name; free text in its place is not echoed."""
+    return name if isinstance(name, str) and _FIELD_NAME.match(name) else "<unknown field>"
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
@@ -58,7 +69,21 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
+    headers = error.headers
+    if error.status_code == 405:
+        # Starlette names only the methods of the first route matching the path; GET and POST on one path
+        # are two routes (GET /v1/notes, POST /v1/notes): name every method the path has.
+        headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+    return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        path_regex = getattr(route, "path_regex", None)
+        if path_regex is not None and path_regex.match(request.url.path) and route.methods:
+            methods.update(route.methods)
+    return sorted(methods)
 
 
 def install_exception_handlers(app: FastAPI) -> None:

@@ -11,6 +11,8 @@ import time
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.connections import CLIENT_CLOSED_REQUEST, DISCONNECTED_SCOPE_KEY
+
 __all__ = ["Metrics", "MetricsMiddleware"]
 
 UNMATCHED_ROUTE = "<unmatched>"  # one label for every unknown path: URLs must not explode the label set
@@ -60,16 +62,19 @@ class MetricsMiddleware:
             return
         status = 500  # what the client gets if the app raises before answering
         started = time.perf_counter()
+        answered = False
 
         async def send_and_remember(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, answered = message["status"], True
             await send(message)
 
         try:
             await self.app(scope, receive, send_and_remember)
         finally:
+            if not answered and scope.get(DISCONNECTED_SCOPE_KEY):
+                status = CLIENT_CLOSED_REQUEST  # the client left: not a server error
             route = scope.get("route")
             template = getattr(route, "path", None) or UNMATCHED_ROUTE
             method = scope["method"]

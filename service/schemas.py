@@ -6,17 +6,26 @@ field for field; :func:`suggestions_out` converts.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from models.manifest import ModelKind
+from models.promotion import DEFAULT_PROMOTE_POLICY, PROMOTE_POLICIES, PromotePolicy
+from service.store.models import JobKind, JobStatus
+from suggest.errors import Errors
 from suggest.types import ASSERTIONS, SETTINGS, NoteSuggestions
 
 __all__ = [
+    "CODE_PATTERN",
+    "ID_PATTERN",
+    "JSON_INTEGER",
     "AuditEntryOut",
     "AuditPage",
     "BatchItemOut",
+    "BatchNote",
     "BatchSuggestRequest",
     "BatchSuggestResponse",
     "CodeDetail",
@@ -69,8 +78,84 @@ def _text_only(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_text_only)]
-CodeText = Annotated[Text, Field(min_length=1, max_length=16, examples=["E11.9"])]
+# What the handlers accept, stated as patterns in the schema. Text fields are checked by the functions below
+# (messages that say what is wrong, never quoting the value), each the exact rule of its pattern; ids are
+# checked by the patterns themselves. Escapes as JSON Schema (ECMA-262), Python and Rust regexes all read.
+_CONTROL = r"\x00-\x08\x0e-\x1f\x7f-\x9f"  # control characters; tab, line and page breaks are text
+_SPACE = r"\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"  # str.isspace()'s set
+NOTE_PATTERN = rf"^[^{_CONTROL}]*[^{_CONTROL}{_SPACE}][^{_CONTROL}]*$"  # something to code, no control characters
+LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"  # one line of text: no control characters at all
+NO_NUL_PATTERN = r"^[^\x00]*$"
+# A code in any spelling the code set resolves (E11.9, e119, QA0.1): a letter, a digit and a character (or
+# the A0 of category QA0), then up to four more after an optional dot.
+CODE_PATTERN = r"^[A-Za-z](?:[0-9][0-9A-Za-z]|[Aa]0)(?:\.?[0-9A-Za-z]{1,4})?$"
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"  # the ids the service makes (note, job, key): hex or url-safe
+_NOTE_CONTROL_RE = re.compile(f"[{_CONTROL}]")
+_LINE_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CODE_RE = re.compile(CODE_PATTERN)
+
+
+def _note_text(value: str) -> str:
+    """:data:`NOTE_PATTERN`, with the engine's messages: something to code, and no control characters."""
+    _text_only(value)
+    if not value.strip():
+        raise ValueError(Errors.E001)
+    control = _NOTE_CONTROL_RE.search(value)
+    if control:
+        raise ValueError(
+            f"{Errors.E003} (U+{ord(control.group()):04X} at character {control.start()}; tabs and line breaks are "
+            "fine)"
+        )
+    return value
+
+
+def _line_text(value: str) -> str:
+    """:data:`LINE_PATTERN`: one line of text, no control characters."""
+    _text_only(value)
+    control = _LINE_CONTROL_RE.search(value)
+    if control:
+        raise ValueError(f"contains a control character (U+{ord(control.group()):04X} at character {control.start()})")
+    return value
+
+
+def _code_text(value: str) -> str:
+    """:data:`CODE_PATTERN`; the message does not quote the value (it is not a code, so it may be anything)."""
+    if not _CODE_RE.match(value):
+        raise ValueError(
+            "not shaped like an ICD-10-CM code: a letter, a digit, a character, then up to four more "
+            "after an optional dot (E11.9, S52.521A)"
+        )
+    return value
+
+
+# Each: a string whose schema states the pattern, validated by the function applying the same rule.
+NoteText = Annotated[str, Field(json_schema_extra={"pattern": NOTE_PATTERN}), AfterValidator(_note_text)]
+# In a batch the engine judges each note (an empty one gets its own error entry): only NUL is refused outright.
+BatchNoteText = Annotated[str, Field(json_schema_extra={"pattern": NO_NUL_PATTERN}), AfterValidator(_text_only)]
+LineText200 = Annotated[
+    str, Field(max_length=200, json_schema_extra={"pattern": LINE_PATTERN}), AfterValidator(_line_text)
+]
+LineText100 = Annotated[
+    str, Field(max_length=100, json_schema_extra={"pattern": LINE_PATTERN}), AfterValidator(_line_text)
+]
+
+
+def _json_integer(value: Any) -> Any:
+    """JSON integers only: ``true``/``false`` and numeric strings are refused (lax pydantic would store them as
+    1/0 and numbers); ``15.0`` is an integer in JSON Schema and is kept, ``15.5`` is refused by ``int`` itself."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON integer, not true/false or a string")
+    return value
+
+
+# Placed after a field's bounds (``Annotated[int, Field(ge=1), JSON_INTEGER]``): before them, pydantic cannot
+# write the bounds into the JSON schema as minimum and maximum.
+JSON_INTEGER = BeforeValidator(_json_integer)
+CodeText = Annotated[
+    str,
+    Field(max_length=16, examples=["E11.9"], json_schema_extra={"pattern": CODE_PATTERN}),
+    AfterValidator(_code_text),
+]
 
 EXAMPLE_NOTE = (
     "ASSESSMENT AND PLAN:\n1. Type 2 diabetes mellitus without complications. Continue metformin.\n"
@@ -103,28 +188,42 @@ class ErrorResponse(BaseModel):
 class EncounterMetadata(_Strict):
     """About the encounter, not the note text; stored with queued notes."""
 
-    encounter_id: Text | None = Field(default=None, max_length=200)
+    encounter_id: LineText200 | None = None
     encounter_date: date | None = None
-    patient_age: int | None = Field(default=None, ge=0, le=130)
+    patient_age: Annotated[int, Field(ge=0, le=130), JSON_INTEGER] | None = None
     patient_sex: Literal["female", "male", "other", "unknown"] | None = None
-    specialty: Text | None = Field(default=None, max_length=100)
+    specialty: LineText100 | None = None
 
 
-class NoteInput(_Strict):
+class BatchNote(_Strict):
+    """One note of a batch. Its text is judged by the engine: an empty or binary note gets an error entry of
+    its own in the answer and the other notes are still coded."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"text": EXAMPLE_NOTE, "setting": "outpatient", "note_id": "visit-0001"}]},
     )
 
-    text: Text = Field(description="The note, as UTF-8 text (at most max_note_bytes bytes).")
+    text: BatchNoteText = Field(description="The note, as UTF-8 text (at most max_note_bytes bytes).")
     setting: SettingName = "outpatient"
-    note_id: Text | None = Field(default=None, max_length=200, description="The caller's id, echoed back.")
+    note_id: LineText200 | None = Field(default=None, description="The caller's id, echoed back.")
     encounter: EncounterMetadata | None = None
-    top: int | None = Field(default=None, ge=1, le=100, description="Return at most this many suggestions.")
+    top: Annotated[int, Field(ge=1, le=100), JSON_INTEGER] | None = Field(
+        default=None, description="Return at most this many suggestions."
+    )
+
+
+class NoteInput(BatchNote):
+    """One note: refused with 422 unless it has something to code and no control characters."""
+
+    text: NoteText = Field(
+        description="The note, as UTF-8 text (at most max_note_bytes bytes): something other than white space, "
+        "and no control characters (tabs and line breaks are fine)."
+    )
 
 
 class BatchSuggestRequest(_Strict):
-    notes: list[NoteInput] = Field(min_length=1, description="At most max_batch notes (413 beyond).")
+    notes: list[BatchNote] = Field(min_length=1, description="At most max_batch notes (413 beyond).")
 
 
 class EvidenceOut(BaseModel):
@@ -150,6 +249,22 @@ class SuggestionOut(BaseModel):
     evidence: list[EvidenceOut]
     flags: list[FlagOut]
     rationale: str
+    # Round 2 (defaults: suggestions stored before it read as secondary, not proposed, no POA)
+    role: Literal["principal", "first_listed", "secondary"] = Field(
+        default="secondary",
+        description="principal (inpatient, Official Guidelines Section II), first_listed (outpatient, Section IV) "
+        "or secondary; the proposed codes come first in reporting order, rank 1 the principal / first-listed.",
+    )
+    poa: Literal["Y", "N", "U", "W", "1"] | None = Field(
+        default=None,
+        description="Present on admission (inpatient notes): Y, N, U, W, or 1 for codes exempt (Appendix I).",
+    )
+    proposed: bool = Field(
+        default=False, description="The engine proposes the code (at or above its threshold, stated as a diagnosis)."
+    )
+    replaces: list[str] = Field(
+        default_factory=list, description="Component codes a combination code stands for (not reported beside it)."
+    )
 
 
 class ExclusionOut(BaseModel):
@@ -209,6 +324,9 @@ class NotePage(BaseModel):
 
 
 class ReviewRequest(_Strict):
+    """A coder's decisions. Accepted and rejected codes must be among the note's suggestions, added codes not;
+    one code in two lists contradicts itself: each is refused with 422 naming the code and the list."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"accepted": ["E11.9"], "rejected": ["R07.9"], "added": ["I10"]}]},
@@ -372,15 +490,13 @@ class AuditPage(BaseModel):
 
 
 # --- models and jobs --------------------------------------------------------------------------------------
-PromotePolicy = Literal["never", "if-better", "always"]
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
 
 
 class ModelOut(BaseModel):
     """A registered model pack (its manifest's headline facts)."""
 
     id: str
-    kind: Literal["bootstrap", "learned"]
+    kind: ModelKind
     created: str
     parent: str | None
     description: str
@@ -412,9 +528,12 @@ class RetrainRequest(_Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"promote": "if-better", "seed": 0}]})
 
     promote: PromotePolicy = Field(
-        default="if-better", description="never | if-better (higher MAP than the champion on the same notes) | always."
+        default=DEFAULT_PROMOTE_POLICY,
+        description=f"{' | '.join(PROMOTE_POLICIES)} (if-better: higher MAP than the champion on the same notes).",
     )
-    seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Same reviews and seed, same model.")
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1), JSON_INTEGER] = Field(
+        default=0, description="Same reviews and seed, same model."
+    )
 
 
 class JobProgress(BaseModel):
@@ -427,7 +546,7 @@ class JobOut(BaseModel):
     """A model job: retraining from the stored reviews, or building the bootstrap model."""
 
     id: str
-    kind: Literal["retrain", "bootstrap"]
+    kind: JobKind
     status: JobStatus
     requested_by: str
     created_at: datetime

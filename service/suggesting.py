@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+import time
 
 from service.engine_runner import EngineRunner
-from service.errors import NoteTooLargeForServiceError
+from service.errors import EngineTimeoutError, NoteTooLargeForServiceError
 from service.metrics import Metrics
-from service.schemas import NoteInput
+from service.schemas import BatchNote
+from suggest.engine_protocol import SuggestionEngine
 from suggest.errors import NoteError
 from suggest.types import NoteSuggestions
 
@@ -24,7 +25,7 @@ def ensure_note_fits(text: str, max_bytes: int) -> None:
         )
 
 
-def _suggest(engine: Any, note: NoteInput, max_bytes: int) -> NoteSuggestions:
+def _suggest(engine: SuggestionEngine, note: BatchNote, max_bytes: int) -> NoteSuggestions:
     ensure_note_fits(note.text, max_bytes)
     result: NoteSuggestions = engine.suggest(note.text, setting=note.setting, note_id=note.note_id, top=note.top)
     return result
@@ -36,7 +37,7 @@ def _count(metrics: Metrics, results: list[NoteSuggestions]) -> None:
 
 
 async def suggest_one(
-    runner: EngineRunner, engine: Any, metrics: Metrics, note: NoteInput, max_bytes: int
+    runner: EngineRunner, engine: SuggestionEngine, metrics: Metrics, note: BatchNote, max_bytes: int
 ) -> NoteSuggestions:
     ensure_note_fits(note.text, max_bytes)  # before queueing: a refused note costs no engine time
     result = await runner.run(lambda: _suggest(engine, note, max_bytes))
@@ -45,13 +46,18 @@ async def suggest_one(
 
 
 async def suggest_many(
-    runner: EngineRunner, engine: Any, metrics: Metrics, notes: list[NoteInput], max_bytes: int
+    runner: EngineRunner, engine: SuggestionEngine, metrics: Metrics, notes: list[BatchNote], max_bytes: int
 ) -> list[BatchOutcome]:
-    """Each note's suggestions, or the error that note alone raised (the rest of the batch is still coded)."""
+    """Each note's suggestions, or the error that note alone raised (the rest of the batch is still coded).
+
+    Once the runner's timeout has passed (the caller has had its 503) no further note is started."""
 
     def code_all() -> list[BatchOutcome]:
+        stop_at = time.monotonic() + runner.timeout_s
         outcomes: list[BatchOutcome] = []
         for note in notes:
+            if time.monotonic() >= stop_at:
+                raise EngineTimeoutError("The batch was not coded in time; its remaining notes were not started.")
             try:
                 outcomes.append(_suggest(engine, note, max_bytes))
             except (NoteError, NoteTooLargeForServiceError) as error:  # the note's fault: report it, go on

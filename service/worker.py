@@ -7,7 +7,7 @@ job and records the outcome:
   with the champion's parameters when it is a learned model, validated beside the champion on a held-out
   share, registered, and promoted per the job's policy (``never``, ``if-better``: higher MAP, ``always``);
 * ``bootstrap``: the bootstrap model built from the code set alone (deterministic, no network), promoted
-  when the registry still has no champion.
+  when the registry still has no champion, or when its champion is a bootstrap model built for another code set.
 
 Running servers pick a promoted model up by themselves (they follow the registry's champion pointer).
 ``training`` is imported here, inside the functions, and only in this process. Note text is never logged
@@ -26,11 +26,13 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from models.promotion import DEFAULT_PROMOTE_POLICY
 from models.registry import ModelRegistry
-from service.settings import Settings
+from service.settings import Settings, get_settings
 from service.store.database import Database, open_database
 from service.store.jobs import JobOutcome, JobRepository
 from service.store.models import Job
+from suggest.types import ZERO_SHOT_MODEL
 from vocab.errors import ChartcoderError
 from vocab.vocabulary import Vocabulary, ensure_vocabulary
 
@@ -82,24 +84,19 @@ def _retrain(
     reader = ReviewReader(settings.resolved_database_url, vocabulary.codeset)
     notes = list(reader)  # no reviews at all: a clear error before anything heavy is loaded
 
-    from suggest.pipeline import load_engine
-    from training.train import options_from_base, report_metrics, split_validation, train
+    from training.train import report_metrics, retrain
 
-    training_options, parent = options_from_base(registry, seed=int(options.get("seed", 0)))
-    split_validation(notes, VALIDATION_FRACTION, training_options.seed)  # too few notes: fail before the engine loads
     previous = registry.champion()
-    base = load_engine(vocabulary, model="zero-shot")
-    run = train(
+    run = retrain(
         notes,
-        base=base,
-        registry=registry,
+        vocabulary,
+        registry,
         val_fraction=VALIDATION_FRACTION,
-        options=training_options,
-        promote=options.get("promote", "if-better"),
-        parent=parent,
+        promote=options.get("promote", DEFAULT_PROMOTE_POLICY),
         sources=[reader.report.source],
         description="retrained from the service's reviews",
         progress=progress,
+        seed=int(options.get("seed", 0)),
     )
     assert run.manifest is not None
     metrics = {
@@ -132,16 +129,20 @@ def _bootstrap(
     settings: Settings, vocabulary: Vocabulary, registry: ModelRegistry, options: dict[str, Any], progress: Any
 ) -> JobOutcome:
     from models.manifest import code_set_ref
+    from service.model_reload import is_outdated_bootstrap
     from suggest.pipeline import load_engine
     from training.bootstrap import DEFAULT_NOTES, build_bootstrap
 
-    base = load_engine(vocabulary, model="zero-shot")
+    base = load_engine(vocabulary, model=ZERO_SHOT_MODEL)
     notes = int(options.get("notes", DEFAULT_NOTES))
     result = build_bootstrap(
         base, registry, notes=notes, seed=int(options.get("seed", 0)), promote=False, progress=progress
     )
     promoted = False
-    if registry.champion() is None:  # an admin may have promoted a model meanwhile: that one stays
+    champion = registry.champion()
+    # An admin may have promoted a model meanwhile: that one stays. A bootstrap champion built for another code set
+    # (the code set was rebuilt under it) is replaced.
+    if champion is None or is_outdated_bootstrap(registry, champion, vocabulary):
         registry.promote(result.manifest.id, code_set=code_set_ref(vocabulary))
         promoted = True
     metrics = {
@@ -204,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("usage: python -m service.worker JOB_ID", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="chartcoder worker %(process)d: %(levelname)s %(message)s")
-    settings = Settings()  # the environment the server handed on: its home and database
+    settings = get_settings()  # the server's settings, from the file it handed on (see service.jobs)
     database = open_database(settings.resolved_database_url)
     try:
         return run_job(database, settings, arguments[0])

@@ -8,15 +8,14 @@ coded and written in chunks, and with several workers only a bounded window of c
 from __future__ import annotations
 
 import json
-import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, BinaryIO
 
+from suggest.engine_pool import EnginePool, EngineSpec
+from suggest.engine_protocol import BatchEngine
 from suggest.errors import NoteError
-from suggest.pipeline import Engine, load_engine
 from suggest.types import SETTINGS
 
 __all__ = ["BatchLine", "BatchSummary", "EngineSpec", "code_lines", "parse_line", "run_batch"]
@@ -40,20 +39,6 @@ class BatchSummary:
     failed: int = 0
 
 
-@dataclass(frozen=True)
-class EngineSpec:
-    """How a worker process loads its own engine (once per process, never per note)."""
-
-    home: Path | None = None
-    model: str | None = None
-    max_note_chars: int | None = None
-
-    def load(self) -> Engine:
-        if self.max_note_chars is None:
-            return load_engine(home=self.home, model=self.model)
-        return load_engine(home=self.home, model=self.model, max_note_chars=self.max_note_chars)
-
-
 def parse_line(number: int, raw: bytes, default_setting: str = "outpatient") -> BatchLine:
     """One input line -> a :class:`BatchLine`; never raises: problems become ``error``."""
     try:
@@ -75,7 +60,7 @@ def parse_line(number: int, raw: bytes, default_setting: str = "outpatient") -> 
     return BatchLine(number, note_id, text, setting)
 
 
-def _code_chunk(engine: Engine, chunk: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
+def _code_chunk(engine: BatchEngine, chunk: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
     valid = [line for line in chunk if line.error is None]
     results = iter(engine.suggest_many(((line.note_id, line.text or "", line.setting) for line in valid), top=top))
     out = []
@@ -102,26 +87,12 @@ def _chunks(lines: Iterable[BatchLine]) -> Iterator[list[BatchLine]]:
         yield chunk
 
 
-# --- worker processes ---------------------------------------------------------------------------------
-_worker_engine: Engine | None = None
-
-
-def _worker_start(spec: EngineSpec) -> None:
-    global _worker_engine
-    _worker_engine = spec.load()
-
-
-def _worker_code(chunk: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
-    assert _worker_engine is not None
-    return _code_chunk(_worker_engine, chunk, top)
-
-
 def code_lines(
     lines: Iterable[BatchLine],
     spec: EngineSpec,
     workers: int = 1,
     top: int | None = None,
-    engine: Engine | None = None,
+    engine: BatchEngine | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Results in input order; with ``workers > 1`` a bounded window of chunks runs in a process pool."""
     if workers <= 1:
@@ -129,15 +100,14 @@ def code_lines(
         for chunk in _chunks(lines):
             yield from _code_chunk(engine, chunk, top)
         return
-    context = multiprocessing.get_context("spawn")  # spaCy and threads do not survive fork reliably
-    with context.Pool(workers, initializer=_worker_start, initargs=(spec,)) as pool:
+    with EnginePool(spec.load, workers) as pool:
         window: deque = deque()
         for chunk in _chunks(lines):
-            window.append(pool.apply_async(_worker_code, (chunk, top)))
+            window.append(pool.submit(_code_chunk, chunk, top))
             if len(window) >= 2 * workers:
-                yield from window.popleft().get()
+                yield from window.popleft().result()
         while window:
-            yield from window.popleft().get()
+            yield from window.popleft().result()
 
 
 def read_lines(
@@ -159,7 +129,7 @@ def run_batch(
     top: int | None = None,
     on_bytes: Callable[[int], None] | None = None,
     on_error: Callable[[dict[str, Any]], None] | None = None,
-    engine: Engine | None = None,
+    engine: BatchEngine | None = None,
 ) -> BatchSummary:
     """Code every line of ``source`` into ``sink`` (text stream), one JSON line each."""
     summary = BatchSummary()

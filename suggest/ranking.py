@@ -1,9 +1,9 @@
 """Rankers order a note's candidate codes. The heuristic ranker needs no training; the learned ranker
-(``training.ranker.LearnedRanker``) implements the same :class:`Ranker` protocol and is loaded from the
-champion model pack, optionally with a :class:`NoteClassifier` (``training.classifier.NoteClassifier``).
+(:class:`suggest.learned.GradientRanker`) implements the same :class:`Ranker` protocol and is loaded from the
+champion model pack, optionally with a :class:`NoteClassifier` (:class:`suggest.classifier.TfidfNoteClassifier`).
 
-The engine knows both only through these protocols: :mod:`suggest` never imports :mod:`training`. A pack's
-objects are unpickled by :mod:`models` (which needs ``training`` importable in that process) and handed in.
+The engine knows both only through these protocols: :mod:`suggest` never imports :mod:`training`, which only
+fits them. A pack's parts are built by :mod:`models` from JSON and arrays through the part registry.
 """
 
 from __future__ import annotations

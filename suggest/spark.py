@@ -36,7 +36,7 @@ import shutil
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -44,7 +44,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
-from suggest.batch import BatchLine, BatchSummary, EngineSpec, code_lines, parse_line
+from suggest import engine_pool
+from suggest.batch import BatchLine, BatchSummary, code_lines, parse_line
+from suggest.engine_pool import EngineSpec
+from suggest.engine_protocol import BatchEngine
 from suggest.errors import EngineError, Errors, SettingError
 from suggest.pipeline import ZERO_SHOT_MODEL
 from suggest.types import SETTINGS
@@ -54,7 +57,6 @@ if TYPE_CHECKING:
     import pandas as pd
     from pyspark.sql import DataFrame, SparkSession
 
-    from suggest.pipeline import Engine
 
 __all__ = [
     "RESULT_SCHEMA",
@@ -141,8 +143,8 @@ def suggest_notes(
         functions.col(text_col).alias("text"),
         _string_column(functions, setting_col).alias("setting"),
     )
-    executor_home, model_id = _placement(df.sparkSession, home, model, ship)
-    job = _Job(executor_home, model_id, setting, top, source="records", output="rows")
+    executor_home, model_id, models_dir = _placement(df.sparkSession, home, model, ship)
+    job = _Job(executor_home, model_id, setting, top, source="records", output="rows", models_dir=models_dir)
     return notes.mapInPandas(partial(_code_partition, job), RESULT_SCHEMA)
 
 
@@ -269,7 +271,7 @@ def code_file(
     functions = _pyspark_functions()
     source_format, output_format = _file_format(source), _file_format(output)
     _check_setting(default_setting)
-    executor_home, model_id = _placement(spark, home, model, ship)
+    executor_home, model_id, models_dir = _placement(spark, home, model, ship)
     previous_split = spark.conf.get(_SPLIT_BYTES)
     try:
         target = max(1, spark.sparkContext.defaultParallelism * _PARTITIONS_PER_CORE)
@@ -286,6 +288,7 @@ def code_file(
             output="lines" if output_format == "jsonl" else "rows",
             numbered=True,
             restore_bom=source_format == "jsonl" and _starts_with_bom(source),
+            models_dir=models_dir,
         )
         schema = _JSON_LINE_SCHEMA if output_format == "jsonl" else _NUMBERED_RESULT_SCHEMA
         coded = numbered.mapInPandas(partial(_code_partition, job), schema)
@@ -313,27 +316,30 @@ class _Job:
     output: Literal["rows", "lines"]  # RESULT_SCHEMA rows, or the single-process batch's JSON lines
     numbered: bool = False  # the input carries a ``line`` column (code_file)
     restore_bom: bool = False  # the JSONL file starts with a UTF-8 BOM, which Hadoop's reader drops
+    # The model registry's folder as the driver's settings name it; None: ``<home>/models`` of the home as the
+    # executor sees it (a shipped copy holds its pack there). Executors never read settings of their own.
+    models_dir: str | None = None
 
 
-# One engine per Python worker process, reused by every task the worker runs. Only the latest
-# (home, model) is kept: an engine is ~600 MB and a worker rarely needs two.
-_worker_engines: dict[tuple[str | None, str | None], Engine] = {}
-# How many times this process loaded each engine: 1 per worker per (home, model) (a test checks it).
-_worker_loads: dict[tuple[str | None, str | None], int] = {}
+# One engine per Python worker process, reused by every task the worker runs, in the process cache every
+# engine process uses (suggest.engine_pool), keyed by (home, model): only the latest is kept (an engine is
+# ~600 MB and a worker rarely needs two). _worker_loads: how many times this process loaded each (1 per
+# worker per (home, model): a test checks it).
+_worker_engines: dict[Hashable, Any] = engine_pool._engines
+_worker_loads: dict[Hashable, int] = engine_pool._loads
 # The driver's record of what it shipped: (SparkContext, home, model) -> token, and token -> model.
 _shipped_homes: dict[tuple[int, str, str], str] = {}
 _shipped_models: dict[str, str] = {}
 
 
-def _worker_engine(home: str | None, model: str | None) -> Engine:
-    key = (home, model)
-    engine = _worker_engines.get(key)
-    if engine is None:
-        _worker_engines.clear()
-        engine = EngineSpec(home=_local_home(home), model=model).load()
-        _worker_engines[key] = engine
-        _worker_loads[key] = _worker_loads.get(key, 0) + 1
-    return engine
+def _worker_engine(home: str | None, model: str | None, models_dir: str | None = None) -> BatchEngine:
+    local_home = _local_home(home)
+    if models_dir is not None:
+        registry: Path | None = Path(models_dir)
+    else:
+        registry = local_home / "models" if local_home is not None else None
+    spec = EngineSpec(home=local_home, model=model, models_dir=registry)
+    return engine_pool.process_engine((home, model), spec.load)
 
 
 def _local_home(home: str | None) -> Path | None:
@@ -350,7 +356,7 @@ def _code_partition(job: _Job, frames: Iterator[pd.DataFrame]) -> Iterator[pd.Da
     """mapInPandas body: Arrow batches of notes in, the same number of result rows out (bar blank lines)."""
     import pandas as pd
 
-    engine = _worker_engine(job.home, job.model)
+    engine = _worker_engine(job.home, job.model, job.models_dir)
     columns = _output_columns(job)
     for frame in frames:
         for start in range(0, len(frame), _ROWS_PER_SLICE):
@@ -362,7 +368,7 @@ def _code_partition(job: _Job, frames: Iterator[pd.DataFrame]) -> Iterator[pd.Da
             yield pd.DataFrame(rows, columns=columns)
 
 
-def _code_slice(engine: Engine, lines: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
+def _code_slice(engine: BatchEngine, lines: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
     """The single-process batch's records for these lines (its own code: the same results by construction).
 
     A note that trips a bug in the engine (not a NoteError, which is already a record) must not fail the
@@ -375,7 +381,7 @@ def _code_slice(engine: Engine, lines: list[BatchLine], top: int | None) -> list
         return [_code_alone(engine, line, top) for line in lines]
 
 
-def _code_alone(engine: Engine, line: BatchLine, top: int | None) -> dict[str, Any]:
+def _code_alone(engine: BatchEngine, line: BatchLine, top: int | None) -> dict[str, Any]:
     try:
         return next(iter(code_lines([line], EngineSpec(), workers=1, top=top, engine=engine)))
     except Exception as error:
@@ -430,7 +436,7 @@ def _output_columns(job: _Job) -> list[str]:
     return [*columns[:1], "line", *columns[1:]] if job.numbered else columns
 
 
-def _output_row(job: _Job, line: BatchLine, record: dict[str, Any], engine: Engine) -> dict[str, Any]:
+def _output_row(job: _Job, line: BatchLine, record: dict[str, Any], engine: BatchEngine) -> dict[str, Any]:
     error = record.get("error")
     if job.output == "lines":
         return {"line": line.number, "error": error, "json": json.dumps(record, ensure_ascii=False)}
@@ -463,15 +469,20 @@ def _check_columns(df: DataFrame, text_col: str, id_col: str | None, setting_col
         raise EngineError(f"The text column {text_col!r} must be a string column, not {types[text_col]}.")
 
 
-def _placement(spark: SparkSession, home: Path | str | None, model: str | None, ship: bool) -> tuple[str, str | None]:
-    """(the ``home`` each worker loads from: a path or a token naming a shipped copy, the pinned model)."""
+def _placement(
+    spark: SparkSession, home: Path | str | None, model: str | None, ship: bool
+) -> tuple[str, str | None, str | None]:
+    """(the ``home`` each worker loads from: a path or a token naming a shipped copy, the pinned model, the
+    registry folder when it is not the executor's ``<home>/models``)."""
     if isinstance(home, str) and home.startswith(_SHIPPED):  # from ship_home: its copy has its model
-        return home, model if model is not None else _shipped_models.get(home)
+        return home, model if model is not None else _shipped_models.get(home), None
     folder = _driver_home(home)
     model_id = _pinned_model(folder, model)
     if ship:
-        return ship_home(spark, folder, model_id), model_id
-    return str(folder), model_id
+        return ship_home(spark, folder, model_id), model_id, None
+    from models.registry import registry_folder
+
+    return str(folder), model_id, str(registry_folder(folder).absolute())
 
 
 def _driver_home(home: Path | str | None) -> Path:
@@ -503,11 +514,9 @@ def _stage_home(home: Path, model_id: str) -> Path:
         shutil.copytree(registry / model_id, stage / "models" / model_id, copy_function=_link_or_copy)
         if (registry / REGISTRY_FILE).is_file():
             _link_or_copy(registry / REGISTRY_FILE, stage / "models" / REGISTRY_FILE)
-    tables = sorted((home / "cache").glob("term-table-*.pkl")) if (home / "cache").is_dir() else []
-    if tables:
-        (stage / "cache").mkdir()
-        for table in tables:
-            _link_or_copy(table, stage / "cache" / table.name)
+    tables = sorted((home / "cache").glob("term-table-*/")) if (home / "cache").is_dir() else []
+    for table in tables:
+        shutil.copytree(table, stage / "cache" / table.name, copy_function=_link_or_copy)
     return stage
 
 

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 from vocab.codes import normalize_code
 from vocab.errors import InvalidCodeError
@@ -78,9 +79,37 @@ class TermTable:
     def __len__(self) -> int:
         return len(self.texts)
 
+    def to_state(self) -> dict[str, Any]:
+        """Plain values for the cache (msgpack, never a pickle); :meth:`from_state` reads them back."""
+        return {name: getattr(self, name) for name in _STATE_FIELDS}
+
+    @classmethod
+    def from_state(cls, state: Any) -> TermTable | None:
+        """The table, or None when ``state`` was written for another :data:`TABLE_FORMAT` (rebuild it)."""
+        if not isinstance(state, dict) or state.get("format_version") != TABLE_FORMAT:
+            return None
+        return cls(
+            texts=list(state["texts"]),
+            partial_ok=list(state["partial_ok"]),
+            sources=list(state["sources"]),
+            codes=list(state["codes"]),
+            required=list(state["required"]),
+            weights=list(state["weights"]),
+            # the phrase-id lists come back as tuples: only read (never appended to) once built, and leaving them
+            # as decoded halves the cache's load time
+            anchored=state["anchored"],
+            anchor_pairs=state["anchor_pairs"],
+            abbreviations=dict(state["abbreviations"]),
+            release=str(state["release"]),
+            format_version=TABLE_FORMAT,
+        )
+
     @property
     def words(self) -> set[str]:
         return set(self.anchored) | {word for words in self.required for word in words}
+
+
+_STATE_FIELDS = tuple(name for name in TermTable.__dataclass_fields__)
 
 
 def required_words(text: str) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ __all__ = [
     "POA_INDICATORS",
     "ROLES",
     "SETTINGS",
+    "ZERO_SHOT_MODEL",
     "Assertion",
     "Candidate",
     "Evidence",
@@ -41,6 +42,8 @@ ROLES: tuple[Role, ...] = ("principal", "first_listed", "secondary")
 PoaIndicator = Literal["Y", "N", "U", "W", "1"]
 POA_INDICATORS: tuple[PoaIndicator, ...] = ("Y", "N", "U", "W", "1")
 CODE_SET_NAME = "ICD-10-CM FY2026"
+# The model name of the heuristic ranker, which needs no model pack (ids: "zero-shot-<release>").
+ZERO_SHOT_MODEL = "zero-shot"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,16 @@ def shared_data_dir() -> Path:
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def _settings_read_afresh():
+    """Each test sees chartcoder's settings as its own environment says (vocab.settings caches them per process)."""
+    from vocab.settings import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def mini_codeset():
     """A 3,700-code slice of the FY2026 Tabular List (E10-E11, I10, I48, I50, J18, J69, N18, S52, T36, ...)."""
@@ -47,12 +57,26 @@ def mini_vocabulary(mini_home: Path):
 
 
 @pytest.fixture(scope="session")
-def full_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A chartcoder home with the complete FY2026 code set built from the installed Tabular List (~15 s)."""
+def indexed_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A chartcoder home as `chartcoder vocab build` makes it: the complete FY2026 code set with the Alphabetic
+    Index bundled in the package (index, eindex, drug and neoplasm tables) imported (~25 s; once a session)."""
     from vocab.vocabulary import build_vocabulary
 
-    home = tmp_path_factory.mktemp("full-home")
+    home = tmp_path_factory.mktemp("indexed-home")
     build_vocabulary(home)
+    return home
+
+
+@pytest.fixture(scope="session")
+def full_home(tmp_path_factory: pytest.TempPathFactory, indexed_home: Path) -> Path:
+    """The complete FY2026 code set without any Alphabetic Index (`chartcoder vocab build --no-index`).
+
+    Made from the indexed home's code set, so that a session needing both reads the Tabular List once.
+    """
+    from vocab.vocabulary import build_vocabulary, load_vocabulary
+
+    home = tmp_path_factory.mktemp("full-home")
+    build_vocabulary(home, codeset=load_vocabulary(indexed_home).codeset, bundled_index=False)
     return home
 
 
@@ -61,30 +85,6 @@ def full_vocabulary(full_home: Path):
     from vocab.vocabulary import load_vocabulary
 
     return load_vocabulary(full_home)
-
-
-@pytest.fixture(scope="session")
-def indexed_home(tmp_path_factory: pytest.TempPathFactory, full_home: Path, shared_data_dir: Path) -> Path:
-    """The full code set with the Alphabetic Index (CSV) and the eindex, drug and neoplasm tables imported."""
-    import shutil
-
-    from vocab.index import read_index
-    from vocab.vocabulary import build_vocabulary, load_vocabulary
-
-    home = tmp_path_factory.mktemp("indexed-home")
-    shutil.copytree(full_home / "codeset", home / "codeset")
-    folder = shared_data_dir / "icd10cm_index"
-    indexes = [
-        read_index(folder / name)
-        for name in (
-            "index_2025.csv",
-            "icd10cm-eindex-April-1-2026-XML.xml",
-            "icd10cm-drug-April-1-2026-XML.xml",
-            "icd10cm-neoplasm-April-1-2026-XML.xml",
-        )
-    ]
-    build_vocabulary(home, codeset=load_vocabulary(home).codeset, indexes=indexes)
-    return home
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ it was trained on, so its candidate recall is the share of gold codes seen in tr
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -147,6 +148,16 @@ def _fit_one_vs_rest(
     return coefficients, intercepts
 
 
+_SUGGESTION_FIELDS = frozenset(field.name for field in dataclasses.fields(Suggestion))
+
+
+def _proposal(proposed: bool) -> dict[str, bool]:
+    """``proposed=`` for a :class:`Suggestion` that has the field (the guideline layer's reporting order gives
+    it one): the baseline proposes what clears its threshold; without the field the evaluation reads the
+    threshold itself."""
+    return {"proposed": proposed} if "proposed" in _SUGGESTION_FIELDS else {}
+
+
 def cross_validated_threshold(
     notes: Sequence[LabeledNote],
     baseline: TfidfLogisticBaseline | None = None,
@@ -216,6 +227,7 @@ class BaselineEngine:
                     evidence=(),
                     flags=(),
                     rationale="TF-IDF + logistic regression probability",
+                    **_proposal(probability >= self.threshold),
                 )
             )
         return NoteSuggestions(

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from models.manifest import ModelManifest, code_set_ref, current_versions, utc_timestamp
+from models.manifest import ModelManifest, code_set_ref, current_versions
 from models.registry import ModelRegistry
 from suggest.pipeline import Engine, load_term_table
 from suggest.termtable import TermTable
@@ -42,9 +42,9 @@ from training.train import (
     data_fingerprint,
     engine_with,
     fit_model,
-    report_metrics,
     split_validation,
     validate,
+    write_model_pack,
 )
 from vocab.codeset import CodeSet
 
@@ -344,21 +344,19 @@ def build_bootstrap(
     fitted = fit_model(base, training, options, progress)
     candidate = engine_with(base, fitted.ranker, None, model_id=model_id)
     report, threshold = validate(candidate, held_out, progress)
-    manifest = ModelManifest(
-        id=model_id,
+    manifest = write_model_pack(
+        registry,
+        vocabulary,
+        fitted,
+        model_id=model_id,
         kind="bootstrap",
-        created=utc_timestamp(),
-        parent=None,
-        description=f"bootstrap ranker from {notes} synthetic notes written from the code set (seed {seed})",
-        code_set=code_set,
-        versions=current_versions(),
-        training_data=fingerprint,
-        parameters={**options.to_parameters(), "notes": notes, "rows": fitted.rows, "positives": fitted.positives},
-        metrics=report_metrics(report),
-        validation=f"{len(held_out)} held-out synthetic notes (not clinical text: a sanity check only)",
         threshold=threshold,
+        report=report,
+        parameters={**options.to_parameters(), "notes": notes, "rows": fitted.rows, "positives": fitted.positives},
+        fingerprint=fingerprint,
+        validation=f"{len(held_out)} held-out synthetic notes (not clinical text: a sanity check only)",
+        description=f"bootstrap ranker from {notes} synthetic notes written from the code set (seed {seed})",
     )
-    manifest = registry.add(manifest, {"ranker": fitted.ranker})
     if promote:
         registry.promote(model_id, code_set=code_set)
     return BootstrapResult(manifest, fitted, report, promote, time.perf_counter() - started)

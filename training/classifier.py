@@ -6,10 +6,9 @@ logistic regression per code with at least ``min_examples`` confirmed notes. Its
 ranker feature, and a code it is confident about that the term matcher missed becomes a candidate of its
 own, with the note's most predictive words (character offsets into the note) as its evidence.
 
-Implements :class:`suggest.ranking.NoteClassifier` (``predict_proba(text)``, ``evidence_words(text,
-code)``) so the engine calls it without importing :mod:`training`; a pack's ``classifier.joblib`` unpickles
-to this class, so loading a pack needs this module importable (the engine process, the service at
-startup) but the request path never imports it by name.
+This module only fits. What a pack carries is :meth:`NoteClassifier.to_part`, a
+:class:`suggest.classifier.TfidfNoteClassifier` (arrays and JSON, no pickle); the estimator's own
+``predict_proba`` and ``evidence_words`` run that same part, so training validates what the engine will run.
 
 Cost stays bounded on large corpora: labels are kept as each code's positive rows (never a dense notes x
 codes matrix), each code is fitted on its positives and at most ``max_negatives`` sampled other notes, and
@@ -19,7 +18,6 @@ note is one sparse product.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,18 +26,16 @@ from typing import Any, cast
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from scipy import sparse
-from scipy.special import expit
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from suggest.classifier import PROBABILITY_FLOOR, TfidfNoteClassifier
 from training.data import TrainingDataError
 
 __all__ = ["PROBABILITY_FLOOR", "NoteClassifier"]
 
-# Probabilities below this are reported as absent: they change no ranking and would bloat every note's dict.
-PROBABILITY_FLOOR = 1e-3
 _CONSTANT_LOGIT = 8.0
 
 
@@ -106,8 +102,7 @@ class NoteClassifier(BaseEstimator):
                 f"No code is confirmed on at least {self.min_examples} of the {len(texts)} notes: "
                 "the note classifier has nothing to learn (add notes or lower min_examples)."
             )
-        self.__dict__.pop("_coef_by_code", None)
-        self.__dict__.pop("_last_view", None)
+        self.__dict__.pop("_part", None)
         self.vectorizer_ = self._vectorizer(len(texts))
         features = self.vectorizer_.fit_transform(texts)
         # stop_words_ is a set (its pickle order varies run to run) and is never read after fitting.
@@ -161,89 +156,45 @@ class NoteClassifier(BaseEstimator):
             "random_state": self.random_state,
         }
 
-    # --- prediction -----------------------------------------------------------------------------------------
+    # --- prediction: the pack's inference part ------------------------------------------------------------
+    def to_part(self) -> TfidfNoteClassifier:
+        """The inference form a pack carries (``chartcoder.TfidfNoteClassifier.v1``); cached, never pickled."""
+        check_is_fitted(self, "coef_")
+        part = self.__dict__.get("_part")
+        if part is None:
+            part = self.__dict__["_part"] = TfidfNoteClassifier(
+                self.vectorizer_,
+                self.coef_,
+                self.intercept_,
+                self.codes_,
+                add_threshold=self.add_threshold,
+                max_added=self.max_added,
+                evidence_limit=self.evidence_limit,
+            )
+        return cast(TfidfNoteClassifier, part)
+
     def predict_proba_many(self, texts: Sequence[str]) -> np.ndarray:
         """(notes x codes) probabilities, columns in the order of ``codes_``."""
-        check_is_fitted(self, "coef_")
-        features = self.vectorizer_.transform(list(texts)).astype(np.float32)
-        decision = (features @ self.coef_).toarray().astype(np.float64) + self.intercept_
-        return expit(decision)
+        return self.to_part().predict_proba_many(texts)
 
     def predict_proba(self, text: str) -> dict[str, float]:
         """``{code: probability}`` for the codes at or above :data:`PROBABILITY_FLOOR`."""
-        check_is_fitted(self, "coef_")
-        view = self._note_view(text)
-        decision = (view.features.astype(np.float32) @ self.coef_).toarray()[0].astype(np.float64) + self.intercept_
-        return self.probabilities_of(expit(decision))
+        return self.to_part().predict_proba(text)
 
     def probabilities_of(self, row: np.ndarray) -> dict[str, float]:
-        """One row of :meth:`predict_proba_many` as the engine's dict (the same floor as ``predict_proba``)."""
-        kept = np.flatnonzero(row >= PROBABILITY_FLOOR)
-        return {self.codes_[index]: float(row[index]) for index in kept}
+        return self.to_part().probabilities_of(row)
 
     def evidence_words(self, text: str, code: str, limit: int | None = None) -> list[tuple[int, int]]:
-        """Character spans of the words (1-2 grams) that push ``code`` up most in this note, in text order."""
-        check_is_fitted(self, "coef_")
-        index = self.code_index_.get(code)
-        if index is None:
-            return []
-        view = self._note_view(text)
-        weights = self._code_weights(index, view.features.indices) * view.features.data
-        order = [position for position in np.argsort(-weights, kind="stable") if weights[position] > 0]
-        spans: list[tuple[int, int]] = []
-        for position in order[: limit or self.evidence_limit]:
-            span = _first_span(str(self.feature_names_[view.features.indices[position]]), view.tokens, view.starts)
-            if span is not None and not any(_overlaps(span, other) for other in spans):
-                spans.append(span)
-        return sorted(spans)
-
-    def _note_view(self, text: str) -> _NoteView:
-        """The note's TF-IDF row, tokens and weight rows, computed once per note: the engine asks for the
-        probabilities and then the evidence of up to ``max_added`` codes of the same text."""
-        cached = self.__dict__.get("_last_view")
-        if cached is not None and cached.text is text:
-            return cast(_NoteView, cached)
-        features = self.vectorizer_.transform([text])
-        tokens = _token_spans(text, self.vectorizer_.token_pattern)
-        starts: dict[str, list[int]] = {}
-        for position, (word, _, _) in enumerate(tokens):
-            starts.setdefault(word, []).append(position)
-        view = _NoteView(text=text, features=features, tokens=tokens, starts=starts)
-        self.__dict__["_last_view"] = view  # one slot, replaced whole: safe to share between threads
-        return view
-
-    def _code_weights(self, index: int, features: np.ndarray) -> np.ndarray:
-        """The weights of code ``index`` for the given (sorted) feature ids, 0 where it has none."""
-        by_code = self.__dict__.get("_coef_by_code")
-        if by_code is None:
-            # one column per code: a code's weights are a slice (scipy's column indexing costs ~0.1 ms a call)
-            by_code = self.__dict__["_coef_by_code"] = self.coef_.tocsc(copy=True)
-            by_code.sort_indices()
-        start, end = by_code.indptr[index], by_code.indptr[index + 1]
-        rows, values = by_code.indices[start:end], by_code.data[start:end]
-        weights = np.zeros(len(features), dtype=by_code.dtype)
-        if rows.size:
-            found = np.minimum(np.searchsorted(rows, features), rows.size - 1)
-            present = rows[found] == features
-            weights[present] = values[found[present]]
-        return weights
+        return self.to_part().evidence_words(text, code, limit)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())
-        state.pop("_last_view", None)  # a note's text never goes into a pack
-        state.pop("_coef_by_code", None)  # derived from coef_
+        for derived in ("_part", "_last_view", "_coef_by_code"):  # a note's text never goes into a pickle
+            state.pop(derived, None)
         return state
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _NoteView:
-    text: str
-    features: Any  # (1 x features) TF-IDF row
-    tokens: list[tuple[str, int, int]]
-    starts: dict[str, list[int]]  # word -> its token positions, in text order
-
-
 @dataclass(frozen=True)
 class _CodeSettings:
     logistic: dict[str, Any]
@@ -316,26 +267,3 @@ def _stack_columns(columns: list[sparse.csc_matrix], n_features: int) -> sparse.
     if not columns:
         return sparse.csr_matrix((n_features, 0), dtype=np.float32)
     return sparse.hstack(columns, format="csr", dtype=np.float32)
-
-
-def _token_spans(text: str, pattern: str) -> list[tuple[str, int, int]]:
-    """(lower-cased token, start, end) as the vectorizer tokenises, with offsets into the original text."""
-    return [(match.group().lower(), match.start(), match.end()) for match in re.finditer(pattern, text)]
-
-
-def _first_span(
-    feature: str, tokens: list[tuple[str, int, int]], starts: dict[str, list[int]]
-) -> tuple[int, int] | None:
-    """Where the n-gram ``feature`` first occurs: only the positions of its first word are tried."""
-    words = feature.split(" ")
-    last = len(words) - 1
-    for position in starts.get(words[0], ()):
-        if position + last >= len(tokens):
-            break
-        if all(tokens[position + offset][0] == word for offset, word in enumerate(words[1:], start=1)):
-            return tokens[position][1], tokens[position + last][2]
-    return None
-
-
-def _overlaps(first: tuple[int, int], second: tuple[int, int]) -> bool:
-    return first[0] < second[1] and second[0] < first[1]

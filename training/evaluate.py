@@ -17,16 +17,16 @@ This module imports :mod:`vocab`, :mod:`suggest` and :mod:`training` only, never
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-from suggest.types import SETTINGS, Candidate, NoteSuggestions
+from suggest.engine_protocol import ScoringEngine
+from suggest.types import SETTINGS
 from training.coder_metrics import CoderGold, CoderReport, coder_report, score_coder_note
 from training.data import LabeledNote
 from training.metrics import (
@@ -62,20 +62,8 @@ CUTOFFS = (1, 5, 10)
 ProgressCallback = Callable[[int, int], None]  # (notes done, notes in all)
 
 
-@runtime_checkable
-class EngineLike(Protocol):
-    """What the evaluation needs from an engine (``suggest.pipeline.Engine`` or the baseline's adapter)."""
-
-    model_id: str
-    threshold: float
-
-    def suggest(
-        self, text: str, setting: str = "outpatient", note_id: str | None = None, top: int | None = None
-    ) -> NoteSuggestions: ...
-
-    def candidates(self, text: str, setting: str = "outpatient") -> list[Candidate]: ...
-
-
+# What the evaluation needs from an engine (``suggest.engine.Engine`` or the baseline's adapter).
+EngineLike = ScoringEngine
 EngineFactory = Callable[[], EngineLike]
 
 
@@ -194,29 +182,10 @@ def _factory_for(engine: EngineLike | EngineFactory) -> tuple[EngineFactory, str
             "evaluate(workers > 1) needs an engine factory (such as suggest.batch.EngineSpec(...).load) or an "
             "engine whose vocabulary has a folder to reload it from."
         )
-    from suggest.batch import EngineSpec  # imports the engine's pipeline: only when workers need it
+    from suggest.engine_pool import EngineSpec
 
     model_id = str(engine.model_id)  # type: ignore[union-attr]
     return EngineSpec(home=Path(folder).parent, model=model_id).load, model_id
-
-
-# Worker-process state: one engine per process, built by the pool's initializer.
-_worker_engine: EngineLike | None = None
-
-
-def _start_worker(factory: EngineFactory) -> None:
-    global _worker_engine
-    _worker_engine = factory()
-
-
-def _worker_score(note: LabeledNote, setting: str) -> NoteOutcome:
-    assert _worker_engine is not None, "the pool initializer did not run"
-    return score_note(_worker_engine, note, setting)
-
-
-def _worker_facts(gold_codes: list[str], codeset: CodeSet | None) -> EngineFacts:
-    assert _worker_engine is not None, "the pool initializer did not run"
-    return _engine_facts(_worker_engine, gold_codes, codeset)
 
 
 def _gold_codes(notes: Sequence[LabeledNote]) -> list[str]:
@@ -243,18 +212,16 @@ def _score_in_pool(
     progress: ProgressCallback | None,
     codeset: CodeSet | None,
 ) -> tuple[list[NoteOutcome], EngineFacts]:
-    # "spawn": a forked copy of a process that already runs threads (BLAS, tokenizers) can deadlock.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(factory,)
-    ) as pool:
-        facts = pool.submit(_worker_facts, _gold_codes(notes), codeset).result()
+    from suggest.engine_pool import EnginePool
+
+    with EnginePool(factory, workers) as pool:
+        facts = pool.submit(_engine_facts, _gold_codes(notes), codeset).result()
         if expected_model_id is not None and facts.model_id != expected_model_id:
             raise ValueError(
                 f"the workers loaded model {facts.model_id!r}, not {expected_model_id!r}: pass a factory "
                 "that loads that model (suggest.batch.EngineSpec(home, model).load) instead of a loaded engine"
             )
-        futures = {pool.submit(_worker_score, note, setting): index for index, note in enumerate(notes)}
+        futures = {pool.submit(score_note, note, setting): index for index, note in enumerate(notes)}
         outcomes: list[NoteOutcome | None] = [None] * len(notes)
         for done, future in enumerate(as_completed(futures), start=1):
             outcomes[futures[future]] = future.result()

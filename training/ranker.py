@@ -16,8 +16,9 @@ count would be one lower exactly on the rows where it is right.) Probabilities a
 folds grouped by note) because the engine cuts them at one threshold and shows them to coders.
 
 :class:`LearnedRanker` is a scikit-learn estimator (parameters in ``__init__``, ``fit`` returns self, learned
-attributes end in ``_``) and implements :class:`suggest.ranking.Ranker` (``name``, ``score(candidates)``),
-so the engine uses it unchanged. ``score`` is the Ranker protocol's, not scikit-learn's accuracy: the class
+attributes end in ``_``) and implements :class:`suggest.ranking.Ranker` (``name``, ``score(candidates)``)
+through :meth:`LearnedRanker.to_part`, the :class:`suggest.learned.GradientRanker` a pack carries: training
+validates exactly what the engine runs. ``score`` is the Ranker protocol's, not scikit-learn's accuracy: the class
 deliberately does not inherit ``ClassifierMixin``.
 """
 
@@ -36,10 +37,10 @@ from sklearn.model_selection import GroupKFold
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
-from suggest.candidates import CLASSIFIER_FEATURE_NAMES, FEATURE_NAMES, mention_strength
-from suggest.ranking import HeuristicRanker
+from models.trees import CompiledTrees
+from suggest.learned import BASE_FEATURES, PRIOR_FEATURES, GradientRanker, candidate_matrix, prior_columns
 from suggest.types import Candidate
-from training._trees import CompiledRanker, compile_ranker
+from training._trees import compile_ranker
 from training.data import TrainingDataError
 from vocab.codeset import CodeSet
 
@@ -53,63 +54,7 @@ __all__ = [
     "candidate_matrix",
 ]
 
-_EXTRA_FEATURES = (
-    "heuristic_score",
-    "heuristic_rank",
-    "relative_heuristic",
-    "relative_classifier",
-    "note_candidates",
-    "negated",
-    "family",
-    "hypothetical",
-    "best_strength",
-    "chapter",
-)
-BASE_FEATURES = (*FEATURE_NAMES, *CLASSIFIER_FEATURE_NAMES, *_EXTRA_FEATURES)
-PRIOR_FEATURES = ("log_gold_count", "candidate_precision", "log_candidate_count", "seen_in_training")
-_HEURISTIC = HeuristicRanker()
 _THREADS = ThreadpoolController()  # created once: inspecting the loaded libraries on every note would cost more
-
-
-# --- rows ---------------------------------------------------------------------------------------------------
-def candidate_matrix(candidates: Sequence[Candidate]) -> np.ndarray:
-    """One note's candidates as a (candidates x BASE_FEATURES) float32 matrix."""
-    matrix = np.zeros((len(candidates), len(BASE_FEATURES)), dtype=np.float32)
-    if not candidates:
-        return matrix
-    heuristic = np.array(_HEURISTIC.score(candidates), dtype=np.float32)
-    classifier = np.array(
-        [candidate.features.get("classifier_probability", 0.0) for candidate in candidates], dtype=np.float32
-    )
-    # Rank 0 is the note's best candidate; ties share the better rank.
-    order = np.argsort(-heuristic, kind="stable")
-    ranks = np.empty(len(candidates), dtype=np.float32)
-    ranks[order] = np.arange(len(candidates), dtype=np.float32)
-    for row, candidate in enumerate(candidates):
-        features = candidate.features
-        values = [features.get(name, 0.0) for name in (*FEATURE_NAMES, *CLASSIFIER_FEATURE_NAMES)]
-        values.extend(
-            (
-                heuristic[row],
-                ranks[row] / max(len(candidates) - 1, 1),
-                heuristic[row] / max(float(heuristic.max()), 1e-6),
-                classifier[row] / max(float(classifier.max()), 1e-6),
-                float(len(candidates)),
-                _assertion_share(candidate, "negated"),
-                _assertion_share(candidate, "family"),
-                _assertion_share(candidate, "hypothetical"),
-                max(mention_strength(mention) for mention in candidate.mentions) if candidate.mentions else 0.0,
-                float(ord(candidate.code[0]) - ord("A")),
-            )
-        )
-        matrix[row] = values
-    return matrix
-
-
-def _assertion_share(candidate: Candidate, assertion: str) -> float:
-    if not candidate.mentions:
-        return 0.0
-    return sum(1.0 for mention in candidate.mentions if mention.assertion == assertion) / len(candidate.mentions)
 
 
 def candidate_label(code: str, gold: Iterable[str], codeset: CodeSet | None = None) -> bool:
@@ -231,6 +176,7 @@ class LearnedRanker(BaseEstimator):
         labels = np.asarray(X.labels if y is None else y, dtype=np.int8)
         _check_trainable(X, labels)
         self.__dict__.pop("_compiled_model", None)
+        self.__dict__.pop("_part", None)
         self._learn_code_statistics(X, labels)
         features = self._with_out_of_fold_priors(X, labels) if self.use_priors else X.features
         weights = np.where(X.hard_negative, self.hard_negative_weight, 1.0)
@@ -291,56 +237,60 @@ class LearnedRanker(BaseEstimator):
             priors[inside] = self._prior_columns(rows.codes[inside], gold, seen, hits, scale)
         return np.hstack((rows.features, priors))
 
-    def _with_priors(self, features: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        if not self.use_priors:
-            return features
-        priors = self._prior_columns(codes, self.gold_counts_, self.candidate_counts_, self.candidate_hits_, 1.0)
-        return np.hstack((features, priors))
-
     def _prior_columns(
         self, codes: np.ndarray, gold: Mapping[str, int], seen: Mapping[str, int], hits: Mapping[str, int], scale: float
     ) -> np.ndarray:
-        listed = codes.tolist()
-        gold_count = np.array([gold.get(code, 0) for code in listed], dtype=np.float64) * scale
-        seen_count = np.array([seen.get(code, 0) for code in listed], dtype=np.float64) * scale
-        hit_count = np.array([hits.get(code, 0) for code in listed], dtype=np.float64) * scale
-        smoothing = self.prior_smoothing
-        precision = (hit_count + smoothing * self.base_rate_) / (seen_count + smoothing)
-        columns = (np.log1p(gold_count), precision, np.log1p(seen_count), (gold_count + seen_count > 0))
-        return np.column_stack(columns).astype(np.float32)
+        return prior_columns(
+            codes, gold, seen, hits, scale=scale, smoothing=self.prior_smoothing, base_rate=self.base_rate_
+        )
 
-    # --- prediction ---------------------------------------------------------------------------------------
+    # --- prediction: the pack's inference part ----------------------------------------------------------
+    def to_part(self) -> GradientRanker:
+        """The inference form a pack carries (``chartcoder.GradientRanker.v1``): the trees as arrays, checked
+        against scikit-learn's own predictions; built on first use, never pickled."""
+        check_is_fitted(self, "model_")
+        part = self.__dict__.get("_part")
+        if part is None:
+            trees = self._compiled()
+            if trees is None:
+                raise TrainingDataError(
+                    "The fitted ranker has a shape the engine cannot score (not one calibrated binary booster "
+                    "over numeric features); it cannot be written into a model pack."
+                )
+            part = self.__dict__["_part"] = GradientRanker(
+                trees,
+                use_priors=self.use_priors,
+                prior_smoothing=self.prior_smoothing,
+                base_rate=self.base_rate_,
+                gold_counts=self.gold_counts_,
+                candidate_counts=self.candidate_counts_,
+                candidate_hits=self.candidate_hits_,
+            )
+        return cast(GradientRanker, part)
+
+    def _with_priors(self, features: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        return self.to_part().with_priors(features, codes)
+
     def predict_proba_rows(self, features: np.ndarray, codes: Sequence[str]) -> np.ndarray:
         """Probability that each row leads to a gold code (BASE_FEATURES rows + their codes)."""
-        check_is_fitted(self, "model_")
-        if len(codes) == 0:
-            return np.zeros(0)
-        full = self._with_priors(features, np.asarray(codes, dtype=str))
-        compiled = self._compiled()
-        if compiled is not None:
-            return compiled.positive_probability(full)
-        with _THREADS.limit(limits=1, user_api="openmp"):  # a note's few rows: threads cost more than they save
-            return self.model_.predict_proba(full)[:, 1]
+        return self.to_part().predict_proba_rows(features, codes)
 
-    def _compiled(self) -> CompiledRanker | None:
-        """The model's trees as flat arrays (built on first use, never pickled), or None if it cannot be."""
+    def _compiled(self) -> CompiledTrees | None:
+        """The model's trees as flat arrays, or None if they cannot be (another model shape)."""
         if "_compiled_model" not in self.__dict__:
             with _THREADS.limit(limits=1, user_api="openmp"):
                 self.__dict__["_compiled_model"] = compile_ranker(self.model_, self.n_features_in_)
-        return cast(CompiledRanker | None, self.__dict__["_compiled_model"])
+        return cast(CompiledTrees | None, self.__dict__["_compiled_model"])
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())
         state.pop("_compiled_model", None)  # derived from model_: rebuilt after loading
+        state.pop("_part", None)
         return state
 
     def score(self, candidates: Sequence[Candidate]) -> list[float]:
         """The Ranker protocol: one probability per candidate, in their order, rounded to 4 places."""
-        check_is_fitted(self, "model_")
-        if not candidates:
-            return []
-        probabilities = self.predict_proba_rows(candidate_matrix(candidates), [c.code for c in candidates])
-        return [round(float(value), 4) for value in probabilities]
+        return self.to_part().score(candidates)
 
 
 def _check_trainable(rows: CandidateRows, labels: np.ndarray) -> None:

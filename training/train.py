@@ -32,23 +32,33 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from sklearn.model_selection import KFold
 
 from models.errors import ModelError
-from models.manifest import DataFingerprint, ModelManifest, code_set_ref, current_versions, utc_timestamp
+from models.manifest import (
+    DataFingerprint,
+    ModelKind,
+    ModelManifest,
+    code_set_ref,
+    current_versions,
+    utc_timestamp,
+)
+from models.parts import PackPart
+from models.promotion import DEFAULT_PROMOTE_POLICY, PROMOTE_POLICIES, PromotePolicy
 from models.registry import ModelRegistry
 from suggest.errors import NoteError
 from suggest.pipeline import Engine, load_engine
 from suggest.ranking import HeuristicRanker, NoteClassifier, Ranker
-from suggest.types import Candidate
+from suggest.types import ZERO_SHOT_MODEL, Candidate
 from training.classifier import NoteClassifier as TfidfNoteClassifier
 from training.data import LabeledNote, TrainingDataError
 from training.evaluate import EvaluationReport, NoteOutcome, evaluate, score_notes, summarize
 from training.metrics import micro_scores
 from training.ranker import CandidateRows, LearnedRanker, RowCollector
+from vocab.vocabulary import Vocabulary
 
 __all__ = [
     "PROMOTE_POLICIES",
@@ -62,12 +72,12 @@ __all__ = [
     "fit_model",
     "options_from_base",
     "ranker_sample",
+    "retrain",
     "split_validation",
     "train",
+    "write_model_pack",
 ]
 
-PromotePolicy = Literal["never", "if-better", "always"]
-PROMOTE_POLICIES: tuple[PromotePolicy, ...] = ("never", "if-better", "always")
 THRESHOLD_GRID = tuple(float(value) for value in np.round(np.arange(0.05, 0.951, 0.01), 2))
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -382,6 +392,44 @@ def report_metrics(report: EvaluationReport) -> dict[str, float]:
     }
 
 
+def retrain(
+    notes: Sequence[LabeledNote],
+    vocabulary: Vocabulary,
+    registry: ModelRegistry,
+    *,
+    base: str | None = None,
+    validation: Sequence[LabeledNote] | None = None,
+    val_fraction: float = 0.2,
+    promote: PromotePolicy = DEFAULT_PROMOTE_POLICY,
+    sources: Sequence[str] = (),
+    description: str = "",
+    progress: ProgressCallback | None = None,
+    **option_overrides: Any,
+) -> TrainingRun:
+    """Train a new model with ``base``'s recorded parameters (default: the champion's, when it is a learned
+    model) and ``option_overrides`` on top, validate it beside the champion, register and promote it per
+    ``promote``: what ``chartcoder train`` and the service's retrain job both run.
+
+    Too few notes for the validation split fail here, before the engine loads.
+    """
+    options, parent = options_from_base(registry, base, **option_overrides)
+    if validation is None:
+        split_validation(notes, val_fraction, options.seed)
+    return train(
+        notes,
+        base=load_engine(vocabulary, model=ZERO_SHOT_MODEL),
+        registry=registry,
+        validation=validation,
+        val_fraction=val_fraction,
+        options=options,
+        promote=promote,
+        parent=parent,
+        sources=sources,
+        description=description,
+        progress=progress,
+    )
+
+
 # --- the whole run ------------------------------------------------------------------------------------------
 def train(
     notes: Sequence[LabeledNote],
@@ -391,7 +439,7 @@ def train(
     validation: Sequence[LabeledNote] | None = None,
     val_fraction: float = 0.2,
     options: TrainingOptions | None = None,
-    promote: PromotePolicy = "if-better",
+    promote: PromotePolicy = DEFAULT_PROMOTE_POLICY,
     parent: str | None = None,
     sources: Sequence[str] = (),
     description: str = "",
@@ -492,23 +540,56 @@ def _write_pack(
         "classifier_skipped": fitted.classifier_skipped,
         "fit_seconds": round(fitted.seconds, 1),
     }
-    manifest = ModelManifest(
-        id=new_model_id("model", fingerprint.sha256, options.seed),
+    return write_model_pack(
+        registry,
+        base.vocabulary,
+        fitted,
+        model_id=new_model_id("model", fingerprint.sha256, options.seed),
         kind="learned",
+        threshold=threshold,
+        report=report,
+        parameters=parameters,
+        fingerprint=fingerprint,
+        validation=validation_name,
+        description=description,
+        parent=parent,
+    )
+
+
+def write_model_pack(
+    registry: ModelRegistry,
+    vocabulary: Vocabulary,
+    fitted: FittedModel,
+    *,
+    model_id: str,
+    kind: ModelKind,
+    threshold: float,
+    report: EvaluationReport,
+    parameters: dict[str, Any],
+    fingerprint: DataFingerprint,
+    validation: str,
+    description: str,
+    parent: str | None = None,
+) -> ModelManifest:
+    """The one place a pack's manifest is built (``train`` and ``bootstrap``): the fitted estimators' inference
+    parts (``to_part``) are written and the manifest's hash pinned in ``registry``."""
+    manifest = ModelManifest(
+        id=model_id,
+        kind=kind,
         created=utc_timestamp(),
         parent=parent,
         description=description,
-        code_set=code_set_ref(base.vocabulary),
+        code_set=code_set_ref(vocabulary),
         versions=current_versions(),
         training_data=fingerprint,
         parameters=parameters,
         metrics=report_metrics(report),
-        validation=validation_name,
+        validation=validation,
         threshold=threshold,
     )
-    parts: dict[str, Any] = {"ranker": fitted.ranker}
+    parts: dict[str, PackPart] = {"ranker": fitted.ranker.to_part()}
     if fitted.classifier is not None:
-        parts["classifier"] = fitted.classifier
+        parts["classifier"] = fitted.classifier.to_part()
     return registry.add(manifest, parts)
 
 

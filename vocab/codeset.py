@@ -10,9 +10,9 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property, lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from vocab.codes import CODE_REFERENCE_RE, compact_code, normalize_code, with_placeholders
 from vocab.errors import InvalidCodeError, UnknownCodeError
@@ -41,7 +41,7 @@ NOTE_FIELDS = (
 class Code(NamedTuple):
     """One code of the Tabular List (category, subcategory or 7th-character code).
 
-    A named tuple rather than a dataclass: 98,000 of them are unpickled at every start, and tuples load
+    A named tuple rather than a dataclass: 98,000 of them are built at every start, and tuples build
     several times faster.
     """
 
@@ -137,6 +137,31 @@ class CodeSet:
     chapters: dict[str, Grouping]
     blocks: dict[str, Grouping]
     metadata: dict[str, str] = field(default_factory=dict)
+
+    # --- storage: plain values (the artifact stores msgpack, never a pickle) ------------------------
+    def to_state(self) -> dict[str, Any]:
+        """Plain values (str, bool, None, tuples) in field order; :meth:`from_state` reads them back."""
+        return {
+            "release": self.release,
+            "metadata": dict(self.metadata),
+            "codes": [tuple(code) for code in self.codes.values()],
+            "chapters": [_grouping_row(grouping) for grouping in self.chapters.values()],
+            "blocks": [_grouping_row(grouping) for grouping in self.blocks.values()],
+        }
+
+    @classmethod
+    def from_state(cls, state: Any) -> CodeSet:
+        # Code is a named tuple: its fields are rows of the stored list (nested tuples stay tuples).
+        codes = [Code._make(row) for row in state["codes"]]
+        chapters = [Grouping(*row) for row in state["chapters"]]
+        blocks = [Grouping(*row) for row in state["blocks"]]
+        return cls(
+            release=str(state["release"]),
+            codes={code.code: code for code in codes},
+            chapters={grouping.id: grouping for grouping in chapters},
+            blocks={grouping.id: grouping for grouping in blocks},
+            metadata=dict(state["metadata"]),
+        )
 
     # --- lookup -------------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -335,6 +360,10 @@ class CodeSet:
 
     def iter_billable(self) -> Iterable[Code]:
         return (code for code in self.codes.values() if code.billable)
+
+
+def _grouping_row(grouping: Grouping) -> tuple[Any, ...]:
+    return tuple(getattr(grouping, column.name) for column in fields(Grouping))
 
 
 def _covered(reference: CodeRange, sorted_compact: list[str], order: list[int]) -> Iterator[int]:

@@ -20,6 +20,7 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -99,6 +100,8 @@ _DOCTYPE_RE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _UTF8_NAMES = {"utf-8", "utf8"}
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_COMPRESSED_SUFFIXES = (".gz", ".xz")
+_MAX_DECOMPRESSED_BYTES = 256 << 20
 
 
 # --------------------------------------------------------------------------------------------- data types
@@ -450,14 +453,49 @@ def _is_blank_cell(text: str) -> bool:
 
 
 def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, decompressed when its name ends with ``.gz`` or ``.xz`` (as the bundled copies do)."""
+    compression = _compression(path)
     try:
-        return path.read_bytes()
+        if compression is None:
+            return path.read_bytes()
+        return _decompressed(path, compression)
     except FileNotFoundError:
         raise IndexFormatError(f"Alphabetic Index file {path} does not exist.") from None
     except IsADirectoryError:
         raise IndexFormatError(f"{path} is a directory, not an Alphabetic Index file.") from None
     except OSError as error:
         raise IndexFormatError(f"Cannot read Alphabetic Index file {path}: {error.strerror or error}.") from None
+
+
+def _compression(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    return suffix if suffix in _COMPRESSED_SUFFIXES else None
+
+
+def _decompressed(path: Path, compression: str) -> bytes:
+    """Read at most ``_MAX_DECOMPRESSED_BYTES`` (the official main index is about 10 MB): a small file that
+    inflates without end is refused, not allowed to fill the memory."""
+    import gzip
+    import lzma  # standard library; a Python built without liblzma only loses .xz support
+
+    opener = gzip.open if compression == ".gz" else lzma.open
+    try:
+        with opener(path, "rb") as stream:
+            data = stream.read(_MAX_DECOMPRESSED_BYTES + 1)
+    except (EOFError, gzip.BadGzipFile, lzma.LZMAError, zlib.error) as error:
+        raise IndexFormatError(f"{path} is not a readable {compression} file: {error}.") from None
+    if len(data) > _MAX_DECOMPRESSED_BYTES:
+        raise IndexFormatError(
+            f"{path} decompresses to more than {_MAX_DECOMPRESSED_BYTES >> 20} MiB; ICD-10-CM index files are "
+            "far smaller."
+        )
+    return data
+
+
+def _format_suffix(path: Path) -> str:
+    """ ".csv" for "index_2025.csv" and "index_2025.csv.gz": the suffix under any compression suffix."""
+    inner = path.with_suffix("") if _compression(path) else path
+    return inner.suffix.lower()
 
 
 def _decode_utf8(path: Path, data: bytes) -> str:
@@ -486,10 +524,13 @@ def _looks_like_csv(data: bytes) -> bool:
 
 
 def read_index(path: str | Path) -> AlphabeticIndex:
-    """Read any supported index file: a ``.csv`` conversion, or an official CDC index or table XML."""
+    """Read any supported index file: a ``.csv`` conversion, or an official CDC index or table XML.
+
+    Either may be compressed (``.gz``, ``.xz``), as the copies bundled in ``vocab/data/index`` are.
+    """
     path = Path(path)
     data = _read_bytes(path)
-    if path.suffix.lower() == ".csv":
+    if _format_suffix(path) == ".csv":
         return _parse_csv(path, data)
     if _looks_like_xml(data):
         return _parse_xml(path, data)
@@ -886,16 +927,16 @@ def validate_codes(
     the list in the reasons, e.g. ``"the FY2026 tabular list"``. Bracketed manifestation text that is not a
     code is reported as "not code-shaped" rather than skipped.
     """
-    known_cache: dict[str, bool] = {}  # the tables repeat codes thousands of times; ask once per code
+    problems: dict[str, str | None] = {}  # the tables repeat codes thousands of times: judge each once
 
     def problem(code: str) -> str | None:
-        stem = _code_stem(code)
-        if not looks_like_code(stem):
-            return "not code-shaped"
-        dotted = normalize_code(stem)
-        if dotted not in known_cache:
-            known_cache[dotted] = bool(is_known(dotted))
-        return None if known_cache[dotted] else f"not in {tabular}"
+        if code not in problems:
+            stem = _code_stem(code)
+            if not looks_like_code(stem):
+                problems[code] = "not code-shaped"
+            else:
+                problems[code] = None if is_known(normalize_code(stem)) else f"not in {tabular}"
+        return problems[code]
 
     total = 0
     invalid: list[InvalidIndexCode] = []

@@ -23,6 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -145,7 +146,7 @@ class CodeSearch:
 
     def __getstate__(self) -> dict[str, object]:
         state = {name: value for name, value in self.__dict__.items() if not name.startswith("_")}
-        # One flat array per posting kind: unpickling 40,000 small arrays costs seconds, two big ones nothing.
+        # One flat array per posting kind: decoding 40,000 small arrays costs seconds, two big ones nothing.
         for name in ("postings", "optional_postings"):
             state[name] = _pack(state[name])
         # A set pickles in hash order, which changes with every process's string hash seed; sorted, the same
@@ -166,6 +167,27 @@ class CodeSearch:
         state["plain_words"] = frozenset(state["plain_words"])  # type: ignore[call-overload]
         self.__dict__.update(state)
         self._derive()
+
+    def to_state(self) -> dict[str, object]:
+        """Plain values and arrays for the artifact (msgpack): :meth:`__getstate__` with the abbreviations as
+        their senses and reviewed words."""
+        state = self.__getstate__()
+        abbreviations = self.abbreviations
+        state["abbreviations"] = (abbreviations.senses, tuple(sorted(abbreviations.reviewed)))
+        return state
+
+    @classmethod
+    def from_state(cls, state: Any) -> CodeSearch:
+        state = dict(state)
+        senses, reviewed = state["abbreviations"]
+        state["abbreviations"] = Abbreviations(dict(senses), frozenset(reviewed))
+        for name in ("term_texts", "term_norms", "codes"):
+            state[name] = list(state[name])
+        state["token_ids"] = dict(state["token_ids"])
+        state["word_forms"] = dict(state["word_forms"])
+        search = cls.__new__(cls)
+        search.__setstate__(state)
+        return search
 
     @property
     def term_count(self) -> int:

@@ -1,8 +1,8 @@
 """The vocabulary a running chartcoder needs: code set, imported indexes and the search lexicon.
 
 :func:`build_vocabulary` writes the artifact (no network: the Tabular List comes from an installed
-package, the Index from files the user downloaded from CDC); :func:`load_vocabulary` reads it back,
-loading the larger parts only when first used.
+package, the Alphabetic Index from the files bundled in this one or downloaded by the user from CDC);
+:func:`load_vocabulary` reads it back, loading the larger parts only when first used.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vocab.artifact import ArtifactManifest, codeset_folder, read_manifest, read_part, write_artifact
+from vocab.artifact import PART_SUFFIX, ArtifactManifest, codeset_folder, read_manifest, read_part, write_artifact
 from vocab.codes import compact_code
 from vocab.codeset import NOTE_FIELDS, Code, CodeSet
-from vocab.errors import ChartcoderError, UnknownCodeError, VocabError
+from vocab.errors import ChartcoderError, CodeSetFormatError, UnknownCodeError, VocabError
 from vocab.lexicon import (
     Abbreviations,
     LexiconTerm,
@@ -55,7 +55,7 @@ class Vocabulary:
     @property
     def code_search(self) -> CodeSearch:
         if self._search is None:
-            self._search = read_part(self.folder, self.manifest, "lexicon")
+            self._search = CodeSearch.from_state(read_part(self.folder, self.manifest, "lexicon"))
             self.codeset.with_prefix("A00", limit=1)  # sorts the code list once now, not on a coder's first query
         return self._search
 
@@ -65,7 +65,15 @@ class Vocabulary:
         return self.code_search.search(self.codeset, query, limit=limit, billable_only=billable_only, within=within)
 
     def index_sources(self) -> list[str]:
-        return [source for source in INDEX_SOURCES if f"index-{source}.pkl" in self.manifest.files]
+        return [source for source in INDEX_SOURCES if f"index-{source}{PART_SUFFIX}" in self.manifest.files]
+
+    def index_origin(self, source: str) -> str | None:
+        """ "bundled" (shipped in the package) or "imported" (the user's file) for an index the artifact holds."""
+        if source not in self.index_sources():
+            return None
+        from vocab.bundled_index import IMPORTED_ORIGIN
+
+        return self.manifest.sources.get(f"index_{source}_origin", IMPORTED_ORIGIN)  # older artifacts: imports
 
     def index(self, source: str) -> Any:
         """The imported :class:`vocab.index.AlphabeticIndex` for ``source``, or None if none was imported."""
@@ -134,38 +142,77 @@ class Vocabulary:
             "folder": str(self.folder),
             "created": self.manifest.created,
             "indexes": self.index_sources(),
+            "index_origins": {source: self.index_origin(source) for source in self.index_sources()},
             "counts": counts,
             "sources": self.manifest.sources,
         }
 
 
 def build_vocabulary(
-    home: Path | None = None, codeset: CodeSet | None = None, indexes: Iterable[Any] = ()
+    home: Path | None = None,
+    codeset: CodeSet | None = None,
+    indexes: Iterable[Any] = (),
+    *,
+    bundled_index: bool | None = None,
 ) -> Vocabulary:
-    """Write a complete artifact: tabular, the given indexes (plus those already imported), lexicon."""
+    """Write a complete artifact: tabular, Alphabetic Indexes, lexicon.
+
+    Each index source (index, eindex, drug, neoplasm) comes from, in order of precedence: ``indexes`` (files
+    being imported now), an earlier import of the user's (kept across rebuilds), then the Index bundled in
+    the package (:mod:`vocab.bundled_index`). ``bundled_index``: True imports the bundled files for the
+    sources still missing, False leaves them out, None (default) means True when building the bundled
+    Tabular List (``codeset`` not given, as ``chartcoder vocab build`` does) and otherwise keeps the
+    bundled indexes the artifact already had (``import-index`` adding files to a built home).
+    """
     folder = codeset_folder(home)
-    indexes_by_source = {index.source: index for index in indexes}
+    with_bundled = codeset is None if bundled_index is None else bundled_index
     if codeset is None:
         from vocab.build import build_codeset  # the Tabular List package is slow to read: only when building
 
         codeset = build_codeset()
-    previous = _previous_indexes(folder, skip=set(indexes_by_source))
-    indexes_by_source = {**previous, **indexes_by_source}
+    chosen = _chosen_indexes(folder, list(indexes), with_bundled, keep_bundled=bundled_index is None)
     abbreviations = load_abbreviations()
-    search = build_code_search(codeset, lexicon_terms(codeset, indexes_by_source.values()), abbreviations)
-    parts: dict[str, Any] = {"tabular": codeset, "lexicon": search}
-    for source, index in indexes_by_source.items():
+    search = build_code_search(codeset, lexicon_terms(codeset, (index for index, _ in chosen.values())), abbreviations)
+    parts: dict[str, Any] = {"tabular": codeset.to_state(), "lexicon": search.to_state()}
+    for source, (index, _) in chosen.items():
         parts[f"index-{source}"] = index.to_records()
     counts = {
         **codeset.counts(),
         "lexicon_terms": search.term_count,
         "abbreviations": len(abbreviations),
-        **{f"index_{source}_entries": len(index.terms) for source, index in indexes_by_source.items()},
+        **{f"index_{source}_entries": len(index.terms) for source, (index, _) in chosen.items()},
+        # printed codes not valid in this Tabular List (an Index of another release may name some): left out
+        **{f"index_{source}_invalid_codes": _invalid_codes(index, codeset) for source, (index, _) in chosen.items()},
     }
-    counts["index_entries"] = sum(len(index.terms) for index in indexes_by_source.values())
-    sources = {**codeset.metadata, **{f"index_{s}": index.release for s, index in indexes_by_source.items()}}
+    counts["index_entries"] = sum(len(index.terms) for index, _ in chosen.values())
+    sources = dict(codeset.metadata)
+    for source, (index, origin) in chosen.items():
+        sources[f"index_{source}"] = index.release
+        sources[f"index_{source}_origin"] = origin
     manifest = write_artifact(folder, parts, codeset.release, counts, sources)
     return Vocabulary(folder=folder, manifest=manifest, codeset=codeset, _search=search)
+
+
+def _chosen_indexes(
+    folder: Path, given: list[Any], with_bundled: bool, *, keep_bundled: bool
+) -> dict[str, tuple[Any, str]]:
+    """``{source: (index, origin)}`` in :data:`INDEX_SOURCES` order, by the precedence of :func:`build_vocabulary`."""
+    from vocab.bundled_index import BUNDLED_ORIGIN, IMPORTED_ORIGIN, read_bundled_indexes
+
+    chosen: dict[str, tuple[Any, str]] = {index.source: (index, IMPORTED_ORIGIN) for index in given}
+    origins = {IMPORTED_ORIGIN, BUNDLED_ORIGIN} if keep_bundled and not with_bundled else {IMPORTED_ORIGIN}
+    for source, previous in _previous_indexes(folder, skip=set(chosen), origins=origins).items():
+        chosen[source] = previous
+    if with_bundled:
+        missing = [source for source in INDEX_SOURCES if source not in chosen]
+        chosen.update((index.source, (index, BUNDLED_ORIGIN)) for index in read_bundled_indexes(missing))
+    return {source: chosen[source] for source in INDEX_SOURCES if source in chosen}
+
+
+def _invalid_codes(index: Any, codeset: CodeSet) -> int:
+    from vocab.index import validate_codes
+
+    return len(validate_codes(index, codeset.is_valid).invalid)
 
 
 def lexicon_terms(codeset: CodeSet, indexes: Iterable[Any] = ()) -> list[LexiconTerm]:
@@ -188,15 +235,39 @@ def build_code_search(
     return CodeSearch.build(unique_terms([*terms, *linked]), abbreviations)
 
 
-def _previous_indexes(folder: Path, skip: set[str]) -> dict[str, Any]:
-    """Indexes imported earlier are kept when the artifact is rebuilt."""
+def _previous_indexes(folder: Path, skip: set[str], origins: set[str]) -> dict[str, tuple[Any, str]]:
+    """Indexes of the current artifact whose origin is in ``origins``, kept when it is rebuilt.
+
+    An artifact written before the Index was bundled names no origin: its indexes were the user's imports.
+    """
+    from vocab.bundled_index import IMPORTED_ORIGIN
+
     if not (folder / "manifest.json").exists():
         return {}
+    _refuse_old_indexes(folder)
     try:
         vocabulary = load_vocabulary(folder.parent)
     except VocabError:  # an unreadable artifact is rebuilt from scratch; a bug still surfaces
         return {}
-    return {source: vocabulary.index(source) for source in vocabulary.index_sources() if source not in skip}
+    kept = {}
+    for source in vocabulary.index_sources():
+        origin = vocabulary.manifest.sources.get(f"index_{source}_origin", IMPORTED_ORIGIN)
+        if source not in skip and origin in origins:
+            kept[source] = (vocabulary.index(source), origin)
+    return kept
+
+
+def _refuse_old_indexes(folder: Path) -> None:
+    """A pickled (format-1) artifact with imported indexes: rebuilding would drop them without a word."""
+    try:
+        old = read_manifest(folder, accept_formats=(1,))
+    except CodeSetFormatError:
+        return  # the current format (or unreadable): load_vocabulary below decides
+    if any(name.startswith("index-") for name in old.files):
+        raise CodeSetFormatError(
+            f"{folder} holds imported Alphabetic Index files in the pickled format of an older chartcoder; "
+            "convert it first with `chartcoder models upgrade` (it keeps them), then rebuild."
+        )
 
 
 # Senses are linked through diagnostic terms only: "LH" names a hormone, not "Luteinizing hormone, underdosing".
@@ -221,7 +292,8 @@ def _abbreviation_terms(search: CodeSearch, codeset: CodeSet, abbreviations: Abb
 def load_vocabulary(home: Path | None = None) -> Vocabulary:
     folder = codeset_folder(home)
     manifest = read_manifest(folder)
-    return Vocabulary(folder=folder, manifest=manifest, codeset=read_part(folder, manifest, "tabular"))
+    codeset = CodeSet.from_state(read_part(folder, manifest, "tabular"))
+    return Vocabulary(folder=folder, manifest=manifest, codeset=codeset)
 
 
 def ensure_vocabulary(home: Path | None = None) -> Vocabulary:

@@ -12,7 +12,7 @@ _DESCRIPTIONS = {
     401: "No API key, or an unknown or revoked one.",
     403: "The API key's role may not do this.",
     404: "No such resource.",
-    409: "The idempotency key was used for a different request.",
+    409: "The idempotency key was used for a different request, or the review_id belongs to another review.",
     413: "The note or the batch is larger than the service accepts.",
     422: "The request is malformed or cannot be served (message says why).",
     503: "The engine did not finish within the request timeout.",

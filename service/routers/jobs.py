@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from service.deps import SessionDep, SettingsDep, require_role
 from service.errors import JobNotFoundError
 from service.routers._responses import errors
-from service.schemas import JobOut, JobProgress
+from service.schemas import ID_PATTERN, JobOut, JobProgress
 from service.store.jobs import JobRepository
 from service.store.models import Job
 
@@ -51,7 +51,7 @@ def list_jobs(
 
 @router.get("/{job_id}", summary="A model job's state", responses=errors(404))
 def get_job(
-    job_id: Annotated[str, Path(min_length=1, max_length=64, description="The id POST /v1/models/retrain returned.")],
+    job_id: Annotated[str, Path(pattern=ID_PATTERN, description="The id POST /v1/models/retrain returned.")],
     session: SessionDep,
     settings: SettingsDep,
 ) -> JobOut:
@@ -59,5 +59,5 @@ def get_job(
     validation figures beside the champion's) or failed (why)."""
     job = JobRepository(session).get(job_id, stale_after_s=settings.job_stale_s)
     if job is None:
-        raise JobNotFoundError(f"No job has the id {job_id!r}.")
+        raise JobNotFoundError("No job has this id.")
     return job_out(job)

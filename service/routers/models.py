@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, Depends, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from models.errors import ModelError, ModelNotFoundError
-from models.manifest import ModelManifest, code_set_ref, current_versions
+from models.manifest import ModelManifest, code_set_ref
 from models.registry import ModelRegistry
 from service.deps import AdminKey, DatabaseDep, FollowerDep, SettingsDep, VocabularyDep, get_current_key
 from service.errors import ModelUnusableError, UnknownModelError
@@ -56,10 +56,12 @@ ModelId = Annotated[
 ]
 
 
-def _model_out(manifest: ModelManifest, champion: str | None, vocabulary: Vocabulary, versions: Any) -> ModelOut:
-    compatible = not manifest.code_set.differences(code_set_ref(vocabulary)) and not (
-        manifest.versions.incompatibilities(versions)
-    )
+def _model_out(
+    manifest: ModelManifest, champion: str | None, registry: ModelRegistry, vocabulary: Vocabulary
+) -> ModelOut:
+    # Everything the engine would check before loading it: the manifest against its pinned hash, the format,
+    # the part types and hashes, the library versions and the code set. An edited pack is incompatible.
+    compatible = registry.problem(manifest.id, code_set=code_set_ref(vocabulary)) is None
     return ModelOut(
         id=manifest.id,
         kind=manifest.kind,
@@ -82,8 +84,7 @@ def list_models(request: Request, follower: FollowerDep, vocabulary: VocabularyD
     the champion; and which model this server process answers with right now."""
     registry = follower.registry
     champion = registry.champion()
-    versions = current_versions()
-    models = [_model_out(manifest, champion, vocabulary, versions) for manifest in registry.manifests()]
+    models = [_model_out(manifest, champion, registry, vocabulary) for manifest in registry.manifests()]
     return ModelsResponse(champion=champion, serving=_serving(request, follower), models=models)
 
 

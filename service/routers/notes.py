@@ -11,7 +11,16 @@ from service.deps import CurrentKey, EngineDep, MetricsDep, RunnerDep, SessionDe
 from service.errors import NoteNotFoundError
 from service.routers._responses import errors
 from service.routing import Utf8Route
-from service.schemas import NoteDetail, NoteInput, NotePage, NoteStatus, NoteSummary, ReviewOut, suggestions_out
+from service.schemas import (
+    ID_PATTERN,
+    NoteDetail,
+    NoteInput,
+    NotePage,
+    NoteStatus,
+    NoteSummary,
+    ReviewOut,
+    suggestions_out,
+)
 from service.store.models import Note, Review
 from service.store.repositories import NoteRepository
 from service.suggesting import suggest_one
@@ -26,7 +35,7 @@ router = APIRouter(
     responses=errors(401, 422),
 )
 
-NoteId = Annotated[str, Path(min_length=1, max_length=64, description="The id the service gave the note.")]
+NoteId = Annotated[str, Path(pattern=ID_PATTERN, description="The id the service gave the note.")]
 
 
 def review_out(review: Review) -> ReviewOut:
@@ -81,6 +90,7 @@ async def create_note(
             encounter=encounter,
             suggestions=result.to_dict(),
             created_by=key.key_id,
+            actor=key.name,
         )
         return note_detail(stored)
 
@@ -112,8 +122,9 @@ def list_notes(
 
 
 @router.get("/{note_id}", summary="One note: text, suggestions and every review version", responses=errors(404))
-def get_note(note_id: NoteId, session: SessionDep) -> NoteDetail:
-    note = NoteRepository(session).get(note_id)
+def get_note(note_id: NoteId, session: SessionDep, key: CurrentKey) -> NoteDetail:
+    """The note with its text; every read is audited (``note.read``: who, when, which note)."""
+    note = NoteRepository(session).read(note_id, key)
     if note is None:
-        raise NoteNotFoundError(f"No note has the id {note_id!r}.")
+        raise NoteNotFoundError("No note has this id.")
     return note_detail(note)

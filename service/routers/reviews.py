@@ -26,8 +26,10 @@ router = APIRouter(
     responses=errors(401, 404, 409, 422),
 )
 
+# Typed ``str`` (default None) rather than ``str | None``: a header is absent or text, and an optional type
+# would put "null" into the schema, which an HTTP header cannot carry.
 IdempotencyKey = Annotated[
-    str | None,
+    str,
     Header(
         alias="Idempotency-Key",
         pattern=r"^[A-Za-z0-9_.:-]{8,200}$",
@@ -50,7 +52,7 @@ def review_note(
     vocabulary: VocabularyDep,
     metrics: MetricsDep,
     response: Response,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey = None,  # type: ignore[assignment]
 ) -> ReviewOut:
     """Store the coder's accepted, rejected and added codes as the note's next review version (201).
 
@@ -58,11 +60,11 @@ def review_note(
     ``Idempotency-Key`` header (or ``review_id``) a retry answers 200 with the review stored the first time.
     The answer is sent only after the review is committed.
     """
-    if idempotency_key and review.review_id and idempotency_key != review.review_id:
-        raise InvalidReviewError("The Idempotency-Key header and review_id differ; send one, or the same in both.")
     note = NoteRepository(session).get(note_id)
     if note is None:
-        raise NoteNotFoundError(f"No note has the id {note_id!r}.")
+        raise NoteNotFoundError("No note has this id.")
+    if idempotency_key and review.review_id and idempotency_key != review.review_id:
+        raise InvalidReviewError("The Idempotency-Key header and review_id differ; send one, or the same in both.")
     suggested = {item["code"] for item in note.suggestions["suggestions"]}
     decision = check_decision(review, suggested, vocabulary.codeset)
     stored, created = ReviewRepository(session).add(
@@ -86,9 +88,9 @@ def _canonical(codes: list[str], field: str, codeset: CodeSet) -> tuple[str, ...
     for text in codes:
         try:
             canonical[codeset.resolve(text).code] = None
-        except InvalidCodeError:
+        except InvalidCodeError:  # the schema's pattern lets none through; never quote free text back
             raise ReviewCodeError(
-                f"{text!r} in {field!r} is not shaped like an ICD-10-CM code.", code=text, field=field
+                f"A value in {field!r} is not shaped like an ICD-10-CM code.", code="", field=field
             ) from None
         except UnknownCodeError as error:
             raise ReviewCodeError(f"{error} (in {field!r})", code=text, field=field) from None

@@ -9,6 +9,7 @@ transaction tries to upgrade. PostgreSQL keeps its durable defaults; sessions us
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from vocab.file_modes import PRIVATE
 
 __all__ = ["Database", "open_database", "write_transaction"]
 
@@ -61,13 +64,17 @@ class _NoRowsLogger(logging.LoggerAdapter[Any]):
         return level > logging.DEBUG and self.logger.isEnabledFor(level)
 
 
-def open_database(url: str) -> Database:
-    """An engine for ``url`` that never logs note text: no parameters (also kept out of error messages), no rows."""
+def open_database(url: str, *, file_mode: int = PRIVATE.file) -> Database:
+    """An engine for ``url`` that never logs note text: no parameters (also kept out of error messages), no rows.
+
+    A new SQLite file is created with ``file_mode`` (owner-only unless told), whatever the process umask; SQLite
+    gives its ``-wal`` and ``-shm`` files the database file's mode.
+    """
     parsed = make_url(url)
     options: dict[str, Any] = {"hide_parameters": True, "pool_pre_ping": True}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _create_sqlite_file(Path(parsed.database), file_mode)
         options["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         engine = create_engine(parsed, **options)
         _configure_sqlite(engine)
@@ -79,6 +86,19 @@ def open_database(url: str) -> Database:
         engine = create_engine(parsed, **options)
     engine.logger = _NoRowsLogger(engine.logger)  # type: ignore[assignment]
     return Database(engine)
+
+
+def _create_sqlite_file(path: Path, file_mode: int) -> None:
+    folder_mode = file_mode | ((file_mode & 0o444) >> 2)  # 0600 -> 0700, 0640 -> 0750: searchable where readable
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, mode=folder_mode, exist_ok=True)
+        os.chmod(path.parent, folder_mode)
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, file_mode)
+    except FileExistsError:
+        return  # an existing database keeps its mode (the service warns at start when it is too open)
+    os.close(descriptor)
+    os.chmod(path, file_mode)  # os.open's mode is reduced by the umask, never raised: set it exactly
 
 
 def _configure_sqlite(engine: Engine) -> None:

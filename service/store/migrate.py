@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from service.store.database import Database, open_database
+from vocab.file_modes import PRIVATE
 
 __all__ = ["MIGRATIONS_DIR", "current_revision", "head_revision", "open_migrated", "upgrade_to_head"]
 
@@ -47,8 +48,8 @@ def upgrade_to_head(database: Database) -> str:
     return head_revision()
 
 
-def open_migrated(url: str) -> Database:
-    """Open the database at ``url`` with its schema at head."""
-    database = open_database(url)
+def open_migrated(url: str, *, file_mode: int = PRIVATE.file) -> Database:
+    """Open the database at ``url`` with its schema at head (a new SQLite file gets ``file_mode``)."""
+    database = open_database(url, file_mode=file_mode)
     upgrade_to_head(database)
     return database

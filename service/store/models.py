@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
@@ -27,6 +27,8 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Job",
+    "JobKind",
+    "JobStatus",
     "Note",
     "Review",
     "ReviewCode",
@@ -36,8 +38,10 @@ __all__ = [
 
 ROLES = ("coder", "admin")
 DECISIONS = ("accepted", "rejected", "added")
-JOB_KINDS = ("retrain", "bootstrap")
-JOB_STATUSES = ("queued", "running", "succeeded", "failed")
+JobKind = Literal["retrain", "bootstrap"]
+JobStatus = Literal["queued", "running", "succeeded", "failed"]
+JOB_KINDS: tuple[JobKind, ...] = get_args(JobKind)
+JOB_STATUSES: tuple[JobStatus, ...] = get_args(JobStatus)
 MODEL_JOB_SLOT = "models"  # retraining and bootstrapping both write the registry: one of them at a time
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.errors import IdempotencyConflictError, KeyNameTakenError, KeyNotFoundError
+from service.errors import IdempotencyConflictError, KeyNameTakenError, KeyNotFoundError, ReviewIdTakenError
 from service.security import SHOWN_PREFIX_LENGTH, Principal, generate_token, hash_token, token_matches
 from service.store.database import write_transaction
 from service.store.models import ROLES, ApiKey, AuditEntry, Note, Review, ReviewCode, new_id, utcnow
@@ -30,6 +30,7 @@ __all__ = [
     "StatsSnapshot",
     "cutoff",
     "request_fingerprint",
+    "scoped_idempotency_key",
 ]
 
 _MAX_ATTEMPTS = 3
@@ -138,7 +139,12 @@ class NoteRepository:
         encounter: dict[str, Any] | None,
         suggestions: dict[str, Any],
         created_by: str,
+        actor: str | None = None,
     ) -> Note:
+        """Store a note and audit its creation (who, when, which note: never its text) in one transaction.
+
+        ``created_by`` is the creating API key's id; ``actor`` its name for the audit trail (default: the id).
+        """
         note = Note(
             id=new_id(),
             external_id=external_id,
@@ -153,10 +159,34 @@ class NoteRepository:
         )
         with write_transaction(self.session):
             self.session.add(note)
+            AuditRepository(self.session).record(
+                actor or created_by,
+                "note.created",
+                actor_key_id=created_by,
+                target=note.id,
+                model_id=note.model_id,
+                details={"setting": setting, "suggestions": note.suggestion_count},
+            )
         return note
 
     def get(self, note_id: str) -> Note | None:
+        """A note without auditing: for checks that never show its text (use :meth:`read` to show it)."""
         return self.session.get(Note, note_id)
+
+    def read(self, note_id: str, reader: Principal) -> Note | None:
+        """A note whose text is about to be shown to ``reader``: the read is audited (never the text itself)."""
+        with write_transaction(self.session):
+            note = self.session.get(Note, note_id)
+            if note is None:
+                return None
+            AuditRepository(self.session).record(
+                reader.name,
+                "note.read",
+                actor_key_id=reader.key_id,
+                target=note.id,
+                details={"text": note.text is not None},  # whether any text was shown (purged notes have none)
+            )
+        return note
 
     def page(self, status: str | None, limit: int, offset: int) -> tuple[list[tuple[Note, int]], int]:
         """Notes newest first, each with its number of reviews; and how many match in all."""
@@ -240,12 +270,26 @@ def request_fingerprint(note_id: str, decision: ReviewDecision) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode("utf-8")).hexdigest()
 
 
+def scoped_idempotency_key(caller_key_id: str, key: str) -> str:
+    """What the database stores for a caller's idempotency key: the key bound to the API key that sent it.
+
+    Keys are the caller's own namespace: another caller sending the same key neither gets the stored review
+    nor learns that the key was used (its request is simply a new one). A digest keeps the stored value
+    within the column's 200 characters whatever the key's length; the prefix tells it from keys stored raw
+    before keys were scoped (those no longer match anything: a retry spanning the upgrade stores a new version).
+    """
+    digest = hashlib.sha256(f"{caller_key_id}\n{key}".encode()).hexdigest()
+    return f"scoped:{digest}"
+
+
 class ReviewRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def by_idempotency_key(self, key: str) -> Review | None:
-        return self.session.scalar(select(Review).where(Review.idempotency_key == key))
+    def by_idempotency_key(self, caller_key_id: str, key: str) -> Review | None:
+        """The review that this caller stored with this idempotency key, if any."""
+        scoped = scoped_idempotency_key(caller_key_id, key)
+        return self.session.scalar(select(Review).where(Review.idempotency_key == scoped))
 
     def add(
         self,
@@ -271,8 +315,8 @@ class ReviewRepository:
                 self.session.rollback()
         raise RuntimeError(f"could not store a review of note {note.id} after {_MAX_ATTEMPTS} attempts")
 
-    def _replay(self, idempotency_key: str, fingerprint: str) -> Review | None:
-        stored = self.by_idempotency_key(idempotency_key)
+    def _replay(self, coder: Principal, idempotency_key: str, fingerprint: str) -> Review | None:
+        stored = self.by_idempotency_key(coder.key_id, idempotency_key)
         if stored is not None and stored.request_hash != fingerprint:
             raise IdempotencyConflictError(
                 "This idempotency key (Idempotency-Key header or review_id) was already used for a different "
@@ -291,14 +335,24 @@ class ReviewRepository:
     ) -> tuple[Review, bool]:
         with write_transaction(self.session):
             self.session.execute(select(Note.id).where(Note.id == note.id).with_for_update())
-            if idempotency_key is not None and (stored := self._replay(idempotency_key, fingerprint)) is not None:
+            if (
+                idempotency_key is not None
+                and (stored := self._replay(coder, idempotency_key, fingerprint)) is not None
+            ):
                 return stored, False
+            if review_id is not None and self.session.get(Review, review_id) is not None:
+                # not this caller's retry (that was answered above): the id belongs to another review
+                raise ReviewIdTakenError(
+                    "Another review has this review_id; choose a new id for a new review.", review_id=review_id
+                )
             latest = self.session.scalar(select(func.max(Review.version)).where(Review.note_id == note.id))
             review = Review(
                 id=review_id or new_id(),
                 note_id=note.id,
                 version=(latest or 0) + 1,
-                idempotency_key=idempotency_key,
+                idempotency_key=None
+                if idempotency_key is None
+                else scoped_idempotency_key(coder.key_id, idempotency_key),
                 request_hash=fingerprint,
                 coder_key_id=coder.key_id,
                 coder_name=coder.name,

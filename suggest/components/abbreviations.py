@@ -31,6 +31,7 @@ _RULES_FILE = "abbreviation_senses.tsv"
 CUES = ("before", "after", "line", "label", "section", "spelled", "default")
 NO_DIAGNOSIS = "~"  # a sense written "~room air" names no diagnosis
 _WINDOW = 3  # tokens before / after an abbreviation that a "before" / "after" cue reads
+_MAX_TEXTS = 500_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,8 @@ class AbbreviationSenses:
     def _rules_for(self, orth: int) -> tuple[SenseRule, ...] | None:
         """The rules of a token text, once per text: "RA", "CP" as written (a lower-case "ra" is no abbreviation)."""
         if orth not in self._orth_rules:
+            if len(self._orth_rules) >= _MAX_TEXTS:
+                self._orth_rules.clear()  # a long-running server meets unbounded distinct words
             text = self._lexeme(orth).orth_
             self._orth_rules[orth] = None if text.islower() else self.rules.get(text.upper())
         return self._orth_rules[orth]

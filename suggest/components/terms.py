@@ -9,7 +9,6 @@ anchor word is in the bag and its other required words are too, close enough tog
 ``doc.spans["chartcoder_terms"]`` (for ConText).
 """
 
-import pickle
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,12 +24,13 @@ from spacy.tokens import Doc, Span
 
 from suggest.errors import Errors
 from suggest.termtable import TABLE_FORMAT, TermTable
+from vocab.artifact import read_cached, write_cached
 from vocab.text import normalize_token
 
 __all__ = ["SPAN_GROUP", "TermMatch", "TermMatcher"]
 
 SPAN_GROUP = "chartcoder_terms"
-_TABLE_FILE = "term_table.pkl"
+_TABLE_FILE = "term_table"
 _QUALIFIERS = frozenset(
     "left right bilateral upper lower anterior posterior superior inferior medial lateral proximal distal".split()
 )
@@ -127,13 +127,11 @@ class TermMatcher:
     def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        with (path / _TABLE_FILE).open("wb") as handle:
-            pickle.dump(self.table, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        write_cached(path / _TABLE_FILE, self.table.to_state())  # msgpack in a hashed folder, never a pickle
 
     def from_disk(self, path: Path, exclude: Iterable[str] = ()) -> "TermMatcher":
-        with (Path(path) / _TABLE_FILE).open("rb") as handle:
-            table = pickle.load(handle)  # noqa: S301 - model packs are hash-verified before loading
-        if not isinstance(table, TermTable) or table.format_version != TABLE_FORMAT:
+        table = TermTable.from_state(read_cached(Path(path) / _TABLE_FILE))
+        if table is None:
             raise ValueError(f"{path / _TABLE_FILE} is not a term table of format {TABLE_FORMAT}.")
         self._use(table)
         return self

@@ -36,6 +36,7 @@ __all__ = ["IndexLink", "combine_with_index", "index_links"]
 # the CKD stage; the Index's "Hypertension > with" subterms only point there.
 _OWN_STEP_BASES = ("I10", "I11", "I12", "I13", "I15", "I16", "I1A")
 _ORGANISM_CATEGORIES = ("B95", "B96", "B97")
+_STEM = 7
 # I.A.15: "... unless the documentation clearly states the conditions are unrelated".
 _UNRELATED = re.compile(r"unrelated|not (?:due to|related to|caused by|from|secondary to|associated with)")
 _IGNORED_WORDS = STOPWORDS | {"due", "without", "type", "mellitus"}
@@ -59,6 +60,9 @@ class IndexLink:
     manifestations: tuple[str, ...]  # codes the Index prints in brackets beside it (code them too)
     organism: bool  # a direct subterm (an organism), not under "with" / "due to"
     path: str  # the Index path, for the rationale
+    # the category the subterm's words have as a main term of their own ("dermatitis" -> L30): the other
+    # condition must be that one, not a different condition sharing the word (contact dermatitis, L23)
+    target: str | None = None
 
 
 @guideline_steps.register("chartcoder.guidelines.combination.v1")
@@ -73,11 +77,12 @@ def combine_with_index(draft: CodeSetDraft, context: GuidelineContext) -> None:
         codeset=context.codeset, setting=context.setting, text=context.text, history_code=context.history_code
     )
     originals = list(draft.entries)  # combinations never combine again: no chains
+    said = {id(entry): _said_forms(entry, context) for entry in originals}
     for base_entry in originals:
         if base_entry not in draft.entries:
             continue  # already folded into a combination
         for link_group in _links_for(base_entry.code, links):
-            _apply_best(draft, base_entry, originals, link_group, context, rule_context)
+            _apply_best(draft, base_entry, originals, link_group, said, context, rule_context)
 
 
 def _links_for(code: str, links: dict[str, list[IndexLink]]) -> list[list[IndexLink]]:
@@ -97,23 +102,29 @@ def _apply_best(
     base_entry: DraftCode,
     originals: list[DraftCode],
     links: list[IndexLink],
+    said: dict[int, tuple[set[str], set[str]]],
     context: GuidelineContext,
     rule_context: RuleContext,
 ) -> None:
+    by_key = _links_by_key(links)
     for other in originals:
         if other is base_entry or other not in draft.entries or base_entry not in draft.entries:
             continue
         if other.code[:3] == base_entry.code[:3] or other.code.startswith(_NOT_COMBINED):
             continue  # a sibling is the same finding (one_per_finding), not another condition
-        words = _words_of(other, context)
+        words, stems = said[id(other)]
+        reachable = {link for key in words | stems for link in by_key.get(key, ())}
         matching = [
             link
-            for link in links
-            if link.words and link.words <= words and (not link.organism or other.code.startswith(_ORGANISM_CATEGORIES))
+            for link in reachable
+            if (link.target is None or other.code[:3] == link.target)
+            and link.words
+            and _covered(link.words, words, stems)
+            and (not link.organism or other.code.startswith(_ORGANISM_CATEGORIES))
         ]
         if not matching or _said_unrelated(other, context):
             continue
-        link = max(matching, key=lambda found: (len(found.words), -len(found.combination)))
+        link = max(matching, key=lambda found: (len(found.words), -len(found.combination), found.path))
         _combine(draft, base_entry, other, link, context, rule_context)
 
 
@@ -151,9 +162,41 @@ def _combine(
     kept.score = max(kept.score, base_entry.score if base_entry.code in components else kept.score)
 
 
+def _said_forms(entry: DraftCode, context: GuidelineContext) -> tuple[set[str], set[str]]:
+    """The entry's words and their 7-letter stems."""
+    words = _words_of(entry, context)
+    return words, {word[:_STEM] for word in words if len(word) >= _STEM}
+
+
+def _links_by_key(links: list[IndexLink]) -> dict[str, list[IndexLink]]:
+    """The links by their longest word (its 7-letter stem when that long): an entry only tries the links whose
+    key word it says (built once per link list)."""
+    cached = _BY_KEY.get(id(links))
+    if cached is not None and cached[0] is links:
+        return cached[1]
+    by_key: dict[str, list[IndexLink]] = {}
+    for link in links:
+        if not link.words:
+            continue
+        key = max(sorted(link.words), key=len)
+        by_key.setdefault(key[:_STEM] if len(key) >= _STEM else key, []).append(link)
+    _BY_KEY[id(links)] = (links, by_key)
+    return by_key
+
+
+_BY_KEY: dict[int, tuple[list[IndexLink], dict[str, list[IndexLink]]]] = {}
+
+
+def _covered(wanted: frozenset[str], words: set[str], stems: set[str]) -> bool:
+    """Every wanted word is said, as such or as a word of the same 7-letter stem ("hyperosmolar" for the Index's
+    "hyperosmolarity")."""
+    return all(word in words or (len(word) >= _STEM and word[:_STEM] in stems) for word in wanted)
+
+
 def _kept_beside(other: str, combination: str, link: IndexLink, codeset: CodeSet) -> bool:
-    """Whether ``other`` stays beside the combination: the Tabular List ("use additional code") or the Index (a
-    bracketed code) asks for it, or it says more than the combination does (I12.9 beside E11.22)."""
+    """Whether ``other`` stays beside the combination: the Tabular List ("use additional code", "code first",
+    "code also") or the Index (a bracketed code) asks for it, or it says more than the combination does (I12.9
+    beside E11.22)."""
     said = set(normalize_tokens(codeset.codes[combination].description)) | link.words
     own = set(normalize_tokens(codeset.codes[other].description)) - _IGNORED_WORDS - _GENERIC_WORDS
     if own - said - {"unspecified", "site"}:
@@ -162,7 +205,8 @@ def _kept_beside(other: str, combination: str, link: IndexLink, codeset: CodeSet
         return True
     notes = [
         note
-        for where, note in codeset.inherited_notes(combination, "use_additional")
+        for field in ("use_additional", "code_first", "code_also")
+        for where, note in codeset.inherited_notes(combination, field)
         if not where.startswith("chapter")
     ]
     return any(reference.covers(other) for note in notes for reference in parse_code_references(note))
@@ -216,7 +260,8 @@ def _index_links(index: Any, codeset: CodeSet) -> dict[str, Any]:
             continue
         if term.title.lower() == "with" or (term.title.lower() == "due to" and not base.startswith("R")):
             for path, below in _below(index, term.id):
-                _add_links(links, base, below, path, index.path(below.id), codeset, organism=False)
+                target = _own_category(index, path[0], codeset) if len(path) == 1 else None
+                _add_links(links, base, below, path, index.path(below.id), codeset, organism=False, target=target)
         elif term.codes and parent.parent is None:
             _add_links(links, base, term, (term.title,), index.path(term.id), codeset, organism=True)
     by_category: dict[str, dict[str, list[IndexLink]]] = {}
@@ -238,6 +283,7 @@ def _add_links(
     full_path: tuple[str, ...],
     codeset: CodeSet,
     organism: bool,
+    target: str | None = None,
 ) -> None:
     if any(_CATCH_ALL.search(title) for title in titles):
         return  # "specified disease NEC": says nothing a note's words can match
@@ -250,8 +296,17 @@ def _add_links(
             continue
         manifestations = tuple(code for code in term.manifestation if code)
         links.setdefault(base, []).append(
-            IndexLink(base, combination, words, manifestations, organism, " > ".join(full_path))
+            IndexLink(base, combination, words, manifestations, organism, " > ".join(full_path), target)
         )
+
+
+def _own_category(index: Any, title: str, codeset: CodeSet) -> str | None:
+    """The category of the main term spelled like ``title`` ("Polyneuropathy" -> G62), or None."""
+    term = index.find(title)
+    if term is None or not term.codes:
+        return None
+    code = _valid(term.codes[0], codeset)
+    return code[:3] if code is not None else None
 
 
 def _below(index: Any, term_id: int, depth: int = 3) -> list[tuple[tuple[str, ...], Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from suggest.types import Candidate, Mention, Setting
 from vocab.codeset import CodeSet
 
 __all__ = ["GuidelineContext"]
+
+_SENTENCE_END = re.compile(r"\n|[.;:](?=\s)")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,24 @@ class GuidelineContext:
     @cached_property
     def lowered(self) -> str:
         return self.text.lower()
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        return [0] + [index + 1 for index, char in enumerate(self.text) if char == "\n"]
+
+    def line_of(self, offset: int) -> int:
+        """The number (from 0) of the note's line that holds character ``offset``."""
+        return bisect.bisect_right(self._line_starts, offset) - 1
+
+    def sentence_around(self, start: int, end: int, limit: int = 400) -> str:
+        """The lower-cased sentence (or list line) holding ``start:end``: bounded by line breaks and by ".", ";"
+        or ":" followed by a space, at most ``limit`` characters either side."""
+        text = self.lowered
+        left = max(0, start - limit)
+        right = min(len(text), end + limit)
+        head = _SENTENCE_END.split(text[left:start])[-1]
+        tail = _SENTENCE_END.split(text[end:right])[0]
+        return head + text[start:end] + tail
 
     def present_mentions(self) -> tuple[Mention, ...]:
         """Mentions the patient has now (not negated, hypothetical, family or uncertain-outpatient)."""

@@ -9,7 +9,7 @@ from suggest.types import Evidence, Exclusion, Flag, Mention, PoaIndicator, Role
 __all__ = ["CodeSetDraft", "DraftCode"]
 
 
-@dataclass
+@dataclass(eq=False)  # identity: two entries are the same entry, not two entries with equal fields
 class DraftCode:
     """A code on its way to being reported.
 

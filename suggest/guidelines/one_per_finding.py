@@ -3,9 +3,10 @@
 - Codes of one category that rest on the same words of the note (E11.21 and E11.22 for one "diabetic kidney
   disease"; two otitis media codes for one ear) describe one finding: the best-supported one stays (higher
   score, then the more specific title), the others leave into ``excluded``.
+- An injury of unspecified body region (T14) leaves beside a site-specific injury code (I.C.19.b).
 - An Excludes1 pair ("not coded here": the two conditions cannot occur together) is resolved when the note
-  supports only one side: the two rest on the same words, or one side scores below the proposal threshold.
-  A pair with separate, strong evidence keeps both, flagged (the Excludes1 exception for unrelated conditions).
+  supports only one side: the two readings rest on the same words, and the better-supported one stays. A pair
+  with separate evidence keeps both, flagged (the Excludes1 exception for unrelated conditions).
 """
 
 from __future__ import annotations
@@ -23,6 +24,20 @@ def one_code_per_finding(draft: CodeSetDraft, context: GuidelineContext) -> None
     """Resolve siblings for one finding (I.B.9) and Excludes1 pairs the note supports on one side (I.A.12.a)."""
     _resolve_siblings(draft, context)
     _resolve_excludes1(draft, context)
+    _resolve_unspecified_injury(draft)
+
+
+def _resolve_unspecified_injury(draft: CodeSetDraft) -> None:
+    """T14 (injury of unspecified body region) is for an injury whose site is not documented (I.C.19.b): beside a
+    site-specific injury code (S00-S99) it is the same injury read without its site."""
+    sited = [entry for entry in draft.entries if entry.code.startswith("S")]
+    if not sited:
+        return
+    for entry in draft.in_category("T14"):
+        best = max(sited, key=lambda item: item.score)
+        draft.remove(
+            entry.code, f"injury of unspecified body region beside {best.code}, which names the site (I.C.19.b)"
+        )
 
 
 def _resolve_siblings(draft: CodeSetDraft, context: GuidelineContext) -> None:
@@ -50,7 +65,7 @@ def _resolve_excludes1(draft: CodeSetDraft, context: GuidelineContext) -> None:
             if other is None:
                 continue
             weaker, stronger = sorted((entry, other), key=lambda item: _preference(item, context))
-            if _same_words(weaker, stronger) or weaker.score < context.threshold <= stronger.score:
+            if _same_words(weaker, stronger):
                 draft.remove(
                     weaker.code, f"Excludes1 with {stronger.code}: the note supports {stronger.code} (I.A.12.a)"
                 )

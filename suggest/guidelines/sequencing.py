@@ -9,6 +9,8 @@ discharge / final diagnoses, then assessment, chief complaint, hospital course, 
 - sepsis present on admission before the localized infection (I.C.1.d.4);
 - poisoning (T36-T50, 5th/6th character 1-4) before its manifestations (I.C.19.e.5.b); an adverse effect's
   T code follows the manifestation (I.C.19.e.5.a);
+- acute respiratory failure the note gives as the reason for admission (inpatient) before its cause
+  (I.C.10.b.1, I.C.10.b.3), after the chapter-specific rules above (sepsis, poisoning);
 - etiology before manifestation: a code whose Tabular "code first" note names a code in the list follows that
   code (I.A.13, I.B.7), and never takes rank 1; codes the Guidelines allow only as secondary (Z79, Z68, ...,
   the I.C.21.c.16 table; external causes, I.C.20) never take rank 1.
@@ -19,6 +21,8 @@ score, so ranking metrics stay meaningful. Each code gets ``role`` principal (in
 """
 
 from __future__ import annotations
+
+import re
 
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
@@ -120,12 +124,23 @@ ENCOUNTER_REASON_PREFIXES = (
     "Z51",
     "Z34",
 )
-# Sections where a provider states the encounter's diagnoses; a code whose words appear only elsewhere (exam,
-# review of systems, medications, labs) is listed, not proposed. Guideline-built codes carry their components'
-# mentions, so they qualify through them.
-_PROPOSING_SECTIONS = ("diagnoses", "assessment_and_plan", "problem_list", "chief_complaint", "hospital_course")
+# Sections where a provider states the encounter's diagnoses ("none": the opening lines before any heading, where
+# a note often says what the admission or visit is for); a code whose words appear only elsewhere (exam, review
+# of systems, medications, labs) is listed, not proposed. Guideline-built codes carry their components' mentions,
+# so they qualify through them.
+_PROPOSING_SECTIONS = (
+    "diagnoses",
+    "assessment_and_plan",
+    "problem_list",
+    "chief_complaint",
+    "hospital_course",
+    "none",
+)
 _SEPSIS_PREFIXES = ("A40", "A41", "A02.1", "A22.7", "A26.7", "A32.7", "A42.7", "A54.86", "B37.7", "R65.2")
 _POISONING_CHARACTERS = ("1", "2", "3", "4")
+# Acute and acute-on-chronic respiratory failure (I.C.10.b); chronic respiratory failure J96.1- is not meant.
+_ACUTE_RESPIRATORY_FAILURE = ("J96.0", "J96.2", "J96.9")
+_ADMITTED_FOR = re.compile(r"admitted (?:for|with)|admission (?:for|with)|reason for admission|presented (?:with|in)")
 
 
 @guideline_steps.register("chartcoder.guidelines.sequencing.v1")
@@ -183,7 +198,27 @@ def _principal(entries: list[DraftCode], context: GuidelineContext) -> DraftCode
         best = max(sepsis, key=lambda entry: entry.score)
         best.cite("I.C.1.d.4", "sepsis present on admission sequenced before the localized infection")
         return best
+    failure = [entry for entry in eligible if entry.code.startswith(_ACUTE_RESPIRATORY_FAILURE)]
+    if failure and context.setting == "inpatient" and stated is not None and stated not in failure:
+        admitted_for = [entry for entry in failure if _reason_for_admission(entry, stated, context)]
+        if admitted_for:
+            best = max(admitted_for, key=lambda entry: entry.score)
+            best.cite("I.C.10.b.1", "acute respiratory failure chiefly responsible for the admission")
+            return best
     return stated
+
+
+def _reason_for_admission(entry: DraftCode, stated: DraftCode, context: GuidelineContext) -> bool:
+    """Whether the note gives ``entry`` as the reason for admission: its line says "admitted for / with" or
+    it shares the line of the first-stated diagnosis (the two stated together as the reason, I.C.10.b.3)."""
+    stated_lines = {context.line_of(mention.start) for mention in stated.mentions}
+    for mention in entry.mentions:
+        line = context.line_of(mention.start)
+        start = context.lowered.rfind("\n", 0, mention.start) + 1
+        end = context.lowered.find("\n", mention.end)
+        if line in stated_lines or _ADMITTED_FOR.search(context.lowered[start : end if end != -1 else None]):
+            return True
+    return False
 
 
 def _stated_as_diagnosis(entry: DraftCode, stated_sections: set[str]) -> bool:
@@ -214,7 +249,14 @@ def _in_section_of(entry: DraftCode, stated: DraftCode | None) -> bool:
 
 
 def _first_stated(entries: list[DraftCode]) -> DraftCode | None:
-    """The entry stated first in the most diagnostic section any entry is mentioned in; score breaks ties."""
+    """The entry stated first in the most diagnostic section any entry is mentioned in; score breaks ties.
+
+    A note without headings (a narrative) states no list of diagnoses whose order means anything: there the
+    condition the note documents most strongly (the best score) is the one chiefly responsible.
+    """
+    sections = {mention.section for entry in entries for mention in entry.mentions}
+    if sections <= {"none"}:
+        return max(entries, key=lambda entry: entry.score) if entries else None
     for section in DIAGNOSTIC_SECTIONS:
         placed = [
             (min(mention.start for mention in entry.mentions if mention.section == section), -entry.score, index)

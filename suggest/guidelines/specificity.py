@@ -4,7 +4,7 @@ ICD-10-CM asks for the highest level of detail the documentation supports: later
 bilateral, also R / L / B, OD / OS / OU), acuity (acute, chronic, acute on chronic), type (systolic /
 diastolic / combined), stage, with / without, organism. For each code the step reads the Tabular titles of its
 category: a code whose title keeps every word of this code's title (but the "unspecified" part) and adds words
-that the lines of the note around the evidence say ("acute on chronic systolic" -> I50.23 for I50.9; "right" ->
+that the note's sentences around the evidence say ("acute on chronic systolic" -> I50.23 for I50.9; "right" ->
 S81.851A for S81.859A; "E. coli" -> A41.51 for A41.9) replaces it; the most words told wins. When the note says
 nothing more, the code stays and keeps its "unspecified" flag naming what a query would ask.
 
@@ -65,6 +65,10 @@ _IGNORED = STOPWORDS | {
     "condition",
     "the",
 } - {"without"}
+# What "unspecified" leaves open in a title ("unspecified organism", "unspecified side"): a more specific code
+# names it instead, so the word itself is not kept. Any other word after "unspecified" is the condition itself
+# ("unspecified conjunctivitis") and stays.
+_QUALIFIED_NOUNS = frozenset({"organism", "side", "laterality", "cause", "agent", "part", "region", "body"})
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _SUBSEQUENT = re.compile(
@@ -96,30 +100,52 @@ def refine_specificity(draft: CodeSetDraft, context: GuidelineContext) -> None:
 def more_specific_code(code: str, words: set[str], codeset: CodeSet) -> str | None:
     """The billable code of ``code``'s category whose title adds words (and only words) that ``words`` holds,
     most such words first; None when no code says more."""
-    record = codeset.codes[code]
-    anchor = _anchor_words(record.description)
-    seventh = code.replace(".", "")[6:] if len(code.replace(".", "")) == 7 else ""
     best: tuple[int, int, str] | None = None
-    for candidate in codeset.billable_descendants(code[:3]):
-        if candidate.code == code or not candidate.code.replace(".", "").endswith(seventh):
-            continue
-        if seventh == "" and len(candidate.code.replace(".", "")) == 7:
-            continue
-        title_words = _title_words(candidate.description)
-        if not anchor <= title_words[0] | title_words[1]:
-            continue
-        extra = title_words[0] - anchor
-        if not extra:
-            continue
+    for candidate, extra, bracketed in _elaborations(code, codeset):
         found = {word for word in extra if _said(word, words)}
-        if title_words[1] and all(_said(word, words) for word in title_words[1]):
+        if bracketed and all(_said(word, words) for word in bracketed):
             found = set(extra)  # "[E. coli]" said: the title's own spelling ("Escherichia coli") counts as said
         if len(found) < _MIN_SHARE * len(extra) or not found:
             continue
-        key = (len(found), -len(extra - found), candidate.code)
+        key = (len(found), -len(extra - found), candidate)
         if best is None or key[:2] > best[:2]:
             best = key
     return best[2] if best is not None else None
+
+
+def _elaborations(code: str, codeset: CodeSet) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    """(code, the words its title adds, its bracketed words) for each billable code of the category whose title
+    keeps every anchor word of ``code``'s title: computed once per code and code set."""
+    key = (id(codeset), code)
+    cached = _ELABORATIONS.get(key)
+    if cached is None:
+        cached = _find_elaborations(code, codeset)
+        if len(_ELABORATIONS) > _ELABORATIONS_LIMIT:
+            _ELABORATIONS.clear()
+        _ELABORATIONS[key] = cached
+    return cached
+
+
+_ELABORATIONS: dict[tuple[int, str], tuple[tuple[str, frozenset[str], frozenset[str]], ...]] = {}
+_ELABORATIONS_LIMIT = 50_000
+
+
+def _find_elaborations(code: str, codeset: CodeSet) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    record = codeset.codes[code]
+    anchor = _anchor_words(record.description)
+    seventh = code.replace(".", "")[6:] if len(code.replace(".", "")) == 7 else ""
+    found = []
+    for candidate in codeset.billable_descendants(code[:3]):
+        compact = candidate.code.replace(".", "")
+        if candidate.code == code or not compact.endswith(seventh) or (seventh == "" and len(compact) == 7):
+            continue
+        plain, bracketed = _title_words(candidate.description)
+        if not anchor <= plain | bracketed:
+            continue
+        extra = plain - anchor
+        if extra:
+            found.append((candidate.code, extra, bracketed))
+    return tuple(found)
 
 
 @lru_cache(maxsize=16384)
@@ -138,7 +164,11 @@ def _anchor_words(title: str) -> frozenset[str]:
     """The title's words but "unspecified" and the word it qualifies ("unspecified organism", "unspecified
     lower leg" -> leg stays): what every more specific code keeps."""
     tokens = normalize_tokens(_PARENTHESES.sub(" ", _BRACKETS.sub(" ", title)))
-    dropped = {index + 1 for index, word in enumerate(tokens) if word in ("unspecified", "nos")}
+    dropped = {
+        index + 1
+        for index, word in enumerate(tokens)
+        if word in ("unspecified", "nos") and index + 1 < len(tokens) and tokens[index + 1] in _QUALIFIED_NOUNS
+    }
     return frozenset(word for index, word in enumerate(tokens) if index not in dropped and word not in _IGNORED)
 
 
@@ -149,20 +179,16 @@ def _said(word: str, words: set[str]) -> bool:
 
 
 def _lines(entry: DraftCode, context: GuidelineContext) -> list[str]:
-    """The note's lines (lower-cased, 400 characters at most) that hold the code's affirmed evidence."""
-    text = context.lowered
-    lines = []
-    for mention in entry.mentions:
-        if mention.assertion in ("negated", "family", "hypothetical"):
-            continue
-        start = text.rfind("\n", 0, mention.start) + 1
-        end = text.find("\n", mention.end)
-        lines.append(text[start : end if end != -1 else len(text)][:400])
-    return lines
+    """The note's sentences (lower-cased) that hold the code's affirmed evidence."""
+    return [
+        context.sentence_around(mention.start, mention.end)
+        for mention in entry.mentions
+        if mention.assertion not in ("negated", "family", "hypothetical")
+    ]
 
 
 def _words_around(entry: DraftCode, context: GuidelineContext) -> set[str]:
-    """The words of the note's lines that hold the code's evidence, shorthand spelled out."""
+    """The words of the note's sentences that hold the code's evidence, shorthand spelled out."""
     words: set[str] = set()
     for line in _lines(entry, context):
         for word in normalize_tokens(line):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from models.errors import ModelCodeSetMismatchError, ModelIntegrityError, ModelNotFoundError
+from models.errors import ModelCodeSetMismatchError, ModelIntegrityError, ModelNotFoundError, ModelTamperedError
 from models.manifest import code_set_ref
 from models.registry import MODELS_DIR_ENV, ModelRegistry
 from suggest.pipeline import load_engine
@@ -51,9 +51,17 @@ def test_a_named_model_and_zero_shot_override_the_champion(registry: ModelRegist
 
 def test_a_tampered_champion_is_refused(registry: ModelRegistry, mini_vocabulary) -> None:
     registry.promote("model-a")
-    part = registry.folder / "model-a" / "ranker.joblib"
+    part = registry.folder / "model-a" / "ranker.json"
     part.write_bytes(b"not a pickle")
-    with pytest.raises(ModelIntegrityError, match=r"ranker\.joblib"):
+    with pytest.raises(ModelIntegrityError, match=r"ranker\.json"):
+        load_engine(mini_vocabulary)
+
+
+def test_an_edited_champion_manifest_is_refused_by_the_engine(registry: ModelRegistry, mini_vocabulary) -> None:
+    registry.promote("model-a")
+    path = registry.folder / "model-a" / "manifest.json"
+    path.write_text(path.read_text().replace('"threshold": 0.25', '"threshold": 0.01'))
+    with pytest.raises(ModelTamperedError, match=r"\[E103\]"):
         load_engine(mini_vocabulary)
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from models.errors import ModelIntegrityError, ModelNotFoundError, RegistryError
+from models.errors import ModelIntegrityError, ModelNotFoundError, ModelTamperedError, RegistryError
 from models.registry import MODELS_DIR_ENV, REGISTRY_FILE, ModelRegistry, registry_folder
 from tests.models.helpers import FixedRanker, manifest
+from vocab.settings import get_settings
 
 
 @pytest.fixture
@@ -73,9 +75,9 @@ def test_unknown_model_is_named(registry: ModelRegistry) -> None:
 
 
 def test_a_tampered_pack_cannot_be_promoted(registry: ModelRegistry) -> None:
-    part = registry.folder / "model-2" / "ranker.joblib"
+    part = registry.folder / "model-2" / "ranker.json"
     part.write_bytes(part.read_bytes()[:-5])
-    with pytest.raises(ModelIntegrityError, match=r"ranker\.joblib"):
+    with pytest.raises(ModelIntegrityError, match=r"ranker\.json"):
         registry.promote("model-2")
     assert registry.champion() is None
 
@@ -96,4 +98,33 @@ def test_the_folder_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv(MODELS_DIR_ENV, raising=False)
     assert registry_folder(tmp_path / "home") == tmp_path / "home" / "models"
     monkeypatch.setenv(MODELS_DIR_ENV, str(tmp_path / "elsewhere"))
+    get_settings.cache_clear()  # settings are read once per process (vocab.settings); a new process reads this
     assert registry_folder(tmp_path / "home") == tmp_path / "elsewhere"
+
+
+def _edit_threshold(folder: Path, threshold: float) -> None:
+    data = json.loads((folder / "manifest.json").read_text())
+    data["threshold"] = threshold
+    (folder / "manifest.json").write_text(json.dumps(data, indent=2))
+
+
+def test_a_pack_is_pinned_when_registered_and_an_edited_manifest_is_refused(registry: ModelRegistry) -> None:
+    """Issue 19 finding 7: editing `threshold` in manifest.json used to load silently."""
+    assert set(registry.state().pins) == {"model-1", "model-2", "model-3"}
+    registry.promote("model-2")
+    _edit_threshold(registry.folder / "model-2", 0.01)
+    with pytest.raises(ModelTamperedError, match=r"\[E103\]"):
+        registry.load("model-2")
+    with pytest.raises(ModelTamperedError, match=r"\[E103\]"):
+        registry.promote("model-2")
+    assert registry.problem("model-2") is not None and registry.problem("model-1") is None
+
+
+def test_a_pack_copied_in_without_a_pin_is_refused(registry: ModelRegistry, tmp_path: Path) -> None:
+    other = ModelRegistry(tmp_path / "elsewhere")
+    other.add(manifest("model-copied"), {"ranker": FixedRanker()})
+    shutil.copytree(other.folder / "model-copied", registry.folder / "model-copied")
+    with pytest.raises(ModelTamperedError, match=r"\[E104\].*models upgrade"):
+        registry.load("model-copied")
+    registry.pin_current("model-copied")  # what `chartcoder models upgrade` does for packs the user vouches for
+    assert registry.load("model-copied").parts["ranker"].value == 0.42

@@ -67,7 +67,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def service_home(tmp_path: Path, mini_home: Path) -> Path:
     """A data folder for one test whose code set is the mini one (shared, read-only)."""
     home = tmp_path / "home"
-    home.mkdir()
+    home.mkdir(mode=0o700)  # as the service makes it (owner-only): no start-up warning in every test
     (home / "codeset").symlink_to(mini_home / "codeset", target_is_directory=True)
     return home
 

@@ -76,3 +76,57 @@ def test_keys_are_stored_hashed(client, app, keys):
         stored = session.scalars(select(ApiKey.key_hash)).all()
     assert token not in stored
     assert hash_token(token) in stored
+
+
+@pytest.mark.parametrize("path", ["/v1/suggest", "/v1/notes", "/v1/suggest/batch"])
+def test_a_keyless_malformed_body_is_401_not_422(client, path):
+    response = client.post(path, content=b'{"text": ', headers={"Content-Type": "application/json"})
+    assert response.status_code == 401, response.text
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def _call_asgi(app, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[list[dict], int]:
+    """Send one POST straight to the ASGI app; returns the messages it sent and how often it asked for body."""
+    import asyncio
+
+    sent: list[dict] = []
+    body_reads = 0
+
+    async def receive() -> dict:
+        nonlocal body_reads
+        body_reads += 1
+        return {"type": "http.request", "body": b"x" * 65536, "more_body": True}  # an endless body
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"test"), (b"content-type", b"application/json"), *headers],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 80),
+        "state": {},
+    }
+    asyncio.run(asyncio.wait_for(app(scope, receive, send), timeout=30))
+    return sent, body_reads
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [[], [(b"authorization", b"Bearer cc_not-a-real-key")], [(b"authorization", b"Basic YWRtaW46YWRtaW4=")]],
+)
+def test_a_request_without_a_valid_key_is_refused_before_its_body_is_read(client, app, authorization):
+    # 39 MB announced (under the body cap), an endless body: the 401 must come without a single read
+    headers = [(b"content-length", b"39000000"), *authorization]
+    sent, body_reads = _call_asgi(app, "/v1/suggest/batch", headers)
+    assert sent[0]["status"] == 401
+    assert (b"connection", b"close") in sent[0]["headers"]  # the unread body is not drained either
+    assert body_reads == 0

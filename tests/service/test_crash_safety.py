@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from service.store.database import open_database
 from service.store.models import Review
+from service.store.repositories import scoped_idempotency_key
 from tests.service.server_process import ServerProcess, prepare_home
 
 pytestmark = pytest.mark.slow
@@ -95,7 +96,10 @@ def test_acknowledged_reviews_survive_sigkill_and_retries_count_once(tmp_path, m
     assert KILL_AFTER_ACKS <= len(acknowledged) < REVIEWS, "the kill should land in the middle of the burst"
     database = open_database(f"sqlite:///{home / 'chartcoder.db'}")
     with database.session() as session:
-        stored = {row.idempotency_key: row.id for row in session.scalars(select(Review))}
+        # keys are stored scoped to the API key that sent them: map them back to the clients' keys
+        coder_key_id = session.scalar(select(Review.coder_key_id).limit(1))
+        clients_key = {scoped_idempotency_key(coder_key_id, attempt.key): attempt.key for attempt in attempts}
+        stored = {clients_key.get(row.idempotency_key): row.id for row in session.scalars(select(Review))}
         versions = session.execute(select(Review.note_id, Review.version)).all()
     for attempt in acknowledged:
         assert stored.get(attempt.key) == attempt.review_id, "an acknowledged review was lost"

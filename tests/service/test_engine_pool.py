@@ -1,6 +1,7 @@
 """Engine processes (``engine_processes``): notes coded in worker processes fed from one queue, exactly as the
 in-process engine codes them; note errors still answer 422; a promoted champion is served by a new pool; a
-killed engine process costs one 503, not the server."""
+killed engine process costs one 503, not the server; a note past its deadline is stopped (its process killed
+and replaced), not left running behind a 503."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -78,22 +80,67 @@ def test_a_promoted_champion_is_served_by_a_new_pool_and_the_old_one_stops(
         manifest("model-b", code_set=code_set_ref(mini_vocabulary), threshold=0.3), {"ranker": FixedRanker(0.9)}
     )
     before = pool_client.app.state.engine
-    processes = list(before._executor._processes.values())
+    processes = before.process_ids()
     registry.promote("model-b")
     assert eventually(lambda: _suggest(pool_client, coder).json()["model"] == "model-b", timeout_s=120)
     assert pool_client.app.state.engine is not before
-    assert eventually(lambda: not any(process.is_alive() for process in processes), 30)
+    assert eventually(lambda: all(_gone(pid) for pid in processes), 30)
 
 
 def test_a_killed_engine_process_costs_one_503_and_is_replaced(pool_client, coder) -> None:
-    executor = pool_client.app.state.engine._executor
-    [pid] = list(executor._processes)
+    pool = pool_client.app.state.engine
+    [pid] = pool.process_ids()
     os.kill(pid, signal.SIGKILL)
     response = _suggest(pool_client, coder)
     assert response.status_code == 503, response.text
     assert "Retry" in response.json()["detail"]
     assert eventually(lambda: _suggest(pool_client, coder).status_code == 200, timeout_s=120)
-    assert pool_client.app.state.engine._executor is not executor
+    assert pid not in pool.process_ids() and len(pool.process_ids()) == 1
+
+
+# About 190 kB of ordinary prose (no sentence twice): about a second of engine work, far past 0.2 s.
+_LONG_NOTE = " ".join(
+    f"Visit {day}: chest pain and shortness of breath, history of hypertension." for day in range(2_600)
+)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"engine_processes": 1, "request_timeout_s": 0.2}])
+def test_a_note_past_its_deadline_is_stopped_and_its_process_replaced(pool_client, coder) -> None:
+    pool = pool_client.app.state.engine
+    [pid] = pool.process_ids()
+    started = time.monotonic()
+    response = _suggest(pool_client, coder, _LONG_NOTE)
+    answered_s = time.monotonic() - started
+    assert response.status_code == 503, response.text
+    detail = response.json()["detail"]
+    assert "within 0.2 s" in detail and "stopped" in detail and "chest" not in detail
+    assert answered_s < 0.2 + 2.0, answered_s  # the pool's answer, before the runner's own limit (0.2 s + 2 s)
+    assert _gone(pid), "the process that was coding the note must be stopped, not left running"
+    pool.note_timeout_s = 60.0  # the replacement has time to load
+    assert eventually(lambda: _suggest(pool_client, coder).status_code == 200, timeout_s=120)
+    [replacement] = pool.process_ids()
+    assert replacement != pid
+
+
+def test_a_pool_stops_a_note_at_its_deadline_and_keeps_serving(service_home: Path) -> None:
+    from service.engine_pool import PooledEngine
+    from service.errors import EngineTimeoutError
+
+    pool = PooledEngine.start(service_home, "zero-shot", 1, note_timeout_s=60.0)
+    try:
+        expected = pool.suggest(DIABETES_NOTE, note_id="n1").to_dict()
+        [pid] = pool.process_ids()
+        pool.note_timeout_s = 0.3
+        started = time.monotonic()
+        with pytest.raises(EngineTimeoutError, match="stopped and is being replaced"):
+            pool.suggest(_LONG_NOTE * 4)
+        assert time.monotonic() - started < 0.3 + 5.0  # the kill waits at most a few seconds for the process
+        assert _gone(pid)
+        pool.note_timeout_s = 60.0
+        assert pool.suggest(DIABETES_NOTE, note_id="n1").to_dict() == expected  # the replacement, once loaded
+        assert pool.process_ids() != [pid]
+    finally:
+        pool.close()
 
 
 def _gone(pid: int) -> bool:
@@ -112,7 +159,7 @@ def test_engine_processes_stop_when_their_server_is_killed(service_home: Path) -
         "from pathlib import Path\n"
         "from service.engine_pool import PooledEngine\n"
         "pool = PooledEngine.start(Path(sys.argv[1]), 'zero-shot', 1)\n"
-        "print(*pool._executor._processes, flush=True)\n"
+        "print(*pool.process_ids(), flush=True)\n"
         "time.sleep(600)\n"
     )
     server = subprocess.Popen([sys.executable, "-c", program, str(service_home)], stdout=subprocess.PIPE, text=True)

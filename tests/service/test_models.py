@@ -70,6 +70,17 @@ def test_models_are_listed_with_the_champion_and_the_served_model(client, keys, 
     assert [model["id"] for model in after["models"] if model["champion"]] == ["model-b"]
 
 
+def test_a_pack_whose_manifest_was_edited_is_listed_as_incompatible_and_not_promoted(client, keys, registry) -> None:
+    """Issue 19 finding 7: an edited threshold loaded silently and /v1/models listed the pack as compatible."""
+    path = registry.folder / "model-a" / "manifest.json"
+    path.write_text(path.read_text().replace('"threshold": 0.25', '"threshold": 0.01'))
+    listed = {model["id"]: model for model in client.get("/v1/models", headers=keys.coder).json()["models"]}
+    assert not listed["model-a"]["compatible"] and listed["model-b"]["compatible"]
+    refused = client.post("/v1/models/model-a/promote", headers=keys.admin)
+    assert refused.status_code in (409, 422), refused.text
+    assert "E103" in refused.text
+
+
 # --- promoting ----------------------------------------------------------------------------------------------
 def test_promote_is_for_admins_verified_audited_and_served_at_once(client, keys, registry) -> None:
     assert client.post("/v1/models/model-a/promote", headers=keys.coder).status_code == 403
@@ -99,7 +110,7 @@ def test_promote_is_for_admins_verified_audited_and_served_at_once(client, keys,
 
 
 def test_a_pack_modified_after_writing_is_not_promoted(client, keys, registry) -> None:
-    (registry.folder / "model-a" / "ranker.joblib").write_bytes(b"tampered")
+    (registry.folder / "model-a" / "ranker.json").write_bytes(b"tampered")
     refused = client.post("/v1/models/model-a/promote", headers=keys.admin)
     assert refused.status_code == 409 and "sha256" in refused.json()["detail"]
     assert registry.champion() is None
@@ -124,7 +135,7 @@ def test_a_champion_that_does_not_load_here_keeps_the_old_model_serving(client, 
     registry.promote("model-a")
     assert eventually(lambda: _suggested_model(client, keys) == "model-a")
     registry.promote("model-b")
-    (registry.folder / "model-b" / "ranker.joblib").write_bytes(b"tampered after promotion")
+    (registry.folder / "model-b" / "ranker.json").write_bytes(b"tampered after promotion")
     error = eventually(lambda: client.get("/v1/models", headers=keys.coder).json()["serving"]["reload_error"])
     assert error and "model-b" in error and "sha256" in error
     assert _suggested_model(client, keys) == "model-a"

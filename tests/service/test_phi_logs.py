@@ -72,3 +72,28 @@ def test_no_note_text_in_any_log(all_logs, client, keys):
     # error answers do not echo the note either (only GET /v1/notes/{id} returns it, on purpose)
     for answer in answers[2:9]:
         assert MARKER not in answer.text
+
+
+def test_the_access_log_keeps_paths_but_no_query_and_no_free_text():
+    from service.logs import PathOnlyAccessLog
+
+    def logged(path: str) -> str:
+        record = logging.LogRecord(
+            "uvicorn.access",
+            logging.INFO,
+            __file__,
+            1,
+            '%s - "%s %s HTTP/%s" %d',
+            ("1.2.3.4:5", "GET", path, "1.1", 200),
+            None,
+        )
+        PathOnlyAccessLog().filter(record)
+        return record.getMessage()
+
+    assert '"GET /v1/codes/search HTTP/1.1"' in logged("/v1/codes/search?q=chest+pain+HIV")
+    assert "/v1/notes/0a1b2c3d4e5f60718293a4b5c6d7e8f9/review" in logged(
+        "/v1/notes/0a1b2c3d4e5f60718293a4b5c6d7e8f9/review"
+    )
+    assert "/v1/codes/E11.9" in logged("/v1/codes/E11.9")
+    free_text = logged("/v1/codes/patient has HIV, see notes")
+    assert "HIV" not in free_text and "/v1/codes/<masked>" in free_text

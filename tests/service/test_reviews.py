@@ -114,7 +114,6 @@ def test_concurrent_reviews_of_one_note_get_distinct_versions(client, keys, queu
     ("field", "code", "status", "message"),
     [
         ("added", "Q99.9", 422, "not a code in ICD-10-CM"),
-        ("added", "123-4", 422, "not shaped like an ICD-10-CM code"),
         ("accepted", "I10", 422, "was not suggested"),
         ("rejected", "I10", 422, "was not suggested"),
     ],
@@ -126,6 +125,15 @@ def test_bad_codes_are_refused_naming_the_code(client, keys, queued_note, field,
     assert message in body["detail"]
     assert body["code"] == code
     assert body["field"] == field
+
+
+def test_a_value_not_shaped_like_a_code_is_refused_by_the_schema_without_echo(client, keys, queued_note):
+    response = client.post(_review_url(queued_note), json={"added": ["I10", "123-4 chest pain"]}, headers=keys.coder)
+    assert response.status_code == 422, response.text
+    [issue] = response.json()["detail"]
+    assert issue["loc"] == ["body", "added", 1]
+    assert "not shaped like an ICD-10-CM code" in issue["msg"]
+    assert "chest pain" not in response.text and "123-4" not in response.text
 
 
 def test_a_suggested_code_cannot_be_added_or_both_accepted_and_rejected(client, keys, queued_note):
@@ -156,3 +164,55 @@ def test_a_key_reused_on_another_note_is_409(client, keys, queued_note):
     headers = {**keys.coder, "Idempotency-Key": "cross-note-key-1"}
     assert client.post(_review_url(queued_note), json={"added": ["I10"]}, headers=headers).status_code == 201
     assert client.post(_review_url(other), json={"added": ["I10"]}, headers=headers).status_code == 409
+
+
+def test_a_review_id_taken_by_another_review_is_409_not_500(client, keys, queued_note, app):
+    from tests.service.conftest import bearer, make_key
+
+    _, other_coder = make_key(app, "coder-two", "coder")
+    review_id = f"taken-{uuid.uuid4().hex}"
+    first = client.post(_review_url(queued_note), json={"added": ["I10"], "review_id": review_id}, headers=keys.coder)
+    assert first.status_code == 201, first.text
+    # ids are visible to every coder: another coder naming the same id gets a conflict, not a server error
+    reused = client.post(
+        _review_url(queued_note), json={"added": ["I10"], "review_id": review_id}, headers=bearer(other_coder)
+    )
+    assert reused.status_code == 409, reused.text
+    assert reused.json()["error"] == "ReviewIdTakenError"
+    assert reused.json()["review_id"] == review_id
+
+
+def test_idempotency_keys_are_scoped_to_the_caller(client, keys, queued_note, app):
+    from tests.service.conftest import bearer, make_key
+
+    _, other_token = make_key(app, "coder-two", "coder")
+    shared_key = f"shared-{uuid.uuid4().hex}"
+    first = client.post(
+        _review_url(queued_note), json={"added": ["I10"]}, headers={**keys.coder, "Idempotency-Key": shared_key}
+    )
+    assert first.status_code == 201
+    other = {**bearer(other_token), "Idempotency-Key": shared_key}
+    # the same body: a new review of coder two's, not coder one's review replayed
+    same_body = client.post(_review_url(queued_note), json={"added": ["I10"]}, headers=other)
+    assert same_body.status_code == 201, same_body.text
+    assert same_body.json()["coder"] == "coder-two"
+    assert same_body.json()["id"] != first.json()["id"]
+    assert "Idempotent-Replayed" not in same_body.headers
+    # coder two's own retry with that key is a replay of coder two's review
+    retry = client.post(_review_url(queued_note), json={"added": ["I10"]}, headers=other)
+    assert (retry.status_code, retry.json()["id"]) == (200, same_body.json()["id"])
+
+
+def test_another_callers_key_with_a_different_body_reveals_nothing(client, keys, queued_note, app):
+    from tests.service.conftest import bearer, make_key
+
+    _, other_token = make_key(app, "coder-two", "coder")
+    shared_key = f"probe-{uuid.uuid4().hex}"
+    headers = {**keys.coder, "Idempotency-Key": shared_key}
+    assert client.post(_review_url(queued_note), json={"added": ["I10"]}, headers=headers).status_code == 201
+    probe = client.post(
+        _review_url(queued_note),
+        json={"added": ["E11.9"]},
+        headers={**bearer(other_token), "Idempotency-Key": shared_key},
+    )
+    assert probe.status_code == 201, probe.text  # not 409: the key is coder two's own, unused

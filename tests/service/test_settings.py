@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from service.settings import ConfigFileError, Settings, get_settings
+from service.settings import ConfigFileError, Settings, SettingsError, get_settings, load_settings
+from vocab.settings import (
+    MODELS_DIR_ENV,
+    SETTINGS_FILE_ENV,
+    env_name,
+    hand_on_settings,
+    settings_environment,
+    write_settings_file,
+)
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for name in ("CHARTCODER_CONFIG", "CHARTCODER_MAX_BATCH", "CHARTCODER_CORS_ORIGINS", "CHARTCODER_DATABASE_URL"):
+    for name in (
+        "CHARTCODER_CONFIG",
+        "CHARTCODER_MAX_BATCH",
+        "CHARTCODER_CORS_ORIGINS",
+        "CHARTCODER_DATABASE_URL",
+        "CHARTCODER_SETTINGS_FILE",
+        "CHARTCODER_MODELS_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     yield
@@ -76,3 +92,67 @@ def test_importing_service_creates_nothing():
     code = "import sys, service; print('fastapi' in sys.modules, 'sqlalchemy' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path.cwd())
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_an_invalid_setting_exits_2_with_one_clear_message(tmp_path):
+    """Issue 19 finding 11: `CHARTCODER_MAX_BATCH=0 chartcoder serve` named the problem in a pydantic traceback."""
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(Path.cwd()),
+        "CHARTCODER_HOME": str(tmp_path),
+        "CHARTCODER_MAX_BATCH": "0",
+        "COLUMNS": "200",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "cli.main", "serve"], capture_output=True, text=True, env=environment, timeout=120
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Invalid setting CHARTCODER_MAX_BATCH=0: Input should be greater than or equal to 1" in result.stderr
+    assert "Traceback" not in result.stderr and "ValidationError" not in result.stderr
+    assert not (tmp_path / "chartcoder.db").exists()  # nothing was started
+
+
+def test_get_settings_names_the_bad_variable(monkeypatch):
+    monkeypatch.setenv("CHARTCODER_MAX_BATCH", "many")
+    with pytest.raises(SettingsError, match=r"CHARTCODER_MAX_BATCH=many: Input should be a valid integer"):
+        get_settings()
+
+
+def test_a_handed_on_settings_file_wins_over_the_environment(tmp_path, monkeypatch):
+    """What `chartcoder serve --workers N` and the model-job worker use instead of writing CHARTCODER_* variables."""
+    parent = load_settings(home=tmp_path / "flag-home", engine_processes=3, database_url="sqlite:///x.db")
+    settings_file = write_settings_file(parent, tmp_path)
+    assert settings_file.stat().st_mode & 0o077 == 0  # it may hold the database password
+    environment = settings_environment(settings_file)
+    assert environment[SETTINGS_FILE_ENV] == str(settings_file)
+    monkeypatch.setenv(SETTINGS_FILE_ENV, str(settings_file))
+    monkeypatch.setenv("CHARTCODER_HOME", str(tmp_path / "environment-home"))
+    child = Settings()
+    assert (child.home, child.engine_processes, child.database_url) == (tmp_path / "flag-home", 3, "sqlite:///x.db")
+    assert child == parent
+
+
+def test_the_models_dir_setting_moves_the_registry(tmp_path, monkeypatch):
+    from models.registry import registry_folder
+
+    monkeypatch.setenv("CHARTCODER_HOME", str(tmp_path / "home"))
+    assert registry_folder() == tmp_path / "home" / "models"
+    assert registry_folder(tmp_path / "other") == tmp_path / "other" / "models"
+    monkeypatch.setenv(MODELS_DIR_ENV, str(tmp_path / "registry"))
+    get_settings.cache_clear()
+    assert registry_folder(tmp_path / "other") == tmp_path / "registry"
+    assert env_name("models_dir") == MODELS_DIR_ENV
+
+
+def test_serve_workers_get_the_parents_settings_flags_included(tmp_path, monkeypatch):
+    """`chartcoder serve --workers N`: uvicorn builds each worker's app with get_settings() and no arguments."""
+    monkeypatch.setenv(SETTINGS_FILE_ENV, "undone at teardown")  # hand_on_settings sets it in os.environ
+    monkeypatch.delenv(SETTINGS_FILE_ENV)
+    monkeypatch.setenv("CHARTCODER_HOME", str(tmp_path / "environment-home"))
+    parent = load_settings(home=tmp_path / "flag-home", port=8123, workers=2, engine_processes=1)
+    settings_file = hand_on_settings(parent)
+    try:
+        assert get_settings() == parent
+        assert (get_settings().home, get_settings().port) == (tmp_path / "flag-home", 8123)
+    finally:
+        shutil.rmtree(settings_file.parent)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 
 import pytest
 
@@ -50,3 +51,24 @@ def test_two_workers_give_the_same_output_as_one(mini_engine, mini_home) -> None
     run_batch(io.BytesIO(data), one, EngineSpec(home=mini_home), workers=1, engine=mini_engine)
     run_batch(io.BytesIO(data), two, EngineSpec(home=mini_home), workers=2)
     assert one.getvalue() == two.getvalue()
+
+
+def test_a_pathological_note_does_not_hold_up_the_batch(mini_engine, mini_home) -> None:
+    # The audit's fuzz note with 15,679 colons hung a batch (the tokenizer's time grew with the square of the run).
+    colons = "Essential hypertension " + ":" * 15_679
+    lines = [
+        json.dumps({"id": "before", "text": "Essential hypertension."}),
+        json.dumps({"id": "colons", "text": colons}),
+        json.dumps({"id": "after", "text": "Pneumonia."}),
+    ]
+    sink = io.StringIO()
+    started = time.perf_counter()
+    summary = run_batch(
+        io.BytesIO(("\n".join(lines) + "\n").encode()), sink, EngineSpec(home=mini_home), engine=mini_engine
+    )
+    assert time.perf_counter() - started < 20.0  # about a second; the quadratic tokenizer took minutes
+    assert summary.coded == 3
+    records = [json.loads(line) for line in sink.getvalue().splitlines()]
+    assert [record["note_id"] for record in records] == ["before", "colons", "after"]
+    evidence = [piece for suggestion in records[1]["suggestions"] for piece in suggestion["evidence"]]
+    assert evidence and all(colons[piece["start"] : piece["end"]] == piece["text"] for piece in evidence)

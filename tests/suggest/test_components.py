@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import spacy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def tokens(engine, text: str) -> list[str]:
@@ -18,6 +20,92 @@ def test_tokenizer_keeps_clinical_shorthand_and_splits_lists(mini_engine) -> Non
     assert found[found.index("HTN") : found.index("HTN") + 3] == ["HTN", "/", "HLD"]
     assert "500" in found and "mg" in found
     assert "120/80" in found
+
+
+_AFFIX_CHARACTERS = "?.,;:!()[]{}'\"s5mgkL%\u00b0Cc\u2026-+*/&$aA\u2019x\u2122\U0001f600_<>#"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_AFFIX_CHARACTERS, min_size=1, max_size=80))
+def test_the_tail_suffix_search_finds_what_spacys_suffix_search_finds(span: str) -> None:
+    from spacy.lang.en import English
+    from spacy.util import compile_suffix_regex
+
+    from suggest.components.tokenizer import _UNIT_AFTER_DIGITS, TailSuffixSearch
+
+    rules = [*(English.Defaults.suffixes or ()), _UNIT_AFTER_DIGITS]
+    expected = compile_suffix_regex(rules).search(span)
+    found = TailSuffixSearch(rules)(span)
+    assert (found and found.span()) == (expected and expected.span())
+
+
+def test_ordinary_text_is_tokenized_exactly_as_spacys_rules_do(mini_engine) -> None:
+    from spacy.lang.en import English
+    from spacy.tokenizer import Tokenizer
+    from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+
+    from suggest.components.tokenizer import _SLASH_BETWEEN_WORDS, _UNIT_AFTER_DIGITS, CLINICAL_SHORTHAND
+
+    defaults = English.Defaults
+    plain = Tokenizer(
+        mini_engine.nlp.vocab,
+        rules=dict(defaults.tokenizer_exceptions),
+        prefix_search=compile_prefix_regex(defaults.prefixes or ()).search,
+        suffix_search=compile_suffix_regex([*(defaults.suffixes or ()), _UNIT_AFTER_DIGITS]).search,
+        infix_finditer=compile_infix_regex([*(defaults.infixes or ()), _SLASH_BETWEEN_WORDS]).finditer,
+        token_match=defaults.token_match,
+        url_match=defaults.url_match,
+    )
+    for shorthand in CLINICAL_SHORTHAND:
+        plain.add_special_case(shorthand, [{"ORTH": shorthand}])
+    text = (
+        'HPI: 67 y/o M s/p CABG (2019), h/o HTN/HLD; c/o "chest pain"... BP 150/90, HR 88bpm. Meds: '
+        "metformin 500mg b.i.d., ASA 81 mg. Pt's wife's notes: see https://example.org/a?b=c. "
+        "(prednisone+etoposide+dexamethasone+cyclophosphamide) -- 2x/day!! ??? ----- 5'10\" ~37.5\u00b0C"
+    )
+    assert [(t.text, t.idx, t.whitespace_) for t in mini_engine.nlp.make_doc(text)] == [
+        (t.text, t.idx, t.whitespace_) for t in plain(text)
+    ]
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "?" * 5_000,
+        "(" * 2_000 + "hypertension" + ")" * 2_000,
+        "'s" * 2_500,
+        "\U0001f600" * 3_000,
+        "a" * 5_000,
+        "-" * 5_000,
+        "http://example.org/" + "a/" * 2_000,
+    ],
+    ids=["question marks", "nested brackets", "possessives", "emoji", "letters", "dashes", "url"],
+)
+def test_a_long_span_is_tokenized_in_bounded_pieces_of_the_unchanged_text(mini_engine, run: str) -> None:
+    from suggest.components.tokenizer import MAX_SPAN_CHARS
+
+    text = f"Cough x2.\n{run} then fever."
+    doc = mini_engine.nlp.make_doc(text)
+    assert doc.text == text
+    assert all(text[token.idx : token.idx + len(token)] == token.text for token in doc)
+    assert [token.text for token in doc][:4] == ["Cough", "x2", ".", "\n"]
+    assert [token.text for token in doc][-3:] == ["then", "fever", "."]
+    long_tokens = [token.text for token in doc if len(token) > MAX_SPAN_CHARS]
+    assert long_tokens == ([run] if run.isalnum() else [])  # only a run of letters or digits stays whole
+    if "hypertension" in run:
+        assert "hypertension" in [token.text for token in doc]
+
+
+def test_the_reloaded_pipeline_keeps_the_fast_suffix_search(mini_engine, tmp_path: Path) -> None:
+    import suggest.pipeline  # noqa: F401 - registers the factories spacy.load needs
+    from suggest.components.tokenizer import ClinicalTokenizer, TailSuffixSearch
+
+    mini_engine.nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    assert isinstance(loaded.tokenizer, ClinicalTokenizer)
+    assert isinstance(loaded.tokenizer.suffix_search, TailSuffixSearch)
+    text = "Pain!!! " + "?" * 500
+    assert [t.text for t in loaded.tokenizer(text)] == [t.text for t in mini_engine.nlp.make_doc(text)]
 
 
 def test_sentences_break_at_lines_and_full_stops(mini_engine) -> None:
@@ -95,3 +183,32 @@ def test_term_match_features_are_candidate_features() -> None:
     from suggest.candidates import FEATURE_NAMES, TERM_MATCH_FEATURES
 
     assert set(TERM_MATCH_FEATURES) <= set(FEATURE_NAMES)
+
+
+def test_a_sentence_with_no_boundary_is_cut_at_the_length_limit(mini_engine) -> None:
+    from suggest.components.sentences import MAX_SENTENCE_TOKENS
+
+    text = " ".join(["pain", "and", "fever", "with", "cough"] * 400)  # 2,000 tokens, no full stop or line break
+    sentences = list(mini_engine.nlp(text).sents)
+    assert len(sentences) == 8 and max(len(sentence) for sentence in sentences) == MAX_SENTENCE_TOKENS
+
+
+def test_context_in_chunks_of_sentences_labels_as_over_the_whole_note(mini_engine, monkeypatch) -> None:
+    import suggest.components.assertion as assertion
+
+    visits = [
+        f"Visit {day}: no pneumonia. Denies hypertension. Mother has diabetes. Possible atrial fibrillation. "
+        f"History of heart failure. Essential hypertension, stage {day % 5} kidney disease."
+        for day in range(200)
+    ]
+    text = "\n".join(visits)
+
+    def labels() -> list[tuple[int, int, str]]:
+        doc = mini_engine.nlp(text)
+        return [(span.start, span.end, span._.chartcoder_assertion) for span in doc.spans["chartcoder_terms"]]
+
+    assert len(mini_engine.nlp.make_doc(text)) > 2 * assertion.CONTEXT_CHUNK_TOKENS
+    chunked = labels()
+    monkeypatch.setattr(assertion, "CONTEXT_CHUNK_TOKENS", 10**9)
+    assert chunked == labels()
+    assert len({label for _, _, label in chunked}) >= 3, "cues of several kinds must be in the test"

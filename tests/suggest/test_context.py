@@ -36,6 +36,7 @@ def read_as(engine, text: str, abbreviation: str, occurrence: int = 0) -> str:
         ("SpO2 97%RA at rest.", NO_DIAGNOSIS),
         ("PMH: RA on methotrexate, HTN.", "rheumatoid arthritis"),
         ("Problem list: RA, hypothyroidism.", "rheumatoid arthritis"),
+        ("Obesity: GLP-1 RA to be discussed with endocrinology.", NO_DIAGNOSIS),  # a receptor agonist
     ],
 )
 def test_ra_is_room_air_by_a_saturation_and_rheumatoid_arthritis_otherwise(mini_engine, text, expected) -> None:
@@ -176,6 +177,17 @@ def test_a_bullet_or_a_dash_in_prose_negates_nothing(mini_engine, text) -> None:
     assert {found.get("heart failure"), found.get("atrial fibrillation")} == {"present"}, found
 
 
+@pytest.mark.parametrize(("text", "expected"), [("HIV neg.", "negated"), ("HIV Ab negative, Hgb 12.", "negated")])
+def test_a_negative_result_after_its_test_negates_it(mini_engine, text, expected) -> None:
+    found = assertions(mini_engine, text)
+    assert found.get("hiv") == expected, found
+
+
+def test_a_negative_result_reaches_only_its_own_test(mini_engine) -> None:
+    found = assertions(mini_engine, "Atrial fibrillation - TSH neg, rate controlled.")
+    assert found.get("atrial fibrillation") == "present", found
+
+
 # --- sections: SOAP and operative headings --------------------------------------------------------------------
 def sections_of(engine, text: str) -> dict[str, str]:
     doc = engine.nlp(text)
@@ -237,6 +249,7 @@ def test_a_soap_assessment_outranks_the_same_words_outside_a_section(mini_engine
         ("Abdomen soft. No CVA tenderness.\nA/P: cystitis.", "N30.90", "I63"),
         ("Echo: moderate MI, EF 55%.", "I34.0", "I21"),
         ("CTA: segmental PE, on heparin.", "I26.99", "J90"),
+        ("#pAF - NSR on tele w/ brief AF episodes; cont apixaban.", "I48.0", None),
     ],
 )
 def test_the_engine_codes_the_sense_the_context_gives(engine, text, present, absent) -> None:
@@ -268,3 +281,20 @@ def test_a_sense_table_with_an_unknown_cue_is_refused_with_its_error(tmp_path) -
     table.write_text("RA\trheumatoid arthritis\tnearby\tmethotrexate\twhy\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"\[E008\].*'nearby'.*'RA'"):
         load_sense_rules(table)
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("Labs: blood type O pos, rubella immune, HCV neg.", ("B06", "B19")),
+        ("DVT ppx: enoxaparin. Code status: Full.", ("I82",)),
+        ("D-dimer neg (low pretest prob for PE).", ("I26",)),
+        ("Dietitian saw pt; GLP-1 RA to be discussed.", ("M06",)),
+        ("Labs: EtOH neg, UDS neg.", ("F10",)),
+    ],
+)
+def test_results_prophylaxis_and_low_probability_code_nothing(engine, text, absent) -> None:
+    codes = [suggestion.code for suggestion in engine.suggest(text).suggestions]
+    assert not [code for code in codes if code.startswith(absent)], codes

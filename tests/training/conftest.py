@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import pytest
 
@@ -15,6 +15,12 @@ FAKE_RULES: dict[str, tuple[tuple[tuple[str, float], ...], tuple[str, ...]]] = {
     "fibrillation": ((("I48.0", 0.6),), ("I48.91",)),  # ranks the wrong code; the right one is a candidate
     "hypertension": ((("I10", 0.4),), ()),  # the right code, below the threshold
 }
+
+
+def _proposal(proposed: bool) -> dict[str, bool]:
+    # Where Suggestion has a ``proposed`` field (the guideline layer's), the fake proposes what clears its
+    # threshold, as the engine does; the expected figures below are the same either way.
+    return {"proposed": proposed} if "proposed" in {field.name for field in fields(Suggestion)} else {}
 
 
 @dataclass
@@ -39,7 +45,8 @@ class FakeEngine:
             (pair for keyword in self._matches(text) for pair in self.rules[keyword][0]), key=lambda pair: -pair[1]
         )[:top]
         suggestions = tuple(
-            Suggestion(rank, code, "", score, True, (), (), "keyword") for rank, (code, score) in enumerate(scored, 1)
+            Suggestion(rank, code, "", score, True, (), (), "keyword", **_proposal(score >= self.threshold))
+            for rank, (code, score) in enumerate(scored, 1)
         )
         return NoteSuggestions(note_id, CODE_SET_NAME, self.model_id, setting, suggestions, ())  # type: ignore[arg-type]
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from models.registry import ModelRegistry
+from suggest.learned import GradientRanker
 from suggest.pipeline import load_engine, load_term_table
 from training.bootstrap import NoteGenerator, build_bootstrap
 from training.evaluate import evaluate
-from training.ranker import LearnedRanker
 from training.train import engine_with
 
 
@@ -55,7 +55,7 @@ def test_bootstrap_builds_promotes_and_is_deterministic(mini_engine, tmp_path: P
     assert first.champion() == built.manifest.id
     assert 0.0 <= built.manifest.threshold <= 1.0
     ranker = first.load(built.manifest.id).parts["ranker"]
-    assert isinstance(ranker, LearnedRanker)
+    assert isinstance(ranker, GradientRanker)  # the inference part, not the training estimator
     other_seed = build_bootstrap(mini_engine, second, notes=150, seed=6, promote=False)
     assert other_seed.manifest.files != built.manifest.files
     assert second.champion() == again.manifest.id

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from suggest.types import NoteSuggestions, Suggestion
+from suggest.types import NoteSuggestions
 from tests.training.conftest import FakeEngine, FakeEngineFactory
 from training.coder_metrics import code_family, matches_must_not
 from training.data import LabeledNote, read_codiesp
@@ -224,14 +224,14 @@ def test_must_not_entries_match_codes_and_everything_under_categories() -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class _ProposingSuggestion(Suggestion):
-    """A suggestion as the guideline layer makes it: the engine says whether it proposes the code."""
+class _ProposingSuggestion:
+    """What the evaluation reads of a suggestion as the guideline layer makes it: the engine says whether it
+    proposes the code (apart from ``Suggestion``, whose fields differ before and after that layer)."""
 
-    proposed: bool = False
-
-
-def _fields(suggestion: Suggestion) -> dict:
-    return {name: getattr(suggestion, name) for name in Suggestion.__slots__}  # type: ignore[attr-defined]
+    rank: int
+    code: str
+    score: float
+    proposed: bool
 
 
 class _ProposingEngine(FakeEngine):
@@ -240,12 +240,9 @@ class _ProposingEngine(FakeEngine):
     def suggest(self, text: str, setting: str = "outpatient", note_id: str | None = None, top: int | None = None):
         plain = super().suggest(text, setting, note_id, top)
         suggestions = tuple(
-            _ProposingSuggestion(
-                **{name: getattr(s, name) for name in Suggestion.__slots__}, proposed=s.code != "I48.0"
-            )
-            for s in plain.suggestions
+            _ProposingSuggestion(s.rank, s.code, s.score, proposed=s.code != "I48.0") for s in plain.suggestions
         )
-        return NoteSuggestions(note_id, plain.code_set, plain.model, plain.setting, suggestions, ())
+        return NoteSuggestions(note_id, plain.code_set, plain.model, plain.setting, suggestions, ())  # type: ignore[arg-type]
 
 
 def test_proposed_attribute_wins_over_the_threshold(mini_codeset) -> None:
@@ -352,10 +349,10 @@ def test_cli_bad_input_exits_2_with_a_message(mini_home: Path, tmp_path: Path) -
 # --- the real engine ---------------------------------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.shared_data
-def test_real_engine_on_twenty_codiesp_dev_notes(shared_data_dir: Path, full_vocabulary) -> None:
+def test_real_engine_on_twenty_codiesp_dev_notes(shared_data_dir: Path, indexed_vocabulary) -> None:
     pipeline = pytest.importorskip("suggest.pipeline", reason="suggest.pipeline (the engine) is not importable yet")
-    engine = pipeline.load_engine(full_vocabulary)
-    notes = list(itertools.islice(read_codiesp(shared_data_dir / "codiesp" / "dev", full_vocabulary.codeset), 20))
+    engine = pipeline.load_engine(indexed_vocabulary)
+    notes = list(itertools.islice(read_codiesp(shared_data_dir / "codiesp" / "dev", indexed_vocabulary.codeset), 20))
     report = evaluate(engine, notes)
     assert report.notes == 20 and report.gold_codes > 0
     assert 0 < report.map <= 1

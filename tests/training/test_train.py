@@ -103,9 +103,13 @@ def test_train_writes_a_complete_pack_and_promotes_only_if_better(
     run = train(notes, base=mini_engine, registry=registry, val_fraction=0.25, options=FAST, promote="if-better")
     manifest = run.manifest
     assert manifest is not None and manifest.kind == "learned"
-    assert set(manifest.files) == {"ranker.joblib", "classifier.joblib"}
+    assert set(manifest.files) == {"ranker.json", "ranker.npz", "classifier.json", "classifier.npz"}
+    assert manifest.parts == {
+        "ranker": "chartcoder.GradientRanker.v1",
+        "classifier": "chartcoder.TfidfNoteClassifier.v1",
+    }
     assert manifest.training_data.notes == run.train_notes == 120
-    assert manifest.code_set.tabular_sha256 == mini_engine.vocabulary.manifest.files["tabular.pkl"]
+    assert manifest.code_set.tabular_sha256 == mini_engine.vocabulary.manifest.files["tabular.msgpack"]
     assert manifest.metrics["map"] == pytest.approx(run.report.map, abs=1e-4)
     assert manifest.threshold == run.report.threshold
     assert run.baseline_id.startswith("zero-shot")
@@ -122,7 +126,7 @@ def test_train_writes_a_complete_pack_and_promotes_only_if_better(
     assert again.manifest is not None and again.manifest.parent == manifest.id
 
     # a champion that no longer loads (here: damaged) is reported, and the zero-shot engine stands in for it
-    (registry.folder / manifest.id / "ranker.joblib").write_bytes(b"damaged")
+    (registry.folder / manifest.id / "ranker.npz").write_bytes(b"damaged")
     third = train(notes, base=mini_engine, registry=registry, val_fraction=0.25, options=FAST, promote="if-better")
     assert "does not load" in third.baseline_id and "ModelIntegrityError" in third.baseline_id
     assert third.baseline_report.map == pytest.approx(run.baseline_report.map, abs=1e-9)

@@ -184,7 +184,7 @@ def test_artifact_round_trip(mini_home: Path, mini_codeset: CodeSet) -> None:
     assert vocabulary.codeset.codes == mini_codeset.codes
     manifest = read_manifest(codeset_folder(mini_home))
     assert manifest.format_version == FORMAT_VERSION
-    assert set(manifest.files) == {"tabular.pkl", "lexicon.pkl"}
+    assert set(manifest.files) == {"tabular.msgpack", "lexicon.msgpack"}
     assert manifest.counts["codes"] == 3743 and manifest.counts["index_entries"] == 0
 
 
@@ -195,11 +195,48 @@ def test_no_artifact_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_a_modified_part_is_refused_by_its_hash(tmp_path: Path, mini_home: Path) -> None:
     shutil.copytree(mini_home / "codeset", tmp_path / "codeset")
-    lexicon = tmp_path / "codeset" / "lexicon.pkl"
+    lexicon = tmp_path / "codeset" / "lexicon.msgpack"
     lexicon.write_bytes(lexicon.read_bytes()[:-10])
     vocabulary = load_vocabulary(tmp_path)  # the lexicon is read lazily
-    with pytest.raises(CodeSetFormatError, match=r"lexicon\.pkl does not match its sha256"):
+    with pytest.raises(CodeSetFormatError, match=r"lexicon\.msgpack does not match its sha256"):
         vocabulary.code_search  # noqa: B018
+
+
+def test_the_artifact_holds_no_pickle_and_a_pickle_is_not_run(tmp_path: Path, mini_home: Path) -> None:
+    """Issue 19 point 5: a part replaced by a pickle that runs code (its hash updated) is refused, not run."""
+    import hashlib
+    import pickle
+
+    shutil.copytree(mini_home / "codeset", tmp_path / "codeset")
+    folder = tmp_path / "codeset"
+    assert not any(path.read_bytes().startswith(b"\x80") for path in folder.iterdir())  # no pickle protocol 2+
+    marker = tmp_path / "ran.txt"
+    evil = pickle.dumps(_WritesFile(str(marker)))
+    (folder / "tabular.msgpack").write_bytes(evil)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"]["tabular.msgpack"] = hashlib.sha256(evil).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(CodeSetFormatError):
+        load_vocabulary(tmp_path)
+    assert not marker.exists()
+
+
+def test_an_old_pickled_artifact_is_refused_naming_the_upgrade(tmp_path: Path, mini_home: Path) -> None:
+    shutil.copytree(mini_home / "codeset", tmp_path / "codeset")
+    manifest_path = tmp_path / "codeset" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["format_version"] = 1
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(CodeSetFormatError, match="models upgrade"):
+        load_vocabulary(tmp_path)
+
+
+class _WritesFile:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (open, (self.path, "w"))
 
 
 def test_a_newer_format_is_refused(tmp_path: Path, mini_home: Path) -> None:
@@ -223,8 +260,8 @@ def test_a_garbled_manifest_is_refused(tmp_path: Path, mini_home: Path) -> None:
 
 
 @pytest.mark.slow
-def test_full_release_counts(full_vocabulary) -> None:
-    codeset = full_vocabulary.codeset
+def test_full_release_counts(indexed_vocabulary) -> None:
+    codeset = indexed_vocabulary.codeset
     counts = codeset.counts()
     # 74,719 billable codes: the 74,714 often quoted leaves out five billable 3-character codes whose names are
     # also block ids (B20, F99, P84, R99, Z66).
@@ -235,12 +272,12 @@ def test_full_release_counts(full_vocabulary) -> None:
         assert codeset.is_billable(code), code
         assert code in codeset.blocks, code
     assert codeset.release == "FY2026 (April 1, 2026)"
-    assert full_vocabulary.manifest.counts["billable_codes"] == 74_719
+    assert indexed_vocabulary.manifest.counts["billable_codes"] == 74_719
 
 
 @pytest.mark.slow
-def test_full_release_spot_checks(full_vocabulary) -> None:
-    codeset = full_vocabulary.codeset
+def test_full_release_spot_checks(indexed_vocabulary) -> None:
+    codeset = indexed_vocabulary.codeset
     assert codeset.is_billable("S52.521A")
     assert codeset.resolve("S52.521A").description == (
         "Torus fracture of lower end of right radius, initial encounter for closed fracture"
@@ -283,3 +320,19 @@ def test_excludes1_conflicts_match_the_pair_by_pair_definition(mini_codeset: Cod
     expected = _conflicts_pair_by_pair(mini_codeset, codes)
     assert expected, "type 1 beside type 2 diabetes codes: Excludes1 pairs to find"
     assert mini_codeset.excludes1_conflicts(codes) == expected
+
+
+def test_rebuilding_an_old_artifact_with_imported_indexes_asks_for_the_upgrade_first(
+    tmp_path: Path, mini_home: Path, mini_codeset: CodeSet
+) -> None:
+    """Rebuilding used to keep imported indexes by reading the old artifact; a pickled one is not read, so the
+    rebuild stops instead of dropping them without a word."""
+    from vocab.vocabulary import build_vocabulary
+
+    shutil.copytree(mini_home / "codeset", tmp_path / "codeset")
+    manifest_path = tmp_path / "codeset" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest.update(format_version=1, files={"tabular.pkl": "0" * 64, "index-index.pkl": "1" * 64})
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(CodeSetFormatError, match="models upgrade"):
+        build_vocabulary(tmp_path, codeset=mini_codeset)

@@ -712,6 +712,41 @@ def test_content_sniffing_without_a_telling_suffix(tmp_path: Path) -> None:
         read_index(write(tmp_path, "notes.txt", "just some text\n"))
 
 
+@pytest.mark.parametrize("suffix", [".gz", ".xz"])
+def test_compressed_files_are_read_like_the_plain_ones(tmp_path: Path, suffix: str) -> None:
+    import gzip
+    import lzma
+
+    compress = gzip.compress if suffix == ".gz" else lzma.compress
+    csv_index = read_index(write(tmp_path, f"index_2025.csv{suffix}", compress(INDEX_CSV.encode())))
+    assert csv_index == read_index(write(tmp_path, "index_2025.csv", INDEX_CSV))
+    assert csv_index.release == "FY2025"
+    xml_index = read_index_xml(write(tmp_path, f"icd10cm-index-April-1-2026.xml{suffix}", compress(INDEX_XML.encode())))
+    assert xml_index.release == "FY2026 (April 1, 2026)" and found(xml_index, "Dementia").codes == ("F03.90",)
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".xz"])
+def test_a_damaged_compressed_file_is_a_format_error(tmp_path: Path, suffix: str) -> None:
+    import gzip
+    import lzma
+
+    compressed = (gzip.compress if suffix == ".gz" else lzma.compress)(INDEX_CSV.encode())
+    for name, content in [("cut", compressed[: len(compressed) // 2]), ("plain", INDEX_CSV.encode())]:
+        with pytest.raises(IndexFormatError, match=f"not a readable \\{suffix} file") as caught:
+            read_index(write(tmp_path, f"{name}.csv{suffix}", content))
+        assert f"{name}.csv{suffix}" in str(caught.value)
+
+
+def test_a_compressed_file_that_inflates_without_end_is_refused(tmp_path: Path, monkeypatch) -> None:
+    import gzip
+
+    import vocab.index
+
+    monkeypatch.setattr(vocab.index, "_MAX_DECOMPRESSED_BYTES", 1000)
+    with pytest.raises(IndexFormatError, match="decompresses to more than"):
+        read_index(write(tmp_path, "bomb.csv.gz", gzip.compress(b"RowID," + b" " * 5000)))
+
+
 def test_errors_are_vocab_errors() -> None:
     assert issubclass(IndexFormatError, VocabError)
 

@@ -334,8 +334,7 @@ def _rank_of(vocabulary: Vocabulary, query: str, expected: str) -> int | None:
     return found.index(expected) + 1 if expected in found else None
 
 
-@pytest.mark.slow
-@pytest.mark.shared_data
+@pytest.mark.slow  # the bundled Alphabetic Index: no shared data needed
 @pytest.mark.parametrize(("query", "expected", "within"), RANKING_WITH_INDEX)
 def test_ranking_with_the_index(indexed_vocabulary: Vocabulary, query: str, expected: str, within: int) -> None:
     rank = _rank_of(indexed_vocabulary, query, expected)
@@ -352,7 +351,6 @@ def test_ranking_from_the_tabular_list_alone(
 
 
 @pytest.mark.slow
-@pytest.mark.shared_data
 def test_index_terms_explain_the_match(indexed_vocabulary: Vocabulary) -> None:
     [result] = indexed_vocabulary.search("rubeola", limit=1)  # "Rubeola, see Measles": a followed reference
     assert (result.code, result.matched_term, result.source) == ("B05.9", "Rubeola", "index")

@@ -18,11 +18,11 @@ def test_i_b_9_two_siblings_for_one_finding_leave_one(codeset):
 
 
 def test_i_a_12_a_excludes1_pair_resolved_when_the_note_supports_one_side(codeset):
-    # E11 Excludes1 "type 1 diabetes mellitus (E10.-)"; the type 1 reading is weak (below the threshold)
+    # E11 Excludes1 "type 1 diabetes mellitus (E10.-)"; both readings rest on the same words, type 2 is better
     text = "Assessment: type 2 diabetes. Diabetes education.\n"
     draft = draft_of(
         ("E11.9", 0.8, [mention(text, "type 2 diabetes", ("E11.9",))]),
-        ("E10.9", 0.2, [mention(text, "Diabetes", ("E10.9",), occurrence=0)]),
+        ("E10.9", 0.3, [mention(text, "diabetes", ("E10.9",))]),
     )
     one_code_per_finding(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["E11.9"]
@@ -56,3 +56,14 @@ def test_integral_table_codes_are_in_the_code_set(codeset):
         assert codeset.with_prefix(symptom, limit=1), symptom
         for prefix in diagnoses.split(","):
             assert prefix == "*" or codeset.with_prefix(prefix, limit=1), prefix
+
+
+def test_i_c_19_b_injury_of_unspecified_region_leaves_beside_the_sited_injury(codeset):
+    text = "ED: dog bite wound, right lower leg. Injury cleaned.\n"
+    draft = draft_of(
+        ("S81.851A", 0.8, [mention(text, "dog bite wound, right lower leg", ("S81.851A",))]),
+        ("T14.8XXA", 0.7, [mention(text, "Injury", ("T14.8XXA",))]),
+    )
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["S81.851A"]
+    assert "I.C.19.b" in draft.excluded[0].reason

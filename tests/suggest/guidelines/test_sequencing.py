@@ -70,3 +70,17 @@ def test_section_iv_a_words_only_in_the_exam_are_listed_not_proposed(codeset):
     )
     sequence_codes(draft, context_of(codeset, text, draft))
     assert [(entry.code, entry.proposed) for entry in draft.entries] == [("N30.00", True), ("R60.9", False)]
+
+
+def test_i_c_10_b_1_respiratory_failure_given_as_the_reason_for_admission_is_principal(codeset):
+    text = (
+        "Admitted for acute on chronic hypercapnic respiratory failure, BiPAP in the ICU.\n"
+        "ASSESSMENT AND PLAN\nCOPD with acute exacerbation.\nAcute on chronic respiratory failure, improving.\n"
+    )
+    draft = draft_of(
+        ("J44.1", 0.9, [mention(text, "COPD with acute exacerbation", ("J44.1",))]),
+        ("J96.22", 0.7, [mention(text, "acute on chronic hypercapnic respiratory failure", ("J96.22",), "none")]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes()[0] == "J96.22"
+    assert "I.C.10.b.1" in draft.entries[0].sections

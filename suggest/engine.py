@@ -1,0 +1,140 @@
+"""The :class:`Engine`: chart note in, ranked ICD-10-CM suggestions out.
+
+An engine holds what :func:`suggest.loading.load_engine` assembled (the code set, the spaCy pipeline, the
+ranker and the optional note classifier) and runs a note through them: candidates -> ranker scores ->
+coding rules -> :class:`NoteSuggestions`. It loads nothing itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from suggest.candidates import build_candidates, extract_mentions
+from suggest.classifier_candidates import section_lookup, with_classifier
+from suggest.errors import NoteError
+from suggest.guidelines import GuidelineContext, apply_guidelines
+from suggest.guidelines.history_status import HistoryCodes, is_resolved, is_still_treated
+from suggest.guidelines.note import NoteView
+from suggest.note_checks import DEFAULT_MAX_NOTE_CHARS, check_note
+from suggest.ranking import NoteClassifier, Ranker
+from suggest.rules import RuleContext, rank_codes
+from suggest.types import CODE_SET_NAME, Candidate, NoteSuggestions, Setting
+from vocab.vocabulary import Vocabulary
+
+__all__ = ["Engine"]
+
+
+class Engine:
+    """Chart note in, ranked ICD-10-CM suggestions with evidence, assertion and coding rules out."""
+
+    def __init__(
+        self,
+        vocabulary: Vocabulary,
+        nlp: Language,
+        ranker: Ranker,
+        model_id: str,
+        threshold: float,
+        max_note_chars: int = DEFAULT_MAX_NOTE_CHARS,
+        classifier: NoteClassifier | None = None,
+    ) -> None:
+        self.vocabulary = vocabulary
+        self.nlp = nlp
+        self.ranker = ranker
+        self.classifier = classifier
+        self.model_id = model_id
+        self.threshold = threshold
+        self.max_note_chars = max_note_chars
+        self._histories = HistoryCodes(vocabulary.index("index"), vocabulary.codeset)
+        self._histories.warm()  # read the Tabular's "Conditions classifiable to" notes now, not on a note
+
+    @property
+    def code_set(self) -> str:
+        return CODE_SET_NAME
+
+    def suggest(
+        self, text: str, setting: str = "outpatient", note_id: str | None = None, top: int | None = None
+    ) -> NoteSuggestions:
+        checked_setting = self._check(text, setting)
+        return self._suggest_doc(self.nlp(text), text, checked_setting, note_id, top)
+
+    def suggest_many(
+        self, notes: Iterable[tuple[str | None, str, str]], batch_size: int = 32, top: int | None = None
+    ) -> Iterator[NoteSuggestions | NoteError]:
+        """``(note_id, text, setting)`` in, one result per note out, in order; a bad note yields its error."""
+        checked: list[tuple[str | None, str, Setting | NoteError]] = []
+        for note_id, text, setting in notes:
+            try:
+                checked.append((note_id, text, self._check(text, setting)))
+            except NoteError as error:
+                checked.append((note_id, text, error))
+        valid = (text for _, text, outcome in checked if not isinstance(outcome, NoteError))
+        docs = self.nlp.pipe(valid, batch_size=batch_size)
+        for note_id, text, outcome in checked:
+            if isinstance(outcome, NoteError):
+                yield outcome
+            else:
+                yield self._suggest_doc(next(docs), text, outcome, note_id, top)
+
+    def with_model(self, model: str | None = None, *, home: Path | None = None) -> Engine:
+        """This engine's code set and spaCy pipeline with another model: :func:`suggest.loading.with_model`."""
+        from suggest.loading import with_model  # the loader imports this module
+
+        return with_model(self, model, home=home)
+
+    def candidates(self, text: str, setting: str = "outpatient") -> list[Candidate]:
+        """Every candidate code of the note before coding rules and threshold (training, candidate recall)."""
+        self._check(text, setting)
+        return self._candidates(self.nlp(text), text)
+
+    def _candidates(self, doc: Doc, text: str) -> list[Candidate]:
+        codeset = self.vocabulary.codeset
+        candidates = build_candidates(extract_mentions(doc, codeset), codeset, len(text))
+        if self.classifier is None:
+            return candidates
+        return with_classifier(candidates, text, self.classifier, codeset, section_at=section_lookup(doc))
+
+    def _suggest_doc(
+        self, doc: Doc, text: str, setting: Setting, note_id: str | None, top: int | None
+    ) -> NoteSuggestions:
+        codeset = self.vocabulary.codeset
+        candidates = self._candidates(doc, text)
+        scores = self.ranker.score(candidates)
+        context = RuleContext(codeset=codeset, setting=setting, text=text, history_code=self._history_code)
+        ranked, excluded = rank_codes(candidates, scores, context)
+        guideline_context = GuidelineContext(
+            codeset=codeset,
+            setting=setting,
+            text=text,
+            candidates=candidates,
+            scores=scores,
+            threshold=self.threshold,
+            index=self.vocabulary.index,
+            history_code=self._history_code,
+            sections=NoteView.from_doc(doc).starts,
+        )
+        suggestions, excluded = apply_guidelines(ranked, excluded, guideline_context)
+        if top is not None:
+            suggestions = suggestions[:top]
+        return NoteSuggestions(
+            note_id=note_id,
+            code_set=CODE_SET_NAME,
+            model=self.model_id,
+            setting=setting,
+            suggestions=tuple(suggestions),
+            excluded=tuple(excluded),
+        )
+
+    def _check(self, text: object, setting: str) -> Setting:
+        return check_note(text, setting, self.max_note_chars)
+
+    def _history_code(self, kind: str, code: str, sentence: str = "") -> str | None:
+        """The history code for a condition documented as past ("personal") or a relative's ("family"), or None
+        where the condition stays coded as it is: still treated, or chronic and not said to be resolved
+        (I.C.21.c.4; :class:`suggest.guidelines.history_status.HistoryCodes` walks the Index and Tabular)."""
+        if kind == "personal" and is_still_treated(sentence):
+            return None
+        return self._histories.code_for(kind, code, resolved=kind == "personal" and is_resolved(sentence))
