@@ -38,7 +38,6 @@ _NOTE_FLAG_FIELDS = (
 _MAX_CHILDREN_LISTED = 15
 _HISTORY_SCORE = 0.4  # above the zero-shot threshold (0.35): a stated history is proposed, after diagnoses
 _EXACT_ENOUGH = 0.9
-_LISTED_HISTORY_SCORE = 0.2  # below any proposal threshold
 _DEFAULT_CHILD_WORDS = ("unspecified", "without complication", "not elsewhere classified")
 
 
@@ -154,10 +153,6 @@ def _historical(
     ranked = Ranked(history, _history_score(score, mentions), list(mentions))
     ranked.notes.append(f"personal history of {candidate.code} (I.C.21.c.4)")
     yield history, ranked, None
-    # the past condition stays visible to the reviewer, listed below the history code and never proposed
-    listed = Ranked(candidate.code, min(score * 0.5, _LISTED_HISTORY_SCORE), list(mentions))
-    listed.notes.append(f"documented as history: reported as {history}, listed for review only (I.C.21.c.4)")
-    yield candidate.code, listed, None
 
 
 def _history_score(score: float, mentions: list[Mention]) -> float:
