@@ -249,6 +249,22 @@ class SuggestionOut(BaseModel):
     evidence: list[EvidenceOut]
     flags: list[FlagOut]
     rationale: str
+    # Round 2 (defaults: suggestions stored before it read as secondary, not proposed, no POA)
+    role: Literal["principal", "first_listed", "secondary"] = Field(
+        default="secondary",
+        description="principal (inpatient, Official Guidelines Section II), first_listed (outpatient, Section IV) "
+        "or secondary; the proposed codes come first in reporting order, rank 1 the principal / first-listed.",
+    )
+    poa: Literal["Y", "N", "U", "W", "1"] | None = Field(
+        default=None,
+        description="Present on admission (inpatient notes): Y, N, U, W, or 1 for codes exempt (Appendix I).",
+    )
+    proposed: bool = Field(
+        default=False, description="The engine proposes the code (at or above its threshold, stated as a diagnosis)."
+    )
+    replaces: list[str] = Field(
+        default_factory=list, description="Component codes a combination code stands for (not reported beside it)."
+    )
 
 
 class ExclusionOut(BaseModel):

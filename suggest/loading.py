@@ -9,10 +9,12 @@ registry has a champion, the zero-shot heuristic otherwise. Everything else in c
 from __future__ import annotations
 
 import gc
+import importlib
 from pathlib import Path
 
 from suggest.engine import Engine
 from suggest.errors import EngineError
+from suggest.guidelines import prepare_guidelines
 from suggest.nlp import build_nlp
 from suggest.note_checks import DEFAULT_MAX_NOTE_CHARS
 from suggest.ranking import HeuristicRanker, NoteClassifier, Ranker
@@ -52,7 +54,10 @@ def load_engine(
     """
     if vocabulary is None:
         vocabulary = load_vocabulary(home)
-    vocabulary.code_search  # noqa: B018 - load the search lexicon now (history codes use it), not on a note
+    vocabulary.code_search  # noqa: B018 - load the search lexicon now (abbreviations, search), not on a note
+    for source in vocabulary.index_sources():  # and the Index and tables the guideline steps walk
+        vocabulary.index(source)
+    prepare_guidelines(vocabulary)  # the Alphabetic Index's "with" links, read by the combination step
     ranker, classifier, model_id, threshold = resolve_model(vocabulary, model, home, models_dir)
     table = load_term_table(vocabulary)
     nlp = build_nlp(table)
@@ -100,8 +105,18 @@ def register_pack_parts() -> None:
     """Register the engine's pack part types (``chartcoder.GradientRanker.v1``, ``chartcoder.TfidfNoteClassifier.v1``)
     with :mod:`models.parts`, as importing spaCy registers its factories. Whatever reads or verifies packs calls
     this first (the engine, ``chartcoder models``, the service's model routes); kept out of module import because
-    the part classes pull in scikit-learn, which a zero-shot engine never needs."""
+    the part classes pull in scikit-learn, which a zero-shot engine never needs.
+
+    Then the modules the ``part_modules`` setting names (``CHARTCODER_PART_MODULES``): part types of the
+    operator's own, registered in every process that reads packs, engine processes included."""
     from suggest import classifier, learned  # noqa: F401 - imported for their @register_part side effect
+    from vocab.settings import get_settings
+
+    for name in get_settings().part_modules:
+        try:
+            importlib.import_module(name)
+        except ImportError as error:
+            raise EngineError(f"The part_modules setting names {name!r}, which cannot be imported: {error}") from None
 
 
 def resolve_model(

@@ -17,7 +17,18 @@ from vocab.codeset import Code, CodeSet, parse_code_references
 from vocab.errors import VocabError
 from vocab.text import normalize_tokens
 
-__all__ = ["Ranked", "RuleContext", "apply_rules"]
+__all__ = [
+    "Ranked",
+    "RuleContext",
+    "apply_rules",
+    "billable_code",
+    "code_flags",
+    "evidence_of",
+    "excludes1_flags",
+    "rank_codes",
+    "rationale_of",
+    "unique_flags",
+]
 
 _NOTE_FLAG_FIELDS = (
     ("code_first", "code first"),
@@ -25,6 +36,8 @@ _NOTE_FLAG_FIELDS = (
     ("code_also", "code also"),
 )
 _MAX_CHILDREN_LISTED = 15
+_HISTORY_SCORE = 0.4  # above the zero-shot threshold (0.35): a stated history is proposed, after diagnoses
+_EXACT_ENOUGH = 0.9
 _DEFAULT_CHILD_WORDS = ("unspecified", "without complication", "not elsewhere classified")
 
 
@@ -44,13 +57,26 @@ class RuleContext:
     codeset: CodeSet
     setting: Setting
     text: str
-    # (kind, code) -> a history Z code for it, or None; kind is "personal" or "family"
-    history_code: Callable[[str, str], str | None]
+    # (kind, code, sentence) -> a history code for it, or None (it stays active); kind "personal" or "family";
+    # the sentence says whether the condition is resolved or still treated (I.C.21.c.4)
+    history_code: Callable[..., str | None]
 
 
 def apply_rules(
     candidates: Sequence[Candidate], scores: Sequence[float], context: RuleContext
 ) -> tuple[list[Suggestion], list[Exclusion]]:
+    """Assertion, specificity and redundancy rules, then flags: suggestions ordered by score."""
+    final, excluded = rank_codes(candidates, scores, context)
+    suggestions = _flagged(final, context.codeset)
+    suggested_codes = {suggestion.code for suggestion in suggestions}
+    return suggestions, [exclusion for exclusion in excluded if exclusion.code not in suggested_codes]
+
+
+def rank_codes(
+    candidates: Sequence[Candidate], scores: Sequence[float], context: RuleContext
+) -> tuple[list[Ranked], list[Exclusion]]:
+    """The codes that survive the assertion, specificity and redundancy rules (by score), and the excluded
+    findings; flags that depend on the final code set (Excludes1, notes) are left to :func:`code_flags`."""
     kept: dict[str, Ranked] = {}
     excluded: list[Exclusion] = []
     for candidate, score in zip(candidates, scores, strict=True):
@@ -61,10 +87,23 @@ def apply_rules(
                 _merge(kept, code, ranked)
     specific = _resolve_specificity(kept, context)
     final = _drop_redundant(specific, context.codeset)
-    suggestions = _flagged(final, context.codeset)
-    suggested_codes = {suggestion.code for suggestion in suggestions}
-    excluded = [exclusion for exclusion in _unique_exclusions(excluded) if exclusion.code not in suggested_codes]
-    return suggestions, excluded
+    return final, _unique_exclusions(excluded)
+
+
+def code_flags(code: str, codeset: CodeSet) -> list[Flag]:
+    """The flags a code carries from the Tabular List alone: code first / use additional / code also notes and
+    "unspecified" (Excludes1 flags depend on the other codes: :func:`excludes1_flags`)."""
+    return [*_note_flags(code, codeset), *_unspecified_flag(code, codeset)]
+
+
+def excludes1_flags(codes: Sequence[str], codeset: CodeSet) -> dict[int, list[Flag]]:
+    """Index in ``codes`` -> the Excludes1 flags of that code against the others."""
+    flags: dict[int, list[Flag]] = {}
+    for i, j, note in codeset.excludes1_conflicts(list(codes)):
+        message = f"Excludes1 conflict between {codes[i]} and {codes[j]}: {note}"
+        flags.setdefault(i, []).append(Flag("excludes1", message, (codes[j],)))
+        flags.setdefault(j, []).append(Flag("excludes1", message, (codes[i],)))
+    return flags
 
 
 # --- assertion --------------------------------------------------------------------------------------
@@ -102,18 +141,35 @@ def _historical(
 ) -> Iterable[tuple[str, Ranked | None, Exclusion | None]]:
     if not mentions:
         return
-    history = context.history_code("personal", candidate.code)
+    history = context.history_code("personal", candidate.code, _sentences_of(mentions, context.text))
     if history is None:
-        # no personal-history code names it (chronic conditions): the condition itself, weighed lower
+        # still treated, or a chronic condition not said to be resolved: the condition itself, weighed lower
         ranked = Ranked(candidate.code, score, list(mentions))
-        ranked.notes.append("documented as history; no personal-history code applies")
+        ranked.notes.append("documented as history but current or still treated: coded as active (I.C.21.c.4)")
         yield candidate.code, ranked, None
         return
-    reason = f"personal history (condition no longer present): coded as {history}"
+    reason = f"personal history (condition no longer present): coded as {history} (I.C.21.c.4)"
     yield candidate.code, None, Exclusion(candidate.code, reason, _evidence(mentions))
-    ranked = Ranked(history, score * 0.95, list(mentions))
-    ranked.notes.append(f"history of {candidate.code}")
+    ranked = Ranked(history, _history_score(score, mentions), list(mentions))
+    ranked.notes.append(f"personal history of {candidate.code} (I.C.21.c.4)")
     yield history, ranked, None
+
+
+def _history_score(score: float, mentions: list[Mention]) -> float:
+    """A history code stated in so many words ("h/o CVA", "mother: breast cancer") is reportable (I.C.21.c.4)
+    however low the ranker scores a past finding; a loose (fuzzy) match keeps its own score."""
+    exact = any(mention.match_type != "fuzzy" and mention.match_score >= _EXACT_ENOUGH for mention in mentions)
+    return max(score, _HISTORY_SCORE) if exact else score
+
+
+def _sentences_of(mentions: list[Mention], text: str) -> str:
+    """The sentences holding the mentions (from the previous '.', ';' or line end to the next)."""
+    pieces = []
+    for mention in mentions:
+        start = max(text.rfind(mark, 0, mention.start) for mark in (".", ";", "\n")) + 1
+        ends = [found for mark in (".", ";", "\n") if (found := text.find(mark, mention.end)) >= 0]
+        pieces.append(text[start : min(ends, default=len(text))])
+    return " ".join(dict.fromkeys(pieces))
 
 
 def _family(
@@ -122,11 +178,11 @@ def _family(
     if not mentions:
         return
     family = context.history_code("family", candidate.code)
-    reason = f"family member's condition: coded as {family}" if family else "family member's condition"
+    reason = f"family member's condition: coded as {family} (I.C.21.c.4)" if family else "family member's condition"
     yield candidate.code, None, Exclusion(candidate.code, reason, _evidence(mentions))
     if family is not None:
-        ranked = Ranked(family, score * 0.9, list(mentions))
-        ranked.notes.append(f"family history of {candidate.code}")
+        ranked = Ranked(family, _history_score(score, mentions), list(mentions))
+        ranked.notes.append(f"family history of {candidate.code} (I.C.21.c.4)")
         yield family, ranked, None
 
 
@@ -326,6 +382,20 @@ def _suggestion(rank: int, ranked: Ranked, codeset: CodeSet) -> Suggestion:
     )
 
 
+def rationale_of(ranked: Ranked) -> str:
+    """The mentions behind a code and the rule notes it gathered, in one line."""
+    return _rationale(ranked)
+
+
+def evidence_of(mentions: Iterable[Mention]) -> tuple[Evidence, ...]:
+    """The mentions' evidence pieces, one per span, in text order."""
+    return _evidence(mentions)
+
+
+def unique_flags(flags: Iterable[Flag]) -> list[Flag]:
+    return _unique_flags(flags)
+
+
 def _rationale(ranked: Ranked) -> str:
     mentions = ranked.mentions
     best = max(mentions, key=lambda mention: mention.match_score)
@@ -379,3 +449,12 @@ def _unique_exclusions(exclusions: Iterable[Exclusion]) -> list[Exclusion]:
 def _evidence_union(first: tuple[Evidence, ...], second: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
     seen = {(piece.start, piece.end): piece for piece in (*first, *second)}
     return tuple(sorted(seen.values(), key=lambda piece: piece.start))
+
+
+def billable_code(code: str, mentions: list[Mention], context: RuleContext) -> tuple[str, Flag | None]:
+    """``code`` if billable, else the billable descendant the words around ``mentions`` support (the default
+    child, flagged, when they say nothing): the specificity rule above, for codes the guideline layer builds."""
+    record = context.codeset.codes[code]
+    if record.billable:
+        return code, None
+    return _billable_choice(record, Ranked(code, 0.0, list(mentions)), context)

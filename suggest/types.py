@@ -12,6 +12,8 @@ from typing import Any, Literal
 __all__ = [
     "ASSERTIONS",
     "CODE_SET_NAME",
+    "POA_INDICATORS",
+    "ROLES",
     "SETTINGS",
     "ZERO_SHOT_MODEL",
     "Assertion",
@@ -21,6 +23,8 @@ __all__ = [
     "Flag",
     "Mention",
     "NoteSuggestions",
+    "PoaIndicator",
+    "Role",
     "Setting",
     "Suggestion",
 ]
@@ -29,6 +33,14 @@ Assertion = Literal["present", "negated", "possible", "hypothetical", "historica
 Setting = Literal["outpatient", "inpatient"]
 ASSERTIONS: tuple[Assertion, ...] = ("present", "negated", "possible", "hypothetical", "historical", "family")
 SETTINGS: tuple[Setting, ...] = ("outpatient", "inpatient")
+# principal: the inpatient principal diagnosis (Official Guidelines Section II); first_listed: the outpatient
+# first-listed diagnosis (Section IV); secondary: every other reported code.
+Role = Literal["principal", "first_listed", "secondary"]
+ROLES: tuple[Role, ...] = ("principal", "first_listed", "secondary")
+# Present on admission (Appendix I): Y yes, N no, U documentation insufficient, W clinically undetermined,
+# "1" exempt from POA reporting. None for outpatient notes, where POA is not reported.
+PoaIndicator = Literal["Y", "N", "U", "W", "1"]
+POA_INDICATORS: tuple[PoaIndicator, ...] = ("Y", "N", "U", "W", "1")
 CODE_SET_NAME = "ICD-10-CM FY2026"
 # The model name of the heuristic ranker, which needs no model pack (ids: "zero-shot-<release>").
 ZERO_SHOT_MODEL = "zero-shot"
@@ -102,6 +114,15 @@ class Flag:
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
+    """One code in reporting order.
+
+    ``rank`` is the position in the list: the proposed codes (``proposed``: score at or above the model's
+    threshold) come first in reporting order (rank 1 is the principal or first-listed diagnosis), the listed
+    ones follow by score. ``score`` stays the calibrated confidence. ``replaces``: the component codes a
+    combination code stands for (they are not reported beside it). ``poa``: present-on-admission indicator,
+    inpatient notes only.
+    """
+
     rank: int
     code: str
     description: str
@@ -110,6 +131,10 @@ class Suggestion:
     evidence: tuple[Evidence, ...]
     flags: tuple[Flag, ...]
     rationale: str
+    role: Role = "secondary"
+    poa: PoaIndicator | None = None
+    proposed: bool = False
+    replaces: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -121,6 +146,10 @@ class Suggestion:
             "evidence": [piece.to_dict() for piece in self.evidence],
             "flags": [flag.to_dict() for flag in self.flags],
             "rationale": self.rationale,
+            "role": self.role,
+            "poa": self.poa,
+            "proposed": self.proposed,
+            "replaces": list(self.replaces),
         }
 
 

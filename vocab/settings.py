@@ -145,13 +145,19 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, description="`chartcoder serve`'s server processes (uvicorn workers).")
+    part_modules: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Python modules imported before a model pack is read, to register pack part types of their own "
+        "(models.parts.register_part); comma-separated in the variable. An operator's choice, never a pack's: a "
+        "pack only names registered types.",
+    )
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "part_modules", mode="before")
     @classmethod
-    def _split_origins(cls, value: Any) -> Any:
+    def _split_list(cls, value: Any) -> Any:
         """``CHARTCODER_CORS_ORIGINS=https://a.example,https://b.example`` reads as a list."""
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
     @property

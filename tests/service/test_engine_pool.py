@@ -34,11 +34,15 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def pool_client(settings, mini_vocabulary) -> Iterator[Any]:
-    """An app that starts its own engine processes (no engine handed in)."""
+def pool_client(settings, mini_vocabulary, monkeypatch) -> Iterator[Any]:
+    """An app that starts its own engine processes (no engine handed in); they register the test's pack parts."""
     from fastapi.testclient import TestClient
 
     from service.app import create_app
+    from vocab.settings import get_settings
+
+    monkeypatch.setenv("CHARTCODER_PART_MODULES", "tests.models.helpers")  # engine processes inherit it
+    get_settings.cache_clear()
 
     with TestClient(create_app(settings, vocabulary=mini_vocabulary)) as client:
         yield client

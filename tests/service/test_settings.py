@@ -156,3 +156,14 @@ def test_serve_workers_get_the_parents_settings_flags_included(tmp_path, monkeyp
         assert (get_settings().home, get_settings().port) == (tmp_path / "flag-home", 8123)
     finally:
         shutil.rmtree(settings_file.parent)
+
+
+def test_part_modules_register_their_pack_parts_and_a_missing_one_is_named(monkeypatch):
+    from suggest.errors import EngineError
+    from suggest.loading import register_pack_parts
+
+    monkeypatch.setenv("CHARTCODER_PART_MODULES", "tests.models.helpers, no_such_chartcoder_parts")
+    get_settings.cache_clear()
+    assert get_settings().part_modules == ["tests.models.helpers", "no_such_chartcoder_parts"]
+    with pytest.raises(EngineError, match="part_modules setting names 'no_such_chartcoder_parts'"):
+        register_pack_parts()

@@ -19,10 +19,10 @@ from tests.service.server_process import ServerProcess, prepare_home
 
 pytestmark = pytest.mark.slow
 
-HEADER_TIMEOUT_S = 2.0
-BODY_TIMEOUT_S = 2.0
+HEADER_TIMEOUT_S = 4.0  # short, to keep the test short; each cut connection is replaced at once
+BODY_TIMEOUT_S = 4.0
 SLOW_CONNECTIONS = 200  # kept open at all times while the normal requests run: each one cut is opened again
-SLOW_PHASE_S = 8.0  # the staggered start (2 s), then the normal requests (2-4 s on a busy machine)
+SLOW_PHASE_S = 10.0  # the staggered start (4 s), then the normal requests (2-4 s on a busy machine)
 TRICKLE_EVERY_S = 0.5
 GIVE_UP_S = 15.0  # a slow connection still open after this was not closed by the server
 NORMAL_REQUESTS = 200  # per phase; phases alternate (without, with, without, with) so that load drift cancels

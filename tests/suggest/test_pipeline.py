@@ -81,7 +81,8 @@ def test_uncertain_diagnosis_follows_the_setting(engine) -> None:
 
 def test_abbreviation_in_assessment(engine) -> None:
     result = engine.suggest(NOTE)
-    hypertension = suggestion(result, "I10")
+    # HTN with CKD is coded I12.9, hypertensive CKD (I.C.9.a.2); its evidence still includes the abbreviation
+    hypertension = suggestion(result, "I12.9")
     assert any(piece.text == "HTN" and piece.section == "assessment_and_plan" for piece in hypertension.evidence)
 
 
@@ -135,12 +136,18 @@ def test_use_additional_and_code_first_notes_surface_as_flags(engine) -> None:
     assert any(flag.kind == "code_first" for flag in stage.flags)
 
 
-def test_scores_are_probabilities_and_ranks_are_in_order(engine) -> None:
+def test_scores_are_probabilities_and_ranks_are_in_reporting_order(engine) -> None:
     result = engine.suggest(NOTE)
     scores = [item.score for item in result.suggestions]
     assert all(0.0 <= score <= 1.0 for score in scores)
-    assert scores == sorted(scores, reverse=True)
     assert [item.rank for item in result.suggestions] == list(range(1, len(scores) + 1))
+    # proposed codes first (reporting order, rank 1 first-listed), the listed ones after by score
+    proposed = [item.proposed for item in result.suggestions]
+    assert proposed == sorted(proposed, reverse=True)
+    listed = [item.score for item in result.suggestions if not item.proposed]
+    assert listed == sorted(listed, reverse=True)
+    roles = [item.role for item in result.suggestions]
+    assert roles[0] == "first_listed" and set(roles[1:]) <= {"secondary"}
 
 
 def test_output_matches_the_documented_schema(engine) -> None:
@@ -148,7 +155,20 @@ def test_output_matches_the_documented_schema(engine) -> None:
     assert set(data) == {"note_id", "code_set", "model", "setting", "suggestions", "excluded"}
     assert data["code_set"] == "ICD-10-CM FY2026" and data["note_id"] == "n1"
     first = data["suggestions"][0]
-    assert set(first) == {"rank", "code", "description", "score", "billable", "evidence", "flags", "rationale"}
+    assert set(first) == {
+        "rank",
+        "code",
+        "description",
+        "score",
+        "billable",
+        "evidence",
+        "flags",
+        "rationale",
+        "role",
+        "poa",
+        "proposed",
+        "replaces",
+    }
     assert set(first["evidence"][0]) == {"start", "end", "text", "section", "assertion"}
     assert set(data["excluded"][0]) == {"code", "reason", "evidence"}
 

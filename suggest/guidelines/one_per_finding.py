@@ -1,0 +1,106 @@
+"""One code per finding (I.B.9 multiple coding, I.A.12.a Excludes1).
+
+- Codes of one category that rest on the same words of the note (E11.21 and E11.22 for one "diabetic kidney
+  disease"; two otitis media codes for one ear) describe one finding: the best-supported one stays (higher
+  score, then the more specific title), the others leave into ``excluded``.
+- An injury of unspecified body region (T14) leaves beside a site-specific injury code (I.C.19.b).
+- An Excludes1 pair ("not coded here": the two conditions cannot occur together) is resolved when the note
+  supports only one side: the two readings rest on the same words, and the better-supported one stays. A pair
+  with separate evidence keeps both, flagged (the Excludes1 exception for unrelated conditions).
+"""
+
+from __future__ import annotations
+
+from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.draft import CodeSetDraft, DraftCode
+from suggest.guidelines.registry import guideline_steps
+from suggest.rules import excludes1_flags
+
+__all__ = ["one_code_per_finding"]
+
+
+@guideline_steps.register("chartcoder.guidelines.one_per_finding.v1")
+def one_code_per_finding(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """Resolve siblings for one finding (I.B.9) and Excludes1 pairs the note supports on one side (I.A.12.a)."""
+    _resolve_siblings(draft, context)
+    _resolve_excludes1(draft, context)
+    _resolve_unspecified_injury(draft)
+
+
+def _resolve_unspecified_injury(draft: CodeSetDraft) -> None:
+    """T14 (injury of unspecified body region) is for an injury whose site is not documented (I.C.19.b): beside a
+    site-specific injury code (S00-S99) it is the same injury read without its site."""
+    sited = [entry for entry in draft.entries if entry.code.startswith("S")]
+    if not sited:
+        return
+    for entry in draft.in_category("T14"):
+        best = max(sited, key=lambda item: item.score)
+        draft.remove(
+            entry.code, f"injury of unspecified body region beside {best.code}, which names the site (I.C.19.b)"
+        )
+
+
+def _resolve_siblings(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    for entry in sorted(draft.entries, key=lambda item: _preference(item, context), reverse=True):
+        if entry not in draft.entries:
+            continue
+        for other in list(draft.entries):
+            if other is entry or other.code[:3] != entry.code[:3] or not _same_words(entry, other):
+                continue
+            if entry.code in other.replaces or other.code in entry.replaces:
+                continue
+            draft.remove(other.code, f"same finding as {entry.code}: one code per finding (I.B.9)")
+            entry.mentions.extend(mention for mention in other.mentions if mention not in entry.mentions)
+
+
+def _resolve_excludes1(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    codes = draft.codes()
+    entries = list(draft.entries)
+    for position, flags in sorted(excludes1_flags(codes, context.codeset).items()):
+        entry = entries[position]
+        if entry not in draft.entries:
+            continue
+        for flag in flags:
+            other = draft.get(flag.codes[0])
+            if other is None:
+                continue
+            weaker, stronger = sorted((entry, other), key=lambda item: _preference(item, context))
+            if _same_words(weaker, stronger):
+                draft.remove(
+                    weaker.code, f"Excludes1 with {stronger.code}: the note supports {stronger.code} (I.A.12.a)"
+                )
+                if weaker is entry:
+                    break
+
+
+def _preference(entry: DraftCode, context: GuidelineContext) -> tuple[float, int, int, int]:
+    title = context.codeset.codes[entry.code].description.lower()
+    vague = "unspecified" in title or "without complication" in title
+    return (round(entry.score, 2), len(entry.replaces), 0 if vague else 1, len(entry.code))
+
+
+def _same_words(first: DraftCode, second: DraftCode) -> bool:
+    """Whether the two codes rest on overlapping words of the note that name them (the same finding).
+
+    Only a code's own mentions count (those naming the code, an ancestor or a descendant): a combination code
+    also carries its components' mentions, and two combinations of one diabetes are different findings.
+    """
+    spans = [(piece.start, piece.end) for mention in _own_mentions(first) for piece in mention.evidence]
+    return any(
+        start < end_other and start_other < end
+        for mention in _own_mentions(second)
+        for start_other, end_other in ((piece.start, piece.end) for piece in mention.evidence)
+        for start, end in spans
+    )
+
+
+def _own_mentions(entry: DraftCode) -> list:
+    compact = entry.code.replace(".", "")
+    return [
+        mention
+        for mention in entry.mentions
+        if any(
+            compact.startswith(code.replace(".", "")) or code.replace(".", "").startswith(compact)
+            for code in mention.codes
+        )
+    ]

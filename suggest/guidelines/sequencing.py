@@ -1,0 +1,343 @@
+"""Reporting order, principal / first-listed diagnosis and the proposed flag (Sections II, IV, I.A.13, I.B.7).
+
+Rank 1 is the condition chiefly responsible for the admission (inpatient, Section II) or for the encounter
+(outpatient, Section IV.A): the first diagnosis stated in the most diagnostic section of the note (principal /
+discharge / final diagnoses, then assessment, chief complaint, hospital course, HPI), then these overrides:
+
+- encounter-reason Z codes (screening Z11-Z13, follow-up Z08/Z09, aftercare Z42-Z51, Z51.11 chemotherapy) are
+  first-listed when the visit is for that reason (IV.A, I.C.21.c);
+- sepsis present on admission before the localized infection (I.C.1.d.4);
+- poisoning (T36-T50, 5th/6th character 1-4) before its manifestations (I.C.19.e.5.b); an adverse effect's
+  T code follows the manifestation (I.C.19.e.5.a);
+- acute respiratory failure the note gives as the reason for admission (inpatient) before its cause
+  (I.C.10.b.1, I.C.10.b.3), after the chapter-specific rules above (sepsis, poisoning);
+- etiology before manifestation: a code whose Tabular "code first" note names a code in the list follows that
+  code (I.A.13, I.B.7), and never takes rank 1; codes the Guidelines allow only as secondary (Z79, Z68, ...,
+  the I.C.21.c.16 table; external causes, I.C.20) never take rank 1.
+
+Codes at or above the model's threshold are ``proposed`` and come first in reporting order; the rest follow by
+score, so ranking metrics stay meaningful. Each code gets ``role`` principal (inpatient), first_listed
+(outpatient) or secondary.
+"""
+
+from __future__ import annotations
+
+import re
+
+from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.draft import CodeSetDraft, DraftCode
+from suggest.guidelines.registry import guideline_steps
+from suggest.types import Role
+from vocab.codeset import parse_code_references
+
+__all__ = ["DIAGNOSTIC_SECTIONS", "ENCOUNTER_REASON_PREFIXES", "SECONDARY_ONLY_PREFIXES", "sequence_codes"]
+
+# Where a note states what the encounter was for, most authoritative first.
+DIAGNOSTIC_SECTIONS = (
+    "diagnoses",
+    "assessment_and_plan",
+    "chief_complaint",
+    "problem_list",
+    "hospital_course",
+    "history_of_present_illness",
+    "none",
+)
+# Z codes the Guidelines list as secondary-only (I.C.21.c.16 table, "may only be reported as secondary") and
+# the classes never sequenced first: status (Z79 long-term drugs, Z68 BMI, Z88 allergy status, Z91-Z99
+# status), history (Z80-Z87) and external causes (V00-Y99, I.C.20).
+SECONDARY_ONLY_PREFIXES = (
+    "Z16",
+    "Z17",
+    "Z18",
+    "Z19",
+    "Z28",
+    "Z33.1",
+    "Z37",
+    "Z3A",
+    "Z38",
+    "Z41",
+    "Z53",
+    "Z55",
+    "Z56",
+    "Z57",
+    "Z58",
+    "Z59",
+    "Z60",
+    "Z62",
+    "Z63",
+    "Z64",
+    "Z65",
+    "Z66",
+    "Z67",
+    "Z68",
+    "Z72",
+    "Z73",
+    "Z74",
+    "Z75",
+    "Z77",
+    "Z78",
+    "Z79",
+    "Z80",
+    "Z81",
+    "Z82",
+    "Z83",
+    "Z84",
+    "Z85",
+    "Z86",
+    "Z87",
+    "Z88",
+    "Z89",
+    "Z90",
+    "Z91",
+    "Z92",
+    "Z93",
+    "Z94",
+    "Z95",
+    "Z96",
+    "Z97",
+    "Z98",
+    "Z99",
+    "V",
+    "W",
+    "X",
+    "Y",
+    "U07.1",
+)
+# Encounter-reason Z codes (IV.A, I.C.21.c.5-.7, .13): first-listed when the visit is for them.
+ENCOUNTER_REASON_PREFIXES = (
+    "Z00",
+    "Z01",
+    "Z02",
+    "Z08",
+    "Z09",
+    "Z11",
+    "Z12",
+    "Z13",
+    "Z42",
+    "Z43",
+    "Z44",
+    "Z45",
+    "Z46",
+    "Z47",
+    "Z48",
+    "Z49",
+    "Z51",
+    "Z34",
+)
+# Sections where a provider states the encounter's diagnoses ("none": the opening lines before any heading, where
+# a note often says what the admission or visit is for); a code whose words appear only elsewhere (exam, review
+# of systems, medications, labs) is listed, not proposed. Guideline-built codes carry their components' mentions,
+# so they qualify through them.
+_PROPOSING_SECTIONS = (
+    "diagnoses",
+    "assessment_and_plan",
+    "problem_list",
+    "chief_complaint",
+    "hospital_course",
+    "none",
+)
+_SEPSIS_PREFIXES = ("A40", "A41", "A02.1", "A22.7", "A26.7", "A32.7", "A42.7", "A54.86", "B37.7", "R65.2")
+_POISONING_CHARACTERS = ("1", "2", "3", "4")
+# Acute and acute-on-chronic respiratory failure (I.C.10.b); chronic respiratory failure J96.1- is not meant.
+_ACUTE_RESPIRATORY_FAILURE = ("J96.0", "J96.2", "J96.9")
+_ADMITTED_FOR = re.compile(r"admitted (?:for|with)|admission (?:for|with)|reason for admission|presented (?:with|in)")
+
+
+@guideline_steps.register("chartcoder.guidelines.sequencing.v1")
+def sequence_codes(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """Order the draft for reporting and set ``proposed`` and ``role`` (Sections II and IV, I.A.13, I.C.1.d.4,
+    I.C.19.e.5, I.C.21.c)."""
+    stated_sections = {mention.section for entry in draft.entries for mention in entry.mentions} & set(
+        _PROPOSING_SECTIONS
+    )
+    for entry in draft.entries:
+        entry.proposed = entry.score >= context.threshold and _stated_as_diagnosis(entry, stated_sections)
+    proposed = [entry for entry in draft.entries if entry.proposed]
+    listed = sorted((entry for entry in draft.entries if not entry.proposed), key=lambda entry: -entry.score)
+    first = _principal(proposed, context)
+    ordered = _reporting_order(proposed, first, context)
+    draft.entries[:] = ordered + listed
+    lead_role: Role = "principal" if context.setting == "inpatient" else "first_listed"
+    for position, entry in enumerate(draft.entries):
+        entry.role = lead_role if position == 0 and entry.proposed else "secondary"
+    if draft.entries and draft.entries[0].proposed:
+        section = "II" if context.setting == "inpatient" else "IV.A"
+        draft.entries[0].cite(section, f"{lead_role.replace('_', '-')} diagnosis")
+
+
+def _principal(entries: list[DraftCode], context: GuidelineContext) -> DraftCode | None:
+    eligible = [entry for entry in entries if _may_lead(entry, entries, context)]
+    if not eligible:
+        return None
+    obstetric = [entry for entry in eligible if entry.code.startswith("O")]
+    if obstetric:
+        best = _first_stated(obstetric) or obstetric[0]
+        best.cite("I.C.15.a.1", "chapter 15 codes have sequencing priority in a pregnancy")
+        return best
+    encounter = [entry for entry in eligible if _is_encounter_reason(entry)]
+    if encounter:
+        best = max(encounter, key=lambda entry: entry.score)
+        best.cite("IV.A; I.C.21.c", "the encounter is for this reason")
+        return best
+    poisoning = [entry for entry in eligible if _is_poisoning(entry.code)]
+    if poisoning:
+        best = max(poisoning, key=lambda entry: entry.score)
+        best.cite("I.C.19.e.5.b", "poisoning sequenced before its manifestations")
+        return best
+    stated = _first_stated(eligible)
+    sepsis_stated = [entry for entry in eligible if entry is stated or _in_section_of(entry, stated)]
+    sepsis = [
+        entry for entry in sepsis_stated if entry.code.startswith(_SEPSIS_PREFIXES) and not entry.code.startswith("R65")
+    ]
+    if (
+        sepsis
+        and stated is not None
+        and not stated.code.startswith(_SEPSIS_PREFIXES)
+        and (_is_localized_infection(stated, context) or context.setting == "inpatient")
+    ):
+        best = max(sepsis, key=lambda entry: entry.score)
+        best.cite("I.C.1.d.4", "sepsis present on admission sequenced before the localized infection")
+        return best
+    failure = [entry for entry in eligible if entry.code.startswith(_ACUTE_RESPIRATORY_FAILURE)]
+    if failure and context.setting == "inpatient" and stated is not None and stated not in failure:
+        admitted_for = [entry for entry in failure if _reason_for_admission(entry, stated, context)]
+        if admitted_for:
+            best = max(admitted_for, key=lambda entry: entry.score)
+            best.cite("I.C.10.b.1", "acute respiratory failure chiefly responsible for the admission")
+            return best
+    return stated
+
+
+def _reason_for_admission(entry: DraftCode, stated: DraftCode, context: GuidelineContext) -> bool:
+    """Whether the note gives ``entry`` as the reason for admission: its line says "admitted for / with" or
+    it shares the line of the first-stated diagnosis (the two stated together as the reason, I.C.10.b.3)."""
+    stated_lines = {context.line_of(mention.start) for mention in stated.mentions}
+    for mention in entry.mentions:
+        line = context.line_of(mention.start)
+        start = context.lowered.rfind("\n", 0, mention.start) + 1
+        end = context.lowered.find("\n", mention.end)
+        if line in stated_lines or _ADMITTED_FOR.search(context.lowered[start : end if end != -1 else None]):
+            return True
+    return False
+
+
+def _stated_as_diagnosis(entry: DraftCode, stated_sections: set[str]) -> bool:
+    """Whether the provider states the code's condition where diagnoses are stated (Sections II, III, IV.C-D:
+    code the conditions the provider documents for this encounter, not every word of the review of systems,
+    exam or medication list); a note without such sections states them anywhere."""
+    if not stated_sections or _documented_by_guideline(entry):
+        return True
+    return any(mention.section in stated_sections and mention.assertion != "negated" for mention in entry.mentions)
+
+
+def _documented_by_guideline(entry: DraftCode) -> bool:
+    """Codes a guideline rule derives from where the note documents them - the medication list (Z79), the allergy
+    list (Z88), social and family history (F17, Z87.891, Z80-Z84), vitals (Z68), status and history (I.C.21.c.3,
+    I.C.21.c.4) - are reported from those sections, not only from the assessment."""
+    return any(mention.term_source == "guideline" for mention in entry.mentions) or any(
+        note.startswith(("personal history of", "family history of")) for note in entry.notes
+    )
+
+
+def _in_section_of(entry: DraftCode, stated: DraftCode | None) -> bool:
+    """Whether ``entry`` is stated in the section that gave the first-stated diagnosis (a sepsis named only
+    elsewhere does not displace it)."""
+    if stated is None:
+        return False
+    sections = {mention.section for mention in stated.mentions}
+    return any(mention.section in sections and mention.assertion == "present" for mention in entry.mentions)
+
+
+def _first_stated(entries: list[DraftCode]) -> DraftCode | None:
+    """The entry stated first in the most diagnostic section any entry is mentioned in; score breaks ties.
+
+    A note without headings (a narrative) states no list of diagnoses whose order means anything: there the
+    condition the note documents most strongly (the best score) is the one chiefly responsible.
+    """
+    sections = {mention.section for entry in entries for mention in entry.mentions}
+    if sections <= {"none"}:
+        return max(entries, key=lambda entry: entry.score) if entries else None
+    for section in DIAGNOSTIC_SECTIONS:
+        placed = [
+            (min(mention.start for mention in entry.mentions if mention.section == section), -entry.score, index)
+            for index, entry in enumerate(entries)
+            if any(mention.section == section and mention.assertion != "historical" for mention in entry.mentions)
+        ]
+        if placed:
+            return entries[min(placed)[2]]
+    return max(entries, key=lambda entry: entry.score) if entries else None
+
+
+def _may_lead(entry: DraftCode, entries: list[DraftCode], context: GuidelineContext) -> bool:
+    code = entry.code
+    if code.startswith(SECONDARY_ONLY_PREFIXES):
+        return False
+    if _is_adverse_effect(code):
+        return False  # I.C.19.e.5.a: the manifestation comes first
+    if _t_drug_character(code) == "6":
+        return False  # I.C.19.e.5.c: underdosing is never principal or first-listed
+    if _code_first_targets(code, entries, context):
+        return False  # I.A.13: the etiology is sequenced first
+    return not _is_manifestation(code, context)
+
+
+def _reporting_order(entries: list[DraftCode], first: DraftCode | None, context: GuidelineContext) -> list[DraftCode]:
+    rest = sorted((entry for entry in entries if entry is not first), key=lambda entry: -entry.score)
+    ordered = [first] if first is not None else []
+    # a code whose "code first" note names a code in the list follows that code (etiology / manifestation)
+    pending = list(rest)
+    while pending:
+        entry = pending.pop(0)
+        targets = _code_first_targets(entry.code, pending, context)
+        if targets:
+            # its etiology is still to come: place the etiology first, then this code
+            for target in targets:
+                pending.remove(target)
+                ordered.append(target)
+            entry.cite("I.A.13", f"sequenced after {', '.join(target.code for target in targets)} (code first)")
+        ordered.append(entry)
+    return ordered
+
+
+def _code_first_targets(code: str, entries: list[DraftCode], context: GuidelineContext) -> list[DraftCode]:
+    notes = [
+        note for where, note in context.codeset.inherited_notes(code, "code_first") if not where.startswith("chapter")
+    ]
+    references = [reference for note in notes for reference in parse_code_references(note)]
+    return [
+        entry
+        for entry in entries
+        if entry.code != code and any(reference.covers(entry.code) for reference in references)
+    ]
+
+
+def _is_manifestation(code: str, context: GuidelineContext) -> bool:
+    """Manifestation codes ("in diseases classified elsewhere", I.A.13) are never first."""
+    record = context.codeset.codes[code]
+    titles = [record.description] + [ancestor.description for ancestor in context.codeset.ancestors(code)]
+    return any("in diseases classified elsewhere" in title.lower() for title in titles)
+
+
+def _is_encounter_reason(entry: DraftCode) -> bool:
+    return entry.code.startswith(ENCOUNTER_REASON_PREFIXES)
+
+
+def _is_poisoning(code: str) -> bool:
+    return _t_drug_character(code) in _POISONING_CHARACTERS
+
+
+def _is_adverse_effect(code: str) -> bool:
+    return _t_drug_character(code) == "5"
+
+
+def _t_drug_character(code: str) -> str | None:
+    """The intent character of a T36-T50 drug code (1-4 poisoning, 5 adverse effect, 6 underdosing)."""
+    compact = code.replace(".", "")
+    if not compact.startswith("T") or not ("36" <= compact[1:3] <= "50") or len(compact) < 6:
+        return None
+    return compact[5]
+
+
+def _is_localized_infection(entry: DraftCode, context: GuidelineContext) -> bool:
+    chapter = context.codeset.codes[entry.code].chapter
+    return chapter in {"1", "10", "14", "12"}

@@ -1,0 +1,216 @@
+"""The most specific code the note supports (I.B.1-I.B.2 level of detail; I.C.19.a 7th character).
+
+ICD-10-CM asks for the highest level of detail the documentation supports: laterality (right / left /
+bilateral, also R / L / B, OD / OS / OU), acuity (acute, chronic, acute on chronic), type (systolic /
+diastolic / combined), stage, with / without, organism. For each code the step reads the Tabular titles of its
+category: a code whose title keeps every word of this code's title (but the "unspecified" part) and adds words
+that the note's sentences around the evidence say ("acute on chronic systolic" -> I50.23 for I50.9; "right" ->
+S81.851A for S81.859A; "E. coli" -> A41.51 for A41.9) replaces it; the most words told wins. When the note says
+nothing more, the code stays and keeps its "unspecified" flag naming what a query would ask.
+
+Injury and poisoning codes take the 7th character of the encounter (I.C.19.a): D for a subsequent encounter
+("follow-up", "routine healing", "cast check"), S for a sequela ("late effect", "sequela"), A otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.draft import CodeSetDraft, DraftCode
+from suggest.guidelines.registry import guideline_steps
+from vocab.codeset import CodeSet
+from vocab.errors import ChartcoderError
+from vocab.text import STOPWORDS, normalize_tokens
+
+__all__ = ["more_specific_code", "refine_specificity"]
+
+# Shorthand a note uses for the words the Tabular titles spell out.
+_SHORTHAND = {
+    "r": ("right",),
+    "rt": ("right",),
+    "l": ("left",),
+    "lt": ("left",),
+    "b": ("bilateral",),
+    "bilat": ("bilateral",),
+    "both": ("bilateral",),
+    "ou": ("bilateral", "eye"),
+    "od": ("right", "eye"),
+    "os": ("left", "eye"),
+    "au": ("bilateral", "ear"),
+    "ad": ("right", "ear"),
+    "as": ("left", "ear"),
+    "hfref": ("systolic",),
+    "hfpef": ("diastolic",),
+    "sob": ("dyspnea",),
+    "ckd": ("chronic", "kidney"),
+    "aki": ("acute", "kidney"),
+    "esrd": ("end", "stage", "renal"),
+    "copd": ("chronic", "obstructive"),
+    "uti": ("urinary", "tract", "infection"),
+    "hypoxic": ("hypoxia",),
+    "hypercapnic": ("hypercapnia",),
+}
+_IGNORED = STOPWORDS | {
+    "due",
+    "type",
+    "encounter",
+    "initial",
+    "subsequent",
+    "sequela",
+    "mellitus",
+    "disease",
+    "disorder",
+    "condition",
+    "the",
+} - {"without"}
+# What "unspecified" leaves open in a title ("unspecified organism", "unspecified side"): a more specific code
+# names it instead, so the word itself is not kept. Any other word after "unspecified" is the condition itself
+# ("unspecified conjunctivitis") and stays.
+_QUALIFIED_NOUNS = frozenset({"organism", "side", "laterality", "cause", "agent", "part", "region", "body"})
+_BRACKETS = re.compile(r"\[([^\]]*)\]")
+_PARENTHESES = re.compile(r"\([^)]*\)")
+_SUBSEQUENT = re.compile(
+    r"subsequent encounter|routine healing|healing (?:well|fracture|appropriately)|cast check|suture removal|"
+    r"s/p (?:orif|closed reduction|reduction)|(?:fracture|post[- ]?op(?:erative)?) (?:follow[- ]?up|visit|check)"
+)
+_SEQUELA = re.compile(r"sequela|late effect|residual of")
+_MIN_SHARE = 0.6
+# The encounter's reason is stated at the top of a note (chief complaint, reason for visit).
+_ENCOUNTER_REASON_CHARS = 400
+
+
+@guideline_steps.register("chartcoder.guidelines.specificity.v1")
+def refine_specificity(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """Replace each code by the more specific code of its category that the note's words support (I.B.1-2),
+    and give injury / poisoning codes the 7th character of the encounter (I.C.19.a)."""
+    for entry in list(draft.entries):
+        if entry not in draft.entries:
+            continue
+        words = _words_around(entry, context)
+        better = more_specific_code(entry.code, words, context.codeset)
+        if better is not None and better not in draft:
+            old = entry.code
+            entry.code = better
+            entry.cite("I.B.1", f"more specific than {old}: the note says it")
+        _episode(entry, context)
+
+
+def more_specific_code(code: str, words: set[str], codeset: CodeSet) -> str | None:
+    """The billable code of ``code``'s category whose title adds words (and only words) that ``words`` holds,
+    most such words first; None when no code says more."""
+    best: tuple[int, int, str] | None = None
+    for candidate, extra, bracketed in _elaborations(code, codeset):
+        found = {word for word in extra if _said(word, words)}
+        if bracketed and all(_said(word, words) for word in bracketed):
+            found = set(extra)  # "[E. coli]" said: the title's own spelling ("Escherichia coli") counts as said
+        if len(found) < _MIN_SHARE * len(extra) or not found:
+            continue
+        key = (len(found), -len(extra - found), candidate)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    return best[2] if best is not None else None
+
+
+def _elaborations(code: str, codeset: CodeSet) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    """(code, the words its title adds, its bracketed words) for each billable code of the category whose title
+    keeps every anchor word of ``code``'s title: computed once per code and code set."""
+    key = (id(codeset), code)
+    cached = _ELABORATIONS.get(key)
+    if cached is None:
+        cached = _find_elaborations(code, codeset)
+        if len(_ELABORATIONS) > _ELABORATIONS_LIMIT:
+            _ELABORATIONS.clear()
+        _ELABORATIONS[key] = cached
+    return cached
+
+
+_ELABORATIONS: dict[tuple[int, str], tuple[tuple[str, frozenset[str], frozenset[str]], ...]] = {}
+_ELABORATIONS_LIMIT = 50_000
+
+
+def _find_elaborations(code: str, codeset: CodeSet) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    record = codeset.codes[code]
+    anchor = _anchor_words(record.description)
+    seventh = code.replace(".", "")[6:] if len(code.replace(".", "")) == 7 else ""
+    found = []
+    for candidate in codeset.billable_descendants(code[:3]):
+        compact = candidate.code.replace(".", "")
+        if candidate.code == code or not compact.endswith(seventh) or (seventh == "" and len(compact) == 7):
+            continue
+        plain, bracketed = _title_words(candidate.description)
+        if not anchor <= plain | bracketed:
+            continue
+        extra = plain - anchor
+        if extra:
+            found.append((candidate.code, extra, bracketed))
+    return tuple(found)
+
+
+@lru_cache(maxsize=16384)
+def _title_words(title: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(the title's words without parentheses or brackets, the words inside brackets), meaningful words only."""
+    bracketed = " ".join(_BRACKETS.findall(title))
+    plain = _PARENTHESES.sub(" ", _BRACKETS.sub(" ", title))
+    return (
+        frozenset(word for word in normalize_tokens(plain) if word not in _IGNORED),
+        frozenset(word for word in normalize_tokens(bracketed) if word not in _IGNORED and len(word) > 1),
+    )
+
+
+@lru_cache(maxsize=16384)
+def _anchor_words(title: str) -> frozenset[str]:
+    """The title's words but "unspecified" and the word it qualifies ("unspecified organism", "unspecified
+    lower leg" -> leg stays): what every more specific code keeps."""
+    tokens = normalize_tokens(_PARENTHESES.sub(" ", _BRACKETS.sub(" ", title)))
+    dropped = {
+        index + 1
+        for index, word in enumerate(tokens)
+        if word in ("unspecified", "nos") and index + 1 < len(tokens) and tokens[index + 1] in _QUALIFIED_NOUNS
+    }
+    return frozenset(word for index, word in enumerate(tokens) if index not in dropped and word not in _IGNORED)
+
+
+def _said(word: str, words: set[str]) -> bool:
+    if word in words:
+        return True
+    return len(word) >= 7 and any(len(other) >= 7 and other[:7] == word[:7] for other in words)
+
+
+def _lines(entry: DraftCode, context: GuidelineContext) -> list[str]:
+    """The note's sentences (lower-cased) that hold the code's affirmed evidence."""
+    return [
+        context.sentence_around(mention.start, mention.end)
+        for mention in entry.mentions
+        if mention.assertion not in ("negated", "family", "hypothetical")
+    ]
+
+
+def _words_around(entry: DraftCode, context: GuidelineContext) -> set[str]:
+    """The words of the note's sentences that hold the code's evidence, shorthand spelled out."""
+    words: set[str] = set()
+    for line in _lines(entry, context):
+        for word in normalize_tokens(line):
+            words.add(word)
+            words.update(_SHORTHAND.get(word, ()))
+    return words
+
+
+def _episode(entry: DraftCode, context: GuidelineContext) -> None:
+    """7th character A / D / S of an injury or poisoning code from the encounter (I.C.19.a)."""
+    compact = entry.code.replace(".", "")
+    if len(compact) != 7 or compact[0] not in "ST" or compact[6] not in "ADS":
+        return
+    said = context.lowered[:_ENCOUNTER_REASON_CHARS] + " " + " ".join(_lines(entry, context))
+    wanted = "S" if _SEQUELA.search(said) else "D" if _SUBSEQUENT.search(said) else "A"
+    if wanted == compact[6]:
+        return
+    try:
+        changed = context.codeset.build_seventh(entry.code[:-1].rstrip("X").rstrip("."), wanted).code
+    except ChartcoderError:
+        return
+    if changed in context.codeset.codes:
+        old = entry.code
+        entry.code = changed
+        entry.cite("I.C.19.a", f"7th character {wanted} for this encounter (was {old})")

@@ -1,0 +1,86 @@
+"""Sequencing, principal / first-listed diagnosis and ``proposed`` (Sections II, IV.A, I.A.13, I.C.1.d.4)."""
+
+from __future__ import annotations
+
+from suggest.guidelines.sequencing import sequence_codes
+from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+
+def test_section_ii_principal_is_the_first_discharge_diagnosis_not_the_highest_score(codeset):
+    text = "DISCHARGE DIAGNOSES\n1. Community acquired pneumonia\n2. Atrial fibrillation\n"
+    draft = draft_of(
+        ("I48.91", 0.9, [mention(text, "Atrial fibrillation", ("I48.91",), "diagnoses")]),
+        ("J18.9", 0.7, [mention(text, "Community acquired pneumonia", ("J18.9",), "diagnoses")]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes() == ["J18.9", "I48.91"]
+    assert [entry.role for entry in draft.entries] == ["principal", "secondary"]
+    assert "(II)" in " ".join(draft.entries[0].notes)
+
+
+def test_section_iv_first_listed_and_status_z_code_never_first(codeset):
+    text = "Assessment: long-term insulin use. Type 2 diabetes.\n"
+    draft = draft_of(
+        ("Z79.4", 0.95, [mention(text, "long-term insulin use", ("Z79.4",))]),
+        ("E11.9", 0.8, [mention(text, "Type 2 diabetes", ("E11.9",))]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft))
+    assert draft.codes()[0] == "E11.9"
+    assert draft.entries[0].role == "first_listed"
+
+
+def test_i_a_13_manifestation_follows_its_etiology(codeset):
+    # G63 "Polyneuropathy in diseases classified elsewhere" says "Code first underlying disease" (E08-E13 ...)
+    text = "Diagnoses: polyneuropathy in amyloidosis. Amyloidosis.\n"
+    draft = draft_of(
+        ("G63", 0.9, [mention(text, "polyneuropathy in amyloidosis", ("G63",), "diagnoses")]),
+        ("E85.9", 0.8, [mention(text, "Amyloidosis", ("E85.9",), "diagnoses")]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["E85.9", "G63"]
+
+
+def test_i_c_1_d_4_sepsis_before_the_localized_infection(codeset):
+    text = "Discharge diagnoses: pneumonia with sepsis.\n"
+    draft = draft_of(
+        ("J18.9", 0.9, [mention(text, "pneumonia", ("J18.9",), "diagnoses")]),
+        ("A41.9", 0.8, [mention(text, "sepsis", ("A41.9",), "diagnoses")]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes()[0] == "A41.9"
+
+
+def test_proposed_codes_first_then_listed_by_score(codeset):
+    text = "Assessment: gout. Cough.\n"
+    draft = draft_of(
+        ("R05.9", 0.2, [mention(text, "Cough", ("R05.9",))]),
+        ("M10.9", 0.6, [mention(text, "gout", ("M10.9",))]),
+        ("R50.9", 0.3, [mention(text, "gout", ("R50.9",))]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft))
+    assert [entry.proposed for entry in draft.entries] == [True, False, False]
+    assert draft.codes() == ["M10.9", "R50.9", "R05.9"]
+
+
+def test_section_iv_a_words_only_in_the_exam_are_listed_not_proposed(codeset):
+    text = "ASSESSMENT AND PLAN\nAcute cystitis.\n\nPHYSICAL EXAM\nMild edema.\n"
+    draft = draft_of(
+        ("N30.00", 0.8, [mention(text, "Acute cystitis", ("N30.00",))]),
+        ("R60.9", 0.8, [mention(text, "edema", ("R60.9",), "physical_exam")]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft))
+    assert [(entry.code, entry.proposed) for entry in draft.entries] == [("N30.00", True), ("R60.9", False)]
+
+
+def test_i_c_10_b_1_respiratory_failure_given_as_the_reason_for_admission_is_principal(codeset):
+    text = (
+        "Admitted for acute on chronic hypercapnic respiratory failure, BiPAP in the ICU.\n"
+        "ASSESSMENT AND PLAN\nCOPD with acute exacerbation.\nAcute on chronic respiratory failure, improving.\n"
+    )
+    draft = draft_of(
+        ("J44.1", 0.9, [mention(text, "COPD with acute exacerbation", ("J44.1",))]),
+        ("J96.22", 0.7, [mention(text, "acute on chronic hypercapnic respiratory failure", ("J96.22",), "none")]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes()[0] == "J96.22"
+    assert "I.C.10.b.1" in draft.entries[0].sections

@@ -1,0 +1,62 @@
+"""Specificity from the note (I.B.1-I.B.2), the 7th character (I.C.19.a) and sepsis (I.C.1.d)."""
+
+from __future__ import annotations
+
+from suggest.guidelines.sepsis import code_sepsis
+from suggest.guidelines.specificity import more_specific_code, refine_specificity
+from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+
+def test_i_b_acute_on_chronic_systolic_heart_failure_is_i50_23(codeset):
+    text = "Assessment: acute on chronic systolic heart failure, diuresing.\n"
+    draft = draft_of(("I50.9", 0.8, [mention(text, "heart failure", ("I50.9",))]))
+    refine_specificity(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["I50.23"]
+    assert "I.B.1" in draft.entries[0].sections
+
+
+def test_i_b_laterality_r_means_right(codeset):
+    text = "A/P: primary osteoarthritis R knee - PT referral.\n"
+    draft = draft_of(("M17.10", 0.8, [mention(text, "primary osteoarthritis", ("M17.10",))]))
+    refine_specificity(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["M17.11"]
+
+
+def test_i_b_unspecified_code_stays_when_the_note_says_nothing_more(codeset):
+    assert more_specific_code("I50.9", {"heart", "failure", "diuresing"}, codeset) is None
+
+
+def test_i_b_with_and_without_are_not_confused(codeset):
+    # "without status epilepticus" is never read as a code "with status epilepticus"
+    better = more_specific_code("G40.909", {"epilepsy", "not", "intractable", "status"}, codeset)
+    assert better is None or "with status" not in codeset.codes[better].description.lower()
+
+
+def test_i_c_19_a_seventh_character_d_for_routine_healing_follow_up(codeset):
+    text = "Fracture follow-up: left Colles fracture, routine healing, cast in place.\n"
+    draft = draft_of(("S52.532A", 0.8, [mention(text, "left Colles fracture", ("S52.532A",))]))
+    refine_specificity(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["S52.532D"]
+    assert "I.C.19.a" in draft.entries[0].sections
+
+
+def test_i_c_19_a_initial_encounter_stays_a(codeset):
+    text = "ED: right knee abrasion after a fall today. Follow up with PCP in 1 week.\n"
+    draft = draft_of(("S80.211A", 0.8, [mention(text, "right knee abrasion", ("S80.211A",))]))
+    refine_specificity(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["S80.211A"]
+
+
+def test_i_c_1_d_1_a_sepsis_coded_by_organism_and_i_c_1_d_2_septic_shock(codeset):
+    text = "Final diagnoses:\n1. Septic shock due to E. coli bacteremia\n2. Sepsis, source pyelonephritis\n"
+    draft = draft_of(("A41.9", 0.8, [mention(text, "Sepsis", ("A41.9",), "diagnoses")]))
+    code_sepsis(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes() == ["A41.51", "R65.21"]
+    assert "I.C.1.d.1.a" in draft.entries[0].sections and "I.C.1.d.2" in draft.entries[1].sections
+
+
+def test_i_c_1_d_negated_septic_shock_is_not_coded(codeset):
+    text = "Assessment: sepsis from pneumonia, no septic shock.\n"
+    draft = draft_of(("A41.9", 0.8, [mention(text, "sepsis", ("A41.9",))]))
+    code_sepsis(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["A41.9"]
