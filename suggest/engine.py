@@ -8,7 +8,6 @@ coding rules -> :class:`NoteSuggestions`. It loads nothing itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 from pathlib import Path
 
 from spacy.language import Language
@@ -18,6 +17,8 @@ from suggest.candidates import build_candidates, extract_mentions
 from suggest.classifier_candidates import section_lookup, with_classifier
 from suggest.errors import NoteError
 from suggest.guidelines import GuidelineContext, apply_guidelines
+from suggest.guidelines.history_status import HistoryCodes, is_resolved, is_still_treated
+from suggest.guidelines.note import NoteView
 from suggest.note_checks import DEFAULT_MAX_NOTE_CHARS, check_note
 from suggest.ranking import NoteClassifier, Ranker
 from suggest.rules import RuleContext, rank_codes
@@ -25,9 +26,6 @@ from suggest.types import CODE_SET_NAME, Candidate, NoteSuggestions, Setting
 from vocab.vocabulary import Vocabulary
 
 __all__ = ["Engine"]
-
-_HISTORY_RANGES = {"personal": ("Z85", "Z86", "Z87"), "family": ("Z80", "Z81", "Z82", "Z83", "Z84")}
-_HISTORY_MIN_SCORE = 0.7
 
 
 class Engine:
@@ -50,7 +48,8 @@ class Engine:
         self.model_id = model_id
         self.threshold = threshold
         self.max_note_chars = max_note_chars
-        self._history_code = lru_cache(maxsize=8192)(self._history_code_uncached)
+        self._histories = HistoryCodes(vocabulary.index("index"), vocabulary.codeset)
+        self._histories.warm()  # read the Tabular's "Conditions classifiable to" notes now, not on a note
 
     @property
     def code_set(self) -> str:
@@ -115,6 +114,7 @@ class Engine:
             threshold=self.threshold,
             index=self.vocabulary.index,
             history_code=self._history_code,
+            sections=NoteView.from_doc(doc).starts,
         )
         suggestions, excluded = apply_guidelines(ranked, excluded, guideline_context)
         if top is not None:
@@ -131,17 +131,10 @@ class Engine:
     def _check(self, text: object, setting: str) -> Setting:
         return check_note(text, setting, self.max_note_chars)
 
-    def _history_code_uncached(self, kind: str, code: str) -> str | None:
-        """The Z code for a personal or family history of ``code``, when the code set names one.
-
-        The category's title is asked first ("family history of type 2 diabetes mellitus" finds Z83.3);
-        the code's own title second.
-        """
-        codeset = self.vocabulary.codeset
-        titles = dict.fromkeys((codeset.codes[code[:3]].description, codeset.codes[code].description))
-        for title in titles:
-            query = f"{kind} history of {title}"[:200]
-            for result in self.vocabulary.search(query, limit=1, billable_only=True, within=_HISTORY_RANGES[kind]):
-                if result.score >= _HISTORY_MIN_SCORE:
-                    return result.code
-        return None
+    def _history_code(self, kind: str, code: str, sentence: str = "") -> str | None:
+        """The history code for a condition documented as past ("personal") or a relative's ("family"), or None
+        where the condition stays coded as it is: still treated, or chronic and not said to be resolved
+        (I.C.21.c.4; :class:`suggest.guidelines.history_status.HistoryCodes` walks the Index and Tabular)."""
+        if kind == "personal" and is_still_treated(sentence):
+            return None
+        return self._histories.code_for(kind, code, resolved=kind == "personal" and is_resolved(sentence))

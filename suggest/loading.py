@@ -54,7 +54,9 @@ def load_engine(
     """
     if vocabulary is None:
         vocabulary = load_vocabulary(home)
-    vocabulary.code_search  # noqa: B018 - load the search lexicon now (history codes use it), not on a note
+    vocabulary.code_search  # noqa: B018 - load the search lexicon now (abbreviations, search), not on a note
+    for source in vocabulary.index_sources():  # and the Index and tables the guideline steps walk
+        vocabulary.index(source)
     prepare_guidelines(vocabulary)  # the Alphabetic Index's "with" links, read by the combination step
     ranker, classifier, model_id, threshold = resolve_model(vocabulary, model, home, models_dir)
     table = load_term_table(vocabulary)

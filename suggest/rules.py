@@ -36,6 +36,8 @@ _NOTE_FLAG_FIELDS = (
     ("code_also", "code also"),
 )
 _MAX_CHILDREN_LISTED = 15
+_HISTORY_SCORE = 0.4  # above the zero-shot threshold (0.35): a stated history is proposed, after diagnoses
+_EXACT_ENOUGH = 0.9
 _DEFAULT_CHILD_WORDS = ("unspecified", "without complication", "not elsewhere classified")
 
 
@@ -55,8 +57,9 @@ class RuleContext:
     codeset: CodeSet
     setting: Setting
     text: str
-    # (kind, code) -> a history Z code for it, or None; kind is "personal" or "family"
-    history_code: Callable[[str, str], str | None]
+    # (kind, code, sentence) -> a history code for it, or None (it stays active); kind "personal" or "family";
+    # the sentence says whether the condition is resolved or still treated (I.C.21.c.4)
+    history_code: Callable[..., str | None]
 
 
 def apply_rules(
@@ -138,18 +141,35 @@ def _historical(
 ) -> Iterable[tuple[str, Ranked | None, Exclusion | None]]:
     if not mentions:
         return
-    history = context.history_code("personal", candidate.code)
+    history = context.history_code("personal", candidate.code, _sentences_of(mentions, context.text))
     if history is None:
-        # no personal-history code names it (chronic conditions): the condition itself, weighed lower
+        # still treated, or a chronic condition not said to be resolved: the condition itself, weighed lower
         ranked = Ranked(candidate.code, score, list(mentions))
-        ranked.notes.append("documented as history; no personal-history code applies")
+        ranked.notes.append("documented as history but current or still treated: coded as active (I.C.21.c.4)")
         yield candidate.code, ranked, None
         return
-    reason = f"personal history (condition no longer present): coded as {history}"
+    reason = f"personal history (condition no longer present): coded as {history} (I.C.21.c.4)"
     yield candidate.code, None, Exclusion(candidate.code, reason, _evidence(mentions))
-    ranked = Ranked(history, score * 0.95, list(mentions))
-    ranked.notes.append(f"history of {candidate.code}")
+    ranked = Ranked(history, _history_score(score, mentions), list(mentions))
+    ranked.notes.append(f"personal history of {candidate.code} (I.C.21.c.4)")
     yield history, ranked, None
+
+
+def _history_score(score: float, mentions: list[Mention]) -> float:
+    """A history code stated in so many words ("h/o CVA", "mother: breast cancer") is reportable (I.C.21.c.4)
+    however low the ranker scores a past finding; a loose (fuzzy) match keeps its own score."""
+    exact = any(mention.match_type != "fuzzy" and mention.match_score >= _EXACT_ENOUGH for mention in mentions)
+    return max(score, _HISTORY_SCORE) if exact else score
+
+
+def _sentences_of(mentions: list[Mention], text: str) -> str:
+    """The sentences holding the mentions (from the previous '.', ';' or line end to the next)."""
+    pieces = []
+    for mention in mentions:
+        start = max(text.rfind(mark, 0, mention.start) for mark in (".", ";", "\n")) + 1
+        ends = [found for mark in (".", ";", "\n") if (found := text.find(mark, mention.end)) >= 0]
+        pieces.append(text[start : min(ends, default=len(text))])
+    return " ".join(dict.fromkeys(pieces))
 
 
 def _family(
@@ -158,11 +178,11 @@ def _family(
     if not mentions:
         return
     family = context.history_code("family", candidate.code)
-    reason = f"family member's condition: coded as {family}" if family else "family member's condition"
+    reason = f"family member's condition: coded as {family} (I.C.21.c.4)" if family else "family member's condition"
     yield candidate.code, None, Exclusion(candidate.code, reason, _evidence(mentions))
     if family is not None:
-        ranked = Ranked(family, score * 0.9, list(mentions))
-        ranked.notes.append(f"family history of {candidate.code}")
+        ranked = Ranked(family, _history_score(score, mentions), list(mentions))
+        ranked.notes.append(f"family history of {candidate.code} (I.C.21.c.4)")
         yield family, ranked, None
 
 

@@ -39,14 +39,23 @@ from collections.abc import Sequence
 from typing import Any
 
 from suggest.guidelines import (  # noqa: F401 - importing the step modules registers them
+    allergies,
+    bmi,
     combination,
+    drugs,
+    external_cause,
+    history_status,
     hypertension,
     integral,
+    medications,
+    neoplasm,
     one_per_finding,
     poa,
+    pregnancy,
     sepsis,
     sequencing,
     specificity,
+    substance_use,
 )
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode

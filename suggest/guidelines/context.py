@@ -26,7 +26,8 @@ class GuidelineContext:
     imported; ``setting``: "inpatient" (Section II) or "outpatient" (Section IV); ``text``: the note exactly as
     received (never log it); ``candidates`` and ``scores``: every candidate code with its ranker score, in the
     same order (their mentions carry section and assertion); ``threshold``: the model's proposal threshold;
-    ``history_code``: (kind, code) -> the personal ("personal") or family ("family") history Z code, or None.
+    ``history_code``: (kind, code, sentence) -> the personal ("personal") or family ("family") history code, or
+    None (:mod:`suggest.guidelines.history_status`); ``sections``: where each note section starts.
     """
 
     codeset: CodeSet
@@ -36,7 +37,9 @@ class GuidelineContext:
     scores: Sequence[float]
     threshold: float
     index: Callable[[str], Any] = field(default=lambda source: None)
-    history_code: Callable[[str, str], str | None] = field(default=lambda kind, code: None)
+    history_code: Callable[..., str | None] = field(default=lambda kind, code, sentence="": None)
+    # (character offset, section name) where each section of the note starts, in order (the engine's sections)
+    sections: tuple[tuple[int, str], ...] = ()
 
     @cached_property
     def mentions(self) -> tuple[Mention, ...]:

@@ -53,6 +53,7 @@ SECONDARY_ONLY_PREFIXES = (
     "Z28",
     "Z33.1",
     "Z37",
+    "Z3A",
     "Z38",
     "Z41",
     "Z53",
@@ -122,7 +123,6 @@ ENCOUNTER_REASON_PREFIXES = (
     "Z49",
     "Z51",
     "Z34",
-    "Z3A",
 )
 # Sections where a provider states the encounter's diagnoses ("none": the opening lines before any heading, where
 # a note often says what the admission or visit is for); a code whose words appear only elsewhere (exam, review
@@ -169,6 +169,11 @@ def _principal(entries: list[DraftCode], context: GuidelineContext) -> DraftCode
     eligible = [entry for entry in entries if _may_lead(entry, entries, context)]
     if not eligible:
         return None
+    obstetric = [entry for entry in eligible if entry.code.startswith("O")]
+    if obstetric:
+        best = _first_stated(obstetric) or obstetric[0]
+        best.cite("I.C.15.a.1", "chapter 15 codes have sequencing priority in a pregnancy")
+        return best
     encounter = [entry for entry in eligible if _is_encounter_reason(entry)]
     if encounter:
         best = max(encounter, key=lambda entry: entry.score)
@@ -220,9 +225,18 @@ def _stated_as_diagnosis(entry: DraftCode, stated_sections: set[str]) -> bool:
     """Whether the provider states the code's condition where diagnoses are stated (Sections II, III, IV.C-D:
     code the conditions the provider documents for this encounter, not every word of the review of systems,
     exam or medication list); a note without such sections states them anywhere."""
-    if not stated_sections:
+    if not stated_sections or _documented_by_guideline(entry):
         return True
     return any(mention.section in stated_sections and mention.assertion != "negated" for mention in entry.mentions)
+
+
+def _documented_by_guideline(entry: DraftCode) -> bool:
+    """Codes a guideline rule derives from where the note documents them - the medication list (Z79), the allergy
+    list (Z88), social and family history (F17, Z87.891, Z80-Z84), vitals (Z68), status and history (I.C.21.c.3,
+    I.C.21.c.4) - are reported from those sections, not only from the assessment."""
+    return any(mention.term_source == "guideline" for mention in entry.mentions) or any(
+        note.startswith(("personal history of", "family history of")) for note in entry.notes
+    )
 
 
 def _in_section_of(entry: DraftCode, stated: DraftCode | None) -> bool:
@@ -260,6 +274,8 @@ def _may_lead(entry: DraftCode, entries: list[DraftCode], context: GuidelineCont
         return False
     if _is_adverse_effect(code):
         return False  # I.C.19.e.5.a: the manifestation comes first
+    if _t_drug_character(code) == "6":
+        return False  # I.C.19.e.5.c: underdosing is never principal or first-listed
     if _code_first_targets(code, entries, context):
         return False  # I.A.13: the etiology is sequenced first
     return not _is_manifestation(code, context)

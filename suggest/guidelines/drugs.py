@@ -1,0 +1,201 @@
+"""Poisoning, adverse effect, underdosing and toxic effects from the Table of Drugs and Chemicals (I.C.19.e).
+
+The drug named in the sentence gives its Table of Drugs row; the sentence says which column:
+
+- poisoning (wrong drug, wrong dose, overdose, intoxication), intent 1-4 from the note: intentional self-harm
+  (2), assault (3), undetermined only when the note says the intent cannot be told (4), else accidental (1)
+  (I.C.19.e.5.b: "if the intent of the poisoning is unknown or unspecified, code the intent as accidental");
+- adverse effect of a drug properly prescribed and taken (T..5, I.C.19.e.5.a): the manifestation is coded
+  first, the T code after it (the sequencing step never puts a T..5 first);
+- underdosing (T..6, I.C.19.e.5.c) with the noncompliance reason: Z91.120 / Z91.128 intentional (financial
+  hardship / other), Z91.130 / Z91.138 unintentional (age-related debility / other), Z91.141 / Z91.148 other;
+- toxic effects of non-medicinal substances (T51-T65) use the same intent columns.
+
+The 7th character is A (initial encounter) unless the note says subsequent (D) or sequela (S).
+"""
+
+from __future__ import annotations
+
+import re
+
+from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.draft import CodeSetDraft
+from suggest.guidelines.drug_names import DrugMention, find_drugs
+from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
+from suggest.guidelines.registry import guideline_steps
+from vocab.codeset import CodeSet
+from vocab.errors import VocabError
+from vocab.index import AlphabeticIndex
+
+__all__ = ["drug_event_codes"]
+
+POISONING = "I.C.19.e.5.b"
+ADVERSE = "I.C.19.e.5.a"
+UNDERDOSING = "I.C.19.e.5.c"
+_SKIPPED_SECTIONS = ("allergies", "family_history", "medications")
+_UNDERDOSING_RE = re.compile(
+    r"\b(ran out|run(?:ning)? out|out of (?:\w+ )?(?:meds?|medications?|pills|refills?)|"
+    r"missed (?:\w+ )?dos(?:e|es|ing)|"
+    r"skipp\w+|stopped taking|not (?:been )?taking|non-?complian\w*|non-?adheren\w*|under-?dos\w*|"
+    r"taking (?:less|half)|cut (?:back|down)|ration\w*|self-discontinued|unable to afford|"
+    r"(?:couldn't|could not|can't|cannot) afford)\b",
+    re.IGNORECASE,
+)
+_POISONING_RE = re.compile(
+    r"\b(overdos\w*|OD|poison\w*|ingest\w*|intoxicat\w*|"
+    r"took (?:\d+|a handful|several|multiple|many|an? (?:entire|whole))|"
+    r"suicide attempt|suicidal|self[- ]harm|wrong (?:medication|drug|dose)|accidental(?:ly)? (?:took|ingest\w*|given)|"
+    r"exposure to|inhal\w*)\b",
+    re.IGNORECASE,
+)
+_ADVERSE_RE = re.compile(
+    r"\b(due to|secondary to|2/2|induced|caused by|side[- ]effects?|adverse (?:effect|reaction|drug)|reaction to|"
+    r"attributed to|toxicity|related to|from (?:his|her|the)? ?(?:\w+ )?(?:therapy|use))\b",
+    re.IGNORECASE,
+)
+_INTENTIONAL_RE = re.compile(r"\b(intentional\w*|suicid\w*|self[- ]harm|deliberate\w*|on purpose)\b", re.IGNORECASE)
+_ASSAULT_RE = re.compile(r"\b(assault\w*|poisoned by (?:her|his|a|an)|homicid\w*|given by (?:another|someone))\b", re.I)
+_UNDETERMINED_RE = re.compile(r"\b(undetermined|unknown intent|intent (?:unknown|unclear|undetermined))\b", re.I)
+_FINANCIAL_RE = re.compile(r"\b(afford\w*|cost\w*|financ\w*|insurance|copay\w*|money|expensive)\b", re.IGNORECASE)
+_INTENT_REASON_RE = re.compile(r"\b(chose|decided|didn't want|did not want|refus\w*|side effects?|on purpose)\b", re.I)
+_FORGOT_RE = re.compile(r"\b(forg[eo]t\w*|confus\w*|memory|dementia|misunderst\w*|cognitive)\b", re.IGNORECASE)
+_AGE_RE = re.compile(r"\b(age-related|elderly|frail\w*|debility)\b", re.IGNORECASE)
+_REACH = 60
+# I.C.19.e.5.b: a nonprescribed (over-the-counter) drug taken with a prescribed one: the interaction is a poisoning.
+_NONPRESCRIBED_RE = re.compile(
+    r"\b(otc|over[- ]the[- ]counter|non-?prescribed|not prescribed|on (?:his|her|their) own|interaction)\b", re.I
+)
+_INTENT_COLUMNS = ("poisoning_accidental", "poisoning_intentional", "poisoning_assault", "poisoning_undetermined")
+
+
+def drug_event_codes(note: NoteView, drug_table: AlphabeticIndex, codeset: CodeSet) -> list[AddedCode]:
+    """The T36-T65 codes (with their Z91.1- reason for underdosing) the note's sentences support."""
+    seventh = _seventh_character(note.text)
+    nonprescribed = bool(_NONPRESCRIBED_RE.search(note.text))
+    sentences = list(note.sentences())
+    added: list[AddedCode] = []
+    for position, sentence in enumerate(sentences):
+        if sentence.section in _SKIPPED_SECTIONS:
+            continue
+        text = sentence.text
+        if not (_UNDERDOSING_RE.search(text) or _POISONING_RE.search(text) or _ADVERSE_RE.search(text)):
+            continue  # no poisoning, adverse-effect or underdosing words: no drug event to code
+        drugs = [drug for drug in find_drugs(note.text, sentence.start, sentence.end, drug_table) if drug.row]
+        if not drugs:
+            continue
+        text = sentence.text
+        for drug in drugs:
+            column, guideline, why = _column(text, drug, sentence.start, nonprescribed)
+            if column is None:
+                continue
+            printed = dict(drug.row.columns).get(column) if drug.row else None
+            code = _with_seventh(codeset, printed, seventh) if printed else None
+            if code is None:
+                continue
+            evidence = (note.evidence(sentence.start, sentence.end),)
+            row_title = " > ".join(drug_table.path(drug.row.id)) if drug.row else drug.generic
+            rationale = f"{why}: Table of Drugs row '{row_title}', column {column.replace('_', ' ')}"
+            sequence = "after" if column == "adverse_effect" else "secondary"
+            added.append(AddedCode(code, evidence, rationale, guideline, sequence=sequence))
+            if column == "underdosing":
+                following = sentences[position + 1].text if position + 1 < len(sentences) else ""
+                reason = _underdosing_reason(f"{text} {following}")  # the reason often follows ("... cost")
+                added.append(AddedCode(reason, evidence, "reason for the underdosing", UNDERDOSING))
+    return _unique(added)
+
+
+def _column(text: str, drug: DrugMention, offset: int, nonprescribed: bool) -> tuple[str | None, str, str]:
+    """The Table column the sentence ``text`` (starting at ``offset`` in the note) gives ``drug``."""
+    columns = dict(drug.row.columns) if drug.row else {}
+    where = (drug.start - offset, drug.end - offset)
+    if _near(_UNDERDOSING_RE, text, where) and "underdosing" in columns:
+        return "underdosing", UNDERDOSING, "underdosing (taken less than prescribed)"
+    interaction = nonprescribed and _near(_ADVERSE_RE, text, where)
+    if _near(_POISONING_RE, text, where) or interaction:
+        intent = _intent(text)
+        column = _INTENT_COLUMNS[intent]
+        if column in columns:
+            label = ("accidental (intent not stated)", "intentional self-harm", "assault", "undetermined")[intent]
+            if interaction:
+                label += "; a nonprescribed drug taken with a prescribed one: a poisoning"
+            return column, POISONING, f"poisoning, {label}"
+    if "adverse_effect" in columns and _near(_ADVERSE_RE, text, where):
+        return "adverse_effect", ADVERSE, "adverse effect of a drug correctly prescribed and taken"
+    return None, "", ""
+
+
+def _intent(text: str) -> int:
+    """Index into the poisoning columns: 0 accidental (the default), 1 self-harm, 2 assault, 3 undetermined."""
+    if _INTENTIONAL_RE.search(text):
+        return 1
+    if _ASSAULT_RE.search(text):
+        return 2
+    return 3 if _UNDETERMINED_RE.search(text) else 0
+
+
+def _near(pattern: re.Pattern[str], text: str, where: tuple[int, int], reach: int = _REACH) -> bool:
+    """A cue within ``reach`` characters of the drug's words (not anywhere in a long sentence)."""
+    return any(
+        match.start() - reach <= where[1] and where[0] <= match.end() + reach for match in pattern.finditer(text)
+    )
+
+
+def _underdosing_reason(text: str) -> str:
+    if _FINANCIAL_RE.search(text):
+        return "Z91.120"  # intentional underdosing due to financial hardship
+    if _FORGOT_RE.search(text):
+        return "Z91.130" if _AGE_RE.search(text) else "Z91.138"
+    if _INTENT_REASON_RE.search(text):
+        return "Z91.128"
+    return "Z91.148"
+
+
+def _seventh_character(text: str) -> str:
+    lowered = text.lower()
+    if "sequela" in lowered:
+        return "S"
+    if re.search(r"\bsubsequent encounter\b", lowered):
+        return "D"
+    return "A"
+
+
+def _with_seventh(codeset: CodeSet, printed: str, seventh: str) -> str | None:
+    code = printed.rstrip("-")
+    try:
+        return codeset.build_seventh(code, seventh).code if codeset.needs_seventh_character(code) else code
+    except VocabError:
+        return None
+
+
+def _unique(added: list[AddedCode]) -> list[AddedCode]:
+    merged: dict[str, AddedCode] = {}
+    for item in added:
+        if item.code in merged:
+            first = merged[item.code]
+            pieces = {(piece.start, piece.end): piece for piece in (*first.evidence, *item.evidence)}
+            evidence = tuple(pieces.values())
+            merged[item.code] = AddedCode(item.code, evidence, first.rationale, first.guideline, first.sequence)
+        else:
+            merged[item.code] = item
+    return list(merged.values())
+
+
+@guideline_steps.register("chartcoder.guidelines.drugs.v1")
+def code_drug_events(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """Poisoning / adverse effect / underdosing / toxic effect codes from the Table of Drugs (I.C.19.e.5)."""
+    drug_table = context.index("drug")
+    if drug_table is None:
+        return
+    added = drug_event_codes(note_of(context), drug_table, context.codeset)
+    if not added:
+        return
+    ours = {item.code for item in added}
+    if any(code[0] == "T" and code[5:6] == "2" for code in ours):
+        # I.C.19.e.5.b: an intentional self-poisoning code says the suicide attempt; T14.91 is not added
+        for entry in draft.in_category("T14.91"):
+            draft.remove(entry.code, f"the intentional poisoning code conveys the suicide attempt ({POISONING})")
+    if any(code.startswith("Z91.1") for code in ours):
+        for entry in draft.in_category("Z91.1"):
+            if entry.code not in ours:
+                draft.remove(entry.code, f"the underdosing reason the note gives is coded ({UNDERDOSING})")
+    add_codes(draft, added, context.codeset, threshold=context.threshold)

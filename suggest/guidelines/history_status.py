@@ -1,0 +1,283 @@
+"""Personal and family history (I.C.21.c.4) through the classification, and status codes (I.C.21.c.3).
+
+One mechanism for every history code, in the order a coder looks:
+
+1. the Alphabetic Index: "History, family (of)" / "History, personal (of)" subterms named by the condition's
+   own words (its Tabular title and category title, "without ..." clauses left out): I63.9 "cerebral
+   infarction" -> "History, personal, cerebral infarction without residual deficit" Z86.73;
+2. the Tabular List's "Conditions classifiable to ..." notes of Z80-Z87 (C50.- -> Z80.3 / Z85.3, F10.- ->
+   Z81.1), the narrowest range first, a non-billable code resolved to the child the words support;
+3. only for a condition documented as resolved ("resolved", "without residual", "s/p", "prior" ...): the
+   Index's "History, personal, disease or disorder (of), <body system>" entry named by the code's chapter
+   (resolved alcoholic pancreatitis K85.- -> digestive system Z87.19). A chronic condition "history of
+   hypertension" is current, not history, and keeps its code.
+
+Status (I.C.21.c.3): "s/p CABG", "pseudophakia", "home oxygen" ... walk the Index's "Status", "Absence",
+"Dependence (on)" and "Transplant" entries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.draft import CodeSetDraft
+from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words, expanded_words, subterm_rows
+from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
+from suggest.guidelines.registry import guideline_steps
+from vocab.codeset import CodeRange, CodeSet, parse_code_references
+from vocab.index import AlphabeticIndex, IndexTerm
+from vocab.lexicon import Abbreviations, load_abbreviations
+
+__all__ = ["HISTORY_GUIDELINE", "STATUS_GUIDELINE", "HistoryCodes", "is_resolved", "is_still_treated", "status_codes"]
+
+HISTORY_GUIDELINE = "I.C.21.c.4"
+STATUS_GUIDELINE = "I.C.21.c.3"
+_FAMILY_CATEGORIES = ("Z80", "Z81", "Z82", "Z83", "Z84")
+_PERSONAL_CATEGORIES = ("Z85", "Z86", "Z87")
+_NARROW_RANGE = 5  # categories
+_CLASSIFIABLE_RE = re.compile(r"conditions classifiable (?:to|elsewhere in)", re.IGNORECASE)
+_WITHOUT_RE = re.compile(r"\b(?:without|w/o)\b[^,;]*", re.IGNORECASE)
+_RESOLVED_RE = re.compile(
+    r"\b(resolved|without residual\w*|no residual\w*|no longer|recovered|remote|s/p|status post|prior|previous|"
+    r"old|healed|cured|completed|eradicated|no recurrence|no evidence of (?:disease|recurrence))\b",
+    re.IGNORECASE,
+)
+_STILL_TREATED_RE = re.compile(
+    r"\b(currently|ongoing|continues|continuing|controlled|managed|maintained on|stable on|receiving|undergoing|"
+    r"on (?:\w+ ){0,2}(?:therapy|treatment|medication|chemo\w*|dialysis)|(?<!no )active|persistent|"
+    r"(?<!no )current)\b",
+    re.IGNORECASE,
+)
+
+
+def is_resolved(sentence: str) -> bool:
+    return bool(_RESOLVED_RE.search(sentence))
+
+
+def is_still_treated(sentence: str) -> bool:
+    """The sentence says the condition is still present or treated (it stays active, I.C.21.c.4)."""
+    return bool(_STILL_TREATED_RE.search(sentence)) and not re.search(
+        r"\b(completed|finished|no evidence)\b", sentence, re.IGNORECASE
+    )
+
+
+_RANGES: dict[int, dict[str, list[tuple[str, CodeRange]]]] = {}
+
+
+@dataclass
+class HistoryCodes:
+    """``code_for("personal"|"family", code, resolved)`` -> the history code, or None (the code stays)."""
+
+    index: AlphabeticIndex | None
+    codeset: CodeSet
+    _cache: dict[tuple[str, str, bool], str | None] = field(default_factory=dict)
+
+    def warm(self) -> None:
+        """Read the Tabular ranges now (an engine does this at load, not on its first note)."""
+        self._ranges  # noqa: B018
+
+    def code_for(self, kind: str, code: str, resolved: bool = False) -> str | None:
+        key = (kind, code, resolved)
+        if key not in self._cache:
+            self._cache[key] = self._lookup(kind, code, resolved)
+        return self._cache[key]
+
+    def _lookup(self, kind: str, code: str, resolved: bool) -> str | None:
+        record = self.codeset.get(code)
+        if record is None or record.code.startswith(_FAMILY_CATEGORIES + _PERSONAL_CATEGORIES):
+            return None
+        words = self._condition_words(record.code)
+        if kind == "family":  # a relative's condition: its Tabular range names the family-history code
+            return self._from_ranges(kind, record.code, words) or self._from_index(kind, words)
+        found = self._from_ranges(kind, record.code, words, narrow=True) or self._from_index(kind, words)
+        if found is None and resolved:
+            found = self._from_ranges(kind, record.code, words) or self._from_body_system(record.code)
+        return found
+
+    def _condition_words(self, code: str) -> set[str]:
+        titles = [self.codeset.codes[code].description, self.codeset.codes[code[:3]].description]
+        return set().union(*(content_words(_WITHOUT_RE.sub("", title)) for title in titles)) - {"unspecified"}
+
+    def _entry(self, kind: str) -> IndexTerm | None:
+        return None if self.index is None else self.index.find("History", kind)
+
+    def _from_index(self, kind: str, words: set[str]) -> str | None:
+        entry = self._entry(kind)
+        if entry is None or self.index is None:
+            return None
+        found = best_subterm(self.index, entry, words)
+        if found is None:
+            return None
+        term, score = found
+        title_words = content_words(" ".join((term.title, *term.nemod))) - {"nec"}
+        # the subterm must be named by the condition: all its words, or at least two of them
+        if not (title_words <= words or score >= 2):
+            return None
+        code = billable_choice(self.codeset, term.codes[0], words)
+        # the Index may point a personal history elsewhere ("History, personal, myocardial infarction" I25.2)
+        return code if code is not None and (kind == "personal" or code.startswith(_categories(kind))) else None
+
+    @property
+    def _ranges(self) -> dict[str, list[tuple[str, CodeRange]]]:
+        """History code -> the ranges its "Conditions classifiable to" notes name (once per code set)."""
+        if id(self.codeset) in _RANGES:
+            return _RANGES[id(self.codeset)]
+        ranges: dict[str, list[tuple[str, CodeRange]]] = {"family": [], "personal": []}
+        for record in self.codeset:
+            kind = "family" if record.code.startswith(_FAMILY_CATEGORIES) else None
+            kind = kind or ("personal" if record.code.startswith(_PERSONAL_CATEGORIES) else None)
+            if kind is None:
+                continue
+            for term in record.inclusion_terms:
+                if _CLASSIFIABLE_RE.search(term):
+                    ranges[kind].extend((record.code, reference) for reference in parse_code_references(term))
+        _RANGES[id(self.codeset)] = ranges
+        return ranges
+
+    def _from_ranges(self, kind: str, code: str, words: set[str], narrow: bool = False) -> str | None:
+        """The history code whose "Conditions classifiable to" range covers ``code``; with ``narrow``, only a
+        range of a few categories (C50.-, F10.-), not a body system (K00-K93), which needs "resolved"."""
+        covering = [
+            (history, reference)
+            for history, reference in self._ranges[kind]
+            if reference.covers(code) and (not narrow or _width(reference) <= _NARROW_RANGE)
+        ]
+        if not covering:
+            return None
+        # the narrowest range (fewest categories) names the condition best: F10.- before F01-F99
+        history, _ = min(covering, key=lambda item: (_width(item[1]), -len(item[0])))
+        return billable_choice(self.codeset, history, words)
+
+    def _from_body_system(self, code: str) -> str | None:
+        entry = self._entry("personal")
+        if entry is None or self.index is None:
+            return None
+        disorder = next((child for child in self.index.children(entry.id) if child.title.startswith("disease")), None)
+        if disorder is None:
+            return None
+        chapter_words = content_words(re.sub(r"\(.*?\)", "", self.codeset.chapter_of(code).title)) - {"disease"}
+        found = best_subterm(self.index, disorder, chapter_words)
+        return None if found is None else billable_choice(self.codeset, found[0].codes[0], chapter_words)
+
+
+def _categories(kind: str) -> tuple[str, ...]:
+    return _FAMILY_CATEGORIES if kind == "family" else _PERSONAL_CATEGORIES
+
+
+def _width(reference: CodeRange) -> int:
+    first, last = reference.first, reference.last
+    if first[0] != last[0]:
+        return 10_000
+    return int(last[1:3]) - int(first[1:3]) if last[1:3].isdigit() and first[1:3].isdigit() else 100
+
+
+# --- status -------------------------------------------------------------------------------------------------
+_STATUS_CUE_RE = re.compile(
+    r"\b(?:s/p|status post|post|history of|h/o|hx of|underwent|dependent on|requires|presence of|on home)\s+"
+    r"(?P<what>[^.;,\n()]{3,60})",
+    re.IGNORECASE,
+)
+_STATUS_WORD_RE = re.compile(
+    r"\b(pseudophakia|pseudophakic|colostomy|ileostomy|tracheostomy|gastrostomy|nephrostomy|"
+    r"(?:home|supplemental|continuous|nocturnal) (?:o2|oxygen)|hemodialysis|peritoneal dialysis|"
+    r"(?:pacemaker|defibrillator|aicd|icd) in place|wheelchair[- ]bound|"
+    r"(?:kidney|renal|liver|heart|lung|pancreas) transplant (?:recipient|status)|"
+    r"(?:(?:left|right|bilateral|[lr]) )?"
+    r"(?:mastectomy|nephrectomy|pneumonectomy|splenectomy|laryngectomy|hysterectomy)|"
+    r"(?:(?:left|right|[lr]) )?(?:above|below)[- ]the[- ]knee amputation)\b",
+    re.IGNORECASE,
+)
+_STATUS_ENTRIES = (("Status",), ("Absence",), ("Dependence",), ("Transplant",), ("Presence",))
+_SKIP_SECTIONS = ("family_history", "allergies")
+# Index status codes that are findings, not the patient's status (Status, asthmaticus ...).
+_STATUS_PREFIXES = ("Z2", "Z4", "Z8", "Z9", "Z7")
+# Catch-all status codes ("presence of other specified devices") that one loosely shared word would give.
+_TOO_GENERAL = frozenset({"Z97.8", "Z98.890", "Z99.89", "Z93.9", "Z96.9", "Z95.9", "Z94.9", "Z90.89", "Z89.9"})
+
+
+def status_codes(
+    note: NoteView, index: AlphabeticIndex, codeset: CodeSet, abbreviations: Abbreviations | None
+) -> list[AddedCode]:
+    """Status codes (Z89-Z99 ...) for devices, transplants, ostomies, absent organs and machine dependence."""
+    entries = [term for path in _STATUS_ENTRIES if (term := index.find(*path)) is not None]
+    found: dict[str, list[tuple[int, int]]] = {}
+    for sentence in note.sentences():
+        if sentence.section in _SKIP_SECTIONS:
+            continue
+        phrases = [
+            (m.start("what"), m.end("what")) for m in _STATUS_CUE_RE.finditer(note.text, sentence.start, sentence.end)
+        ]
+        phrases += [(m.start(), m.end()) for m in _STATUS_WORD_RE.finditer(note.text, sentence.start, sentence.end)]
+        coded: list[tuple[int, int]] = []
+        for start, end in sorted(phrases, key=lambda span: span[0] - span[1]):  # longest first
+            if any(start >= other_start and end <= other_end for other_start, other_end in coded):
+                continue  # "transplant" inside "kidney transplant" already coded
+            code = _status_code(note.text[start:end], entries, index, codeset, abbreviations)
+            if code is not None:
+                coded.append((start, end))
+                found.setdefault(code, []).append((start, end))
+    return [
+        AddedCode(
+            code,
+            tuple(note.evidence(start, end) for start, end in spans),
+            f"status ({codeset.codes[code].description})",
+            STATUS_GUIDELINE,
+        )
+        for code, spans in found.items()
+    ]
+
+
+def _status_code(phrase, entries, index, codeset, abbreviations) -> str | None:
+    words = expanded_words(phrase, abbreviations)
+    if not words or not words & _entry_vocabulary(index, entries):
+        return None
+    best: tuple[int, str] | None = None
+    for entry in entries:
+        found = best_subterm(index, entry, words)
+        if found is None:
+            continue
+        term, score = found
+        # the phrase must name the status: every word of the subterm's title, or one of its modifiers
+        # ("Status, dialysis (hemodialysis)") in a short phrase - not one shared word ("stomach bug")
+        title_words = content_words(term.title) - {"nec"}
+        named = title_words <= words or (bool(content_words(" ".join(term.nemod)) & words) and len(words) <= 3)
+        if not named:
+            continue
+        code = billable_choice(codeset, term.codes[0], words)
+        if code is None or code in _TOO_GENERAL or not code.startswith(_STATUS_PREFIXES):
+            continue
+        if best is None or score > best[0]:
+            best = (score, code)
+    return None if best is None else best[1]
+
+
+_VOCABULARY: dict[int, frozenset[str]] = {}
+
+
+def _entry_vocabulary(index: AlphabeticIndex, entries: list[IndexTerm]) -> frozenset[str]:
+    """Every word of the status entries' subterms (a phrase sharing none cannot name a status)."""
+    if id(index) not in _VOCABULARY:
+        words: set[str] = set()
+        for entry in entries:
+            for row in subterm_rows(index, entry):
+                words |= row[1]
+        _VOCABULARY[id(index)] = frozenset(words)
+    return _VOCABULARY[id(index)]
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> Abbreviations:
+    return load_abbreviations()
+
+
+@guideline_steps.register("chartcoder.guidelines.status.v1")
+def code_status(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """Status codes through the Index's Status / Absence / Dependence / Transplant / Presence entries
+    (I.C.21.c.3)."""
+    index = context.index("index")
+    if index is not None:
+        added = status_codes(note_of(context), index, context.codeset, _abbreviations())
+        add_codes(draft, added, context.codeset, threshold=context.threshold)

@@ -1,0 +1,143 @@
+"""Walking the Alphabetic Index the way a coder does: from a main term, the subterm the note's words name.
+
+Shared by the rule modules that read Index entries ("History, family", "History, personal > allergy",
+"Status", "Absence", the External Cause Index): word overlap between the note's phrase and the subterm
+titles (non-essential modifiers count too), the deepest best-matching subterm wins; a printed code that is
+incomplete ("Z90.1-") or not billable becomes the billable child the words support, else its default child.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set as AbstractSet
+from functools import lru_cache
+
+from vocab.codeset import CodeSet
+from vocab.index import AlphabeticIndex, IndexTerm
+from vocab.lexicon import Abbreviations
+from vocab.text import STOPWORDS, normalize_tokens
+
+__all__ = ["best_subterm", "billable_choice", "content_words", "expanded_words", "subterm_rows"]
+
+_WITHOUT_RE = re.compile(r"\bwithout\b.*$", re.IGNORECASE)
+_SIDES = {"l": "left", "lt": "left", "r": "right", "rt": "right", "b": "bilateral", "bilat": "bilateral"}
+# Words every title has: they say nothing about which child code the note supports.
+_GENERIC_WORDS = frozenset({"disease", "disorder", "condition", "history", "family", "personal", "status"})
+_DEFAULT_WORDS = ("unspecified", "other", "without complication")
+# Words that qualify a subterm but never name one alone ("bilateral" must not pick "oophorectomy, bilateral").
+_QUALIFIERS = frozenset(
+    "left right bilateral unilateral acquired status history personal family chronic acute total partial "
+    "complete post s p female male drug medication medicament medicinal agent substance".split()
+)
+
+
+@lru_cache(maxsize=65536)
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(word for word in normalize_tokens(text) if word not in STOPWORDS and len(word) > 1)
+
+
+def best_subterm(
+    index: AlphabeticIndex, parent: IndexTerm, words: AbstractSet[str], min_overlap: int = 1, follow_see: bool = True
+) -> tuple[IndexTerm, int] | None:
+    """The coded subterm under ``parent`` sharing the most words with ``words`` (deeper wins a tie).
+
+    Every subterm is read (a food allergy sits under "food"); a subterm whose words match but that only says
+    "see X" is followed to X's subterms ("Status, transplant - see Transplant").
+    """
+    best: tuple[tuple[int, int, int], IndexTerm] | None = None
+
+    def consider(term: IndexTerm, path_words: frozenset[str], path_titles: frozenset[str], depth: int) -> None:
+        nonlocal best
+        matched = len(path_words & words)
+        # title words of the walk the note does not say count against it ("kidney stones" beats "malignant
+        # neoplasm, kidney" for "calculus of kidney"); non-essential modifiers only ever help
+        key = (matched - len(path_titles - words), matched, depth)
+        if (term.codes or term.columns) and matched >= min_overlap and (best is None or key > best[0]):
+            best = (key, term)
+
+    for child, title_words, path_words, path_titles, depth in subterm_rows(index, parent):
+        if not (title_words & words) - _QUALIFIERS:
+            continue
+        consider(child, path_words, path_titles, depth)
+        if child.see and not child.codes and follow_see:
+            target = index.resolve_see(child.id)
+            if target is not None:
+                consider(target, path_words, path_titles, depth)
+                found = best_subterm(index, target, words - path_words, min_overlap, follow_see=False)
+                if found is not None:
+                    found_titles = content_words(found[0].title)
+                    consider(found[0], path_words | found_titles, path_titles | found_titles, depth + 1)
+
+    if best is None:
+        return None
+    return best[1], len(_path_words(index, best[1], parent) & words)
+
+
+_WALKS: dict[tuple[int, int], list[tuple[IndexTerm, frozenset[str], frozenset[str], frozenset[str], int]]] = {}
+
+
+def subterm_rows(
+    index: AlphabeticIndex, parent: IndexTerm
+) -> list[tuple[IndexTerm, frozenset[str], frozenset[str], frozenset[str], int]]:
+    """Every subterm under ``parent`` with its words, the words of its walk (titles and modifiers; titles
+    only) and its depth - computed once per index entry (the Index is read-only while the engine runs)."""
+    key = (id(index), parent.id)
+    if key not in _WALKS:
+        rows: list[tuple[IndexTerm, frozenset[str], frozenset[str], frozenset[str], int]] = []
+
+        def visit(term: IndexTerm, path_words: frozenset[str], path_titles: frozenset[str], depth: int) -> None:
+            for child in index.children(term.id):
+                titles = content_words(_WITHOUT_RE.sub("", child.title))
+                title_words = titles | content_words(" ".join(child.nemod))
+                rows.append((child, title_words, path_words | title_words, path_titles | titles, depth))
+                visit(child, path_words | title_words, path_titles | titles, depth + 1)
+
+        visit(parent, frozenset(), frozenset(), 0)
+        _WALKS[key] = rows
+    return _WALKS[key]
+
+
+def _path_words(index: AlphabeticIndex, term: IndexTerm, parent: IndexTerm) -> set[str]:
+    words: set[str] = set()
+    current: IndexTerm | None = term
+    while current is not None and current.id != parent.id:
+        words |= content_words(_WITHOUT_RE.sub("", " ".join((current.title, *current.nemod))))
+        current = None if current.parent is None else index.term(current.parent)
+    return words
+
+
+def expanded_words(text: str, abbreviations: Abbreviations | None = None) -> set[str]:
+    """The content words of ``text`` plus those of each reviewed abbreviation's first sense ("CABG")."""
+    words = set(content_words(text))
+    words |= {_SIDES[word.lower()] for word in re.findall(r"[A-Za-z]+", text) if word.lower() in _SIDES}
+    if abbreviations is not None:
+        for word in re.findall(r"[A-Za-z][A-Za-z0-9/]+", text):
+            senses = abbreviations.expand(word.lower())
+            if senses and (len(senses) == 1 or abbreviations.is_reviewed(word.lower())):
+                words |= content_words(senses[0])
+    return words
+
+
+def billable_choice(codeset: CodeSet, printed: str, words: AbstractSet[str]) -> str | None:
+    """A billable code for an Index pointer: itself, or the descendant whose title the words support."""
+    code = printed.rstrip("-").rstrip(".")
+    record = codeset.get(code)
+    if record is None:
+        return None
+    if record.billable:
+        return record.code
+    options = codeset.billable_descendants(record.code)
+    if not options:
+        return None
+
+    def support(option) -> tuple[int, int, int]:
+        # words the child adds to its parent's title: each one the note says counts for it, each one it does
+        # not say counts against it ("obesity" must not be chosen for hypothyroidism); "unspecified" / "other"
+        # are neutral and make the default child win a tie
+        extra = content_words(option.description) - content_words(record.description) - _GENERIC_WORDS
+        neutral = {word for word in extra if word in ("unspecified", "other")}
+        said = len(extra & words)
+        default = int(any(word in option.description.lower() for word in _DEFAULT_WORDS))
+        return (said - len(extra - words - neutral), default, -len(option.code))
+
+    return max(options, key=support).code

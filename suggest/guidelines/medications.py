@@ -1,0 +1,128 @@
+"""Long-term (current) drug therapy, Z79.- (I.C.21.c.3), by drug class, with the I.C.4.a.3 insulin rules.
+
+A drug the patient takes (medication list, or "on"/"continue" it elsewhere) gives its class's Z79 code; the
+class comes from the Table of Drugs row (its T-category) or the reviewed table (:mod:`drug_names`). Insulin and
+an oral hypoglycemic taken together give both Z79.4 and Z79.84; insulin given only temporarily in hospital
+(sliding scale, drip, "while inpatient") gives no Z79.4 (I.C.4.a.3). An antibiotic course is not long-term.
+"""
+
+from __future__ import annotations
+
+import re
+
+from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.draft import CodeSetDraft
+from suggest.guidelines.drug_names import find_drugs, long_term_code
+from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
+from suggest.guidelines.registry import guideline_steps
+from vocab.index import AlphabeticIndex
+
+__all__ = ["long_term_drug_codes"]
+
+GUIDELINE = "I.C.21.c.3"
+INSULIN_GUIDELINE = "I.C.4.a.3"
+_LIST_SECTIONS = ("medications",)
+_SKIPPED_SECTIONS = ("allergies", "family_history", "labs_and_studies", "review_of_systems")
+# Outside the medication list a drug counts only when the sentence says the patient takes it.
+_TAKES_RE = re.compile(
+    r"\b(on|taking|takes|continue[sd]?|continuing|resume[sd]?|restart(?:ed)?|home|maintained on|uses|using|"
+    r"start(?:ed)?|initiated?|prescribed|discharged on|remains on)\b",
+    re.IGNORECASE,
+)
+# The drug is not (or no longer) taken, or the sentence is about a reaction, an overdose or an allergy to it.
+_NOT_TAKEN_RE = re.compile(
+    r"\b(discontinu\w*|stopp?(?:ed)?|taken off|not on|never|allerg\w*|intoleran\w*|overdose\w*|ingest\w*|"
+    r"ran out|out of|poison\w*|avoid\w*|declined?|refuse[sd]?|instead of|switch(?:ed)? from)\b",
+    re.IGNORECASE,
+)
+# A short course is not long-term therapy; an as-needed analgesic is not regular use.
+_SHORT_COURSE_RE = re.compile(
+    r"\b(taper\w*|burst|(?:\d+|five|seven|ten)[- ]day course|x\s*\d+\s*(?:days?|d)\b|for \d+ days|"
+    r"short[- ]term|one[- ]time|single dose|once)\b",
+    re.IGNORECASE,
+)
+_AS_NEEDED_RE = re.compile(r"\b(prn|as needed|otc|over[- ]the[- ]counter)\b", re.IGNORECASE)
+_AS_NEEDED_CLASSES = frozenset({"nsaid", "opioid"})
+# A medication list under a heading the section splitter may not know ("DISCHARGE MEDS:", "Home meds:").
+_MED_HEADING_RE = re.compile(
+    r"\s*(?:discharge |home |current |outpatient |admission )?(?:meds|medications|med list)\s*:", re.IGNORECASE
+)
+_TEMPORARY_INSULIN_RE = re.compile(
+    r"\b(sliding[- ]scale|correction(?:al)?(?: scale| dose)?|insulin (?:drip|gtt|infusion)|iv insulin|"
+    r"temporar\w*|while (?:in(?:patient)?|hospitali[sz]ed|admitted)|"
+    r"during (?:the )?(?:admission|hospitali[sz]ation|stay)|in (?:the )?hospital|transitioned off)\b",
+    re.IGNORECASE,
+)
+
+
+def long_term_drug_codes(note: NoteView, drug_table: AlphabeticIndex) -> list[AddedCode]:
+    """One Z79 code per drug class the patient takes, evidenced by the medication lines naming the drugs."""
+    found: dict[str, list[tuple[NoteLine, str, bool]]] = {}
+    for line in _medication_statements(note):
+        drugs = list(find_drugs(note.text, line.start, line.end, drug_table))
+        for position, drug in enumerate(drugs):
+            if drug.drug_class is None or long_term_code(drug.drug_class) is None:
+                continue
+            item_start, item_end = _item_span(note.text, drug.start, drug.end, line)
+            item = note.text[item_start:item_end]
+            if _SHORT_COURSE_RE.search(item) or (drug.drug_class in _AS_NEEDED_CLASSES and _AS_NEEDED_RE.search(item)):
+                continue
+            temporary = drug.drug_class == "insulin" and bool(_TEMPORARY_INSULIN_RE.search(line.text))
+            # the evidence is the drug's own words ("aspirin 81 mg daily"), not the whole medication line nor the
+            # next drug of the same item ("glargine + metformin"): each long-term code is its own finding
+            following = [other.start for other in drugs[position + 1 :] if drug.end <= other.start < item_end]
+            piece_end = min([item_end, *following])
+            while piece_end > drug.end and note.text[piece_end - 1] in " +&/":
+                piece_end -= 1
+            piece = NoteLine(drug.start, piece_end, note.text[drug.start : piece_end], line.section)
+            found.setdefault(drug.drug_class, []).append((piece, drug.generic, temporary))
+    added = []
+    for drug_class, uses in found.items():
+        code = long_term_code(drug_class)
+        if code is None:
+            continue
+        if drug_class == "insulin" and all(temporary for _, _, temporary in uses):
+            continue  # I.C.4.a.3: insulin only to bring the glucose under control during the stay
+        evidence = tuple(note.evidence(line.start, line.end) for line, _, _ in uses)
+        names = ", ".join(dict.fromkeys(generic for _, generic, _ in uses))
+        guideline = INSULIN_GUIDELINE if drug_class in ("insulin", "oral_hypoglycemic") else GUIDELINE
+        rationale = f"long-term (current) use of {drug_class.replace('_', ' ')} ({names})"
+        added.append(AddedCode(code, _unique(evidence), rationale, guideline))
+    return added
+
+
+def _medication_statements(note: NoteView) -> list[NoteLine]:
+    statements = []
+    for sentence in note.sentences():
+        if sentence.section in _SKIPPED_SECTIONS or _NOT_TAKEN_RE.search(sentence.text):
+            continue
+        line_start = note.text.rfind("\n", 0, sentence.start) + 1
+        listed = sentence.section in _LIST_SECTIONS or _MED_HEADING_RE.match(note.text, line_start)
+        if listed or _TAKES_RE.search(sentence.text):
+            statements.append(sentence)
+    return statements
+
+
+def _item_span(text: str, start: int, end: int, line: NoteLine) -> tuple[int, int]:
+    """The list item holding the drug ("prednisone taper" in "Meds: metformin, prednisone taper, ...")."""
+    left = max(text.rfind(",", line.start, start), text.rfind(":", line.start, start), line.start - 1) + 1
+    right = text.find(",", end, line.end)
+    right = right if right >= 0 else line.end
+    while left < right and text[left] in " \t-*•":
+        left += 1
+    while right > left and text[right - 1] in " \t.;":
+        right -= 1
+    return left, right
+
+
+def _unique(evidence: tuple) -> tuple:
+    return tuple({(piece.start, piece.end): piece for piece in evidence}.values())
+
+
+@guideline_steps.register("chartcoder.guidelines.long_term_drugs.v1")
+def code_long_term_drugs(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """Z79 long-term (current) drug therapy by drug class (I.C.21.c.3; insulin / oral agents I.C.4.a.3)."""
+    drug_table = context.index("drug")
+    if drug_table is not None:
+        added = long_term_drug_codes(note_of(context), drug_table)
+        add_codes(draft, added, context.codeset, threshold=context.threshold)

@@ -1,0 +1,150 @@
+"""What the guideline rule modules read of a note: its text, its sections, and evidence made from offsets.
+
+A :class:`NoteView` is plain data built once per note from the spaCy Doc (:meth:`NoteView.from_doc`), so the
+rule modules stay pure functions of (note, vocabulary) that unit tests call directly.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from spacy.tokens import Doc
+
+from suggest.guidelines.draft import CodeSetDraft, DraftCode
+from suggest.types import Assertion, Evidence, Mention
+from vocab.codeset import CodeSet
+
+if TYPE_CHECKING:
+    from suggest.guidelines.context import GuidelineContext
+
+__all__ = ["RULE_SCORE", "AddedCode", "NoteLine", "NoteView", "add_codes", "note_of"]
+
+_LINE_RE = re.compile(r"[^\n]+")
+# a sentence ends at ";", a line end, or a "." not inside a number or word ("32.5", "e.g")
+_SENTENCE_RE = re.compile(r"(?:[^.;\n]|\.(?=\w))+[.;]?")
+
+
+@dataclass(frozen=True, slots=True)
+class AddedCode:
+    """A code a guideline rule adds, with the words that justify it and the guideline it applies.
+
+    ``guideline`` is the ICD-10-CM Official Guidelines (FY2026) section, e.g. "I.C.21.c.4"; ``rationale``
+    names it too. ``sequence``: "first" (must lead the claim), "secondary", or "after" (never first-listed,
+    e.g. external causes); ``replaces`` lists active codes this one stands for (a history code for I63.9).
+    """
+
+    code: str
+    evidence: tuple[Evidence, ...]
+    rationale: str
+    guideline: str
+    sequence: str = "secondary"
+    replaces: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NoteLine:
+    start: int
+    end: int
+    text: str
+    section: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoteView:
+    """A note's text and its sections as character ranges (``starts``: sorted (offset, section name))."""
+
+    text: str
+    starts: tuple[tuple[int, str], ...] = ()
+
+    @classmethod
+    def from_doc(cls, doc: Doc) -> NoteView:
+        starts = tuple(
+            (doc[token].idx if token < len(doc) else len(doc.text), name)
+            for token, name in getattr(doc._, "chartcoder_section_starts", ()) or ()
+        )
+        return cls(doc.text, tuple(sorted(starts)))
+
+    def section_at(self, offset: int) -> str:
+        found = bisect.bisect_right(self.starts, (offset, "\uffff")) - 1
+        return self.starts[found][1] if found >= 0 else "none"
+
+    def lines(self, *sections: str) -> Iterator[NoteLine]:
+        """Each non-empty line (in the given sections only, when named)."""
+        for match in _LINE_RE.finditer(self.text):
+            section = self.section_at(match.start())
+            if not sections or section in sections:
+                yield NoteLine(match.start(), match.end(), match.group(), section)
+
+    def sentences(self, *sections: str) -> Iterator[NoteLine]:
+        """Sentence-like pieces (split at '.', ';' and line ends), in the given sections when named."""
+        for match in _SENTENCE_RE.finditer(self.text):
+            piece = match.group()
+            if not piece.strip():
+                continue
+            start = match.start() + (len(piece) - len(piece.lstrip()))
+            section = self.section_at(start)
+            if not sections or section in sections:
+                yield NoteLine(start, match.end(), self.text[start : match.end()], section)
+
+    def evidence(self, start: int, end: int, assertion: Assertion = "present") -> Evidence:
+        return Evidence(start, end, self.text[start:end], self.section_at(start), assertion)
+
+
+# Confidence of a code a guideline rule derives from explicit documentation (a poisoning, a pregnancy code):
+# above any model threshold, so it is proposed. Supplementary codes (status, history, long-term drugs, BMI,
+# external causes: Z and V-Y) score lower (still proposed), so they mostly follow the stated diagnoses in
+# reporting order as a coder lists them; a "first" code (chemotherapy encounter, I.C.2.e.2) leads.
+RULE_SCORE = 0.8
+FIRST_SCORE = 0.9
+SUPPLEMENTARY_MARGIN = 0.02
+SUPPLEMENTARY_SCORE = 0.6
+
+
+def note_of(context: GuidelineContext) -> NoteView:
+    return NoteView(context.text, tuple(context.sections))
+
+
+def add_codes(
+    draft: CodeSetDraft,
+    added: list[AddedCode],
+    codeset: CodeSet,
+    score: float | None = None,
+    threshold: float = 0.35,
+) -> list[DraftCode]:
+    """Put each rule's code in the draft (merged with the same code already there), its evidence as a mention
+    and its rationale cited with the guideline section."""
+    entries = []
+    for item in added:
+        if item.code not in codeset.codes or not item.evidence:
+            continue
+        first = item.evidence[0]
+        mention = Mention(
+            evidence=item.evidence,
+            term=first.text,
+            term_source="guideline",
+            codes=(item.code,),
+            match_type="guideline",
+            match_score=1.0,
+            sentence=-1,
+            section=first.section,
+            assertion="present",
+            words=len(item.evidence),
+        )
+        value = score if score is not None else _rule_score(item, threshold)
+        entry = draft.add(DraftCode(code=item.code, score=value, mentions=[mention], replaces=list(item.replaces)))
+        entry.score = max(entry.score, value)
+        entry.cite(item.guideline, item.rationale)
+        entries.append(entry)
+    return entries
+
+
+def _rule_score(item: AddedCode, threshold: float) -> float:
+    if item.sequence == "first":
+        return FIRST_SCORE
+    if item.code.startswith(("Z", "V", "W", "X", "Y")):
+        return max(threshold + SUPPLEMENTARY_MARGIN, SUPPLEMENTARY_SCORE)
+    return RULE_SCORE

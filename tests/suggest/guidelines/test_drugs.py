@@ -1,0 +1,68 @@
+"""Poisoning, adverse effect, underdosing and toxic effects from the Table of Drugs and Chemicals (I.C.19.e.5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from suggest.guidelines.drugs import drug_event_codes
+
+
+@pytest.fixture(scope="module")
+def run(vocabulary, note):
+    def codes(text: str) -> dict[str, str]:
+        found = drug_event_codes(note(text), vocabulary.index("drug"), vocabulary.codeset)
+        return {item.code: item.guideline for item in found}
+
+    return codes
+
+
+def test_intentional_overdose_is_self_harm_poisoning(run):
+    """I.C.19.e.5.b: an intentional acetaminophen overdose -> T39.1X2A (the Table's intentional column)."""
+    assert run("History of Present Illness:\nIntentional overdose of acetaminophen, about 40 tablets.\n") == {
+        "T39.1X2A": "I.C.19.e.5.b"
+    }
+
+
+def test_poisoning_without_stated_intent_is_accidental(run):
+    """I.C.19.e.5.b: intent unknown or unspecified -> accidental (T..1)."""
+    assert "T39.1X1A" in run("History of Present Illness:\nToddler ingested acetaminophen tablets.\n")
+
+
+def test_adverse_effect_of_a_prescribed_drug(run):
+    """I.C.19.e.5.a: hyperkalemia due to lisinopril taken as prescribed -> T46.4X5A (after the manifestation)."""
+    assert run("Assessment and Plan:\nHyperkalemia due to lisinopril.\n") == {"T46.4X5A": "I.C.19.e.5.a"}
+
+
+def test_underdosing_with_its_noncompliance_reason(run):
+    """I.C.19.e.5.c: ran out of furosemide, could not afford it -> T50.1X6A + Z91.120."""
+    found = run("History of Present Illness:\nRan out of furosemide 2 weeks ago because she could not afford it.\n")
+    assert found == {"T50.1X6A": "I.C.19.e.5.c", "Z91.120": "I.C.19.e.5.c"}
+
+
+def test_toxic_effect_of_a_nonmedicinal_substance(run):
+    """I.C.19.e.5.b / T51-T65: accidental carbon monoxide poisoning -> T58.91XA."""
+    assert "T58.91XA" in run("History of Present Illness:\nCarbon monoxide poisoning from a faulty heater.\n")
+
+
+def test_a_drug_merely_listed_gives_nothing(run):
+    assert run("Medications:\nLisinopril 10 mg daily\nAssessment and Plan:\nHypertension, continue lisinopril.\n") == {}
+
+
+def test_nonprescribed_drug_with_a_prescribed_one_is_poisoning(run):
+    """I.C.19.e.5.b: lithium toxicity from an interaction with OTC ibuprofen -> poisoning (T43.591A, T39.311A),
+    not adverse effects."""
+    found = run(
+        "History of Present Illness:\nOn chronic lithium; took OTC ibuprofen daily.\n"
+        "Assessment and Plan:\nLithium toxicity due to interaction with ibuprofen.\n"
+    )
+    assert {"T43.591A", "T39.311A"} <= set(found)
+    assert not any(code.endswith("5A") for code in found)
+
+
+def test_a_cue_far_from_the_drug_does_not_count(run):
+    """I.C.19.e.5: the drug must be what the poisoning / adverse-effect words are about."""
+    text = (
+        "Hospital Course:\nAlcohol intoxication on arrival, CIWA protocol started, later given thiamine, folate "
+        "and a multivitamin, and a lidocaine patch for chest wall pain.\n"
+    )
+    assert not any(code.startswith("T41") for code in run(text))

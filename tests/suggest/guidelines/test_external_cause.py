@@ -1,0 +1,50 @@
+"""External causes (I.C.20) from the External Cause Index: mechanism, place, activity, status."""
+
+from __future__ import annotations
+
+import pytest
+
+from suggest.guidelines.external_cause import external_cause_codes
+
+
+@pytest.fixture(scope="module")
+def run(vocabulary, note):
+    def codes(text: str, seventh: str = "A") -> set[str]:
+        found = external_cause_codes(note(text), vocabulary.index("eindex"), vocabulary.codeset, seventh)
+        assert all(item.sequence == "after" for item in found)  # I.C.20.a: never first-listed
+        return {item.code for item in found}
+
+    return codes
+
+
+def test_mechanism_place_activity_status_at_the_initial_encounter(run):
+    """I.C.20.a / b / c / k: a dog bite on the sidewalk -> W54.0XXA + Y92.480; a restaurant cook at work ->
+    Y92.511, Y93.G3, Y99.0."""
+    assert {"W54.0XXA", "Y92.480"} <= run("History of Present Illness:\nBitten by a dog on the sidewalk.\n")
+    found = run("History of Present Illness:\nBurned while cooking at the restaurant, at work as a line cook.\n")
+    assert {"Y92.511", "Y93.G3", "Y99.0"} <= found
+
+
+def test_fall_from_a_ladder(run):
+    """I.C.20.a: the External Cause Index 'Fall, falling > in, on > ladder' gives W11."""
+    assert "W11.XXXA" in run("History of Present Illness:\nFell from a ladder, injuring the wrist.\n")
+
+
+def test_place_activity_status_only_at_the_initial_encounter(run):
+    """I.C.20.b / c / k: place, activity and status codes are reported once, at the initial encounter."""
+    found = run("History of Present Illness:\nBitten by a dog on the sidewalk while at work.\n", seventh="D")
+    assert not any(code.startswith(("Y92", "Y93", "Y99")) for code in found)
+
+
+def test_no_external_cause_without_an_injury(vocabulary):
+    """I.C.20: an external cause code explains an injury; "fall risk" with no injury coded gets none."""
+    from suggest.guidelines.external_cause import code_external_causes
+    from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+    text = "Assessment: Delirium. High fall risk.\n"
+    draft = draft_of(
+        ("F05", 0.8, [mention(text, "Delirium", ("F05",))]),
+        ("W19.XXXA", 0.5, [mention(text, "fall", ("W19.XXXA",))]),
+    )
+    code_external_causes(draft, context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary))
+    assert draft.codes() == ["F05"]

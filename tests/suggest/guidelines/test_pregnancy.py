@@ -1,0 +1,66 @@
+"""Pregnancy (I.C.15): chapter 15 code for a complicating condition, trimester from weeks, Z3A, Z33.1 / Z34."""
+
+from __future__ import annotations
+
+import pytest
+
+from suggest.guidelines.pregnancy import code_pregnancy, complicating_code, gestation_weeks, weeks_code, with_trimester
+from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+
+@pytest.mark.parametrize(
+    ("condition", "trimester", "expected"),
+    [
+        ("D64.9", 2, "O99.012"),
+        ("J02.0", 2, "O99.512"),
+        ("I10", 3, "O10.013"),
+        ("E11.9", 2, "O24.112"),
+        ("E66.9", 2, "O99.212"),
+        ("E03.9", None, "O99.280"),
+    ],
+)
+def test_condition_complicating_pregnancy_gets_its_chapter_15_code(vocabulary, condition, trimester, expected):
+    """I.C.15.a.1: the Tabular's 'Conditions in ...' notes (O99.0: D50-D64, O10.0: I10) and O24 for diabetes."""
+    assert complicating_code(condition, vocabulary.codeset, trimester) == expected
+
+
+def test_trimester_and_weeks_from_the_gestational_age(vocabulary):
+    """I.C.15.a.3: 12 weeks 6 days is the first trimester and Z3A.12; week 24 is the second trimester."""
+    weeks, _, _ = gestation_weeks("G2P1 at 12w6d, pregnant")
+    assert (weeks, weeks_code(weeks)) == (12, "Z3A.12")
+    assert with_trimester("O99.511", vocabulary.codeset, 2) == "O99.512"
+
+
+def test_complicated_pregnancy_gets_no_z33_1_and_o_code_added(vocabulary):
+    """I.C.15.a.1 / I.C.15.b.1: anemia at 24 weeks -> O99.012 + D64.9 + Z3A.24; Z33.1 and Z34 leave."""
+    text = "Prenatal visit: G1P0 pregnant at 24 weeks. Assessment: Anemia. Pregnant state.\n"
+    draft = draft_of(
+        ("D64.9", 0.8, [mention(text, "Anemia", ("D64.9",), section="assessment_and_plan")]),
+        ("Z33.1", 0.6, [mention(text, "Pregnant state", ("Z33.1",))]),
+        ("Z34.82", 0.5, [mention(text, "Prenatal visit", ("Z34.82",))]),
+    )
+    code_pregnancy(draft, context_of(vocabulary.codeset, text, draft))
+    assert {"O99.012", "D64.9", "Z3A.24"} <= set(draft.codes())
+    assert "Z33.1" not in draft and "Z34.82" not in draft
+
+
+def test_chapter_15_code_is_sequenced_first(vocabulary):
+    """I.C.15.a.1: in a pregnancy the chapter 15 code leads, Z3A never does."""
+    from suggest.guidelines.sequencing import sequence_codes
+
+    text = "Assessment: Strep pharyngitis. Pregnancy at 24 weeks.\n"
+    draft = draft_of(
+        ("J02.0", 0.9, [mention(text, "Strep pharyngitis", ("J02.0",))]),
+        ("O99.512", 0.8, [mention(text, "Pregnancy", ("O99.512",))]),
+        ("Z3A.24", 0.8, [mention(text, "24 weeks", ("Z3A.24",))]),
+    )
+    sequence_codes(draft, context_of(vocabulary.codeset, text, draft))
+    assert draft.codes()[0] == "O99.512"
+
+
+def test_not_pregnant_gets_no_chapter_15_code(vocabulary):
+    """I.C.15: chapter 15 codes only in a pregnancy; "not pregnant" / a negative test is no pregnancy."""
+    text = "Assessment: Anemia. Urine pregnancy test negative.\n"
+    draft = draft_of(("D64.9", 0.8, [mention(text, "Anemia", ("D64.9",))]))
+    code_pregnancy(draft, context_of(vocabulary.codeset, text, draft))
+    assert draft.codes() == ["D64.9"]
