@@ -101,7 +101,7 @@ def drop_integral_symptoms(draft: CodeSetDraft, context: GuidelineContext) -> No
 
 _PRESENTING_SECTIONS = {"chief_complaint", "history_of_present_illness", "review_of_systems"}
 # Where the provider states diagnoses: a symptom named with the diagnosis there is the provider's own tie.
-_DIAGNOSTIC_SECTIONS = {"diagnoses", "assessment_and_plan", "assessment", "hospital_course", "problem_list"}
+_DIAGNOSTIC_SECTIONS = {"diagnoses", "assessment_and_plan", "assessment", "plan", "hospital_course", "problem_list"}
 
 
 def _tie(symptom: DraftCode, diagnosis: DraftCode, context: GuidelineContext) -> str | None:

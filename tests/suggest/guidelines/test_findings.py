@@ -144,3 +144,13 @@ def test_i_b_5_vesicles_are_the_lesions_of_the_concluded_contact_dermatitis(code
     )
     drop_integral_symptoms(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["L23.9"]
+
+
+def test_i_b_5_a_diagnosis_treated_in_the_plan_is_concluded(codeset):
+    text = "Exam: T 38.4, fever.\nPlan: acute diverticulitis - amoxicillin-clavulanate.\n"
+    draft = draft_of(
+        ("K57.92", 0.8, [mention(text, "acute diverticulitis", ("K57.92",), section="plan")]),
+        ("R50.9", 0.5, [mention(text, "fever", ("R50.9",), section="physical_exam")]),
+    )
+    drop_integral_symptoms(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["K57.92"]
