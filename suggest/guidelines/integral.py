@@ -100,6 +100,9 @@ def drop_integral_symptoms(draft: CodeSetDraft, context: GuidelineContext) -> No
 
 
 _PRESENTING_SECTIONS = {"chief_complaint", "history_of_present_illness", "review_of_systems"}
+# A symptom named in the plan or instructions is managed as part of the encounter's problems ("ibuprofen for
+# pain", "return if fever"), not documented as a separate finding (I.B.6 asks for a separate one).
+_MANAGED_SECTIONS = {"plan", "instructions"}
 # Where the provider states diagnoses: a symptom named with the diagnosis there is the provider's own tie.
 _DIAGNOSTIC_SECTIONS = {"diagnoses", "assessment_and_plan", "assessment", "plan", "hospital_course", "problem_list"}
 
@@ -120,10 +123,11 @@ def _tie(symptom: DraftCode, diagnosis: DraftCode, context: GuidelineContext) ->
     if any(mention.section in _DIAGNOSTIC_SECTIONS for mention in same_sentence):
         return _STATED
     presented = any(mention.section in _PRESENTING_SECTIONS for mention in told)
+    managed = any(mention.section in _MANAGED_SECTIONS for mention in told)
     concluded = any(mention.section in _DIAGNOSTIC_SECTIONS for mention in _affirmed(diagnosis, context))
     if presented and concluded:
         return _STATED
-    return _PRESENTED if presented or concluded or same_sentence else None
+    return _PRESENTED if presented or managed or concluded or same_sentence else None
 
 
 def _told(symptom: DraftCode) -> list:

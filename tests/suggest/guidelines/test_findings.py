@@ -154,3 +154,13 @@ def test_i_b_5_a_diagnosis_treated_in_the_plan_is_concluded(codeset):
     )
     drop_integral_symptoms(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["K57.92"]
+
+
+def test_i_b_5_pain_managed_in_the_plan_is_part_of_the_injury(codeset):
+    text = "Procedure: injury of sigmoid colon noted.\nPlan: acetaminophen for pain.\n"
+    draft = draft_of(
+        ("S36.503A", 0.8, [mention(text, "injury of sigmoid colon", ("S36.503A",), section="procedures")]),
+        ("R52", 0.5, [mention(text, "pain", ("R52",), section="plan")]),
+    )
+    drop_integral_symptoms(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["S36.503A"]
