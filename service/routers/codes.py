@@ -19,7 +19,7 @@ router = APIRouter(
 )
 
 
-@router.get("/search", summary="Type-ahead code search")
+@router.get("/search", summary="Type-ahead code search", responses=errors(404))
 def search_codes(
     vocabulary: VocabularyDep,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH, description="Words, a code or a prefix.")],

@@ -6,15 +6,19 @@ starts one and prints the URL); each test gets a schema of its own, dropped afte
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+
+T = TypeVar("T")
 
 POSTGRES_ENV = "CHARTCODER_TEST_POSTGRES_URL"
 DATABASES = ["sqlite", "postgresql"]
@@ -115,6 +119,13 @@ def make_key(app, name: str, role: str) -> tuple[str, str]:
     with app.state.database.session() as session:
         key, token = KeyRepository(session).create(name, role, actor="test")
     return key.id, token
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coroutine)`` in a thread of its own: Playwright's sync API (tests/e2e, run earlier in the
+    same session) keeps an event loop running in the main thread, where ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, coroutine).result()
 
 
 def eventually(check, timeout_s: float = 10.0) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.service.conftest import bearer, make_key
+from tests.service.conftest import bearer, make_key, run_coroutine
 
 PROTECTED = [
     ("POST", "/v1/suggest", {"text": "Hypertension."}),
@@ -115,7 +115,7 @@ def _call_asgi(app, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[list
         "server": ("127.0.0.1", 80),
         "state": {},
     }
-    asyncio.run(asyncio.wait_for(app(scope, receive, send), timeout=30))
+    run_coroutine(asyncio.wait_for(app(scope, receive, send), timeout=30))
     return sent, body_reads
 
 

@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from tests.service.conftest import run_coroutine
+
 
 def _scope(path: str, token: str, method: str = "POST") -> dict:
     return {
@@ -38,7 +40,7 @@ def _run(app, scope: dict, receive) -> list[dict]:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(asyncio.wait_for(app(scope, receive, send), timeout=30))
+    run_coroutine(asyncio.wait_for(app(scope, receive, send), timeout=30))
     return sent
 
 

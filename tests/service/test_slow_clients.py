@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 import httpx
 import pytest
 
+from tests.service.conftest import run_coroutine
 from tests.service.server_process import ServerProcess, prepare_home
 
 pytestmark = pytest.mark.slow
@@ -114,21 +115,21 @@ def _run_slow_connections(port: int, token: str) -> list[tuple[str, float, bytes
         lanes = await asyncio.gather(*(lane(kind, index * spread, stop_at) for index, kind in enumerate(kinds)))
         return [connection for cut in lanes for connection in cut]
 
-    return asyncio.run(run())
+    return run_coroutine(run())
 
 
 def test_slow_clients_are_cut_off_and_do_not_slow_the_others(server):
-    asyncio.run(_normal_latencies(server.base_url, server.admin_key))  # warm-up: code set pages, key cache
+    run_coroutine(_normal_latencies(server.base_url, server.admin_key))  # warm-up: code set pages, key cache
     baseline: list[float] = []
     meanwhile: list[float] = []
     slow: list[tuple[str, float, bytes]] = []
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         pool.submit(int).result()  # the process is up before the clock matters
         for _round in range(2):
-            baseline += asyncio.run(_normal_latencies(server.base_url, server.admin_key))
+            baseline += run_coroutine(_normal_latencies(server.base_url, server.admin_key))
             slow_future = pool.submit(_run_slow_connections, server.port, server.admin_key)
             time.sleep(HEADER_TIMEOUT_S)  # all connected and trickling before the normal requests start
-            meanwhile += asyncio.run(_normal_latencies(server.base_url, server.admin_key))
+            meanwhile += run_coroutine(_normal_latencies(server.base_url, server.admin_key))
             slow += slow_future.result(timeout=SLOW_PHASE_S + GIVE_UP_S + 10)
 
     header_closes = [after for kind, after, _ in slow if kind == "headers"]
