@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from suggest.guidelines.data import read_table
 from suggest.guidelines.integral import drop_integral_symptoms
 from suggest.guidelines.one_per_finding import one_code_per_finding
@@ -67,3 +70,41 @@ def test_i_c_19_b_injury_of_unspecified_region_leaves_beside_the_sited_injury(co
     one_code_per_finding(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["S81.851A"]
     assert "I.C.19.b" in draft.excluded[0].reason
+
+
+def _linked_pairwise(symptom, diagnosis, context) -> bool:  # type: ignore[no-untyped-def]
+    """``_linked`` as it was written first: every symptom mention against every diagnosis mention."""
+    from suggest.guidelines.integral import _CONCLUDING_SECTIONS, _PRESENTING_SECTIONS, _span_of
+
+    for found in symptom.mentions:
+        sentence = context.sentence_around(found.start, found.end)
+        if any(
+            abs(other.start - found.start) < len(sentence) and other.start in _span_of(sentence, found.start, context)
+            for other in diagnosis.mentions
+        ):
+            return True
+    presented = any(found.section in _PRESENTING_SECTIONS for found in symptom.mentions)
+    concluded = any(found.section in _CONCLUDING_SECTIONS for found in diagnosis.mentions)
+    return presented and concluded
+
+
+_NOTE_WORDS = ["chest pain", "asthma", "cough", "and", ".", ";", "\n", "Assessment:", "- "]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["chest pain", "asthma", "cough", "and", ".", ";", "\n", "Assessment:", "- "]), max_size=40
+    ),
+    st.sampled_from(["history_of_present_illness", "assessment_and_plan"]),
+)
+def test_integral_link_by_sorted_search_decides_as_every_pair_of_mentions(words: list[str], section: str) -> None:
+    from suggest.guidelines.integral import _linked
+
+    text = " ".join(["chest pain", *words, "asthma"])
+    symptoms = [mention(text, "chest pain", ("R07.9",), section, occurrence=i) for i in range(text.count("chest pain"))]
+    diagnoses = [mention(text, "asthma", ("J45.909",), occurrence=i) for i in range(text.count("asthma"))]
+    draft = draft_of(("J45.909", 0.8, diagnoses), ("R07.9", 0.7, symptoms))
+    context = context_of(None, text, draft)
+    diagnosis, symptom = draft.entries
+    assert _linked(symptom, diagnosis, context) == _linked_pairwise(symptom, diagnosis, context)
