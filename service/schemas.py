@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from models.manifest import ModelKind
 from models.promotion import DEFAULT_PROMOTE_POLICY, PROMOTE_POLICIES, PromotePolicy
-from service.store.models import JobKind, JobStatus
+from service.store.models import POA_VALUES, JobKind, JobStatus
 from suggest.errors import Errors
 from suggest.types import ASSERTIONS, SETTINGS, NoteSuggestions
 
@@ -30,6 +30,8 @@ __all__ = [
     "BatchSuggestResponse",
     "CodeDetail",
     "CodeHit",
+    "CodePoa",
+    "CodePoaOut",
     "CodeSearchResponse",
     "CodeStat",
     "DayCount",
@@ -323,6 +325,16 @@ class NotePage(BaseModel):
     offset: int
 
 
+PoaValue = Literal[POA_VALUES]  # type: ignore[valid-type]
+
+
+class CodePoa(_Strict):
+    """A code's present-on-admission indicator (ICD-10-CM Official Guidelines, Appendix I)."""
+
+    code: CodeText
+    poa: PoaValue = Field(description="Y yes, N no, U documentation insufficient, W clinically undetermined, 1 exempt.")
+
+
 class ReviewRequest(_Strict):
     """A coder's decisions. Accepted and rejected codes must be among the note's suggestions, added codes not;
     one code in two lists contradicts itself: each is refused with 422 naming the code and the list."""
@@ -340,6 +352,23 @@ class ReviewRequest(_Strict):
         pattern=r"^[A-Za-z0-9_.:-]{8,64}$",
         description="Client-chosen id; a retry with the same id returns the stored review (like Idempotency-Key).",
     )
+    # Round 2, optional: a review without them is stored as before (no order, no POA).
+    sequence: list[CodeText] = Field(
+        default_factory=list,
+        max_length=400,
+        description="The coder's reporting order of accepted and added codes, first the principal (inpatient) or "
+        "first-listed (outpatient) diagnosis. Each code must be accepted or added, and listed once.",
+    )
+    poa: list[CodePoa] = Field(
+        default_factory=list,
+        max_length=400,
+        description="Present-on-admission indicators, inpatient notes only: one per accepted or added code at most.",
+    )
+
+
+class CodePoaOut(BaseModel):
+    code: str
+    poa: PoaValue
 
 
 class ReviewOut(BaseModel):
@@ -351,6 +380,13 @@ class ReviewOut(BaseModel):
     accepted: list[str]
     rejected: list[str]
     added: list[str]
+    sequence: list[str] = Field(
+        default_factory=list,
+        description="The coder's reporting order of accepted and added codes; empty when the review sent none.",
+    )
+    poa: list[CodePoaOut] = Field(
+        default_factory=list, description="Present-on-admission indicators the coder gave (inpatient notes)."
+    )
     created_at: datetime
 
 

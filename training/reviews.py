@@ -9,7 +9,11 @@ from ``service/store/models.py``:
   skipped and reported: there is nothing left to learn from).
 * ``reviews(id, note_id, version)``: a note may be reviewed several times; the highest ``version`` is the
   coder's final word and the only one read.
-* ``review_codes(id, review_id, code, decision)``: ``decision`` is ``accepted``, ``added`` or ``rejected``.
+* ``review_codes(id, review_id, code, decision, position)``: ``decision`` is ``accepted``, ``added`` or
+  ``rejected``; ``position`` is the code's 1-based place in the coder's reporting order (NULL when the review
+  stored no order). A note whose review has an order yields its gold codes in that order, and its first as
+  the note's ``principal`` (inpatient) / first-listed (outpatient) diagnosis, so that the evaluation scores
+  the engine's sequencing against the coder's (principal at rank 1) beside the usual metrics.
 
 If the service renames any of these, :func:`read_reviews` fails with a :class:`TrainingDataError` naming the
 database error, and ``tests/training/test_train.py`` (which builds the service's real schema) fails too.
@@ -34,14 +38,17 @@ __all__ = ["GOLD_DECISIONS", "REJECTED_DECISIONS", "ReviewReader", "read_reviews
 
 GOLD_DECISIONS = ("accepted", "added")
 REJECTED_DECISIONS = ("rejected",)
+_UNORDERED = 1 << 31  # after every position of a reporting order
 
 _notes = table("notes", column("id"), column("text"), column("setting"))
 _reviews = table("reviews", column("id"), column("note_id"), column("version"))
-_codes = table("review_codes", column("id"), column("review_id"), column("code"), column("decision"))
+_codes = table(
+    "review_codes", column("id"), column("review_id"), column("code"), column("decision"), column("position")
+)
 
 
 def _latest_review_codes() -> Any:
-    """(note id, text, setting, code, decision) of each note's latest review, grouped by note."""
+    """(note id, text, setting, code, decision, position) of each note's latest review, grouped by note."""
     latest = (
         select(_reviews.c.note_id, func.max(_reviews.c.version).label("version"))
         .group_by(_reviews.c.note_id)
@@ -53,7 +60,7 @@ def _latest_review_codes() -> Any:
         .outerjoin(_codes, _codes.c.review_id == _reviews.c.id)
     )
     return (
-        select(_notes.c.id, _notes.c.text, _notes.c.setting, _codes.c.code, _codes.c.decision)
+        select(_notes.c.id, _notes.c.text, _notes.c.setting, _codes.c.code, _codes.c.decision, _codes.c.position)
         .select_from(joined)
         .order_by(_notes.c.id, _codes.c.id)
     )
@@ -82,6 +89,7 @@ def _note_from_rows(note_id: str, rows: list[Any], codeset: CodeSet | None, repo
         return None
     gold: list[str] = []
     rejected: list[str] = []
+    positions: dict[str, int] = {}
     for row in rows:
         if row.code is None:
             continue  # a review that confirmed nothing: the note still counts, with no codes
@@ -94,13 +102,19 @@ def _note_from_rows(note_id: str, rows: list[Any], codeset: CodeSet | None, repo
         target = gold if row.decision in GOLD_DECISIONS else rejected
         if code not in target:
             target.append(code)
+        if row.decision in GOLD_DECISIONS and row.position is not None:
+            positions.setdefault(code, int(row.position))
     rejected = [code for code in rejected if code not in gold]
+    # the coder's reporting order first; codes the order left out keep their stored order after it
+    gold.sort(key=lambda code: positions.get(code, _UNORDERED))  # stable: the unordered keep their order
+    principal = min(positions, key=positions.__getitem__) if positions else None
     return LabeledNote(
         id=str(note_id),
         text=str(text),
         codes=tuple(gold),
         rejected=tuple(rejected),
         setting=setting if setting in SETTINGS else None,
+        principal=principal,
     )
 
 

@@ -13,6 +13,7 @@ from service.routers._responses import errors
 from service.routing import Utf8Route
 from service.schemas import (
     ID_PATTERN,
+    CodePoaOut,
     NoteDetail,
     NoteInput,
     NotePage,
@@ -48,6 +49,8 @@ def review_out(review: Review) -> ReviewOut:
         accepted=review.codes_with("accepted"),
         rejected=review.codes_with("rejected"),
         added=review.codes_with("added"),
+        sequence=review.sequence,
+        poa=[CodePoaOut(code=code, poa=poa) for code, poa in review.poa],
         created_at=review.created_at,
     )
 

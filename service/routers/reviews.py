@@ -66,7 +66,7 @@ def review_note(
     if idempotency_key and review.review_id and idempotency_key != review.review_id:
         raise InvalidReviewError("The Idempotency-Key header and review_id differ; send one, or the same in both.")
     suggested = {item["code"] for item in note.suggestions["suggestions"]}
-    decision = check_decision(review, suggested, vocabulary.codeset)
+    decision = check_decision(review, suggested, vocabulary.codeset, inpatient=note.setting == "inpatient")
     stored, created = ReviewRepository(session).add(
         NoteRef(id=note.id, model_id=note.model_id),
         decision,
@@ -97,12 +97,52 @@ def _canonical(codes: list[str], field: str, codeset: CodeSet) -> tuple[str, ...
     return tuple(canonical)
 
 
-def check_decision(review: ReviewRequest, suggested: set[str], codeset: CodeSet) -> ReviewDecision:
-    """Accepted and rejected codes must be among the suggestions; added codes must not be; none twice."""
+def _reported_once(codes: list[str], field: str, reported: set[str], codeset: CodeSet) -> tuple[str, ...]:
+    """Codes of ``field`` in canonical form: each one accepted or added, and named once."""
+    canonical = _canonical(codes, field, codeset)
+    if len(canonical) != len(codes):
+        seen: set[str] = set()
+        for text in codes:
+            code = codeset.resolve(text).code
+            if code in seen:
+                raise ReviewCodeError(f"{code} is listed twice in {field!r}.", code=code, field=field)
+            seen.add(code)
+    for code in canonical:
+        if code not in reported:
+            raise ReviewCodeError(
+                f"{code} is in {field!r} but neither accepted nor added; accept or add it first.",
+                code=code,
+                field=field,
+            )
+    return canonical
+
+
+def _poa(
+    review: ReviewRequest, reported: set[str], codeset: CodeSet, *, inpatient: bool
+) -> tuple[tuple[str, str], ...]:
+    if review.poa and not inpatient:
+        raise InvalidReviewError("POA indicators are reported for inpatient notes only; this note is outpatient.")
+    codes = _reported_once([entry.code for entry in review.poa], "poa", reported, codeset)
+    return tuple(zip(codes, (entry.poa for entry in review.poa), strict=True))
+
+
+def check_decision(
+    review: ReviewRequest, suggested: set[str], codeset: CodeSet, *, inpatient: bool = True
+) -> ReviewDecision:
+    """Accepted and rejected codes must be among the suggestions; added codes must not be; none twice.
+
+    The reporting order (``sequence``) and the POA indicators may name only accepted or added codes, each once;
+    POA indicators are for inpatient notes only (Official Guidelines, Appendix I).
+    """
+    accepted = _canonical(review.accepted, "accepted", codeset)
+    added = _canonical(review.added, "added", codeset)
+    reported = set(accepted) | set(added)
     decision = ReviewDecision(
-        accepted=_canonical(review.accepted, "accepted", codeset),
+        accepted=accepted,
         rejected=_canonical(review.rejected, "rejected", codeset),
-        added=_canonical(review.added, "added", codeset),
+        added=added,
+        sequence=_reported_once(review.sequence, "sequence", reported, codeset),
+        poa=_poa(review, reported, codeset, inpatient=inpatient),
     )
     for field, codes in (("accepted", decision.accepted), ("rejected", decision.rejected)):
         for code in codes:

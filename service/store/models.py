@@ -22,6 +22,7 @@ __all__ = [
     "JOB_KINDS",
     "JOB_STATUSES",
     "MODEL_JOB_SLOT",
+    "POA_VALUES",
     "ROLES",
     "ApiKey",
     "AuditEntry",
@@ -38,6 +39,8 @@ __all__ = [
 
 ROLES = ("coder", "admin")
 DECISIONS = ("accepted", "rejected", "added")
+# Present-on-admission indicators (ICD-10-CM Official Guidelines, Appendix I): 1 marks a code exempt from reporting.
+POA_VALUES = ("Y", "N", "U", "W", "1")
 JobKind = Literal["retrain", "bootstrap"]
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
 JOB_KINDS: tuple[JobKind, ...] = get_args(JobKind)
@@ -132,6 +135,17 @@ class Review(Base):
     def codes_with(self, decision: str) -> list[str]:
         return [row.code for row in self.codes if row.decision == decision]
 
+    @property
+    def sequence(self) -> list[str]:
+        """The coder's reporting order of the accepted and added codes (empty for reviews stored without one)."""
+        ordered = sorted((row.position, row.code) for row in self.codes if row.position is not None)
+        return [code for _position, code in ordered]
+
+    @property
+    def poa(self) -> list[tuple[str, str]]:
+        """(code, present-on-admission indicator) for each code the coder gave one (inpatient notes)."""
+        return [(row.code, row.poa) for row in self.codes if row.poa is not None]
+
 
 class ReviewCode(Base):
     """One decision of a review on one code: the rows the statistics count."""
@@ -143,6 +157,10 @@ class ReviewCode(Base):
     review_id: Mapped[str] = mapped_column(ForeignKey("reviews.id"), index=True)
     code: Mapped[str] = mapped_column(String(16))
     decision: Mapped[str] = mapped_column(String(16))
+    # 1-based place in the coder's reporting order (rank 1 the principal / first-listed); NULL for rejected
+    # codes and for reviews stored before the order was kept (migration 0003).
+    position: Mapped[int | None] = mapped_column(Integer, default=None)
+    poa: Mapped[str | None] = mapped_column(String(1), default=None)  # one of POA_VALUES, inpatient notes only
 
 
 class AuditEntry(Base):

@@ -250,6 +250,8 @@ class ReviewDecision:
     accepted: tuple[str, ...]
     rejected: tuple[str, ...]
     added: tuple[str, ...]
+    sequence: tuple[str, ...] = ()  # reporting order of (some of) the accepted and added codes
+    poa: tuple[tuple[str, str], ...] = ()  # (code, present-on-admission indicator), accepted/added codes only
 
     def rows(self) -> list[tuple[str, str]]:
         return [
@@ -258,15 +260,30 @@ class ReviewDecision:
             *((code, "added") for code in self.added),
         ]
 
+    def review_codes(self) -> list[ReviewCode]:
+        """One row per decision, with its place in the reporting order and its POA where the coder gave them."""
+        position = {code: place for place, code in enumerate(self.sequence, start=1)}
+        poa = dict(self.poa)
+        return [
+            ReviewCode(code=code, decision=kind, position=position.get(code), poa=poa.get(code))
+            for code, kind in self.rows()
+        ]
+
 
 def request_fingerprint(note_id: str, decision: ReviewDecision) -> str:
-    """What makes two review requests "the same" for idempotency (the codes as sets, per decision)."""
-    canonical = {
+    """What makes two review requests "the same" for idempotency (the codes as sets, per decision; the
+    reporting order and POA indicators when sent)."""
+    canonical: dict[str, Any] = {
         "note": note_id,
         "accepted": sorted(decision.accepted),
         "rejected": sorted(decision.rejected),
         "added": sorted(decision.added),
     }
+    # Only when sent, so that the fingerprints of reviews stored before these fields existed stay the same.
+    if decision.sequence:
+        canonical["sequence"] = list(decision.sequence)
+    if decision.poa:
+        canonical["poa"] = sorted(decision.poa)
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode("utf-8")).hexdigest()
 
 
@@ -358,7 +375,7 @@ class ReviewRepository:
                 coder_name=coder.name,
                 model_id=note.model_id,
                 created_at=utcnow(),
-                codes=[ReviewCode(code=code, decision=kind) for code, kind in decision.rows()],
+                codes=decision.review_codes(),
             )
             self.session.add(review)
             AuditRepository(self.session).record(
@@ -373,6 +390,8 @@ class ReviewRepository:
                     "accepted": list(decision.accepted),
                     "rejected": list(decision.rejected),
                     "added": list(decision.added),
+                    "sequence": list(decision.sequence),
+                    "poa": dict(decision.poa),
                 },
             )
         return review, True

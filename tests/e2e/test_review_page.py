@@ -318,3 +318,112 @@ def test_a_purged_note_shows_its_codes_but_no_text(live_server, page):
     expect(page.locator("#toast")).to_contain_text("stored")
     review = live_server.note(note["id"])["reviews"][-1]
     assert review["accepted"] == [note["suggestions"]["suggestions"][0]["code"]]
+
+
+INPATIENT_NOTE = (
+    "DISCHARGE DIAGNOSES:\n"
+    "1. Type 2 diabetes mellitus with diabetic chronic kidney disease.\n"
+    "2. Atrial fibrillation, present on admission.\n"
+    "3. Essential hypertension.\n"
+)
+
+
+def test_reporting_order_and_poa_are_set_with_the_keyboard_and_stored(live_server, page, output_dir):
+    note = live_server.queue(INPATIENT_NOTE, "e2e-inpatient", setting="inpatient")
+    suggestions = note["suggestions"]["suggestions"]
+    assert len(suggestions) >= 2, "the inpatient note should get two suggestions from the mini code set"
+    first, second = suggestions[0]["code"], suggestions[1]["code"]
+
+    sign_in(page, live_server)
+    open_from_queue(page, "e2e-inpatient")
+    # what the engine says about each code is on its card
+    for item in suggestions:
+        shown = card(page, item["code"])
+        expect(shown.locator(".badge.proposed" if item["proposed"] else ".badge.listed")).to_be_visible()
+        role = {"principal": "principal", "first_listed": "first-listed"}.get(item["role"])
+        if role:
+            expect(shown.locator(".badge.role")).to_have_text(role)
+        else:
+            expect(shown.locator(".badge.role")).to_have_count(0)
+        if item["replaces"]:
+            expect(shown.locator(".replaces")).to_contain_text(", ".join(item["replaces"]))
+        expect(shown.locator("select.poa-select")).to_have_value(item["poa"] or "")
+
+    # accept the first two codes, then move the second above the first: Shift+K
+    page.keyboard.press("a")
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    expect(card(page, first).locator(".sequence")).to_contain_text("principal")
+    page.keyboard.press("Shift+K")
+    expect(page.locator("#suggestion-list > li").first).to_have_attribute("data-code", second)
+    expect(card(page, second)).to_be_focused()
+    expect(card(page, second).locator(".sequence")).to_contain_text("Reported 1st: the principal diagnosis")
+    expect(card(page, first).locator(".sequence")).to_have_text("Reported 2nd")
+    page.keyboard.press("Shift+J")  # and back down, and up again: the move is reversible
+    expect(page.locator("#suggestion-list > li").first).to_have_attribute("data-code", first)
+    page.keyboard.press("Shift+K")
+    expect(page.locator("#suggestion-list > li").first).to_have_attribute("data-code", second)
+    page.keyboard.press("j")  # j / k follow the list as shown: the next one is now the first code
+    expect(card(page, first)).to_be_focused()
+    page.keyboard.press("k")
+    expect(card(page, second)).to_be_focused()
+
+    # POA with the keyboard: o cycles Y, N, U, W, 1 from the current value
+    cycle = ["Y", "N", "U", "W", "1"]
+    start = suggestions[1]["poa"]
+    expected = cycle[(cycle.index(start) + 1) % 5] if start in cycle else "Y"
+    page.keyboard.press("o")
+    expect(card(page, second).locator("select.poa-select")).to_have_value(expected)
+    page.keyboard.press("o")
+    expected = cycle[(cycle.index(expected) + 1) % 5]
+    expect(card(page, second).locator("select.poa-select")).to_have_value(expected)
+    page.locator("#review-pane").evaluate("pane => { pane.scrollTop = 0; }")
+    page.screenshot(path=str(output_dir / "review-sequence-poa.png"))
+
+    page.keyboard.press("Enter")
+    expect(page.locator("#toast")).to_contain_text("stored")
+    review = live_server.note(note["id"])["reviews"][-1]
+    assert review["sequence"] == [second, first]
+    poa = {entry["code"]: entry["poa"] for entry in review["poa"]}
+    assert poa[second] == expected
+    assert poa.get(first) == suggestions[0]["poa"]  # left as the engine said (absent when it said nothing)
+
+    # reopened from the reviewed notes, the stored order and POA come back
+    page.locator("#queue-status").select_option("reviewed")
+    open_from_queue(page, "e2e-inpatient")
+    expect(page.locator("#suggestion-list > li").first).to_have_attribute("data-code", second)
+    expect(card(page, second).locator("select.poa-select")).to_have_value(expected)
+
+
+def test_a_combination_shows_the_codes_it_replaces_and_listed_codes_are_told_apart(live_server, page):
+    """The service's answer is shaped here (route) so the page is checked on a combination and a listed code
+    whatever the mini code set's engine builds."""
+    note = live_server.queue(SPECIFIC_NOTE, "e2e-combination")
+
+    def combined(route: Any) -> None:
+        body = route.fetch().json()
+        top, *rest = body["suggestions"]["suggestions"]
+        top.update(role="first_listed", proposed=True, replaces=["I10", "N18.4"])
+        for item in rest:
+            item.update(role="secondary", proposed=False, replaces=[])
+        route.fulfill(json=body)
+
+    page.route(f"**/v1/notes/{note['id']}", combined)
+    sign_in(page, live_server)
+    open_from_queue(page, "e2e-combination")
+    top, *rest = note["suggestions"]["suggestions"]
+    expect(card(page, top["code"]).locator(".replaces")).to_have_text(
+        "Combination code: replaces I10, N18.4 (not reported beside it)"
+    )
+    expect(card(page, top["code"]).locator(".badge.role")).to_have_text("first-listed")
+    expect(card(page, top["code"]).locator(".badge.proposed")).to_have_text("proposed")
+    expect(card(page, top["code"]).locator("select.poa-select")).to_have_count(0)  # outpatient: no POA
+    for item in rest:
+        expect(card(page, item["code"]).locator(".badge.listed")).to_have_text("listed only")
+        expect(card(page, item["code"]).locator(".replaces")).to_have_count(0)
+    page.keyboard.press("a")
+    expect(card(page, top["code"]).locator(".sequence")).to_have_text("Reported 1st: the first-listed diagnosis")
+    page.keyboard.press("Enter")
+    expect(page.locator("#toast")).to_contain_text("stored")
+    review = live_server.note(note["id"])["reviews"][-1]
+    assert review["sequence"] == [top["code"]] and review["poa"] == []

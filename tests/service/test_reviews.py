@@ -216,3 +216,118 @@ def test_another_callers_key_with_a_different_body_reveals_nothing(client, keys,
         headers={**bearer(other_token), "Idempotency-Key": shared_key},
     )
     assert probe.status_code == 201, probe.text  # not 409: the key is coder two's own, unused
+
+
+# --- Round 2: the coder's reporting order and POA indicators (issue 13, point 9) -------------------------------
+@pytest.fixture
+def inpatient_note(client, keys) -> dict:
+    from tests.service.conftest import DIABETES_NOTE
+
+    response = client.post(
+        "/v1/notes", json={"text": DIABETES_NOTE, "note_id": "stay-1", "setting": "inpatient"}, headers=keys.coder
+    )
+    assert response.status_code == 201, response.text
+    note = response.json()
+    assert len(_suggested(note)) >= 2, "the fixture note should get two suggestions from the mini code set"
+    return note
+
+
+def test_sequence_and_poa_are_stored_and_read_back(client, keys, inpatient_note, app):
+    first, second = _suggested(inpatient_note)[:2]
+    body = {
+        "accepted": [first, second],
+        "added": ["i10"],
+        "sequence": [second, "I10", first],  # the coder's order, not the engine's
+        "poa": [{"code": second, "poa": "Y"}, {"code": "I10", "poa": "1"}, {"code": first, "poa": "N"}],
+    }
+    response = client.post(_review_url(inpatient_note), json=body, headers=keys.coder)
+    assert response.status_code == 201, response.text
+    review = response.json()
+    assert review["sequence"] == [second, "I10", first]
+    assert sorted((entry["code"], entry["poa"]) for entry in review["poa"]) == sorted(
+        [(second, "Y"), ("I10", "1"), (first, "N")]
+    )
+    note = client.get(f"/v1/notes/{inpatient_note['id']}", headers=keys.coder).json()
+    assert note["reviews"] == [review]
+    audit = client.get("/v1/audit", params={"action": "review.created"}, headers=keys.admin).json()
+    [entry] = [item for item in audit["items"] if item["target"] == inpatient_note["id"]]
+    assert entry["details"]["sequence"] == [second, "I10", first]
+    assert entry["details"]["poa"] == {second: "Y", "I10": "1", first: "N"}
+
+
+def test_an_old_style_review_without_sequence_or_poa_is_still_201(client, keys, inpatient_note):
+    response = client.post(
+        _review_url(inpatient_note), json={"accepted": _suggested(inpatient_note)[:1]}, headers=keys.coder
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["sequence"] == [] and response.json()["poa"] == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "message"),
+    [
+        ({"sequence": ["I10"]}, "sequence", "neither accepted nor added"),
+        ({"sequence": ["{first}", "{first}"]}, "sequence", "listed twice"),
+        ({"poa": [{"code": "I10", "poa": "Y"}]}, "poa", "neither accepted nor added"),
+        ({"poa": [{"code": "{first}", "poa": "Y"}, {"code": "{first}", "poa": "N"}]}, "poa", "listed twice"),
+    ],
+)
+def test_sequence_and_poa_must_name_accepted_or_added_codes_once(client, keys, inpatient_note, extra, field, message):
+    first = _suggested(inpatient_note)[0]
+    filled = {
+        key: [
+            {**value, "code": value["code"].format(first=first)}
+            if isinstance(value, dict)
+            else value.format(first=first)
+            for value in values
+        ]
+        for key, values in extra.items()
+    }
+    response = client.post(_review_url(inpatient_note), json={"accepted": [first], **filled}, headers=keys.coder)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert message in body["detail"]
+    assert body["field"] == field
+
+
+def test_a_bad_poa_value_is_422_without_echo(client, keys, inpatient_note):
+    first = _suggested(inpatient_note)[0]
+    response = client.post(
+        _review_url(inpatient_note),
+        json={"accepted": [first], "poa": [{"code": first, "poa": "present on admission, chest pain"}]},
+        headers=keys.coder,
+    )
+    assert response.status_code == 422, response.text
+    assert "chest pain" not in response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "poa", 0, "poa"]
+
+
+def test_poa_is_refused_on_an_outpatient_note(client, keys, queued_note):
+    first = _suggested(queued_note)[0]
+    response = client.post(
+        _review_url(queued_note), json={"accepted": [first], "poa": [{"code": first, "poa": "Y"}]}, headers=keys.coder
+    )
+    assert response.status_code == 422, response.text
+    assert "inpatient notes only" in response.json()["detail"]
+
+
+def test_a_retry_with_another_order_is_a_different_review(client, keys, inpatient_note):
+    first, second = _suggested(inpatient_note)[:2]
+    headers = {**keys.coder, "Idempotency-Key": f"order-{uuid.uuid4()}"}
+    body = {"accepted": [first, second], "sequence": [first, second]}
+    assert client.post(_review_url(inpatient_note), json=body, headers=headers).status_code == 201
+    again = client.post(_review_url(inpatient_note), json=body, headers=headers)
+    assert again.status_code == 200
+    reordered = client.post(_review_url(inpatient_note), json={**body, "sequence": [second, first]}, headers=headers)
+    assert reordered.status_code == 409, reordered.text
+
+
+def test_an_unchanged_old_style_fingerprint_keeps_old_retries_working():
+    """A review stored before sequence/POA existed keeps its fingerprint: the fields count only when sent."""
+    from service.store.repositories import ReviewDecision, request_fingerprint
+
+    old = ReviewDecision(accepted=("E11.9",), rejected=(), added=())
+    assert request_fingerprint("n1", old) == request_fingerprint("n1", ReviewDecision(("E11.9",), (), (), (), ()))
+    assert request_fingerprint("n1", old) != request_fingerprint(
+        "n1", ReviewDecision(("E11.9",), (), (), ("E11.9",), ())
+    )

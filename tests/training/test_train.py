@@ -289,6 +289,60 @@ def test_reviews_are_read_from_the_service_tables(tmp_path: Path, mini_codeset) 
     assert report.skipped_notes == 1
 
 
+def test_a_reviews_reporting_order_reaches_the_labeled_note(tmp_path: Path, mini_codeset) -> None:
+    """The coder's sequence orders the gold codes and names the principal; a review without one names none."""
+    models = pytest.importorskip("service.store.models")
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    url = f"sqlite:///{tmp_path / 'service.db'}"
+    engine = create_engine(url)
+    models.Base.metadata.create_all(engine)
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        session.add(models.ApiKey(id="k1", name="coder", role="coder", key_hash="h" * 64, key_prefix="p"))
+        for note_id in ("ordered", "unordered"):
+            session.add(
+                models.Note(
+                    id=note_id,
+                    setting="inpatient",
+                    text="Essential hypertension. Atrial fibrillation.",
+                    model_id="m",
+                    suggestions={},
+                    suggestion_count=0,
+                    created_by="k1",
+                    created_at=now,
+                )
+            )
+            session.add(
+                models.Review(
+                    id=f"r-{note_id}",
+                    note_id=note_id,
+                    version=1,
+                    request_hash="x",
+                    coder_key_id="k1",
+                    coder_name="coder",
+                    model_id="m",
+                    created_at=now,
+                )
+            )
+        ordered = (("I10", "accepted", 2, "Y"), ("E11.9", "rejected", None, None), ("I48.91", "added", 1, "Y"))
+        for code, decision, position, poa in ordered:
+            session.add(
+                models.ReviewCode(review_id="r-ordered", code=code, decision=decision, position=position, poa=poa)
+            )
+        for code in ("I10", "I48.91"):
+            session.add(models.ReviewCode(review_id="r-unordered", code=code, decision="accepted"))
+        session.commit()
+    engine.dispose()
+
+    read = {note.id: note for note in read_reviews(url, mini_codeset)}
+    assert read["ordered"].codes == ("I48.91", "I10")
+    assert read["ordered"].principal == "I48.91"
+    assert read["unordered"].codes == ("I10", "I48.91")
+    assert read["unordered"].principal is None
+
+
 def test_an_unreadable_review_database_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(TrainingDataError, match="review_codes"):
         list(read_reviews(f"sqlite:///{tmp_path / 'empty.db'}"))

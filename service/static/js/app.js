@@ -19,7 +19,17 @@ const FLAG_NAMES = {
 };
 const SPECIFIC_FLAGS = ["needs_specificity", "unspecified", "seventh_character"];
 const LONG_FLAG = 120; // characters: longer coding-rule notes show two lines until expanded
-const NOTE_KEYS = new Set(["j", "k", "a", "r", "u", "s", "e", "/"]);
+const NOTE_KEYS = new Set(["j", "k", "J", "K", "a", "r", "u", "s", "e", "o", "/"]);
+// Present-on-admission indicators (Official Guidelines, Appendix I), in the order `o` cycles through them.
+const POA_VALUES = ["Y", "N", "U", "W", "1"];
+const POA_NAMES = {
+  Y: "Y: present at admission",
+  N: "N: not present at admission",
+  U: "U: documentation insufficient",
+  W: "W: clinically undetermined",
+  1: "1: exempt from POA reporting",
+};
+const ROLE_NAMES = { principal: "principal", first_listed: "first-listed" };
 const FULL_CODE = /^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$/;
 
 const $ = (id) => document.getElementById(id);
@@ -44,9 +54,10 @@ const state = {
   queue: [],
   queueTotal: 0,
   note: null,
-  items: [], // one per suggestion: { suggestion, index, decision: null|accepted|rejected|replaced, replacement }
-  added: [], // { code, description, billable }
-  current: 0,
+  items: [], // one per suggestion: { suggestion, index, decision: null|accepted|rejected|replaced, replacement, poa }
+  order: [], // item indices in the coder's reporting order (the engine's order until moved with J / K)
+  added: [], // { code, description, billable, poa }
+  current: 0, // an item index
   marks: new Map(),
   drafts: new Map(), // note id -> { items decisions, added } kept in memory while the tab lives
   submitting: false,
@@ -209,6 +220,7 @@ function clearNote() {
   saveDraft();
   state.note = null;
   state.items = [];
+  state.order = [];
   state.added = [];
   state.current = 0;
   state.marks = new Map();
@@ -234,8 +246,9 @@ function clearNote() {
 function saveDraft() {
   if (!state.note) return;
   state.drafts.set(state.note.id, {
-    decisions: state.items.map((item) => [item.decision, item.replacement]),
-    added: state.added.slice(),
+    decisions: state.items.map((item) => [item.decision, item.replacement, item.poa]),
+    order: state.order.slice(),
+    added: state.added.map((added) => ({ ...added })),
   });
 }
 
@@ -253,7 +266,14 @@ async function openNote(id) {
   state.openedAt = performance.now();
   const suggestions = note.suggestions.suggestions;
   const excluded = note.suggestions.excluded;
-  state.items = suggestions.map((suggestion, index) => ({ suggestion, index, decision: null, replacement: null }));
+  state.items = suggestions.map((suggestion, index) => ({
+    suggestion,
+    index,
+    decision: null,
+    replacement: null,
+    poa: suggestion.poa ?? null,
+  }));
+  state.order = state.items.map((item) => item.index);
   restoreDecisions(note);
 
   $("note-title").textContent = note.external_id ? `Note ${note.external_id}` : `Note ${note.id.slice(0, 8)}`;
@@ -284,18 +304,20 @@ async function openNote(id) {
   renderHistory(note.reviews);
   renderQueue();
   updateSummary();
-  if (state.items.length) setCurrent(0, { focus: true, scroll: false });
+  if (state.items.length) setCurrent(state.order[0], { focus: true, scroll: false });
   else $("note-pane").focus({ preventScroll: true }); // Enter then submits "no code applies"
 }
 
 function restoreDecisions(note) {
   const draft = state.drafts.get(note.id);
   if (draft && draft.decisions.length === state.items.length) {
-    draft.decisions.forEach(([decision, replacement], i) => {
+    draft.decisions.forEach(([decision, replacement, poa], i) => {
       state.items[i].decision = decision;
       state.items[i].replacement = replacement;
+      state.items[i].poa = poa;
     });
-    state.added = draft.added.slice();
+    state.order = draft.order.slice();
+    state.added = draft.added.map((added) => ({ ...added }));
     return;
   }
   const latest = note.reviews.length ? note.reviews[note.reviews.length - 1] : null;
@@ -306,7 +328,16 @@ function restoreDecisions(note) {
     if (accepted.has(item.suggestion.code)) item.decision = "accepted";
     else if (rejected.has(item.suggestion.code)) item.decision = "rejected";
   }
-  state.added = latest.added.map((code) => ({ code, description: "", billable: true }));
+  const poa = new Map((latest.poa || []).map((entry) => [entry.code, entry.poa]));
+  for (const item of state.items) if (poa.has(item.suggestion.code)) item.poa = poa.get(item.suggestion.code);
+  state.added = latest.added.map((code) => ({ code, description: "", billable: true, poa: poa.get(code) ?? null }));
+  const place = new Map((latest.sequence || []).map((code, i) => [code, i]));
+  if (place.size) {
+    // the stored reporting order first (stable: the codes outside it keep the engine's order after it)
+    const at = (index) => place.get(state.items[index].suggestion.code) ?? Number.MAX_SAFE_INTEGER;
+    state.order.sort((a, b) => at(a) - at(b));
+    state.added.sort((a, b) => (place.get(a.code) ?? Number.MAX_SAFE_INTEGER) - (place.get(b.code) ?? Number.MAX_SAFE_INTEGER));
+  }
   for (const added of state.added) describeInto(added);
 }
 
@@ -324,10 +355,9 @@ async function describeInto(added) {
 // --- suggestions ------------------------------------------------------------------------------------------
 function renderSuggestions() {
   const list = $("suggestion-list");
-  list.replaceChildren(...state.items.map((item) => suggestionCard(item)));
+  list.replaceChildren(...state.order.map((index) => suggestionCard(state.items[index])));
   $("suggestion-count").textContent = state.items.length ? `(${state.items.length})` : "";
   $("suggestion-empty").hidden = state.items.length > 0;
-  state.items.forEach(updateCard);
 }
 
 function suggestionCard(item) {
@@ -352,16 +382,43 @@ function suggestionCard(item) {
         className: suggestion.billable ? "badge billable" : "badge not-billable",
         text: suggestion.billable ? "billable" : "not billable",
       }),
+      el("span", {
+        className: suggestion.proposed ? "badge proposed" : "badge listed",
+        text: suggestion.proposed ? "proposed" : "listed only",
+        attrs: {
+          title: suggestion.proposed
+            ? "The engine proposes this code for the claim"
+            : "Listed for your review only: below the engine's threshold",
+        },
+      }),
+      ROLE_NAMES[suggestion.role]
+        ? el("span", {
+            className: "badge role",
+            text: ROLE_NAMES[suggestion.role],
+            attrs: { title: `The engine's ${ROLE_NAMES[suggestion.role]} diagnosis` },
+          })
+        : null,
       el("span", { className: "decision-badge", attrs: { "aria-hidden": "true" } }),
     ]),
     el("p", { className: "title", text: suggestion.description }),
   );
+  card.classList.toggle("proposed", Boolean(suggestion.proposed));
+  if (suggestion.replaces && suggestion.replaces.length) {
+    card.append(
+      el("p", {
+        className: "replaces",
+        text: `Combination code: replaces ${suggestion.replaces.join(", ")} (not reported beside it)`,
+      }),
+    );
+  }
+  if (isInpatient()) card.append(poaControl(item));
   if (suggestion.flags.length) card.append(flagList(item));
   const specific = specificChoices(item);
   if (specific) card.append(specific);
   card.append(evidenceList(suggestion.evidence, `s${index}`));
   if (suggestion.rationale) card.append(el("p", { className: "rationale", text: suggestion.rationale }));
   card.append(el("p", { className: "replacement", attrs: { hidden: true } }));
+  card.append(el("p", { className: "sequence", attrs: { hidden: true } }));
   const accept = el("button", {
     className: "accept",
     attrs: { type: "button", "aria-label": `Accept ${suggestion.code}`, "aria-pressed": "false" },
@@ -588,11 +645,21 @@ function cards() {
   return [...$("suggestion-list").children];
 }
 
+function cardOf(index) {
+  return $("suggestion-list").querySelector(`:scope > li[data-index="${Number(index)}"]`);
+}
+
+/** The suggestion `steps` places after the current one in the list as shown (j / k). */
+function step(steps) {
+  const at = state.order.indexOf(state.current);
+  setCurrent(state.order[Math.max(0, Math.min(at + steps, state.order.length - 1))]);
+}
+
 function setCurrent(index, { focus = true, scroll = true } = {}) {
   if (!state.items.length) return;
   state.current = Math.max(0, Math.min(index, state.items.length - 1));
-  cards().forEach((card, i) => {
-    const current = i === state.current;
+  cards().forEach((card) => {
+    const current = Number(card.dataset.index) === state.current;
     card.classList.toggle("current", current);
     card.setAttribute("tabindex", current ? "0" : "-1");
     if (current) card.setAttribute("aria-current", "true");
@@ -601,7 +668,7 @@ function setCurrent(index, { focus = true, scroll = true } = {}) {
   for (const element of $("note-text").querySelectorAll("mark.selected")) element.classList.remove("selected");
   const selected = marksFor(`s${state.current}e`);
   for (const element of selected) element.classList.add("selected");
-  const card = cards()[state.current];
+  const card = cardOf(state.current);
   if (focus) card.focus({ preventScroll: true });
   card.scrollIntoView({ block: "nearest" });
   if (scroll && selected.length) selected[0].scrollIntoView({ block: "nearest" });
@@ -614,6 +681,80 @@ function decide(index, decision) {
   item.replacement = null;
   updateCard(item);
   updateSummary();
+}
+
+// --- reporting order and POA ------------------------------------------------------------------------------
+function isInpatient() {
+  return Boolean(state.note && state.note.setting === "inpatient");
+}
+
+/** Move the current suggestion `by` places in the reporting order (Shift+J down, Shift+K up). */
+function moveCurrent(by) {
+  const at = state.order.indexOf(state.current);
+  const to = at + by;
+  if (at < 0 || to < 0 || to >= state.order.length) {
+    toast(by > 0 ? "Already the last code." : "Already the first code.");
+    return;
+  }
+  [state.order[at], state.order[to]] = [state.order[to], state.order[at]];
+  const list = $("suggestion-list");
+  const card = cardOf(state.current);
+  const neighbour = cardOf(state.order[at]);
+  if (by > 0) list.insertBefore(neighbour, card);
+  else list.insertBefore(card, neighbour);
+  card.focus({ preventScroll: true });
+  card.scrollIntoView({ block: "nearest" });
+  updateSummary();
+  toast(`${state.items[state.current].suggestion.code} moved to place ${to + 1} of ${state.order.length}.`);
+}
+
+function poaControl(item) {
+  const id = `poa-${item.index}`;
+  const select = el("select", { className: "poa-select", attrs: { id, "aria-label": `POA of ${item.suggestion.code}` } }, [
+    el("option", { text: "POA: not set", attrs: { value: "" } }),
+    ...POA_VALUES.map((value) => el("option", { text: POA_NAMES[value], attrs: { value } })),
+  ]);
+  select.addEventListener("change", () => setPoa(item, select.value || null, { announce: false }));
+  return el("div", { className: "poa" }, [el("label", { text: "POA", attrs: { for: id } }), select]);
+}
+
+function setPoa(item, value, { announce = true } = {}) {
+  item.poa = value;
+  updateCard(item);
+  updateSummary();
+  if (announce) toast(`${item.suggestion.code}: POA ${value ? POA_NAMES[value] : "not set"}`);
+}
+
+/** `o`: the current suggestion's POA indicator, cycled Y, N, U, W, 1 (inpatient notes). */
+function cyclePoa() {
+  if (!isInpatient()) {
+    toast("POA is reported for inpatient notes only.");
+    return;
+  }
+  const item = state.items[state.current];
+  const next = POA_VALUES[(POA_VALUES.indexOf(item.poa) + 1) % POA_VALUES.length];
+  setPoa(item, next);
+}
+
+/** The codes reported, in the coder's order: accepted (or replacing) codes as listed, then the added ones. */
+function reportedSequence() {
+  const sequence = [];
+  const poa = new Map();
+  for (const index of state.order) {
+    const item = state.items[index];
+    const code =
+      item.decision === "accepted" ? item.suggestion.code : item.decision === "replaced" ? item.replacement.code : null;
+    if (code && !sequence.includes(code)) {
+      sequence.push(code);
+      if (item.poa) poa.set(code, item.poa);
+    }
+  }
+  for (const added of state.added) {
+    if (sequence.includes(added.code)) continue;
+    sequence.push(added.code);
+    if (added.poa) poa.set(added.code, added.poa);
+  }
+  return { sequence, poa };
 }
 
 function replace(index, code, description) {
@@ -630,14 +771,20 @@ function replace(index, code, description) {
   renderAdded();
   updateCard(item);
   updateSummary();
-  const card = cards()[index];
+  const card = cardOf(index);
   card.querySelector("details.specific")?.removeAttribute("open");
   card.focus({ preventScroll: true });
   toast(`${item.suggestion.code} replaced by ${code}`);
 }
 
-function updateCard(item) {
-  const card = cards()[item.index];
+function ordinal(n) {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : { 1: "st", 2: "nd", 3: "rd" }[n % 10] || "th";
+  return `${n}${suffix}`;
+}
+
+function updateCard(item, sequence = reportedSequence().sequence) {
+  const card = cardOf(item.index);
   if (!card) return;
   const { code } = item.suggestion;
   card.classList.toggle("accepted", item.decision === "accepted");
@@ -653,16 +800,32 @@ function updateCard(item) {
   replacement.textContent = item.replacement
     ? `Replaced by ${item.replacement.code}${item.replacement.description ? ` ${item.replacement.description}` : ""}`
     : "";
+  const reported = item.decision === "accepted" ? code : item.decision === "replaced" ? item.replacement.code : null;
+  const place = reported ? sequence.indexOf(reported) + 1 : 0;
+  const label = card.querySelector(".sequence");
+  label.hidden = place === 0;
+  label.textContent =
+    place === 1
+      ? `Reported 1st: the ${isInpatient() ? "principal" : "first-listed"} diagnosis`
+      : place
+        ? `Reported ${ordinal(place)}`
+        : "";
+  card.dataset.sequence = String(place);
+  card.classList.toggle("first", place === 1);
+  const select = card.querySelector("select.poa-select");
+  if (select) select.value = item.poa || "";
   card.setAttribute(
     "aria-label",
     `${code} ${item.suggestion.description}, score ${Math.round(item.suggestion.score * 100)} percent, ${
-      item.decision === "replaced" ? `replaced by ${item.replacement.code}` : item.decision || "undecided"
-    }`,
+      item.suggestion.proposed ? "proposed" : "listed only"
+    }, ${item.decision === "replaced" ? `replaced by ${item.replacement.code}` : item.decision || "undecided"}${
+      place ? `, reported ${place} of the codes` : ""
+    }${isInpatient() ? `, POA ${item.poa || "not set"}` : ""}`,
   );
 }
 
 function openSpecific() {
-  const card = cards()[state.current];
+  const card = cardOf(state.current);
   const box = card && card.querySelector("details.specific");
   if (!box) {
     toast("No more specific code is offered for this suggestion.");
@@ -702,10 +865,23 @@ function renderAdded() {
         renderAdded();
         updateSummary();
       });
+      let poa = null;
+      if (isInpatient()) {
+        poa = el("select", { className: "poa-select", attrs: { "aria-label": `POA of ${added.code}` } }, [
+          el("option", { text: "POA", attrs: { value: "" } }),
+          ...POA_VALUES.map((value) => el("option", { text: value, attrs: { value, title: POA_NAMES[value] } })),
+        ]);
+        poa.value = added.poa || "";
+        poa.addEventListener("change", () => {
+          added.poa = poa.value || null;
+          updateSummary();
+        });
+      }
       return el("li", { className: "added-item", attrs: { "data-code": added.code } }, [
         el("span", { className: "code", text: added.code }),
         el("span", { className: "title", text: added.description }),
         added.billable ? null : el("span", { className: "badge not-billable", text: "not billable" }),
+        poa,
         remove,
       ]);
     }),
@@ -722,7 +898,9 @@ function renderHistory(reviews) {
         el("li", {
           text: `v${review.version} by ${review.coder}, ${formatTime(review.created_at)}: accepted ${
             review.accepted.join(", ") || "none"
-          }; rejected ${review.rejected.join(", ") || "none"}; added ${review.added.join(", ") || "none"}`,
+          }; rejected ${review.rejected.join(", ") || "none"}; added ${review.added.join(", ") || "none"}${
+            review.sequence && review.sequence.length ? `; order ${review.sequence.join(", ")}` : ""
+          }${review.poa && review.poa.length ? `; POA ${review.poa.map((e) => `${e.code} ${e.poa}`).join(", ")}` : ""}`,
         }),
       ),
   );
@@ -739,7 +917,7 @@ function addCode(hit) {
     toast(`${hit.code} is added already.`);
     return;
   }
-  state.added.push({ code: hit.code, description: hit.description, billable: hit.billable });
+  state.added.push({ code: hit.code, description: hit.description, billable: hit.billable, poa: null });
   renderAdded();
   updateSummary();
   toast(`Added ${hit.code}`);
@@ -873,7 +1051,7 @@ function onSearchKey(event) {
     event.preventDefault();
     $("code-search").value = "";
     closeSearch();
-    cards()[state.current]?.focus();
+    cardOf(state.current)?.focus();
   }
 }
 
@@ -889,7 +1067,10 @@ function reviewPayload() {
     if (item.decision === "replaced" && !suggested.has(item.replacement.code)) added.push(item.replacement.code);
   }
   for (const code of state.added.map((entry) => entry.code)) if (!added.includes(code)) added.push(code);
-  return { accepted, rejected, added };
+  const { sequence, poa } = reportedSequence();
+  const payload = { accepted, rejected, added, sequence };
+  if (isInpatient()) payload.poa = [...poa].map(([code, value]) => ({ code, poa: value }));
+  return payload;
 }
 
 function updateSummary() {
@@ -900,6 +1081,7 @@ function updateSummary() {
     return;
   }
   const payload = reviewPayload();
+  for (const item of state.items) updateCard(item, payload.sequence); // reporting places follow every change
   const undecided = state.items.filter((item) => !item.decision).length;
   const parts = [
     `${payload.accepted.length} accepted`,
@@ -1016,13 +1198,16 @@ function onKey(event) {
     if (box) {
       event.preventDefault();
       box.open = false;
-      cards()[state.current]?.focus();
+      cardOf(state.current)?.focus();
     }
     return;
   }
   const actions = {
-    j: () => setCurrent(state.current + 1),
-    k: () => setCurrent(state.current - 1),
+    j: () => step(1),
+    k: () => step(-1),
+    J: () => moveCurrent(1),
+    K: () => moveCurrent(-1),
+    o: () => cyclePoa(),
     a: () => decide(state.current, "accepted"),
     r: () => decide(state.current, "rejected"),
     u: () => decide(state.current, null),
@@ -1086,7 +1271,7 @@ function hoverMark(event, on) {
   if (!mark) return;
   for (const key of mark.dataset.m.split(" ")) {
     if (!key.startsWith("s")) continue;
-    cards()[Number(key.slice(1, key.indexOf("e")))]?.classList.toggle("linked", on);
+    cardOf(Number(key.slice(1, key.indexOf("e"))))?.classList.toggle("linked", on);
   }
 }
 

@@ -1,0 +1,61 @@
+"""The Alembic migrations on a database holding data written by an older revision (SQLite)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import text
+
+from service.store.database import open_database
+from service.store.migrate import _alembic_config, current_revision, head_revision
+from service.store.models import Review
+
+
+def _migrate(database, revision: str, *, down: bool = False) -> None:
+    config = _alembic_config()
+    with database.write_connection() as connection, connection.begin():
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def test_0003_keeps_old_reviews_and_reads_them_without_order_or_poa(tmp_path: Path) -> None:
+    database = open_database(f"sqlite:///{tmp_path / 'old.db'}")
+    _migrate(database, "0002")
+    with database.engine.begin() as connection:
+        now = "2026-12-01 00:00:00+00:00"
+        connection.execute(
+            text(
+                "INSERT INTO api_keys (id, name, role, key_hash, key_prefix, created_at) "
+                "VALUES ('k1', 'coder', 'coder', 'h', 'cc_', :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO notes (id, setting, text, model_id, suggestions, suggestion_count, created_by, "
+                "created_at) VALUES ('n1', 'inpatient', 'note', 'm1', '{}', 0, 'k1', :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO reviews (id, note_id, version, request_hash, coder_key_id, coder_name, model_id, "
+                "created_at) VALUES ('r1', 'n1', 1, 'x', 'k1', 'coder', 'm1', :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text("INSERT INTO review_codes (review_id, code, decision) VALUES ('r1', 'E11.9', 'accepted')")
+        )
+    _migrate(database, "head")
+    assert current_revision(database) == head_revision() == "0003"
+    with database.session() as session:
+        review = session.get(Review, "r1")
+        assert review is not None
+        assert review.codes_with("accepted") == ["E11.9"]
+        assert review.sequence == [] and review.poa == []
+    _migrate(database, "0002", down=True)  # and back: the old rows survive the downgrade
+    with database.engine.connect() as connection:
+        assert connection.execute(text("SELECT code FROM review_codes")).scalars().all() == ["E11.9"]
+    database.dispose()
