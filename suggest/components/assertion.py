@@ -166,7 +166,7 @@ class _LinearContext(ConText):
     def __call__(self, doc: Doc, targets: str | None = None) -> Doc:
         if targets is not None or self.input_span_type != "group":
             return super().__call__(doc, targets)
-        matcher = self._ConText__matcher  # type: ignore[attr-defined]  # ConText keeps its matcher private
+        matcher = self._ConText__matcher  # ConText keeps its matcher private (medspacy 1.3.1)
         graph = ConTextGraph(prune_on_modifier_overlap=self.prune_on_target_overlap)
         graph.targets = doc.spans[self.span_group_name]
         modifiers = [
