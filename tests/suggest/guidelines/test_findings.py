@@ -121,3 +121,19 @@ def test_integral_link_needs_the_diagnosis_in_the_symptoms_sentence_not_just_nea
     )
     diagnosis, symptom = draft.entries
     assert not _linked(symptom, diagnosis, context_of(None, text, draft))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["overdose", "took", "too", "many", "side effect", "of", "pills", " ", "."]), max_size=30),
+    st.integers(0, 200),
+    st.integers(0, 20),
+)
+def test_a_drug_cue_near_by_search_decides_as_every_match(words: list[str], at: int, length: int) -> None:
+    from suggest.guidelines.drugs import _ADVERSE_RE, _POISONING_RE, _REACH, _near
+
+    text = " ".join(words)
+    where = (at, at + length)
+    for pattern in (_POISONING_RE, _ADVERSE_RE):
+        every = any(m.start() - _REACH <= where[1] and where[0] <= m.end() + _REACH for m in pattern.finditer(text))
+        assert _near(pattern, text, where) == every
