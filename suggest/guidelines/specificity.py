@@ -4,9 +4,13 @@ ICD-10-CM asks for the highest level of detail the documentation supports: later
 bilateral, also R / L / B, OD / OS / OU), acuity (acute, chronic, acute on chronic), type (systolic /
 diastolic / combined), stage, with / without, organism. For each code the step reads the Tabular titles of its
 category: a code whose title keeps every word of this code's title (but the "unspecified" part) and adds words
-that the note's sentences around the evidence say ("acute on chronic systolic" -> I50.23 for I50.9; "right" ->
-S81.851A for S81.859A; "E. coli" -> A41.51 for A41.9) replaces it; the most words told wins. When the note says
-nothing more, the code stays and keeps its "unspecified" flag naming what a query would ask.
+that the note says of THIS finding (its affirmed mentions and the words at most six words either side of them in
+the same sentence: "acute on chronic systolic" -> I50.23 for I50.9; "right" -> S81.851A for S81.859A;
+"E. coli" -> A41.51 for A41.9) replaces it; the most words told wins. Every added word must be said (I.B.2,
+I.A.9): "right" alone does not make iridocyclitis "primary"; only a title's generic site name ("limb", "eye")
+may go unsaid. A title that denies the finding ("Vomiting without nausea" for nausea) or an "other specified"
+code (I.A.9.a) is never a more specific reading of an unspecified one. When the note says nothing more, the code
+stays and keeps its "unspecified" flag naming what a query would ask.
 
 Injury and poisoning codes take the 7th character of the encounter (I.C.19.a): D for a subsequent encounter
 ("follow-up", "routine healing", "cast check"), S for a sequela ("late effect", "sequela"), A otherwise.
@@ -49,6 +53,10 @@ _SHORTHAND = {
     "esrd": ("end", "stage", "renal"),
     "copd": ("chronic", "obstructive"),
     "uti": ("urinary", "tract", "infection"),
+    "lle": ("left", "lower", "limb"),
+    "rle": ("right", "lower", "limb"),
+    "lue": ("left", "upper", "limb"),
+    "rue": ("right", "upper", "limb"),
     "hypoxic": ("hypoxia",),
     "hypercapnic": ("hypercapnia",),
 }
@@ -76,7 +84,13 @@ _SUBSEQUENT = re.compile(
     r"s/p (?:orif|closed reduction|reduction)|(?:fracture|post[- ]?op(?:erative)?) (?:follow[- ]?up|visit|check)"
 )
 _SEQUELA = re.compile(r"sequela|late effect|residual of")
-_MIN_SHARE = 0.6
+# A title's generic name of the site the note names by its part ("left leg" is the "left lower limb", "left
+# eye" is said by "OS"): the only added words that need not be said. Every other added word (laterality,
+# acuity, type, stage, organism) must be the note's own word for this finding (I.B.2, I.A.9).
+_IMPLIED = frozenset({"limb", "extremity", "eye", "ear"})
+# How far from the finding's words a qualifier may stand, in words, within its sentence: "left" beside
+# "kidney tumor" qualifies it; a "left" eight words on qualifies something else.
+_WINDOW = 6
 # The encounter's reason is stated at the top of a note (chief complaint, reason for visit).
 _ENCOUNTER_REASON_CHARS = 400
 
@@ -105,7 +119,7 @@ def more_specific_code(code: str, words: set[str], codeset: CodeSet) -> str | No
         found = {word for word in extra if _said(word, words)}
         if bracketed and all(_said(word, words) for word in bracketed):
             found = set(extra)  # "[E. coli]" said: the title's own spelling ("Escherichia coli") counts as said
-        if len(found) < _MIN_SHARE * len(extra) or not found:
+        if not found - _IMPLIED or extra - found - _IMPLIED:
             continue
         key = (len(found), -len(extra - found), candidate)
         if best is None or key[:2] > best[:2]:
@@ -133,6 +147,7 @@ _ELABORATIONS_LIMIT = 50_000
 def _find_elaborations(code: str, codeset: CodeSet) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
     record = codeset.codes[code]
     anchor = _anchor_words(record.description)
+    denied = _denied_words(record.description)
     seventh = code.replace(".", "")[6:] if len(code.replace(".", "")) == 7 else ""
     found = []
     for candidate in codeset.billable_descendants(code[:3]):
@@ -142,6 +157,10 @@ def _find_elaborations(code: str, codeset: CodeSet) -> tuple[tuple[str, frozense
         plain, bracketed = _title_words(candidate.description)
         if not anchor <= plain | bracketed:
             continue
+        if _is_other(candidate.description) and not _is_other(record.description):
+            continue  # "other specified" is for a condition the note names but that has no code (I.A.9.a)
+        if (_denied_words(candidate.description) - denied) & anchor:
+            continue  # "Vomiting without nausea" is no more specific nausea: it denies the finding
         extra = plain - anchor
         if extra:
             found.append((candidate.code, extra, bracketed))
@@ -172,6 +191,22 @@ def _anchor_words(title: str) -> frozenset[str]:
     return frozenset(word for index, word in enumerate(tokens) if index not in dropped and word not in _IGNORED)
 
 
+def _is_other(title: str) -> bool:
+    lowered = title.lower()
+    return lowered.startswith("other ") or "other specified" in lowered
+
+
+@lru_cache(maxsize=16384)
+def _denied_words(title: str) -> frozenset[str]:
+    """The words a title puts after "without" (up to its next comma): what the code says is absent."""
+    denied: set[str] = set()
+    for clause in title.lower().split(","):
+        tokens = normalize_tokens(clause)
+        if "without" in tokens:
+            denied.update(tokens[tokens.index("without") + 1 :])
+    return frozenset(denied)
+
+
 def _said(word: str, words: set[str]) -> bool:
     if word in words:
         return True
@@ -188,13 +223,27 @@ def _lines(entry: DraftCode, context: GuidelineContext) -> list[str]:
 
 
 def _words_around(entry: DraftCode, context: GuidelineContext) -> set[str]:
-    """The words of the note's sentences that hold the code's evidence, shorthand spelled out."""
+    """The words the note says of this finding, shorthand spelled out: its affirmed mentions' own words and the
+    words at most ``_WINDOW`` words either side of them in the same sentence; never words elsewhere (I.B.2)."""
     words: set[str] = set()
-    for line in _lines(entry, context):
-        for word in normalize_tokens(line):
+    for mention in entry.mentions:
+        if mention.assertion in ("negated", "family", "hypothetical"):
+            continue
+        for word in _window(context, mention.start, mention.end):
             words.add(word)
             words.update(_SHORTHAND.get(word, ()))
     return words
+
+
+def _window(context: GuidelineContext, start: int, end: int) -> list[str]:
+    sentence = context.sentence_around(start, end)
+    own = context.lowered[start:end]
+    at = sentence.find(own)
+    if at == -1:
+        return normalize_tokens(own)
+    before = normalize_tokens(sentence[:at])[-_WINDOW:] if _WINDOW else []
+    after = normalize_tokens(sentence[at + len(own) :])[:_WINDOW]
+    return before + normalize_tokens(own) + after
 
 
 def _episode(entry: DraftCode, context: GuidelineContext) -> None:

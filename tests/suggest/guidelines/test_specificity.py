@@ -60,3 +60,34 @@ def test_i_c_1_d_negated_septic_shock_is_not_coded(codeset):
     draft = draft_of(("A41.9", 0.8, [mention(text, "sepsis", ("A41.9",))]))
     code_sepsis(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["A41.9"]
+
+
+def test_i_b_2_laterality_word_of_another_finding_in_the_sentence_is_not_used(codeset):
+    # "left" qualifies the wrist, many words away from the shoulder pain: the unspecified side stays
+    text = "Shoulder pain began after the accident in which the patient also broke the left wrist.\n"
+    draft = draft_of(("M25.519", 0.8, [mention(text, "Shoulder pain", ("M25.519",), section="none")]))
+    refine_specificity(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["M25.519"]
+
+
+def test_i_b_2_every_added_qualifier_must_be_said(codeset):
+    # "right" alone does not say "primary": H20.9 stays rather than H20.011 (primary iridocyclitis, right eye)
+    assert more_specific_code("H20.9", {"iridocyclitis", "right", "eye"}, codeset) is None
+
+
+def test_i_a_9_a_unspecified_code_never_becomes_other_specified_by_laterality(codeset):
+    # "bilateral" says the side, not that the disorder is an "other specified" one (H18.893)
+    assert more_specific_code("H18.9", {"disorder", "cornea", "bilateral", "other", "specified"}, codeset) is None
+
+
+def test_i_b_2_a_title_that_denies_the_finding_is_not_more_specific(codeset):
+    # "Vomiting without nausea" (R11.11) is no more specific nausea (R11.0)
+    better = more_specific_code("R11.0", {"nausea", "vomiting", "without"}, codeset)
+    assert better != "R11.11"
+
+
+def test_i_b_2_shorthand_lle_names_the_left_lower_limb(codeset):
+    text = "A/P: LLE cellulitis - start cephalexin.\n"
+    draft = draft_of(("L03.90", 0.8, [mention(text, "cellulitis", ("L03.90",))]))
+    refine_specificity(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["L03.116"]
