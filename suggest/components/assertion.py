@@ -9,6 +9,12 @@ so a Doc longer than :data:`CONTEXT_CHUNK_TOKENS` is given to ConText in chunks 
 that length: the same labels, in time linear in the note's length. Small chunks, because within one the cost
 grows with the square of its cues: 4,000 ";" (each a terminator cue) took 2.2 s in chunks of 2,048 tokens,
 0.04 s in chunks of 256.
+
+Within a chunk ConText still weighs every cue against every other, so a sentence dense with terminator cues
+(every ";" and "+" is one) cost the square of their number. :class:`_LinearContext` first drops the terminators
+that cannot change any scope (the inner ones of a run of interchangeable terminators, see
+:func:`_without_inner_terminators`), so such a run costs two cues, whatever its length, and the labels are the
+same.
 """
 
 import itertools
@@ -19,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy
-from medspacy.context import ConText, ConTextRule
+from medspacy.context import ConText, ConTextGraph, ConTextModifier, ConTextRule
 from spacy.attrs import NORM, ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -93,7 +99,7 @@ def _pattern_alternatives(pattern: list[dict[str, Any]]) -> list[tuple[str, ...]
 class ClinicalAssertion:
     def __init__(self, nlp: Language, name: str, max_scope: int | None) -> None:
         self.name = name
-        self._context = ConText(
+        self._context = _LinearContext(
             nlp,
             name=f"{name}_context",
             rules=None,
@@ -150,6 +156,87 @@ class ClinicalAssertion:
     def from_disk(self, path: Path, exclude: Iterable[str] = ()) -> "ClinicalAssertion":
         self.initialize()
         return self
+
+
+class _LinearContext(ConText):
+    """medspaCy 1.3.1's ConText (its ``__call__``, step for step, for span groups) less the inner terminator cues
+    of runs, which cannot change any scope (:func:`_without_inner_terminators`); ``tests/suggest/
+    test_components.py`` checks the edges against medspaCy's own ``__call__``."""
+
+    def __call__(self, doc: Doc, targets: str | None = None) -> Doc:
+        if targets is not None or self.input_span_type != "group":
+            return super().__call__(doc, targets)
+        matcher = self._ConText__matcher  # ConText keeps its matcher private (medspacy 1.3.1)
+        graph = ConTextGraph(prune_on_modifier_overlap=self.prune_on_target_overlap)
+        graph.targets = doc.spans[self.span_group_name]
+        modifiers = [
+            ConTextModifier(matcher.rule_map[self.nlp.vocab[match_id].text], start, end, doc, max_scope=self.max_scope)
+            for match_id, start, end in matcher(doc)
+        ]
+        graph.modifiers = _without_inner_terminators(modifiers)
+        graph.update_scopes()
+        graph.apply_modifiers()
+        for target, modifier in graph.edges:
+            target._.modifiers += (modifier,)
+        if self.context_attributes_mapping:
+            self.set_context_attributes(graph.edges)
+        doc._.context_graph = graph
+        return doc
+
+
+def _without_inner_terminators(modifiers: list[ConTextModifier]) -> list[ConTextModifier]:
+    """The modifiers less all but the first and last of each run of interchangeable terminators.
+
+    A run: terminators next to each other in the list, in order and not overlapping, each inside its scope, with
+    the same category, allowed and excluded types and scope (one sentence), and no other modifier overlapping
+    the tokens from the run's first to its last. Why dropping an inner one (T, between A before and B after)
+    changes no scope: ``ConTextGraph.update_scopes`` limits a modifier M by A, T and B one right after the other
+    (they are neighbours in the list), each time only if M's scope still reaches a sentence bound of theirs
+    (``tuple_overlaps``). M lies wholly before A or wholly after B. Before: only its forward end moves, to
+    A's start at the latest, and neither T nor B can then move it. After: only its backward start moves, to
+    A's end, T's end, B's end in turn; once at A's end (past the sentence start) it still reaches a bound only if
+    its scope runs to the sentence end, and then it goes on to B's end either way. Terminators' own scopes never
+    change, and they modify no target. So a run of n terminators costs ConText two cues, not n.
+    """
+    count = len(modifiers)
+    if count < 3:
+        return modifiers
+    ends_before = list(itertools.accumulate((m.modifier_span[1] for m in modifiers), max, initial=-1))
+    starts_after = list(itertools.accumulate((m.modifier_span[0] for m in reversed(modifiers)), min, initial=1 << 62))
+    starts_after.reverse()  # starts_after[i]: the least start of modifiers[i:]
+    kept: list[ConTextModifier] = []
+    first = 0
+    while first < count:
+        last = first
+        while (
+            _terminator(modifiers[first]) and last + 1 < count and _continues_run(modifiers[last], modifiers[last + 1])
+        ):
+            last += 1
+        run_start, run_end = modifiers[first].modifier_span[0], modifiers[last].modifier_span[1]
+        alone = ends_before[first] <= run_start and starts_after[last + 1] >= run_end
+        if last - first >= 2 and alone:
+            kept += (modifiers[first], modifiers[last])
+        else:
+            kept += modifiers[first : last + 1]
+        first = last + 1
+    return kept
+
+
+def _terminator(modifier: ConTextModifier) -> bool:
+    scope_start, scope_end = modifier.scope_span
+    start, end = modifier.modifier_span
+    return modifier.direction.upper() == "TERMINATE" and scope_start <= start and end <= scope_end
+
+
+def _continues_run(before: ConTextModifier, after: ConTextModifier) -> bool:
+    return (
+        _terminator(after)
+        and before.modifier_span[1] <= after.modifier_span[0]
+        and before.scope_span == after.scope_span
+        and before.category == after.category
+        and before.allowed_types == after.allowed_types
+        and before.excluded_types == after.excluded_types
+    )
 
 
 def _chunk_doc(doc: Doc, columns: numpy.ndarray) -> Doc:

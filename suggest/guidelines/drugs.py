@@ -16,7 +16,9 @@ The 7th character is A (initial encounter) unless the note says subsequent (D) o
 
 from __future__ import annotations
 
+import bisect
 import re
+from functools import lru_cache
 
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft
@@ -135,9 +137,17 @@ def _intent(text: str) -> int:
 
 def _near(pattern: re.Pattern[str], text: str, where: tuple[int, int], reach: int = _REACH) -> bool:
     """A cue within ``reach`` characters of the drug's words (not anywhere in a long sentence)."""
-    return any(
-        match.start() - reach <= where[1] and where[0] <= match.end() + reach for match in pattern.finditer(text)
-    )
+    # finditer's matches do not overlap, so starts and ends both ascend: of those starting early enough, the last
+    # ends latest. One scan per sentence and cue, not one per drug (a 64 kB line naming 1,700 drugs: 1.1 s).
+    starts, ends = _cue_bounds(pattern, text)
+    last = bisect.bisect_right(starts, where[1] + reach) - 1
+    return last >= 0 and ends[last] >= where[0] - reach
+
+
+@lru_cache(maxsize=16)
+def _cue_bounds(pattern: re.Pattern[str], text: str) -> tuple[list[int], list[int]]:
+    matches = list(pattern.finditer(text))
+    return [match.start() for match in matches], [match.end() for match in matches]
 
 
 def _underdosing_reason(text: str) -> str:

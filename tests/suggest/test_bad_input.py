@@ -110,6 +110,12 @@ _PATHOLOGICAL_NOTES = {
     "possessives": "Essential hypertension " + "'s" * 7_000,
     "emoji": "Essential hypertension " + "\N{GRINNING FACE}" * 14_000,
     "mixed punctuation": "Essential hypertension " + "?!(*:;,)'" * 1_600,
+    # each ";" and "+" is a ConText terminator cue: ConText weighed every cue of a sentence against every other
+    "semicolons": "Essential hypertension " + ";" * 14_000,
+    "spaced semicolons": "Cough, essential hypertension " + "; " * 7_000,
+    "spaced plus and semicolons": "Cough, essential hypertension " + "+ ; " * 3_500,
+    # a symptom and a diagnosis named a thousand times: the integral-symptom link tested every pair of mentions
+    "diagnoses repeated": ("Essential hypertension. Cough. " * 500)[:14_000],
 }
 
 

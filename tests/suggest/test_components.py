@@ -212,3 +212,111 @@ def test_context_in_chunks_of_sentences_labels_as_over_the_whole_note(mini_engin
     monkeypatch.setattr(assertion, "CONTEXT_CHUNK_TOKENS", 10**9)
     assert chunked == labels()
     assert len({label for _, _, label in chunked}) >= 3, "cues of several kinds must be in the test"
+
+
+# --- ConText without the inner terminators of a run (issue 19, point 1) ----------------------------------------
+_CONTEXT_WORDS = (
+    "no", "denies", "history of", "possible", "ruled out", "mother has", "negative", "but", "pneumonia",
+    "hypertension", "diabetes", "fever", "cough", ";", ";", ";", "+", "+", ",", "-", ":", ".", "\n",
+)  # fmt: skip
+
+
+def _context(engine):  # type: ignore[no-untyped-def]
+    from suggest.components.assertion import ClinicalAssertion
+
+    [assertion] = [pipe for _, pipe in engine.nlp.pipeline if isinstance(pipe, ClinicalAssertion)]
+    return assertion._context
+
+
+def _context_outcome(engine, context_call, text: str):  # type: ignore[no-untyped-def]
+    """Each mention's cues (span, category) and every non-terminator cue's scope after ConText runs on the note."""
+    doc = engine.nlp(text)
+    mentions = doc.spans["chartcoder_terms"]
+    for span in mentions:
+        span._.modifiers = ()
+    context_call(doc)
+    edges = sorted(
+        (span.start, span.end, modifier.modifier_span, modifier.category)
+        for span in mentions
+        for modifier in span._.modifiers
+    )
+    scopes = sorted(
+        (modifier.modifier_span, modifier.scope_span)
+        for modifier in doc._.context_graph.modifiers
+        if modifier.direction.upper() != "TERMINATE"
+    )
+    return edges, scopes
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_CONTEXT_WORDS), min_size=1, max_size=60))
+def test_context_without_inner_terminators_gives_medspacys_edges_and_scopes(mini_engine, words: list[str]) -> None:
+    from medspacy.context import ConText
+
+    context = _context(mini_engine)
+    text = " ".join(words)
+    ours = _context_outcome(mini_engine, context, text)
+    assert ours == _context_outcome(mini_engine, lambda doc: ConText.__call__(context, doc), text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No cough ; ; ; ; essential hypertension ; + ; ruled out.",
+        "cough ; ; + ; ; no essential hypertension ; ; ; possible cough ; ; ; ; negative",
+        "Essential hypertension: negative ; ; ; ; cough ; ; ; ; ruled out ; ; ; ;",
+        "history of cough ; , ; , ; , ; essential hypertension + + + + mother has cough ; ; ;",
+        "possible ; ; ; ; cough ; - ; - ; - essential hypertension ; ; ; ; but cough ; ; ;",
+        # a bidirectional cue's backward scope stops at a run's last terminator: the mentions inside the run
+        "cough ; essential hypertension ; cough ; versus asthma",
+        "essential hypertension + cough + essential hypertension + prophylaxis",
+    ],
+)
+def test_context_without_inner_terminators_on_runs_gives_medspacys_edges_and_scopes(mini_engine, text: str) -> None:
+    from medspacy.context import ConText
+
+    context = _context(mini_engine)
+    ours = _context_outcome(mini_engine, context, text)
+    assert ours == _context_outcome(mini_engine, lambda doc: ConText.__call__(context, doc), text)
+    assert ours[1], "the note must have cues other than terminators"
+
+
+def test_context_keeps_the_first_and_last_terminator_of_a_run_only(mini_engine) -> None:
+    context = _context(mini_engine)
+    doc = mini_engine.nlp("No fever " + "; " * 200 + "+ ; + cough")
+    doc.spans["chartcoder_terms"] = []
+    context(doc)
+    terminators = [m for m in doc._.context_graph.modifiers if m.direction.upper() == "TERMINATE"]
+    assert len(terminators) == 2, "203 ';' and '+' in one sentence: only the run's first and last are weighed"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "No cough {run} essential hypertension.",
+        "Denies essential hypertension {run} cough noted.",
+        "Cough {run} ruled out.",
+        "Possible cough {run} essential hypertension.",
+        "ROS: - cough {run} + essential hypertension, - chills.",
+        "Mother has essential hypertension {run} cough.",
+        "History of cough {run} no essential hypertension.",
+    ],
+)
+@pytest.mark.parametrize("run", [";" * 400, "; " * 300, "+ ; " * 100, "; , " * 120])
+def test_a_dense_run_of_terminators_labels_as_one_semicolon(mini_engine, template: str, run: str) -> None:
+    def labels(text: str) -> list[tuple[str, str]]:
+        doc = mini_engine.nlp(text)
+        return sorted((span.text.lower(), span._.chartcoder_assertion) for span in doc.spans["chartcoder_terms"])
+
+    found = labels(template.format(run=run))
+    assert found == labels(template.format(run=";")) and found, template
+
+
+def test_a_semicolon_ends_a_negation_in_the_dense_run_test(mini_engine) -> None:
+    """The test above would pass with no ';' cue at all; here the ';' run must be what ends 'No's scope."""
+    for run in (";", ";" * 400):
+        doc = mini_engine.nlp(f"No cough {run} essential hypertension.")
+        found = {span.text.lower(): span._.chartcoder_assertion for span in doc.spans["chartcoder_terms"]}
+        assert found == {"cough": "negated", "essential hypertension": "present"}, (len(run), found)
+    doc = mini_engine.nlp("No cough and essential hypertension.")
+    assert {span._.chartcoder_assertion for span in doc.spans["chartcoder_terms"]} == {"negated"}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from suggest.guidelines.data import read_table
 from suggest.guidelines.integral import drop_integral_symptoms
 from suggest.guidelines.one_per_finding import one_code_per_finding
@@ -164,3 +167,28 @@ def test_i_b_5_pain_managed_in_the_plan_is_part_of_the_injury(codeset):
     )
     drop_integral_symptoms(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["S36.503A"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 60), max_size=20), st.integers(-1, 60), st.integers(0, 30))
+def test_integral_tie_by_sorted_search_finds_what_every_start_finds(starts: list[int], begin: int, length: int) -> None:
+    from suggest.guidelines.integral import _any_in
+
+    span = range(begin, begin + length) if begin >= 0 else range(0)
+    assert _any_in(sorted(starts), span) == any(start in span for start in starts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["overdose", "took", "too", "many", "side effect", "of", "pills", " ", "."]), max_size=30),
+    st.integers(0, 200),
+    st.integers(0, 20),
+)
+def test_a_drug_cue_near_by_search_decides_as_every_match(words: list[str], at: int, length: int) -> None:
+    from suggest.guidelines.drugs import _ADVERSE_RE, _POISONING_RE, _REACH, _near
+
+    text = " ".join(words)
+    where = (at, at + length)
+    for pattern in (_POISONING_RE, _ADVERSE_RE):
+        every = any(m.start() - _REACH <= where[1] and where[0] <= m.end() + _REACH for m in pattern.finditer(text))
+        assert _near(pattern, text, where) == every
