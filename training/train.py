@@ -366,7 +366,15 @@ def validate(
     started = time.perf_counter()
     advance = (lambda done, total: progress("validation", done, total)) if progress is not None else None
     outcomes, facts = score_notes(engine, notes, progress=advance, codeset=engine.vocabulary.codeset)
-    threshold, _ = choose_threshold(notes, outcomes)
+    # The threshold is chosen on the scores alone: the outcomes' ``proposed`` flags were decided at the engine's
+    # current threshold and would make every threshold of the grid predict the same codes.
+    threshold, _ = choose_threshold(notes, [replace(outcome, proposed=()) for outcome in outcomes])
+    if threshold != engine.threshold:
+        # The guideline layer decides ``proposed`` and the reporting order at the engine's threshold, so the
+        # notes are scored again at the chosen one: the report is then what ``evaluate`` measures on the pack
+        # written with that threshold (the next run's baseline), not the ranking at the base's threshold.
+        engine = engine_with(engine, engine.ranker, engine.classifier, model_id=engine.model_id, threshold=threshold)
+        outcomes, facts = score_notes(engine, notes, progress=advance, codeset=engine.vocabulary.codeset)
     report = summarize(
         notes,
         outcomes,
