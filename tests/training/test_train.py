@@ -225,7 +225,9 @@ def test_train_command_on_a_codiesp_subset(indexed_home: Path, shared_data_dir: 
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout[result.stdout.index("{") :])
     assert payload["promoted"] and payload["train_notes"] == 60
-    assert payload["validation"]["map"] > 0.2
+    # The learned model beats the zero-shot engine on the same held-out notes (an absolute CodiEsp MAP floor no
+    # longer fits: the guideline layer drops codes that US coders do not report but CodiEsp's coders did).
+    assert payload["validation"]["map"] > payload["current"]["map"] > 0.1
     assert ModelRegistry(tmp_path / "models").champion() == payload["model"]["id"]
 
 
