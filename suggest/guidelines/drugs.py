@@ -196,7 +196,10 @@ def code_drug_events(draft: CodeSetDraft, context: GuidelineContext) -> None:
     drug_table = context.index("drug")
     if drug_table is None:
         return
-    added = drug_event_codes(note_of(context), drug_table, context.codeset)
+    try:
+        added = drug_event_codes(note_of(context), drug_table, context.codeset)
+    finally:
+        _cue_bounds.cache_clear()  # its keys are the note's sentences: no note text outlives the note's coding
     if not added:
         return
     ours = {item.code for item in added}
