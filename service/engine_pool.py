@@ -173,10 +173,13 @@ class PooledEngine:
         self.processes = processes
         self.note_timeout_s = note_timeout_s
         self.model_id = model
-        self._idle: queue.SimpleQueue[EngineProcess] = queue.SimpleQueue()
+        self._idle: queue.SimpleQueue[EngineProcess | None] = queue.SimpleQueue()  # None: this pool was closed
         self._members: set[EngineProcess] = set()
         self._lock = threading.Lock()
         self._closed = False
+        # The pool that replaced this one (``with_model``): a request that took this pool just before it closed is
+        # coded there instead of waiting for a process that will never come free.
+        self._successor: PooledEngine | None = None
 
     @classmethod
     def start(
@@ -230,6 +233,11 @@ class PooledEngine:
             raise EngineTimeoutError(
                 f"No engine process became free within {self.note_timeout_s:g} s (the server is busy). Retry later."
             ) from None
+        if member is None:  # closed while the note waited: wake the next waiter too, and hand the note on
+            self._idle.put(None)
+            if self._successor is None:
+                raise EngineUnavailableError("The engine was being replaced while the note waited. Retry the request.")
+            return self._successor.suggest(text, setting, note_id, top)
         try:
             answer = member.suggest((text, setting, note_id, top), deadline - time.monotonic())
         except _Overdue:
@@ -293,8 +301,10 @@ class PooledEngine:
 
     def with_model(self, model: str, *, home: Path | None = None) -> PooledEngine:
         """A new pool of as many processes serving ``model`` (over ``home``, default this pool's); this one
-        keeps serving until it is closed."""
-        return PooledEngine.start(home or self.home, model, self.processes, note_timeout_s=self.note_timeout_s)
+        keeps serving until it is closed, and then hands the notes still waiting for one of its processes on."""
+        successor = PooledEngine.start(home or self.home, model, self.processes, note_timeout_s=self.note_timeout_s)
+        self._successor = successor
+        return successor
 
     def close(self) -> None:
         """Stop the idle processes now and each busy one once its note is coded (returns at once)."""
@@ -303,11 +313,14 @@ class PooledEngine:
         idle: list[EngineProcess] = []
         while True:
             try:
-                idle.append(self._idle.get_nowait())
+                member = self._idle.get_nowait()
             except queue.Empty:
                 break
+            if member is not None:  # None: closed before
+                idle.append(member)
         with self._lock:
             self._members.difference_update(idle)
+        self._idle.put(None)  # wakes a request still waiting for a process of this pool
         if idle:
             threading.Thread(target=_stop_all, args=(idle,), daemon=True, name="chartcoder-engine-stop").start()
 

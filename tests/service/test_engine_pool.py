@@ -175,3 +175,28 @@ def test_engine_processes_stop_when_their_server_is_killed(service_home: Path) -
         server.kill()
         server.wait()
     assert eventually(lambda: _gone(worker), timeout_s=15)
+
+
+def test_a_note_waiting_on_a_pool_that_closes_is_coded_by_its_successor(tmp_path: Path) -> None:
+    """A request that took the old pool just before a promoted champion replaced it must not wait out its
+    deadline for a process that will never come free (it failed the promotion test under load): the closing
+    pool hands it to the pool that replaced it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from service.engine_pool import PooledEngine
+
+    class Successor:
+        def suggest(self, text, setting="outpatient", note_id=None, top=None):
+            return ("coded by the successor", text, note_id)
+
+    old = PooledEngine(tmp_path, "zero-shot", processes=0, note_timeout_s=30)  # no process ever comes free
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        waiting = executor.submit(old.suggest, "Cough.", "outpatient", "n1")
+        time.sleep(0.2)  # the request is now waiting for a process of the old pool
+        old._successor = Successor()  # as with_model records it
+        started = time.monotonic()
+        old.close()
+        assert waiting.result(timeout=5) == ("coded by the successor", "Cough.", "n1")
+        assert time.monotonic() - started < 5
+    # a later request on the closed pool goes to the successor at once as well
+    assert old.suggest("Fever.", note_id="n2") == ("coded by the successor", "Fever.", "n2")
