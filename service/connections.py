@@ -100,6 +100,19 @@ class _HeaderDeadline:
     transport: asyncio.Transport
     _header_timer: asyncio.TimerHandle | None = None
 
+    # Mixed in before uvicorn's protocol class: these run first and hand on to it through super().
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout_s = _header_timeout_s()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._arm_header_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_deadline()
+        super().connection_lost(exc)  # type: ignore[misc]
+
     def _arm_header_deadline(self) -> None:
         self._disarm_header_deadline()
         self._header_timer = self.loop.call_later(self.header_timeout_s, self._headers_too_slow)
@@ -130,18 +143,6 @@ def _max_url_bytes() -> int:
 
 class GuardedH11Protocol(_HeaderDeadline, H11Protocol):
     """uvicorn's h11 protocol with a header deadline and JSON for the requests it refuses itself."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.header_timeout_s = _header_timeout_s()
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm_header_deadline()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm_header_deadline()
-        super().connection_lost(exc)
 
     def handle_events(self) -> None:
         super().handle_events()
@@ -174,18 +175,6 @@ else:
 
     class _GuardedHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
         """uvicorn's httptools protocol with a header deadline and JSON for the requests it refuses itself."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.header_timeout_s = _header_timeout_s()
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._arm_header_deadline()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm_header_deadline()
-            super().connection_lost(exc)
 
         def on_headers_complete(self) -> None:
             self._disarm_header_deadline()
