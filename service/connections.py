@@ -105,7 +105,7 @@ class _HeaderDeadline:
         super().__init__(*args, **kwargs)
         self.header_timeout_s = _header_timeout_s()
 
-    def connection_made(self, transport: asyncio.Transport) -> None:
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
         self._arm_header_deadline()
 
