@@ -281,3 +281,46 @@ def code_status(draft: CodeSetDraft, context: GuidelineContext) -> None:
     if index is not None:
         added = status_codes(note_of(context), index, context.codeset, _abbreviations())
         add_codes(draft, added, context.codeset, threshold=context.threshold)
+
+
+# --- family history of the patient's own condition -----------------------------------------------------------
+def _category(code: str) -> str:
+    return code.replace(".", "")[:3]
+
+
+def _patient_conditions(draft: CodeSetDraft) -> tuple[set[str], set[str]]:
+    """(the categories of the codes the patient has now, with the components combinations replaced; the words
+    of the patient's own mentions of them)."""
+    categories: set[str] = set()
+    terms: set[str] = set()
+    for entry in draft.entries:
+        if entry.code.startswith("Z"):
+            continue
+        own = [mention for mention in entry.mentions if mention.assertion in ("present", "possible")]
+        if not own:
+            continue
+        categories.update(_category(code) for code in (entry.code, *entry.replaces))
+        terms.update(mention.term.lower() for mention in own)
+    return categories, terms
+
+
+def _patient_has(mention, categories: set[str], terms: set[str]) -> bool:  # noqa: ANN001 - a Mention
+    # the term's own (first) code: "MI" names I21.9 first, not the I25.2 of an old infarction a CAD patient has
+    return mention.term.lower() in terms or any(_category(code) in categories for code in mention.codes[:1])
+
+
+@guideline_steps.register("chartcoder.guidelines.family_history.v1")
+def drop_family_history_of_own_condition(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """A family history code is for a relative's disease that puts the patient "at higher risk of also
+    contracting the disease" (I.C.21.c.4): when every relative's condition behind it is one the patient has now
+    (family DM2 in a patient with DM2), it tells nothing the patient's own code does not, and leaves the list."""
+    categories, terms = _patient_conditions(draft)
+    if not categories:
+        return
+    for entry in list(draft.in_category(*_FAMILY_CATEGORIES)):
+        family = [mention for mention in entry.mentions if mention.assertion == "family"]
+        if family and all(_patient_has(mention, categories, terms) for mention in family):
+            draft.remove(
+                entry.code,
+                f"family history of a condition the patient has now: not a risk factor to report ({HISTORY_GUIDELINE})",
+            )
