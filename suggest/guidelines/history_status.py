@@ -27,6 +27,7 @@ from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words, expanded_words, subterm_rows
 from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
+from suggest.types import Mention
 from vocab.codeset import CodeRange, CodeSet, parse_code_references
 from vocab.index import AlphabeticIndex, IndexTerm
 from vocab.lexicon import Abbreviations, load_abbreviations
@@ -304,7 +305,7 @@ def _patient_conditions(draft: CodeSetDraft) -> tuple[set[str], set[str]]:
     return categories, terms
 
 
-def _patient_has(mention, categories: set[str], terms: set[str]) -> bool:  # noqa: ANN001 - a Mention
+def _patient_has(mention: Mention, categories: set[str], terms: set[str]) -> bool:
     # the term's own (first) code: "MI" names I21.9 first, not the I25.2 of an old infarction a CAD patient has
     return mention.term.lower() in terms or any(_category(code) in categories for code in mention.codes[:1])
 

@@ -300,8 +300,8 @@ def test_results_prophylaxis_and_low_probability_code_nothing(engine, text, abse
     assert not [code for code in codes if code.startswith(absent)], codes
 
 
-# Section II.H / IV.H (uncertain and ruled-out diagnoses): a diagnosis the provider rules out is not coded; "ruled out" follows the finding
-# as often as it precedes it ("SEPSIS RULED OUT" under a heading, "Chest pain - ACS ruled out").
+# Section II.H / IV.H (uncertain and ruled-out diagnoses): a diagnosis the provider rules out is not coded;
+# "ruled out" follows the finding as often as it precedes it ("SEPSIS RULED OUT" under a heading, "Chest pain - ACS ruled out").
 @pytest.mark.parametrize(
     "text",
     ["A/P:\n- Atrial fibrillation\n- HEART FAILURE RULED OUT", "Heart failure ruled out. Atrial fibrillation."],
