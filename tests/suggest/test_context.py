@@ -301,7 +301,7 @@ def test_results_prophylaxis_and_low_probability_code_nothing(engine, text, abse
 
 
 # Section II.H / IV.H (uncertain and ruled-out diagnoses): a diagnosis the provider rules out is not coded;
-# "ruled out" follows the finding as often as it precedes it ("SEPSIS RULED OUT" under a heading, "Chest pain - ACS ruled out").
+# "ruled out" follows the finding as often as it precedes it ("SEPSIS RULED OUT", "Chest pain - ACS ruled out").
 @pytest.mark.parametrize(
     "text",
     ["A/P:\n- Atrial fibrillation\n- HEART FAILURE RULED OUT", "Heart failure ruled out. Atrial fibrillation."],
