@@ -44,6 +44,7 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     combination,
     drugs,
     external_cause,
+    external_effects,
     history_status,
     hypertension,
     integral,

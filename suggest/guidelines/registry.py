@@ -33,6 +33,7 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.drugs.v1",
     "chartcoder.guidelines.pregnancy.v1",
     "chartcoder.guidelines.neoplasm.v1",
+    "chartcoder.guidelines.external_effects.v1",
     "chartcoder.guidelines.external_cause.v1",
     "chartcoder.guidelines.family_history.v1",
     "chartcoder.guidelines.one_per_finding.v1",
