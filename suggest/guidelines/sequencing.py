@@ -148,7 +148,9 @@ _ADMITTED_FOR = re.compile(r"admitted (?:for|with)|admission (?:for|with)|reason
 def sequence_codes(draft: CodeSetDraft, context: GuidelineContext) -> None:
     """Order the draft for reporting and set ``proposed`` and ``role`` (Sections II and IV, I.A.13, I.C.1.d.4,
     I.C.19.e.5, I.C.21.c)."""
-    stated_sections = stating_sections({mention.section for entry in draft.entries for mention in entry.mentions})
+    stated_sections = stating_sections(
+        {mention.section for entry in draft.entries for mention in entry.mentions} & set(_PROPOSING_SECTIONS)
+    )
     for entry in draft.entries:
         entry.proposed = entry.score >= context.threshold and _stated_as_diagnosis(entry, stated_sections)
     proposed = [entry for entry in draft.entries if entry.proposed]

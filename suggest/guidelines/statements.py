@@ -12,18 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Set
 
-__all__ = ["DIAGNOSIS_SECTIONS", "NARRATIVE_SECTIONS", "stating_sections"]
+__all__ = ["NARRATIVE_SECTIONS", "stating_sections"]
 
 GUIDELINE = "III"
-DIAGNOSIS_SECTIONS = frozenset({"diagnoses", "assessment_and_plan", "problem_list", "chief_complaint", "none"})
 # Sections that state the diagnoses only when the note has no diagnosis list or assessment.
 NARRATIVE_SECTIONS = frozenset({"hospital_course"})
 _LISTS = frozenset({"diagnoses", "assessment_and_plan", "problem_list"})
 
 
 def stating_sections(sections: Set[str]) -> set[str]:
-    """Of the note's ``sections`` (those its codes' mentions lie in), the ones that state the diagnoses."""
-    stating = set(sections & DIAGNOSIS_SECTIONS)
-    if not stating & _LISTS:
-        stating |= sections & NARRATIVE_SECTIONS
-    return stating
+    """Of the note's proposing ``sections`` (those its codes' mentions lie in), the ones that state the
+    diagnoses: the narrative ones only when there is no diagnosis list or assessment."""
+    if sections & _LISTS:
+        return set(sections - NARRATIVE_SECTIONS)
+    return set(sections)

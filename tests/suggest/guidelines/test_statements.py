@@ -10,8 +10,8 @@ from tests.suggest.guidelines.conftest import context_of, draft_of, mention
 
 def test_the_course_states_diagnoses_only_without_a_diagnosis_list():
     """Section III: with discharge diagnoses, the course is narrative; without them it states the diagnoses."""
-    assert stating_sections({"diagnoses", "hospital_course", "physical_exam"}) == {"diagnoses"}
-    assert stating_sections({"hospital_course", "physical_exam"}) == {"hospital_course"}
+    assert stating_sections({"diagnoses", "hospital_course", "none"}) == {"diagnoses", "none"}
+    assert stating_sections({"hospital_course", "none"}) == {"hospital_course", "none"}
 
 
 def test_a_condition_named_only_in_the_course_is_listed_not_proposed(codeset):
