@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.cues import cue_words
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.drug_names import DrugMention, find_drugs, long_term_code
 from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
@@ -24,16 +25,43 @@ INSULIN_GUIDELINE = "I.C.4.a.3"
 _LIST_SECTIONS = ("medications",)
 _SKIPPED_SECTIONS = ("allergies", "family_history", "labs_and_studies", "review_of_systems")
 # Outside the medication list a drug counts only when the sentence says the patient takes it.
-_TAKES_RE = re.compile(
-    r"\b(on|taking|takes|continue[sd]?|continuing|resume[sd]?|restart(?:ed)?|home|maintained on|uses|using|"
-    r"start(?:ed)?|initiated?|prescribed|discharged on|remains on)\b",
-    re.IGNORECASE,
+_TAKES_RE = cue_words(
+    "on",
+    "taking",
+    "takes",
+    "continue[sd]?",
+    "continuing",
+    "resume[sd]?",
+    "restart(?:ed)?",
+    "home",
+    "maintained on",
+    "uses",
+    "using",
+    "start(?:ed)?",
+    "initiated?",
+    "prescribed",
+    "discharged on",
+    "remains on",
 )
 # The drug is not (or no longer) taken, or the sentence is about a reaction, an overdose or an allergy to it.
-_NOT_TAKEN_RE = re.compile(
-    r"\b(discontinu\w*|stopp?(?:ed)?|taken off|not on|never|allerg\w*|intoleran\w*|overdose\w*|ingest\w*|"
-    r"ran out|out of|poison\w*|avoid\w*|declined?|refuse[sd]?|instead of|switch(?:ed)? from)\b",
-    re.IGNORECASE,
+_NOT_TAKEN_RE = cue_words(
+    r"discontinu\w*",
+    "stopp?(?:ed)?",
+    "taken off",
+    "not on",
+    "never",
+    r"allerg\w*",
+    r"intoleran\w*",
+    r"overdose\w*",
+    r"ingest\w*",
+    "ran out",
+    "out of",
+    r"poison\w*",
+    r"avoid\w*",
+    "declined?",
+    "refuse[sd]?",
+    "instead of",
+    "switch(?:ed)? from",
 )
 # A short course is not long-term therapy; an as-needed analgesic is not regular use.
 _SHORT_COURSE_RE = re.compile(

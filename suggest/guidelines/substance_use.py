@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.cues import cue_words
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
@@ -61,14 +62,27 @@ _CHEWING_RE = re.compile(r"\b(chew(?:s|ing)? tobacco|dips|dip(?:ping)? tobacco|s
 _OTHER_PRODUCT_RE = re.compile(r"\b(cigars?|pipe|vap(?:es|ing|er)|e-?cig\w*|hookah)\b", re.IGNORECASE)
 _CIGARETTE_RE = re.compile(r"(?<![-\w])(cigarettes?|cigs?|ppd|packs?|pack[- ]years?)\b", re.IGNORECASE)
 # Use without dependence (Index: Use, tobacco Z72.0): the provider says so.
-_USE_ONLY_RE = re.compile(
-    r"\b(not dependent|no dependence|occasional(?:ly)?|social(?:ly)?|rare(?:ly)?|experiment\w*)\b", re.IGNORECASE
+_USE_ONLY_RE = cue_words(
+    "not dependent", "no dependence", "occasional(?:ly)?", "social(?:ly)?", "rare(?:ly)?", r"experiment\w*"
 )
 # A relative's smoking is the patient's exposure, not the patient's use.
-_RELATIVE_RE = re.compile(
-    r"\b(parents?|mother|father|mom|dad|caregivers?|household|grand\w+|sibling|brother|sister|husband|wife|"
-    r"spouse|partner|roommate)\b",
-    re.IGNORECASE,
+_RELATIVE_RE = cue_words(
+    "parents?",
+    "mother",
+    "father",
+    "mom",
+    "dad",
+    "caregivers?",
+    "household",
+    r"grand\w+",
+    "sibling",
+    "brother",
+    "sister",
+    "husband",
+    "wife",
+    "spouse",
+    "partner",
+    "roommate",
 )
 _REMISSION_RE = re.compile(r"\bin (?:early |sustained )?remission\b", re.IGNORECASE)
 _WITHDRAWAL_RE = re.compile(r"\bwithdrawal\b", re.IGNORECASE)

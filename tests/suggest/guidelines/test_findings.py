@@ -185,7 +185,9 @@ def test_integral_tie_by_sorted_search_finds_what_every_start_finds(starts: list
     st.integers(0, 20),
 )
 def test_a_drug_cue_near_by_search_decides_as_every_match(words: list[str], at: int, length: int) -> None:
-    from suggest.guidelines.drugs import _ADVERSE_RE, _POISONING_RE, _REACH, _near
+    from suggest.guidelines.cues import REACH as _REACH
+    from suggest.guidelines.cues import cue_near as _near
+    from suggest.guidelines.drugs import _ADVERSE_RE, _POISONING_RE
 
     text = " ".join(words)
     where = (at, at + length)
