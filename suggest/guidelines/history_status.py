@@ -193,6 +193,7 @@ _STATUS_WORD_RE = re.compile(
 )
 _STATUS_ENTRIES = (("Status",), ("Absence",), ("Dependence",), ("Transplant",), ("Presence",))
 _SKIP_SECTIONS = ("family_history", "allergies")
+_STATUS_CATEGORIES = ("Z89", "Z9")
 # Index status codes that are findings, not the patient's status (Status, asthmaticus ...).
 _STATUS_PREFIXES = ("Z2", "Z4", "Z8", "Z9", "Z7")
 # Catch-all status codes ("presence of other specified devices") that one loosely shared word would give.
@@ -282,6 +283,19 @@ def code_status(draft: CodeSetDraft, context: GuidelineContext) -> None:
     if index is not None:
         added = status_codes(note_of(context), index, context.codeset, _abbreviations())
         add_codes(draft, added, context.codeset, threshold=context.threshold)
+    _drop_unstated_status(draft, context)
+
+
+def _drop_unstated_status(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """A status code (Z89-Z99) says the patient has a device, a transplant, an absent organ, a dependence
+    (I.C.21.c.3); one word the lexicon files there ("transplant" in "transplant referral") says none of it. A
+    status code no rule built and no sentence of its evidence states (s/p, status post, on home O2 ...) leaves."""
+    for entry in draft.in_category(*_STATUS_CATEGORIES):
+        if any(mention.term_source == "guideline" for mention in entry.mentions):
+            continue
+        sentences = [context.sentence_around(mention.start, mention.end) for mention in entry.mentions]
+        if not any(_STATUS_CUE_RE.search(text) or _STATUS_WORD_RE.search(text) for text in sentences):
+            draft.remove(entry.code, f"no status stated: a passing word is not a status ({STATUS_GUIDELINE})")
 
 
 # --- family history of the patient's own condition -----------------------------------------------------------

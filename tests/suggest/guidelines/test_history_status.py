@@ -124,3 +124,19 @@ def engine_rules(codeset):
         )
 
     return run
+
+
+def test_a_passing_word_is_no_status(codeset):
+    """I.C.21.c.3: "transplant referral at eGFR <=20" is no transplant status (Z94.9 leaves); "s/p kidney transplant
+    2019" states one (Z94.0 stays)."""
+    from suggest.guidelines.history_status import code_status
+    from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+    text = "A/P: CKD 4; RRT options discussed, transplant referral at eGFR <=20.\nPMH: s/p kidney transplant 2019."
+    draft = draft_of(
+        ("Z94.9", 0.65, [mention(text, "transplant", ("Z94.9",))]),
+        ("Z94.0", 0.65, [mention(text, "kidney transplant", ("Z94.0",), section="past_medical_history")]),
+    )
+    code_status(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["Z94.0"]
+    assert "I.C.21.c.3" in draft.excluded[0].reason
