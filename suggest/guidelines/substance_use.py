@@ -27,6 +27,7 @@ HISTORY_GUIDELINE = "I.C.21.c.4"
 EXPOSURE_GUIDELINE = "I.C.21.c.1"
 HIERARCHY_GUIDELINE = "I.C.5.b.2"
 USE_GUIDELINE = "I.C.5.b.3"
+SUBSTANCE_GUIDELINE = "I.C.5.b"
 
 
 def _is_use_uncomplicated(code: str) -> bool:
@@ -192,3 +193,21 @@ def code_substance_use(draft: CodeSetDraft, context: GuidelineContext) -> None:
         draft.remove(entry.code, f"substance use without a related disorder is not coded ({USE_GUIDELINE})")
     for dropped, kept in substance_hierarchy_drops(draft.codes()).items():
         draft.remove(dropped, f"{kept} stands for it: dependence over abuse over use ({HIERARCHY_GUIDELINE})")
+    _drop_unnamed_other_substance(draft, context)
+
+
+def _drop_unnamed_other_substance(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """F19 is for a psychoactive substance the note names that F10-F18 do not classify (I.C.5.b): a bare
+    "dependence" or "use" in a sentence that names the substance ("Tobacco dependence", "alcohol use disorder,
+    severe") is that substance's code read again, and leaves."""
+    named = [entry for entry in draft.entries if "F10" <= entry.code[:3] <= "F18"]
+    if not named:
+        return
+    named_sentences = {
+        context.sentence_around(mention.start, mention.end) for entry in named for mention in entry.mentions
+    }
+    for entry in draft.in_category("F19"):
+        sentences = {context.sentence_around(mention.start, mention.end) for mention in entry.mentions}
+        if sentences and sentences <= named_sentences:
+            reason = f"the substance the note names is coded: not another substance ({SUBSTANCE_GUIDELINE})"
+            draft.remove(entry.code, reason)
