@@ -147,9 +147,11 @@ def _historical(
     history = context.history_code("personal", candidate.code, _sentences_of(mentions, context.text))
     if history is None and candidate.code.startswith("R"):
         # a past sign or symptom ("s/p pacemaker for symptomatic bradycardia") is no current finding, and
-        # ICD-10-CM has no history code for it (I.C.21.c.4, I.B.4)
-        reason = "sign or symptom documented only as past: not a current finding (I.C.21.c.4)"
-        yield candidate.code, None, Exclusion(candidate.code, reason, _evidence(mentions))
+        # ICD-10-CM has no history code for it (I.C.21.c.4, I.B.4): listed for the coder at a fraction of its
+        # score, below any proposal threshold the ranker's calibration gives a documented finding
+        ranked = Ranked(candidate.code, score * _PAST_SYMPTOM_WEIGHT, list(mentions))
+        ranked.notes.append("sign or symptom documented only as past: not a current finding (I.C.21.c.4)")
+        yield candidate.code, ranked, None
         return
     if history is None:
         # still treated, or a chronic condition not said to be resolved: the condition itself, weighed lower
@@ -162,6 +164,10 @@ def _historical(
     ranked = Ranked(history, _history_score(score, mentions), list(mentions))
     ranked.notes.append(f"personal history of {candidate.code} (I.C.21.c.4)")
     yield history, ranked, None
+
+
+# How much of its score a sign or symptom documented only as past keeps (I.C.21.c.4): listed, not proposed.
+_PAST_SYMPTOM_WEIGHT = 0.25
 
 
 def _history_score(score: float, mentions: list[Mention]) -> float:

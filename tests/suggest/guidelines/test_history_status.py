@@ -85,12 +85,20 @@ def test_family_history_of_a_condition_the_patient_has_leaves_the_list(codeset):
     assert "I.C.21.c.4" in draft.excluded[0].reason
 
 
-def test_a_past_symptom_is_not_coded_as_current(engine_rules):
-    """I.C.21.c.4 / I.B.4: "s/p pacemaker for symptomatic bradycardia" - bradycardia is past, R00.1 is not
-    reported (a history code is for conditions, and R00.1 would say the patient has it now)."""
-    kept, excluded = engine_rules("R00.1", "historical")
-    assert kept == []
-    assert excluded == ["R00.1"]
+def test_a_past_symptom_is_not_coded_as_current(codeset):
+    """I.C.21.c.4 / I.B.4: "s/p pacemaker for symptomatic bradycardia" - bradycardia is past and has no history
+    code: R00.1 is listed at a quarter of its score (below any proposal threshold), citing the section."""
+    from suggest.rules import RuleContext, _by_assertion
+    from suggest.types import Candidate
+    from tests.suggest.guidelines.conftest import mention
+
+    text = "s/p pacemaker for symptomatic bradycardia"
+    past = mention(text, "bradycardia", ("R00.1",), section="diagnoses", assertion="historical")
+    context = RuleContext(codeset=codeset, setting="inpatient", text=text, history_code=lambda *args, **kw: None)
+    ((code, ranked, exclusion),) = list(_by_assertion(Candidate(code="R00.1", mentions=(past,)), 0.8, context))
+    assert (code, exclusion) == ("R00.1", None) and ranked is not None
+    assert ranked.score == 0.2
+    assert "I.C.21.c.4" in ranked.notes[0]
 
 
 def test_an_inpatient_rule_out_that_was_ruled_out_is_not_coded(engine_rules):
