@@ -34,6 +34,7 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.pregnancy.v1",
     "chartcoder.guidelines.neoplasm.v1",
     "chartcoder.guidelines.external_cause.v1",
+    "chartcoder.guidelines.encounter_reason.v1",
     "chartcoder.guidelines.one_per_finding.v1",
     "chartcoder.guidelines.integral.v1",
     "chartcoder.guidelines.sequencing.v1",

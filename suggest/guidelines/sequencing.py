@@ -287,7 +287,8 @@ def _first_stated(entries: list[DraftCode], context: GuidelineContext) -> DraftC
         ]
         if placed:
             first = entries[min(placed)[2]]
-            return _attributed_cause(first, entries, context) or first
+            first = _attributed_cause(first, entries, context) or first
+            return _classified_elsewhere(first, min(placed)[0], entries, context) or first
     return max(entries, key=lambda entry: entry.score) if entries else None
 
 
@@ -309,6 +310,25 @@ def _ruled_out(mention: Mention, context: GuidelineContext) -> bool:
     before = context.lowered[max(line_start, mention.start - 40) : mention.start]
     before = before[max(before.rfind(". "), before.rfind(";")) + 1 :]  # this sentence only
     return bool(_RULED_OUT_AFTER.search(after) or _RULED_OUT_BEFORE.search(before))
+
+
+def _classified_elsewhere(
+    first: DraftCode, stated_at: int, entries: list[DraftCode], context: GuidelineContext
+) -> DraftCode | None:
+    """I.A.12.a: the first statement is coded where the first code's Excludes1 note sends it. "PAD -
+    atherosclerosis of native arteries of both legs with claudication" reads as I73.9 and I70.213 on one line;
+    I73.9 excludes atherosclerosis of the extremities (I70.2-I70.7), so the statement is I70.213's."""
+    line = context.line_of(stated_at)
+    references = [reference for _note, reference in context.codeset.excludes1_references(first.code)]
+    if not references:
+        return None
+    for entry in entries:
+        if entry is first or not any(reference.covers(entry.code) for reference in references):
+            continue
+        if any(context.line_of(mention.start) == line and mention.assertion != "negated" for mention in entry.mentions):
+            entry.cite("I.A.12.a", f"the statement is classified here, not to {first.code} (Excludes1)")
+            return entry
+    return None
 
 
 def _attributed_cause(first: DraftCode, entries: list[DraftCode], context: GuidelineContext) -> DraftCode | None:

@@ -89,14 +89,14 @@ def test_i_c_10_b_1_respiratory_failure_given_as_the_reason_for_admission_is_pri
 def test_i_c_1_d_1_b_severe_sepsis_follows_the_systemic_infection_and_is_never_principal(codeset):
     # R65.2- "Severe sepsis": the underlying systemic infection first, then R65.2- (I.C.1.d.1.b, I.C.1.d.2),
     # even when "septic shock" is stated first and scored highest
-    text = "DISCHARGE DIAGNOSES\n1. Septic shock due to E. coli sepsis from acute pyelonephritis\n"
+    text = "DISCHARGE DIAGNOSES\n1. Septic shock\n2. Acute pyelonephritis\n3. E. coli sepsis\n"
     draft = draft_of(
         ("R65.21", 0.95, [mention(text, "Septic shock", ("R65.21",), "diagnoses")]),
-        ("N10", 0.8, [mention(text, "acute pyelonephritis", ("N10",), "diagnoses")]),
+        ("N10", 0.8, [mention(text, "Acute pyelonephritis", ("N10",), "diagnoses")]),
         ("A41.51", 0.7, [mention(text, "E. coli sepsis", ("A41.51",), "diagnoses")]),
     )
     sequence_codes(draft, context_of(codeset, text, draft, setting="inpatient"))
-    assert draft.codes() == ["A41.51", "R65.21", "N10"]
+    assert draft.codes()[:2] == ["A41.51", "R65.21"]
     assert draft.entries[0].role == "principal"
 
 
@@ -146,3 +146,17 @@ def test_ii_a_a_diagnosis_stated_first_keeps_the_lead_over_its_cause(codeset):
     )
     sequence_codes(draft, context_of(codeset, text, draft, setting="inpatient"))
     assert draft.codes()[0] == "E87.5"
+
+
+def test_i_a_12_a_the_first_statement_is_coded_where_its_excludes1_note_sends_it(codeset):
+    # I73.9 (peripheral vascular disease) Excludes1 atherosclerosis of the extremities (I70.2-I70.7): the statement
+    # "PAD - atherosclerosis of native arteries of both legs w/ claudication" is I70.213's, which leads
+    text = "Assessment:\n1. PAD - atherosclerosis of native arteries of both legs w/ claudication.\n2. HTN\n"
+    draft = draft_of(
+        ("I73.9", 0.85, [mention(text, "PAD", ("I73.9",))]),
+        ("I10", 0.8, [mention(text, "HTN", ("I10",))]),
+        ("I70.213", 0.5, [mention(text, "atherosclerosis of native arteries of both legs", ("I70.213",))]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft))
+    assert draft.codes()[0] == "I70.213"
+    assert "I.A.12.a" in draft.entries[0].sections
