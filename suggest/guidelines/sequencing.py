@@ -315,9 +315,10 @@ def _ruled_out(mention: Mention, context: GuidelineContext) -> bool:
 def _classified_elsewhere(
     first: DraftCode, stated_at: int, entries: list[DraftCode], context: GuidelineContext
 ) -> DraftCode | None:
-    """I.A.12.a: the first statement is coded where the first code's Excludes1 note sends it. "PAD -
-    atherosclerosis of native arteries of both legs with claudication" reads as I73.9 and I70.213 on one line;
-    I73.9 excludes atherosclerosis of the extremities (I70.2-I70.7), so the statement is I70.213's."""
+    """I.A.12.a: the first statement is coded where the first code's Excludes1 note sends it. A statement that
+    reads as two codes on one line, one of whose Excludes1 notes names the other ("peripheral vascular disease
+    due to atherosclerosis of the leg arteries": I73.9 excludes atherosclerosis of the extremities, I70.2-I70.7),
+    is the excluded, more specific code's: the general code's title does not classify it."""
     line = context.line_of(stated_at)
     references = [reference for _note, reference in context.codeset.excludes1_references(first.code)]
     if not references:
