@@ -48,6 +48,7 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     external_effects,
     history_status,
     hypertension,
+    immunization,
     index_subterms,
     integral,
     medications,
