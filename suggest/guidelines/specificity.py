@@ -58,6 +58,10 @@ _SHORTHAND = {
     "lue": ("left", "upper", "limb"),
     "rue": ("right", "upper", "limb"),
     "hypoxic": ("hypoxia",),
+    # burn depth (I.C.19.d.1: burns are classified by depth), stage and degree are written as ordinals
+    "1st": ("first",),
+    "2nd": ("second",),
+    "3rd": ("third",),
     "hypercapnic": ("hypercapnia",),
 }
 _IGNORED = STOPWORDS | {

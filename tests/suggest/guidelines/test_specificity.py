@@ -91,3 +91,11 @@ def test_i_b_2_shorthand_lle_names_the_left_lower_limb(codeset):
     draft = draft_of(("L03.90", 0.8, [mention(text, "cellulitis", ("L03.90",))]))
     refine_specificity(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["L03.116"]
+
+
+def test_i_c_19_d_burn_depth_written_as_an_ordinal(codeset):
+    # I.C.19.d.1: burns are classified by depth; "2nd degree" is the title's "second degree"
+    text = "Assessment: 2nd degree burn L forearm from hot oil. Silver sulfadiazine.\n"
+    draft = draft_of(("T22.012A", 0.8, [mention(text, "burn L forearm", ("T22.012A",))]))
+    refine_specificity(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["T22.212A"]
