@@ -41,6 +41,7 @@ from typing import Any
 from suggest.guidelines import (  # noqa: F401 - importing the step modules registers them
     allergies,
     bmi,
+    burns,
     combination,
     drugs,
     encounter_reason,

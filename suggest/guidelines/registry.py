@@ -39,6 +39,7 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.external_cause.v1",
     "chartcoder.guidelines.family_history.v1",
     "chartcoder.guidelines.encounter_reason.v1",
+    "chartcoder.guidelines.burns.v1",
     "chartcoder.guidelines.one_per_finding.v1",
     "chartcoder.guidelines.integral.v1",
     "chartcoder.guidelines.sequencing.v1",
