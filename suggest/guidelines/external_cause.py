@@ -65,6 +65,11 @@ _ACTIVITY_RE = re.compile(
     r"(?P<activity>[a-z][a-z ]{2,40}?)(?=[,.;()\n]|\s+(?:at|on|in|and)\b)",
     re.I,
 )
+# I.C.20.k: Y99.8 (other external cause status) for an activity not done for income, military or volunteer
+# service: leisure, a hobby, a favour, a student's activity - said of the injury, never inferred from silence.
+_LEISURE_RE = cue_words(
+    "leisure", "for fun", "recreational(?:ly)?", "hobby", "as a favou?r", "on vacation", "for exercise", "at play"
+)
 _WORK_RE = cue_words(
     "at work",
     "on the job",
@@ -76,8 +81,6 @@ _WORK_RE = cue_words(
     "her job",
     "on shift",
     "during (?:his|her) shift",
-    "works as",
-    "employed as",
 )
 _MILITARY_RE = cue_words("active duty", "military (?:training|duty|exercise)")
 _VOLUNTEER_RE = re.compile(r"\bvolunteer\w*\b", re.IGNORECASE)
@@ -187,14 +190,20 @@ def _walk_named(note, sentences, pattern, group, eindex, entry_title, codeset):
 
 
 def _status(note: NoteView, leisure_activity: bool) -> AddedCode | None:
+    """Y99 from what the narrative says of the injury (the patient's occupation in the social history is no
+    status of this event); Y99.8 for a leisure activity (I.C.20.k)."""
+    narrative = [sentence for sentence in note.sentences(*_NARRATIVE_SECTIONS)]
     for pattern, code, what in (
         (_WORK_RE, "Y99.0", "civilian activity done for income or pay"),
         (_MILITARY_RE, "Y99.1", "military activity"),
         (_VOLUNTEER_RE, "Y99.2", "volunteer activity"),
+        (_LEISURE_RE, "Y99.8", "leisure activity, not for income, military or volunteer"),
     ):
-        match = pattern.search(note.text)
-        if match is not None:
-            return AddedCode(code, (note.evidence(match.start(), match.end()),), what, STATUS_GUIDELINE, "after")
+        for sentence in narrative:
+            match = pattern.search(note.text, sentence.start, sentence.end)
+            if match is not None:
+                evidence = (note.evidence(match.start(), match.end()),)
+                return AddedCode(code, evidence, what, STATUS_GUIDELINE, "after")
     return None
 
 

@@ -48,3 +48,19 @@ def test_no_external_cause_without_an_injury(vocabulary):
     )
     code_external_causes(draft, context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary))
     assert draft.codes() == ["F05"]
+
+
+def test_i_c_20_k_occupation_in_the_social_history_is_no_work_status(run):
+    """I.C.20.k: Y99.0 is for an injury during work for pay; 'works as a paralegal' in the social history says
+    nothing of this event."""
+    found = run(
+        "History of Present Illness:\nBitten by a dog on the sidewalk.\nSocial History:\nWorks as a paralegal.\n"
+    )
+    assert "Y99.0" not in found
+
+
+def test_i_c_20_k_leisure_activity_is_other_external_cause_status(run):
+    """I.C.20.k: an activity done as a favour or for leisure is Y99.8, not Y99.0."""
+    found = run("History of Present Illness:\nBitten by a dog on the sidewalk, walking it as a favor for a friend.\n")
+    assert "Y99.8" in found
+    assert "Y99.0" not in found
