@@ -50,6 +50,7 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     history_status,
     hypertension,
     immunization,
+    index_terms,
     index_subterms,
     integral,
     medications,

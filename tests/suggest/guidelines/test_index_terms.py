@@ -1,0 +1,54 @@
+"""I.B.1: a stated diagnosis located in the Alphabetic Index (main term, then the subterms its words name)."""
+
+from dataclasses import replace
+
+import pytest
+
+from suggest.guidelines.index_terms import code_index_terms
+from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+
+@pytest.fixture
+def run_step(indexed_vocabulary, note):
+    """Run the step over ``draft`` with the note split into sections as the engine splits it."""
+
+    def run(text, draft):
+        context = context_of(indexed_vocabulary.codeset, text, draft, vocabulary=indexed_vocabulary)
+        code_index_terms(draft, replace(context, sections=note(text).starts))
+        return draft
+
+    return run
+
+
+@pytest.fixture
+def codes_of(run_step):
+    def codes(text: str) -> list[str]:
+        return run_step(text, draft_of(("I10", 0.8, [mention(text, "HTN", ("I10",))]))).codes()
+
+    return codes
+
+
+def test_i_b_1_plural_diagnosis_reaches_its_index_entry(run_step):
+    # "pulmonary emboli": Embolism > pulmonary -> I26.99, cited I.B.1
+    text = "Discharge Diagnoses:\n1. Acute bilateral pulmonary emboli, no RV strain\n2. HTN\n"
+    draft = run_step(text, draft_of(("I10", 0.8, [mention(text, "HTN", ("I10",))])))
+    assert "I26.99" in draft.codes()
+    assert "I.B.1" in draft.get("I26.99").sections
+
+
+def test_i_b_1_numbers_and_letters_name_the_subterm(codes_of):
+    # Obesity > class > 2 (not class 1 from the BMI's decimals); Hepatitis > C > chronic, not B
+    codes = codes_of("Assessment & Plan:\n1. Obesity, class 2 (BMI 36.1)\n2. Chronic hepatitis C\n3. HTN\n")
+    assert "E66.812" in codes and "E66.811" not in codes
+    assert "B18.2" in codes and "B18.1" not in codes
+
+
+def test_i_b_1_history_and_unlisted_lines_are_no_diagnosis(codes_of):
+    text = "Assessment & Plan:\n1. HTN\n2. h/o pulmonary embolism 2019\nPE with clear lungs.\n"
+    assert codes_of(text) == ["I10"]
+
+
+def test_i_b_1_listed_category_is_left_to_the_specificity_steps(run_step):
+    text = "Assessment & Plan:\n1. Acute pulmonary embolism\n"
+    draft = run_step(text, draft_of(("I26.90", 0.8, [mention(text, "pulmonary embolism", ("I26.90",))])))
+    assert draft.codes() == ["I26.90"]
