@@ -36,9 +36,12 @@ _SECTIONS = ("diagnoses", "preoperative_diagnosis", "assessment_and_plan")
 _STEM = 5
 # Main terms that name no condition by themselves (they only lead to one through a subterm the ranker reads).
 _GENERIC_MAIN_TERMS = frozenset(
-    "disease disorder condition syndrome complication findings history status presence absence admission "
+    "condition complication findings history status presence absence admission "
     "encounter examination problem use observation injury abnormal abnormality anomaly change".split()
 )
+# Main terms that name a condition only with a subterm of two or more words ("Disorder, attention-deficit
+# hyperactivity"): one shared word ("Disease, kidney") is what the ranker reads already.
+_BROAD_MAIN_TERMS = frozenset({"disease", "disorder", "syndrome"})
 _FILLER = frozenset({"nec", "nos", "with", "due", "other", "specified", "unspecified", "type", "site", "by"})
 _CATCH_ALL_RE = re.compile(r"\b(?:NEC|NOS|other|specified|unspecified)\b", re.IGNORECASE)
 _PARENTHESIS_RE = re.compile(r"\([^)]*\)")
@@ -65,15 +68,31 @@ def code_index_terms(draft: CodeSetDraft, context: GuidelineContext) -> None:
     if index is None:
         return
     listed = {code[:3] for code in draft.codes()}
-    added = [
-        item for item in stated_diagnosis_codes(note_of(context), index, context.codeset) if item.code[:3] not in listed
-    ]
+    added = []
+    for item, broader in _stated_diagnoses(note_of(context), index, context.codeset):
+        if item.code[:3] not in listed:
+            added.append(item)
+            continue
+        # a listed code printed on an entry above the one the clause names is that entry's default: refine it
+        for entry in draft.in_category(item.code[:3]):
+            if entry.code in broader and item.code not in draft:
+                old = entry.code
+                entry.code = item.code
+                entry.refined_from.append(old)
+                entry.cite(GUIDELINE, f"{item.rationale}: the subterm the diagnosis names, below {old}")
     add_codes(draft, added, context.codeset, threshold=context.threshold)
 
 
 def stated_diagnosis_codes(note: NoteView, index: AlphabeticIndex, codeset: CodeSet) -> list[AddedCode]:
     """One code per stated diagnosis clause that an Index main term and subterm walk reach."""
-    found: list[AddedCode] = []
+    return [item for item, _ in _stated_diagnoses(note, index, codeset)]
+
+
+def _stated_diagnoses(
+    note: NoteView, index: AlphabeticIndex, codeset: CodeSet
+) -> list[tuple[AddedCode, frozenset[str]]]:
+    """Each clause's code with the codes printed on the entries above it (the walk's broader readings)."""
+    found: list[tuple[AddedCode, frozenset[str]]] = []
     seen: set[str] = set()
     for line in note.lines(*_SECTIONS):
         if line.section == "assessment_and_plan" and not _LIST_MARK_RE.match(line.text):
@@ -87,17 +106,19 @@ def stated_diagnosis_codes(note: NoteView, index: AlphabeticIndex, codeset: Code
         result = _walk_clause(index, codeset, _DENIED_RE.sub(" ", clause))
         if result is None or result[0] in seen:
             continue
-        code, path = result
+        code, path, broader = result
         seen.add(code)
         start = max(line.start, offset)
         evidence = (note.evidence(start, min(line.end, start + len(clause.strip()))),)
-        found.append(AddedCode(code, evidence, f"Alphabetic Index: {' > '.join(path)}", GUIDELINE))
+        found.append((AddedCode(code, evidence, f"Alphabetic Index: {' > '.join(path)}", GUIDELINE), broader))
     return found
 
 
-def _walk_clause(index: AlphabeticIndex, codeset: CodeSet, clause: str) -> tuple[str, tuple[str, ...]] | None:
+def _walk_clause(
+    index: AlphabeticIndex, codeset: CodeSet, clause: str
+) -> tuple[str, tuple[str, ...], frozenset[str]] | None:
     words = expanded_words(clause, _abbreviations()) | _short_tokens(clause)
-    best: tuple[tuple[int, int], str, tuple[str, ...]] | None = None
+    best: tuple[tuple[int, int], str, IndexTerm] | None = None
     for main, main_words in _main_terms_named(index, words):
         for child, _, _, _, depth in subterm_rows(index, main):
             if not child.codes or _is_catch_all(index, child, main):
@@ -105,13 +126,26 @@ def _walk_clause(index: AlphabeticIndex, codeset: CodeSet, clause: str) -> tuple
             required = _walk_words(index, child, main)
             if not required or not all(_said(word, words) for word in required):
                 continue
+            if main_words & _BROAD_MAIN_TERMS and len(required) < 2:
+                continue
             code = billable_choice(codeset, child.codes[0], words)
             if code is None or not _DISEASE_CHAPTERS[0] <= code[:3] <= _DISEASE_CHAPTERS[1]:
                 continue
             key = (len(required) + len(main_words), depth)
             if best is None or key > best[0]:
-                best = (key, code, index.path(child.id))
-    return None if best is None else (best[1], best[2])
+                best = (key, code, child)
+    if best is None:
+        return None
+    return best[1], index.path(best[2].id), _broader_codes(index, best[2])
+
+
+def _broader_codes(index: AlphabeticIndex, term: IndexTerm) -> frozenset[str]:
+    codes: set[str] = set()
+    current = None if term.parent is None else index.term(term.parent)
+    while current is not None:
+        codes.update(printed.rstrip("-").rstrip(".") for printed in current.codes)
+        current = None if current.parent is None else index.term(current.parent)
+    return frozenset(codes)
 
 
 def _said(word: str, words: AbstractSet[str]) -> bool:

@@ -52,3 +52,12 @@ def test_i_b_1_listed_category_is_left_to_the_specificity_steps(run_step):
     text = "Assessment & Plan:\n1. Acute pulmonary embolism\n"
     draft = run_step(text, draft_of(("I26.90", 0.8, [mention(text, "pulmonary embolism", ("I26.90",))])))
     assert draft.codes() == ["I26.90"]
+
+
+def test_i_b_1_listed_default_code_refined_to_the_subterm_the_diagnosis_names(run_step):
+    # Disorder > attention-deficit hyperactivity (F90.9) > combined > type (F90.2): the listed default is refined
+    text = "Assessment & Plan:\n1. ADHD, combined type - good response on methylphenidate\n"
+    draft = run_step(text, draft_of(("F90.9", 0.8, [mention(text, "ADHD", ("F90.9",))])))
+    assert draft.codes() == ["F90.2"]
+    assert "I.B.1" in draft.entries[0].sections
+    assert draft.entries[0].refined_from == ["F90.9"]
