@@ -15,6 +15,7 @@ from spacy.tokens import Doc
 
 from suggest.candidates import build_candidates, extract_mentions
 from suggest.classifier_candidates import section_lookup, with_classifier
+from suggest.documentation import check_documentation
 from suggest.errors import NoteError
 from suggest.guidelines import GuidelineContext, apply_guidelines
 from suggest.guidelines.history_status import HistoryCodes, is_resolved, is_still_treated
@@ -56,10 +57,17 @@ class Engine:
         return CODE_SET_NAME
 
     def suggest(
-        self, text: str, setting: str = "outpatient", note_id: str | None = None, top: int | None = None
+        self,
+        text: str,
+        setting: str = "outpatient",
+        note_id: str | None = None,
+        top: int | None = None,
+        document_type: str | None = None,
     ) -> NoteSuggestions:
+        """``document_type`` (``suggest.documentation.document_type.DOCUMENT_TYPES``): None reads it from the
+        note's headings, for the completeness checks."""
         checked_setting = self._check(text, setting)
-        return self._suggest_doc(self.nlp(text), text, checked_setting, note_id, top)
+        return self._suggest_doc(self.nlp(text), text, checked_setting, note_id, top, document_type)
 
     def suggest_many(
         self, notes: Iterable[tuple[str | None, str, str]], batch_size: int = 32, top: int | None = None
@@ -98,7 +106,13 @@ class Engine:
         return with_classifier(candidates, text, self.classifier, codeset, section_at=section_lookup(doc))
 
     def _suggest_doc(
-        self, doc: Doc, text: str, setting: Setting, note_id: str | None, top: int | None
+        self,
+        doc: Doc,
+        text: str,
+        setting: Setting,
+        note_id: str | None,
+        top: int | None,
+        document_type: str | None = None,
     ) -> NoteSuggestions:
         codeset = self.vocabulary.codeset
         candidates = self._candidates(doc, text)
@@ -117,6 +131,14 @@ class Engine:
             sections=NoteView.from_doc(doc).starts,
         )
         suggestions, excluded = apply_guidelines(ranked, excluded, guideline_context)
+        mentions = dict.fromkeys(mention for candidate in candidates for mention in candidate.mentions)
+        documentation = check_documentation(
+            NoteView(text, guideline_context.sections),
+            setting,
+            suggestions,
+            tuple(mentions),
+            document_type=document_type,
+        )
         if top is not None:
             suggestions = suggestions[:top]
         return NoteSuggestions(
@@ -126,6 +148,7 @@ class Engine:
             setting=setting,
             suggestions=tuple(suggestions),
             excluded=tuple(excluded),
+            documentation=documentation,
         )
 
     def _check(self, text: object, setting: str) -> Setting:

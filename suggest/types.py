@@ -7,7 +7,10 @@ the trainer reads their features. ``NoteSuggestions.to_dict`` is the documented 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # the Finding record imports Evidence from here
+    from suggest.documentation.finding import Finding
 
 __all__ = [
     "ASSERTIONS",
@@ -173,6 +176,8 @@ class NoteSuggestions:
     setting: Setting
     suggestions: tuple[Suggestion, ...]
     excluded: tuple[Exclusion, ...]
+    # documentation findings (incomplete or inconsistent chart), beside the codes: suggest.documentation
+    documentation: tuple[Finding, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -182,4 +187,5 @@ class NoteSuggestions:
             "setting": self.setting,
             "suggestions": [suggestion.to_dict() for suggestion in self.suggestions],
             "excluded": [exclusion.to_dict() for exclusion in self.excluded],
+            "documentation": [finding.to_dict() for finding in self.documentation],
         }
