@@ -7,6 +7,7 @@ import os
 import typer
 
 from cli import (
+    check_commands,
     codes_commands,
     db_commands,
     evaluate_commands,
@@ -47,6 +48,7 @@ def _read_settings(context: typer.Context) -> None:
 
 app.command("suggest")(suggest_commands.suggest)
 app.command("batch")(suggest_commands.batch)
+app.command("check")(check_commands.check)
 app.add_typer(vocab_commands.app, name="vocab")
 app.add_typer(codes_commands.app, name="codes")
 app.add_typer(keys_commands.app, name="keys")

@@ -275,6 +275,20 @@ class ExclusionOut(BaseModel):
     evidence: list[EvidenceOut]
 
 
+class FindingOut(BaseModel):
+    """A documentation finding: what is incomplete or inconsistent in the note (``suggest.documentation``)."""
+
+    kind: str = Field(description='Stable and dotted, family first: "inconsistency.laterality".')
+    family: str = Field(description="completeness, inconsistency, specificity or clinical_indicator.")
+    severity: Literal["error", "warning", "info"]
+    message: str
+    basis: str = Field(description="The guideline or standard it rests on (e.g. ICD-10-CM Official Guidelines I.B.14).")
+    evidence: list[EvidenceOut]
+    indicators: list[EvidenceOut] = Field(description="Words of the note a provider query would quote.")
+    codes: list[str] = Field(description="The suggested codes it concerns.")
+    needs_query: bool = Field(description="Only the provider can resolve it: a query may be raised from it.")
+
+
 class SuggestionsOut(BaseModel):
     """The engine's answer for one note (the product's JSON)."""
 
@@ -284,6 +298,10 @@ class SuggestionsOut(BaseModel):
     setting: SettingName
     suggestions: list[SuggestionOut]
     excluded: list[ExclusionOut]
+    documentation: list[FindingOut] = Field(
+        default_factory=list,
+        description="Documentation findings beside the codes (incomplete, inconsistent or unspecific charts).",
+    )
 
 
 def suggestions_out(result: NoteSuggestions | dict[str, Any]) -> SuggestionsOut:

@@ -77,9 +77,13 @@ _SUGGESTION = (
     f"proposed:boolean,replaces:array<string>>"
 )
 _EXCLUSION = f"struct<code:string,reason:string,evidence:array<{_EVIDENCE}>>"
+_FINDING = (
+    f"struct<kind:string,family:string,severity:string,message:string,basis:string,evidence:array<{_EVIDENCE}>,"
+    f"indicators:array<{_EVIDENCE}>,codes:array<string>,needs_query:boolean>"
+)
 _RESULT_FIELDS = (
     f"setting string, model string, code_set string, suggestions array<{_SUGGESTION}>, "
-    f"excluded array<{_EXCLUSION}>, error string"
+    f"excluded array<{_EXCLUSION}>, documentation array<{_FINDING}>, error string"
 )
 #: The schema of :func:`suggest_notes` (Spark DDL). ``error`` is null for a coded note.
 RESULT_SCHEMA = f"id string, {_RESULT_FIELDS}"
@@ -155,7 +159,7 @@ def explode_suggestions(df: DataFrame) -> DataFrame:
     replaces (the guideline layer's fields, as :meth:`suggest.types.Suggestion.to_dict`). Notes with an error or
     no suggestion have no row."""
     functions = _pyspark_functions()
-    note_columns = [name for name in df.columns if name not in ("suggestions", "excluded", "error")]
+    note_columns = [name for name in df.columns if name not in ("suggestions", "excluded", "documentation", "error")]
     exploded = df.select(*note_columns, functions.explode("suggestions").alias("suggestion"))
     return exploded.select(*note_columns, "suggestion.*")
 
@@ -434,7 +438,7 @@ def _present(value: Any) -> Any:
 def _output_columns(job: _Job) -> list[str]:
     if job.output == "lines":
         return ["line", "error", "json"]
-    columns = ["id", "setting", "model", "code_set", "suggestions", "excluded", "error"]
+    columns = ["id", "setting", "model", "code_set", "suggestions", "excluded", "documentation", "error"]
     return [*columns[:1], "line", *columns[1:]] if job.numbered else columns
 
 
@@ -449,6 +453,7 @@ def _output_row(job: _Job, line: BatchLine, record: dict[str, Any], engine: Batc
         "code_set": engine.code_set,
         "suggestions": None if error is not None else record["suggestions"],
         "excluded": None if error is not None else record["excluded"],
+        "documentation": None if error is not None else record["documentation"],
         "error": error,
     }
     if job.numbered:

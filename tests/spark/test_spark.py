@@ -152,6 +152,7 @@ def test_suggest_notes_gives_one_row_per_note_like_the_engine(spark, mini_home: 
                 "code_set": expected["code_set"],
             }
             assert got["suggestions"] == expected["suggestions"] and got["excluded"] == expected["excluded"]
+            assert got["documentation"] == expected["documentation"]
     assert "I10" in {suggestion["code"] for suggestion in rows[0]["suggestions"]}
     assert rows[1]["error"] == "'text' is missing or not a string" and rows[1]["suggestions"] is None
     assert rows[2]["error"].startswith("[E001]")
