@@ -7,7 +7,7 @@
   nowhere "combined" (I50.2- / I50.3- / I50.4-);
 - ``inconsistency.acuity``: a condition called acute in one place and chronic in another, and nowhere "acute on
   chronic" (I.B.8 codes both when both are meant; the provider says whether they are);
-- ``inconsistency.laterality``: the diagnostic statement (assessment, diagnoses, plan, procedure) names one side
+- ``inconsistency.laterality``: the diagnostic statement (assessment, diagnoses, plan) names one side
   of a body part and the rest of the note only the other (I.B.13: conflicting documentation of the affected
   side is clarified by querying the attending provider).
 
@@ -112,7 +112,8 @@ _LATERALITY_RE = re.compile(
     rf"|\b({_PARTS})s?\s*[,(]\s*(left|right)\b",
     re.IGNORECASE,
 )
-_DIAGNOSTIC_SECTIONS = ("assessment_and_plan", "diagnoses", "preoperative_diagnosis", "procedures", "plan")
+# The diagnostic statement; an operative note's procedure and findings are the rest of the note.
+_DIAGNOSTIC_SECTIONS = ("assessment_and_plan", "diagnoses", "preoperative_diagnosis", "plan")
 _HISTORY_SECTIONS = (
     "past_medical_history",
     "past_surgical_history",

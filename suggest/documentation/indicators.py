@@ -102,7 +102,7 @@ _WEIGHT_WORDS = _re(r"obes\w*|overweight|underweight|malnutrition|malnourish\w*|
 
 
 def _coded(facts: NoteFacts, prefixes: tuple[str, ...]) -> bool:
-    return any(suggestion.code.startswith(prefixes) for suggestion in facts.suggestions)
+    return any(suggestion.code.startswith(prefixes) for suggestion in facts.proposed())
 
 
 def _bmi_findings(facts: NoteFacts) -> list[Finding]:

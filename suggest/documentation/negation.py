@@ -33,7 +33,11 @@ _CLINICAL_SECTIONS = (
     "labs_and_studies",
     "hospital_course",
 )
+# An operative note's indications and findings (filed under its procedure): a denial there counts, an
+# affirmation may be a risk discussed ("risks incl. bleeding, infection, abscess").
+_DENIAL_ONLY_SECTIONS = ("procedures",)
 _STATED = ("present", "possible")
+_WORD_RE = re.compile(r"[a-z0-9]+")
 _MIN_MATCH = 0.9  # a partial or fuzzy match is too weak a reading to hold a conflict on
 # A condition word that modifies the noun after it ("no HCV treatment", "stress echo", "burn center") says
 # nothing about whether the patient has the condition.
@@ -46,7 +50,9 @@ _MODIFIED_NOUN_RE = re.compile(
 )
 # The negation must govern the condition itself, in its own clause ("no abscess", "denies chest pain").
 _NEGATION_RE = re.compile(
-    r"\b(?:no|not|denies|denied|deny|without|negative for|neg for|ruled out|free of|absence of|never)\b", re.IGNORECASE
+    r"\b(?:no|not|denies|denied|deny|without|negative for|neg for|ruled out|free of|absence of|never)\s+"
+    r"(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
 )
 _CLAUSE_END_RE = re.compile(r"[.;:,\n()]|\s-\s")
 
@@ -55,16 +61,33 @@ def _condition_codes(mention: Mention) -> set[str]:
     return {code for code in mention.codes if not code.startswith(("R", "Z"))}
 
 
-def _conflict(stated: Mention, denied: Mention) -> bool:
-    return stated.section != denied.section and bool(_condition_codes(stated) & _condition_codes(denied))
+def _conflict(stated: Mention, denied: Mention, text: str) -> frozenset[str]:
+    """The codes both mentions name; or, for a denied condition named in more general words than the stated one
+    ("no atrial fibrillation" against "paroxysmal atrial fibrillation"), the stated codes of its category."""
+    if stated.section == denied.section:
+        return frozenset()
+    stated_codes, denied_codes = _condition_codes(stated), _condition_codes(denied)
+    shared = stated_codes & denied_codes
+    if shared:
+        return frozenset(shared)
+    stated_words = set(_WORD_RE.findall(text[stated.start : stated.end].lower()))
+    denied_words = set(_WORD_RE.findall(text[denied.start : denied.end].lower()))
+    categories = {code[:3] for code in denied_codes}
+    if denied_words and denied_words <= stated_words:
+        return frozenset(code for code in stated_codes if code[:3] in categories)
+    return frozenset()
 
 
 def _said_of_the_condition(text: str, mention: Mention) -> bool:
     return _MODIFIED_NOUN_RE.match(text, mention.end) is None
 
 
-def _clearly_denied(text: str, mention: Mention) -> bool:
-    """A negation word before the condition in its own clause ("HTN: no changes" is not one)."""
+def _denied(text: str, mention: Mention) -> bool:
+    """A negation word at most three words before the condition, in its own clause ("no pneumonia", "negative
+    for deep vein thrombosis"; "HTN: no changes" is not one). Read from the text as well as the engine's
+    assertion, which may miss a negation after a heading-like label ("Chest x-ray: no pneumonia")."""
+    if mention.assertion not in ("negated", "present"):
+        return False
     before = text[max(0, mention.start - 60) : mention.start]
     clause = _CLAUSE_END_RE.split(before)[-1]
     return _NEGATION_RE.search(clause) is not None
@@ -78,36 +101,33 @@ def check_negation(facts: NoteFacts) -> list[Finding]:
         for mention in facts.mentions
         if mention.match_score >= _MIN_MATCH
         and mention.match_type != "fuzzy"
-        and mention.section in _CLINICAL_SECTIONS
+        and mention.section in (*_CLINICAL_SECTIONS, *_DENIAL_ONLY_SECTIONS)
         and _condition_codes(mention)
         and _said_of_the_condition(facts.text, mention)
-        and (mention.assertion != "negated" or _clearly_denied(facts.text, mention))
+    ]
+    denied = [mention for mention in strong if _denied(facts.text, mention)]
+    affirmed = [
+        mention
+        for mention in strong
+        if mention.assertion in _STATED and mention not in denied and mention.section in _CLINICAL_SECTIONS
     ]
     findings = []
     seen: set[frozenset[str]] = set()
-    for stated in strong:
-        if stated.assertion not in _STATED and stated.assertion != "negated":
-            continue
-        for other in strong:
-            if stated.assertion == "negated":
-                affirmed, denied = other, stated
-                if stated.section not in _DIAGNOSTIC_SECTIONS or other.assertion != "present":
-                    continue
-            else:
-                affirmed, denied = stated, other
-                if stated.section not in _DIAGNOSTIC_SECTIONS or other.assertion != "negated":
-                    continue
-            shared = frozenset(_condition_codes(affirmed) & _condition_codes(denied))
-            if not _conflict(affirmed, denied) or shared in seen:
+    for stated in affirmed:
+        for other in denied:
+            if (stated.section in _DIAGNOSTIC_SECTIONS) == (other.section in _DIAGNOSTIC_SECTIONS):
+                continue  # one side must be the diagnostic statement, the other the rest of the note
+            shared = _conflict(stated, other, facts.text)
+            if not shared or shared in seen:
                 continue
             seen.add(shared)
-            evidence = (*affirmed.evidence[:1], *denied.evidence[:1])
+            evidence = (*stated.evidence[:1], *other.evidence[:1])
             findings.append(
                 Finding(
                     kind="inconsistency.negation",
                     severity="warning",
-                    message=f"'{affirmed.term}' is stated in {affirmed.section.replace('_', ' ')} and denied in "
-                    f"{denied.section.replace('_', ' ')}.",
+                    message=f"'{stated.term}' is stated in {stated.section.replace('_', ' ')} and denied in "
+                    f"{other.section.replace('_', ' ')}.",
                     basis=f"ICD-10-CM Official Guidelines Section II.H, III.C and IV.H; {bases.CONFLICTING}",
                     evidence=evidence,
                     indicators=evidence,

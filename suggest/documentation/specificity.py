@@ -103,8 +103,7 @@ _UNSPECIFIED_SIDE_RE = _re(
 _SIDE_RE = _re(r"\b(?:left|right|bilateral|lt|rt)\b")
 _EPISODE_RE = _re(
     r"\b(?:initial|subsequent|follow[- ]?up|routine healing|delayed healing|nonunion|non-union|malunion|sequela\w*|"
-    r"late effect|emergency|ED|ER|active treatment|cast check|ORIF|reduction|splint(?:ed|ing)?|today'?s injury|"
-    r"presents? (?:after|with|following)|seen (?:after|for))\b"
+    r"late effect|emergency|ED|ER|active treatment|cast check|ORIF|reduction|splint(?:ed|ing)?|today'?s injury)\b"
 )
 _WEEKS_RE = _re(
     r"\b\d{1,2}(?:\s*\d/7)?\s*(?:weeks?|wks?)\b|\b(?:first|second|third|1st|2nd|3rd) trimester\b|\bEGA\b|"
