@@ -404,11 +404,16 @@ _DEFECTS: dict[str, tuple[tuple[str, ...], tuple[Defect, ...]]] = {
         tuple(
             _both(_add("hpi", sentence), _add("exam", sentence))
             for sentence in (
-                "Patient reports that the symptoms have been stable over the last several weeks and that nothing makes them worse or better.",
-                "She was counseled at length about diet, exercise, medication adherence and the warning signs that should prompt a call to the clinic.",
-                "The patient has been walking thirty minutes every day and has reduced salt in the diet as we discussed at the previous visit.",
-                "Reviewed the outside records in detail including the prior imaging reports and the medication list brought by the family today.",
-                "Discussed risks, benefits and alternatives of the plan with the patient who voiced understanding and agreed to proceed as outlined.",
+                "Patient reports that the symptoms have been stable over the last "
+                "several weeks and that nothing makes them worse or better.",
+                "She was counseled at length about diet, exercise, medication "
+                "adherence and the warning signs that should prompt a call to the clinic.",
+                "The patient has been walking thirty minutes every day and has reduced "
+                "salt in the diet as we discussed at the previous visit.",
+                "Reviewed the outside records in detail including the prior imaging "
+                "reports and the medication list brought by the family today.",
+                "Discussed risks, benefits and alternatives of the plan with the "
+                "patient who voiced understanding and agreed to proceed as outlined.",
             )
         ),
     ),
