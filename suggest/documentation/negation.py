@@ -50,11 +50,15 @@ _MODIFIED_NOUN_RE = re.compile(
 )
 # The negation must govern the condition itself, in its own clause ("no abscess", "denies chest pain").
 _NEGATION_RE = re.compile(
-    r"\b(?:no|not|denies|denied|deny|without|negative for|neg for|ruled out|free of|absence of|never)\s+"
+    r"\b(?:no|not|denies|denied|deny|without|negative for|neg for|ruled out|free of|absence of|never|unaware of)\s+"
     r"(?:[\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
 _CLAUSE_END_RE = re.compile(r"[.;:,\n()]|\s-\s")
+# A denial of a form or a time of the condition ("denies acne present on the chest", "denies having kidney stones
+# before") is not a denial of the condition: the rest of its clause stays short and says no time.
+_QUALIFIED_RE = re.compile(r"\b(?:before|previous\w*|prior|in the past|ever|again|history)\b", re.IGNORECASE)
+_MAX_WORDS_AFTER = 3
 
 
 def _condition_codes(mention: Mention) -> set[str]:
@@ -86,11 +90,13 @@ def _denied(text: str, mention: Mention) -> bool:
     """A negation word at most three words before the condition, in its own clause ("no pneumonia", "negative
     for deep vein thrombosis"; "HTN: no changes" is not one). Read from the text as well as the engine's
     assertion, which may miss a negation after a heading-like label ("Chest x-ray: no pneumonia")."""
-    if mention.assertion not in ("negated", "present"):
-        return False
+    if mention.assertion not in ("negated", "present") or len(mention.evidence) != 1:
+        return False  # words between the pieces of a split mention qualify it ("denies pain when moving his neck")
     before = text[max(0, mention.start - 60) : mention.start]
-    clause = _CLAUSE_END_RE.split(before)[-1]
-    return _NEGATION_RE.search(clause) is not None
+    after = _CLAUSE_END_RE.split(text[mention.end : mention.end + 80])[0]
+    if len(after.split()) > _MAX_WORDS_AFTER or _QUALIFIED_RE.search(after):
+        return False
+    return _NEGATION_RE.search(_CLAUSE_END_RE.split(before)[-1]) is not None
 
 
 @documentation_checks.register("chartcoder.documentation.negation.v1")

@@ -199,6 +199,7 @@ def _draft(number: int, document: str) -> Draft:
 
 
 Defect = Callable[[Draft, int], Draft]
+_COPIED_TAIL = "No new complaints were reported since the last visit."
 _DOCUMENTS = tuple(_TITLES)
 
 
@@ -402,7 +403,7 @@ _DEFECTS: dict[str, tuple[tuple[str, ...], tuple[Defect, ...]]] = {
     "inconsistency.copy_forward": (
         _DOCUMENTS,
         tuple(
-            _both(_add("hpi", sentence), _add("exam", sentence))
+            _both(_add("hpi", sentence, _COPIED_TAIL), _add("exam", sentence, _COPIED_TAIL))
             for sentence in (
                 "Patient reports that the symptoms have been stable over the last "
                 "several weeks and that nothing makes them worse or better.",
