@@ -1,9 +1,10 @@
 """Copy-forward text: the same long passage twice in one note.
 
 ``inconsistency.copy_forward`` (info): a passage of two or more sentences, :data:`MIN_WORDS` words or more,
-repeated verbatim (case, spacing and punctuation aside). Copied text may carry a finding forward that no longer holds, so the coder reads
-both places before coding either (AHIMA, Appropriate Use of the Copy and Paste Functionality in Electronic
-Health Records; ICD-10-CM Official Guidelines I.A.19: the provider's current diagnostic statement).
+repeated verbatim (case, spacing and punctuation aside). Copied text may carry a finding forward that no longer
+holds, so the coder reads both places before coding either (AHIMA, Appropriate Use of the Copy and Paste
+Functionality in Electronic Health Records; ICD-10-CM Official Guidelines I.A.19: the provider's current
+diagnostic statement).
 """
 
 from __future__ import annotations

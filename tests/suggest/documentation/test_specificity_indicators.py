@@ -18,7 +18,7 @@ def test_heart_failure_of_no_type_with_an_ejection_fraction_cites_i_a_19():
     found = check_specificity(facts(text, suggestions=(code,)))
     assert kinds(found) == ["specificity.heart_failure_type"] and found[0].needs_query
     assert "I.A.19" in found[0].basis and "flag unspecified" in found[0].message
-    assert [piece.text for piece in found[0].indicators][0] == "LVEF 25-30%"
+    assert found[0].indicators[0].text == "LVEF 25-30%"
     assert found[0].codes == ("I50.9",)
 
 
