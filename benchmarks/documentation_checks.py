@@ -81,6 +81,37 @@ def corpus_rates(engine, notes: list[tuple[str, str, str]], show: bool) -> dict[
     return {"notes": len(notes), "per_10_notes": per_10, "by_kind": dict(sorted(kinds.items()))}
 
 
+def check_cost(engine, texts: list[str]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """CPU seconds (this thread) of the whole engine and of the documentation checks within it, on ``texts``:
+    robust to a loaded machine where wall-clock time is not."""
+    import suggest.engine as engine_module
+
+    checks = engine_module.check_documentation
+    spent = [0.0]
+
+    def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started = time.thread_time()
+        try:
+            return checks(*args, **kwargs)
+        finally:
+            spent[0] += time.thread_time() - started
+
+    engine_module.check_documentation = timed  # type: ignore[assignment]
+    try:
+        started = time.thread_time()
+        for text in texts:
+            engine.suggest(text)
+        total = time.thread_time() - started
+    finally:
+        engine_module.check_documentation = checks  # type: ignore[assignment]
+    return {
+        "notes": len(texts),
+        "engine_cpu_s": round(total, 2),
+        "checks_cpu_s": round(spent[0], 2),
+        "checks_share": round(spent[0] / total, 4) if total else 0.0,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--home", type=Path, default=None)
@@ -120,6 +151,13 @@ def main() -> None:
             print(f"  by kind: {rates['by_kind']}")
     else:
         print(f"shared data not found at {SHARED}: real-note rates skipped")
+    if SHARED.is_dir():
+        cost = check_cost(engine, [text for _, text, _ in aci_notes()])
+        report["cost_aci_bench"] = cost
+        print(
+            f"cost on {cost['notes']} ACI-BENCH notes: engine {cost['engine_cpu_s']} CPU s, of which the checks "
+            f"{cost['checks_cpu_s']} CPU s ({100 * cost['checks_share']:.1f}%)"
+        )
     print(f"kinds below target (precision {PRECISION_TARGET}, recall {RECALL_TARGET}): {failing or 'none'}")
     if arguments.json:
         arguments.json.parent.mkdir(parents=True, exist_ok=True)
