@@ -19,6 +19,8 @@ def test_suggest_returns_the_engine_json(client, keys, engine):
     assert body["note_id"] == "n-1"
     assert body["model"] == engine.model_id
     assert "E11.22" in [item["code"] for item in body["suggestions"]]
+    # documentation findings beside the codes (issue 16): the example note carries no signature
+    assert "completeness.signature_missing" in [item["kind"] for item in body["documentation"]]
 
 
 def test_suggest_top_limits_the_suggestions(client, keys):
