@@ -82,6 +82,13 @@ def _conflict(stated: Mention, denied: Mention, text: str) -> frozenset[str]:
     return frozenset()
 
 
+def _place(section: str) -> str:
+    """The diagnostic statement, the problem list, or elsewhere: a conflict is between two of these."""
+    if section == "problem_list":
+        return "problem_list"
+    return "statement" if section in _DIAGNOSTIC_SECTIONS else "elsewhere"
+
+
 def _said_of_the_condition(text: str, mention: Mention) -> bool:
     return _MODIFIED_NOUN_RE.match(text, mention.end) is None
 
@@ -121,8 +128,8 @@ def check_negation(facts: NoteFacts) -> list[Finding]:
     seen: set[frozenset[str]] = set()
     for stated in affirmed:
         for other in denied:
-            if (stated.section in _DIAGNOSTIC_SECTIONS) == (other.section in _DIAGNOSTIC_SECTIONS):
-                continue  # one side must be the diagnostic statement, the other the rest of the note
+            if _place(stated.section) == _place(other.section):
+                continue  # a diagnostic statement against the problem list or the rest of the note
             shared = _conflict(stated, other, facts.text)
             if not shared or shared in seen:
                 continue

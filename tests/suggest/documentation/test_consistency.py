@@ -137,3 +137,14 @@ def test_every_code_of_the_sex_age_table_is_in_the_code_set(vocabulary):
     for rule in sex_age_rules():
         for code in (rule.first, rule.last):
             assert code in codes, f"{code} ({rule.source}) is not an FY2026 code or category"
+
+
+def test_the_problem_list_contradicting_the_assessment():
+    """I.B.14: a diagnosis in the assessment that the problem list denies."""
+    text = "PROBLEM LIST:\nNo diabetes.\n\nASSESSMENT:\nGout of right knee.\n"
+    denied = mention(text, "diabetes", ("E11.9",), "problem_list", "negated")
+    stated_text = text.replace("Gout of right knee.", "Type 2 diabetes.")
+    stated = mention(stated_text, "Type 2 diabetes", ("E11.9",), "assessment_and_plan")
+    found = check_negation(facts(stated_text, mentions=(denied, stated)))
+    assert kinds(found) == ["inconsistency.negation"]
+    assert "problem list" in found[0].message
