@@ -17,6 +17,7 @@ relative or in the family history are not about the patient and are skipped.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -106,13 +107,13 @@ _BODY_PARTS = {
     "upper extremity": "arm",
 }
 _PARTS = "|".join(sorted(_BODY_PARTS, key=len, reverse=True))
-_SIDE = r"(?i:left|right|lt\.?|rt\.?|bilateral|bilat\.?|both)|\b[LR]\b"
-_LATERALITY_RE = re.compile(
-    rf"(?:\b|(?<=\s))({_SIDE})\s+(?:(?!and\b|or\b|left\b|right\b)[a-z-]+\s+){{0,2}}?({_PARTS})s?\b"
-    rf"|\b({_PARTS})s?\s*[,(]\s*(left|right)\b",
-    re.IGNORECASE,
+# Anchored on the body part (rarer than a side word), then a side just before it or just after it.
+_LATERALITY_RE = re.compile(rf"\b({_PARTS})s?\b", re.IGNORECASE)
+_SIDE_BEFORE_RE = re.compile(
+    r"(?:^|(?<=\s))((?i:left|right|lt\.?|rt\.?|bilateral|bilat\.?|both)|[LR])\s+"
+    r"(?:(?!(?i:and|or|left|right)\b)[A-Za-z-]+\s+){0,2}$"
 )
-# The diagnostic statement; an operative note's procedure and findings are the rest of the note.
+_SIDE_AFTER_RE = re.compile(r"s?\s*[,(]\s*(left|right)\b", re.IGNORECASE)
 _DIAGNOSTIC_SECTIONS = ("assessment_and_plan", "diagnoses", "preoperative_diagnosis", "plan")
 _HISTORY_SECTIONS = (
     "past_medical_history",
@@ -160,9 +161,13 @@ def _acuity(match: re.Match[str]) -> tuple[str, str] | None:
 
 
 def _laterality(match: re.Match[str]) -> tuple[str, str] | None:
-    if match.group(2):
-        return _BODY_PARTS[match.group(2).lower()], _side(match.group(1))
-    return _BODY_PARTS[match.group(3).lower()], _side(match.group(4))
+    text = match.string
+    part = _BODY_PARTS[match.group(1).lower()]
+    before = _SIDE_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
+    if before is not None:
+        return part, _side(before.group(1))
+    after = _SIDE_AFTER_RE.match(text, match.end(1))
+    return (part, _side(after.group(1))) if after is not None else None
 
 
 _READERS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], tuple[str, str] | None]], ...] = (
@@ -175,17 +180,22 @@ _READERS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], tuple[str,
 
 
 def attribute_mentions(facts: NoteFacts) -> Iterator[AttributeMention]:
-    """Each condition attribute said of the patient (not of a relative), sentence by sentence."""
-    for sentence in facts.view.sentences():
-        if sentence.section in _SKIPPED_SECTIONS or FAMILY_WORDS.search(sentence.text):
-            continue
-        for kind, pattern, read in _READERS:
-            for match in pattern.finditer(sentence.text):
-                found = read(match)
-                if found is not None:
-                    start = sentence.start + match.start()
-                    section = facts.view.section_at(start)
-                    yield AttributeMention(kind, found[0], found[1], start, sentence.start + match.end(), section)
+    """Each condition attribute said of the patient (not of a relative). Each pattern runs once over the whole
+    text (cheaper than per sentence); a match is then placed in its sentence, whose words and section decide."""
+    sentences = list(facts.view.sentences())
+    starts = [sentence.start for sentence in sentences]
+    for kind, pattern, read in _READERS:
+        for match in pattern.finditer(facts.text):
+            position = bisect.bisect_right(starts, match.start()) - 1
+            if position < 0 or match.end() > sentences[position].end:
+                continue  # not inside one sentence
+            sentence = sentences[position]
+            if sentence.section in _SKIPPED_SECTIONS or FAMILY_WORDS.search(sentence.text):
+                continue
+            found = read(match)
+            if found is not None:
+                section = facts.view.section_at(match.start())
+                yield AttributeMention(kind, found[0], found[1], match.start(), match.end(), section)
 
 
 def _ckd_conflict(first: str, second: str) -> bool:
