@@ -16,7 +16,8 @@ from spacy.tokens import Doc
 from suggest.candidates import build_candidates, extract_mentions
 from suggest.classifier_candidates import section_lookup, with_classifier
 from suggest.documentation import check_documentation
-from suggest.errors import NoteError
+from suggest.documentation.document_type import DOCUMENT_TYPES
+from suggest.errors import DocumentTypeError, Errors, NoteError
 from suggest.guidelines import GuidelineContext, apply_guidelines
 from suggest.guidelines.history_status import HistoryCodes, is_resolved, is_still_treated
 from suggest.guidelines.note import NoteView
@@ -67,6 +68,8 @@ class Engine:
         """``document_type`` (``suggest.documentation.document_type.DOCUMENT_TYPES``): None reads it from the
         note's headings, for the completeness checks."""
         checked_setting = self._check(text, setting)
+        if document_type is not None and document_type not in DOCUMENT_TYPES:
+            raise DocumentTypeError(Errors.E009.format(document_type=document_type, types=", ".join(DOCUMENT_TYPES)))
         return self._suggest_doc(self.nlp(text), text, checked_setting, note_id, top, document_type)
 
     def suggest_many(

@@ -6,6 +6,7 @@ from vocab.errors import ChartcoderError
 
 __all__ = [
     "BinaryNoteError",
+    "DocumentTypeError",
     "EmptyNoteError",
     "EngineError",
     "Errors",
@@ -28,6 +29,7 @@ class Errors:
         "[E007] The model pack {model!r} was built for code set {pack_release!r}; the loaded code set is {release!r}."
     )
     E008 = "[E008] Abbreviation sense table: unknown cue {cue!r} for {abbreviation!r}; expected one of {cues}."
+    E009 = "[E009] Unknown document type {document_type!r}: expected one of {types}, or none to read it from the note."
 
 
 class EngineError(ChartcoderError):
@@ -51,4 +53,8 @@ class BinaryNoteError(NoteError):
 
 
 class SettingError(NoteError):
+    pass
+
+
+class DocumentTypeError(NoteError):
     pass

@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from service.schemas import suggestions_out
+from suggest.errors import DocumentTypeError
 from tests.suggest.documentation.seeded_notes import CLEAN, PER_KIND, seeded_notes
 
 
@@ -46,3 +47,5 @@ def test_documentation_beside_suggestions_in_the_json_and_the_service_schema(zer
     assert suggestions_out(result).documentation[0].kind == "inconsistency.laterality"
     typed = zero_shot_engine.suggest(note.text, note.setting, document_type="operative_note").documentation
     assert "completeness.section_missing" in {finding.kind for finding in typed}
+    with pytest.raises(DocumentTypeError, match="E009"):
+        zero_shot_engine.suggest(note.text, note.setting, document_type="memo")
