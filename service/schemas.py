@@ -242,6 +242,11 @@ class FlagOut(BaseModel):
     codes: list[str]
 
 
+class HccOut(BaseModel):
+    hcc: str = Field(description="CMS-HCC V28 payment category, e.g. 37.")
+    label: str
+
+
 class SuggestionOut(BaseModel):
     rank: int
     code: str
@@ -266,6 +271,11 @@ class SuggestionOut(BaseModel):
     )
     replaces: list[str] = Field(
         default_factory=list, description="Component codes a combination code stands for (not reported beside it)."
+    )
+    hcc: list[HccOut] = Field(
+        default_factory=list,
+        description="The CMS-HCC V28 categories the code maps to for payment year 2026 (empty for most codes; "
+        "suggestions stored before risk adjustment have none).",
     )
 
 

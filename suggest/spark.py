@@ -74,7 +74,7 @@ _FLAG = "struct<kind:string,message:string,codes:array<string>>"
 _SUGGESTION = (
     f"struct<rank:int,code:string,description:string,score:double,billable:boolean,"
     f"evidence:array<{_EVIDENCE}>,flags:array<{_FLAG}>,rationale:string,role:string,poa:string,"
-    f"proposed:boolean,replaces:array<string>>"
+    f"proposed:boolean,replaces:array<string>,hcc:array<struct<hcc:string,label:string>>>"
 )
 _EXCLUSION = f"struct<code:string,reason:string,evidence:array<{_EVIDENCE}>>"
 _RESULT_FIELDS = (
