@@ -66,7 +66,9 @@ def test_risk_refuses_what_it_cannot_score(client, app, keys) -> None:
     assert unreviewed.status_code == 409 and unreviewed.json()["field"] == "note_ids"
     not_in_set = client.post("/v1/risk", json={"codes": ["E11.99"], "age": 70, "sex": "male"}, headers=keys.coder)
     assert not_in_set.status_code == 422 and not_in_set.json()["field"] == "codes"
-    for bad in ({"codes": [], "age": 70, "sex": "other"}, {"codes": [], "age": 70, "sex": "male", "payment_year": 2024}):
+    other_sex = {"codes": [], "age": 70, "sex": "other"}
+    unknown_year = {"codes": [], "age": 70, "sex": "male", "payment_year": 2024}
+    for bad in (other_sex, unknown_year):
         assert client.post("/v1/risk", json=bad, headers=keys.coder).status_code == 422
     assert client.post("/v1/risk", json={"codes": [], "age": 70, "sex": "male"}).status_code == 401
 
