@@ -54,14 +54,16 @@ def test_hcc_badges_and_the_dashboard_with_the_keyboard(live_server, page, outpu
         expect(page.locator(f'#suggestion-list > li[data-code="{item["code"]}"] .badge.hcc')).to_have_count(0)
 
     # reject the first HCC code, accept the rest, submit: one HCC code rejected
+    expect(page.locator("#suggestion-list > li.current")).to_have_attribute("data-index", "0")
     for index, item in enumerate(suggestions):
-        page.locator(f'#suggestion-list > li[data-index="{index}"]').click()
+        expect(page.locator("#suggestion-list > li.current")).to_have_attribute("data-index", str(index))
         page.keyboard.press("r" if item is with_hcc[0] else "a")
+        page.keyboard.press("j")
     page.locator("#note-pane").focus()
     page.keyboard.press("Enter")
     expect(page.locator("#toast")).to_contain_text("Review v1 stored for e2e-hcc")
-    reviews = live_server.note(note["id"])["reviews"]
-    assert with_hcc[0]["code"] in reviews[-1]["rejected"]
+    review = live_server.note(note["id"])["reviews"][-1]
+    assert review["rejected"] == [with_hcc[0]["code"]] and not review["added"]
 
     # the dashboard: reached with Tab, opened with Enter, every chart focusable, closed with Escape
     page.locator("#paste-open").focus()

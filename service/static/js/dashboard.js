@@ -7,6 +7,7 @@ const BAR_WIDTH = 360; // px of the longest bar
 const LABEL_WIDTH = 190;
 const ROW_HEIGHT = 22;
 const TOP = 10; // rows shown per chart
+const NOTE_WIDTH = 100; // px after the longest bar for its figure ("15229.33 / h")
 
 const DECISIONS = [
   { key: "accepted", name: "accepted", className: "seg-accepted" },
@@ -66,11 +67,12 @@ function stackedBars(rows, series) {
   const max = Math.max(1, ...rows.map((row) => series.reduce((sum, item) => sum + (row.values[item.key] || 0), 0)));
   const height = Math.max(1, rows.length) * ROW_HEIGHT + 4;
   const drawing = svg("svg", {
-    viewBox: `0 0 ${LABEL_WIDTH + BAR_WIDTH + 70} ${height}`,
+    viewBox: `0 0 ${LABEL_WIDTH + BAR_WIDTH + NOTE_WIDTH} ${height}`,
     width: "100%",
     class: "bars",
     preserveAspectRatio: "xMinYMin meet",
   });
+  if (!rows.length) drawing.append(svg("text", { x: 0, y: 16, class: "bar-note" }, "No data in this period."));
   rows.forEach((row, index) => {
     const y = index * ROW_HEIGHT + 2;
     const group = svg("g", { class: "bar-row" });
@@ -108,7 +110,7 @@ function barsFigure(caption, rows, series) {
 
 // Reviews per UTC day as columns.
 function dayColumns(days) {
-  const width = LABEL_WIDTH + BAR_WIDTH + 70;
+  const width = LABEL_WIDTH + BAR_WIDTH + NOTE_WIDTH;
   const height = 120;
   const drawing = svg("svg", { viewBox: `0 0 ${width} ${height + 20}`, width: "100%", class: "columns" });
   const max = Math.max(1, ...days.map((day) => day.reviews));
