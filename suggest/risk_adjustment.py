@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Literal, get_args
 
@@ -136,6 +136,7 @@ def load_hcc_tables(payment_year: int = DEFAULT_PAYMENT_YEAR) -> HccTables:
     )
 
 
+@lru_cache(maxsize=1 << 16)  # every suggestion asks: a repeat costs a dictionary lookup, not a regex and a tuple
 def hcc_for(code: str, payment_year: int = DEFAULT_PAYMENT_YEAR) -> tuple[HccCategory, ...]:
     """The CMS-HCC V28 categories ``code`` maps to for the payment year (most map to none, a few to two).
 
