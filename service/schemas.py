@@ -616,6 +616,10 @@ class RiskResponse(BaseModel):
     hccs: list[RiskHccOut]
     superseded: list[SupersededHccOut] = Field(description="HCCs the codes map to that the hierarchies drop.")
     unmapped: list[str] = Field(description="Codes that carry no payment HCC for this patient.")
+    not_in_code_set: list[str] = Field(
+        description="Codes given that this service's code set does not hold (another release's, or a typo): "
+        "scored as CMS's mapping has them."
+    )
     coefficients: dict[str, float] = Field(
         description="Every coefficient hccinfhir applied (demographic cell, HCCs, interactions)."
     )

@@ -13,6 +13,7 @@ from service.store.coding_outcomes import final_codes
 from service.store.database import write_transaction
 from service.store.repositories import AuditRepository
 from suggest.risk_adjustment import risk_profile
+from vocab.codes import normalize_code
 from vocab.codeset import CodeSet
 from vocab.errors import InvalidCodeError, UnknownCodeError
 
@@ -31,9 +32,11 @@ router = APIRouter(
 def risk_score(request: RiskRequest, key: CurrentKey, session: SessionDep, vocabulary: VocabularyDep) -> RiskResponse:
     """Score ``codes`` and the final codes (accepted and added, latest review) of the reviewed ``note_ids``:
     an encounter's notes, or a patient's over a date range. CMS's age/sex edits and hierarchies apply; the
-    score is hccinfhir's (community, non-dual segment). 404 for an unknown note, 409 for one not reviewed yet,
-    422 for a code not in the code set. Audited (``risk.scored``: who, which notes, how many codes; no codes)."""
-    codes = dict.fromkeys(_canonical(request.codes, vocabulary.codeset))
+    score is hccinfhir's (community, non-dual segment). 404 for an unknown note, 409 for one not reviewed yet;
+    a code not in this code set (another release's) is scored and listed in ``not_in_code_set``. Audited
+    (``risk.scored``: who, which notes, how many codes; never the codes)."""
+    given, not_in_code_set = _canonical(request.codes, vocabulary.codeset)
+    codes = dict.fromkeys(given)
     if request.note_ids:
         by_note, unknown, unreviewed = final_codes(session, request.note_ids)
         if unknown:
@@ -70,6 +73,7 @@ def risk_score(request: RiskRequest, key: CurrentKey, session: SessionDep, vocab
             for item in profile.superseded
         ],
         unmapped=list(profile.unmapped),
+        not_in_code_set=sorted(set(not_in_code_set)),
         coefficients=profile.coefficients,
         risk_score=profile.risk_score,
         risk_score_demographics=profile.risk_score_demographics,
@@ -77,14 +81,17 @@ def risk_score(request: RiskRequest, key: CurrentKey, session: SessionDep, vocab
     )
 
 
-def _canonical(codes: list[str], codeset: CodeSet) -> list[str]:
-    canonical = []
+def _canonical(codes: list[str], codeset: CodeSet) -> tuple[list[str], list[str]]:
+    """The codes in the code set's spelling, and those not in this code set (dotted): a code of another release
+    is still scored (CMS's mapping spans releases), and named in the answer rather than dropped in silence."""
+    canonical, unknown = [], []
     for text in codes:
         try:
             canonical.append(codeset.resolve(text).code)
         except InvalidCodeError:  # the schema's pattern lets none through; never quote free text back
             message = "A value in 'codes' is not shaped like an ICD-10-CM code."
             raise RiskCodeError(message, code="", field="codes") from None
-        except UnknownCodeError as error:
-            raise RiskCodeError(f"{error} (in 'codes')", code=text, field="codes") from None
-    return canonical
+        except UnknownCodeError:
+            canonical.append(normalize_code(text))
+            unknown.append(canonical[-1])
+    return canonical, unknown

@@ -58,14 +58,17 @@ def test_risk_of_reviewed_notes_uses_their_final_codes_and_is_audited(client, ap
     assert audit["items"][0]["actor"] == "coder-test"
 
 
-def test_risk_refuses_what_it_cannot_score(client, app, keys) -> None:
+def test_risk_refuses_what_it_cannot_score_and_names_codes_outside_the_code_set(client, app, keys) -> None:
     pending = _note(app, keys.coder_id, "model-a", ["E11.9"])
     unknown = client.post("/v1/risk", json={"note_ids": ["nope"], "age": 70, "sex": "male"}, headers=keys.coder)
     assert unknown.status_code == 404
     unreviewed = client.post("/v1/risk", json={"note_ids": [pending], "age": 70, "sex": "male"}, headers=keys.coder)
     assert unreviewed.status_code == 409 and unreviewed.json()["field"] == "note_ids"
-    not_in_set = client.post("/v1/risk", json={"codes": ["E11.99"], "age": 70, "sex": "male"}, headers=keys.coder)
-    assert not_in_set.status_code == 422 and not_in_set.json()["field"] == "codes"
+    not_in_set = client.post(
+        "/v1/risk", json={"codes": ["e1199", "I50.9"], "age": 70, "sex": "male"}, headers=keys.coder
+    )
+    assert not_in_set.status_code == 200  # scored, and named: another release's code, or a typo
+    assert not_in_set.json()["not_in_code_set"] == ["E11.99"] and not_in_set.json()["unmapped"] == ["E11.99"]
     other_sex = {"codes": [], "age": 70, "sex": "other"}
     unknown_year = {"codes": [], "age": 70, "sex": "male", "payment_year": 2024}
     for bad in (other_sex, unknown_year):
