@@ -8,13 +8,14 @@ opening the note again (an API client's) has no time and does not count towards 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
 
 from service.store.models import AuditEntry, Note, Review, ReviewCode
 
@@ -75,42 +76,59 @@ def final_codes(session: Session, note_ids: Sequence[str]) -> tuple[dict[str, li
 
 
 def review_timings(session: Session, since: datetime | None) -> list[ReviewTiming]:
-    """Every review submitted since ``since`` (all versions: each is a coder's work) with its open -> submit time."""
-    earlier = aliased(Review)
-    previous_review = (
-        select(func.max(earlier.created_at))
-        .where(earlier.note_id == Review.note_id, earlier.version < Review.version)
-        .correlate(Review)
-        .scalar_subquery()
-    )
-    opened = (
-        select(func.max(AuditEntry.at))
-        .where(
-            AuditEntry.action == "note.read",
-            AuditEntry.target == Review.note_id,
-            AuditEntry.actor_key_id == Review.coder_key_id,
-            AuditEntry.at <= Review.created_at,
-            or_(previous_review.is_(None), AuditEntry.at > previous_review),
-        )
-        .correlate(Review)
-        .scalar_subquery()
-    )
-    reported = (
-        select(func.count(ReviewCode.id))
-        .where(ReviewCode.review_id == Review.id, ReviewCode.decision.in_(REPORTED))
-        .correlate(Review)
-        .scalar_subquery()
-    )
-    query = select(Review.coder_name, Review.created_at, opened, reported)
+    """Every review submitted since ``since`` (all versions: each is a coder's work) with its open -> submit time.
+
+    Three queries joined here (reviews of the window's notes, their codes, their ``note.read`` entries), so the
+    cost grows with the rows read, not with reviews x readings as a correlated subquery's would.
+    """
+    window = select(Review.note_id).distinct()
     if since is not None:
-        query = query.where(Review.created_at >= since)
+        window = window.where(Review.created_at >= since)
+    notes = window.scalar_subquery()
+    reviews = session.execute(
+        select(Review.id, Review.note_id, Review.coder_key_id, Review.coder_name, Review.created_at)
+        .where(Review.note_id.in_(notes))
+        .order_by(Review.note_id, Review.version)
+    ).all()
+    reported = dict(
+        session.execute(
+            select(ReviewCode.review_id, func.count(ReviewCode.id))
+            .join(Review, Review.id == ReviewCode.review_id)
+            .where(Review.note_id.in_(notes), ReviewCode.decision.in_(REPORTED))
+            .group_by(ReviewCode.review_id)
+        ).all()
+    )
+    readings: dict[tuple[str | None, str | None], list[datetime]] = {}
+    for target, reader, at in session.execute(
+        select(AuditEntry.target, AuditEntry.actor_key_id, AuditEntry.at).where(
+            AuditEntry.action == "note.read", AuditEntry.target.in_(notes)
+        )
+    ):
+        readings.setdefault((target, reader), []).append(at)
+    for times in readings.values():
+        times.sort()
     timings = []
-    for coder, submitted, opened_at, codes in session.execute(query):
+    previous: dict[str, datetime] = {}  # note -> its latest review so far (reviews come in version order)
+    for review_id, note_id, reader, coder, submitted in reviews:
+        after = previous.get(note_id)
+        previous[note_id] = submitted
+        if since is not None and submitted < since:
+            continue
+        opened = _last_reading(readings.get((note_id, reader), []), after, submitted)
         seconds = None
-        if opened_at is not None:
-            seconds = min(MAX_REVIEW_SECONDS, max(0.0, (submitted - opened_at).total_seconds()))
-        timings.append(ReviewTiming(coder=coder, codes=codes or 0, seconds=seconds))
+        if opened is not None:
+            seconds = min(MAX_REVIEW_SECONDS, max(0.0, (submitted - opened).total_seconds()))
+        timings.append(ReviewTiming(coder=coder, codes=reported.get(review_id, 0), seconds=seconds))
     return timings
+
+
+def _last_reading(times: list[datetime], after: datetime | None, until: datetime) -> datetime | None:
+    """The latest reading at or before ``until`` and after ``after`` (the note's previous review), if any."""
+    position = bisect_right(times, until)
+    if position == 0:
+        return None
+    opened = times[position - 1]
+    return opened if after is None or opened > after else None
 
 
 def coder_throughput(timings: Sequence[ReviewTiming]) -> list[CoderThroughput]:
