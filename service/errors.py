@@ -18,9 +18,11 @@ __all__ = [
     "ModelJobConflictError",
     "ModelUnusableError",
     "NoteNotFoundError",
+    "NoteNotReviewedError",
     "NoteTooLargeForServiceError",
     "ReviewCodeError",
     "ReviewIdTakenError",
+    "RiskCodeError",
     "ServiceError",
     "UnknownModelError",
     "WorkerStartError",
@@ -135,3 +137,26 @@ class WorkerStartError(ServiceError):
     """The worker process of a job could not be started (the server's fault, not the client's)."""
 
     status_code = 503
+
+
+class NoteNotReviewedError(ServiceError):
+    """A note named for risk adjustment has no review yet: it has no final codes to score."""
+
+    status_code = 409
+
+    def extra(self) -> dict[str, Any]:
+        return {"field": "note_ids"}
+
+
+class RiskCodeError(ServiceError):
+    """A code sent for risk adjustment is not in the code set."""
+
+    status_code = 422
+
+    def __init__(self, message: str, *, code: str, field: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+
+    def extra(self) -> dict[str, Any]:
+        return {"code": self.code, "field": self.field}

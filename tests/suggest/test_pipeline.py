@@ -175,6 +175,7 @@ def test_output_matches_the_documented_schema(engine) -> None:
         "poa",
         "proposed",
         "replaces",
+        "hcc",
     }
     assert set(first["evidence"][0]) == {"start", "end", "text", "section", "assertion"}
     assert set(data["excluded"][0]) == {"code", "reason", "evidence"}

@@ -3,6 +3,8 @@
 
 import { Api, ApiError, newIdempotencyKey } from "./api.js";
 import { PALETTE_SIZE, assertionLabel, renderNote, sectionLabel } from "./note-view.js";
+import { hccBadge } from "./hcc.js";
+import { initDashboard } from "./dashboard.js";
 
 const KEY_STORAGE = "chartcoder.apiKey";
 const QUEUE_LIMIT = 100;
@@ -398,6 +400,7 @@ function suggestionCard(item) {
             attrs: { title: `The engine's ${ROLE_NAMES[suggestion.role]} diagnosis` },
           })
         : null,
+      hccBadge(suggestion),
       el("span", { className: "decision-badge", attrs: { "aria-hidden": "true" } }),
     ]),
     el("p", { className: "title", text: suggestion.description }),
@@ -1264,6 +1267,7 @@ function wire() {
   $("note-text").addEventListener("mouseover", (event) => hoverMark(event, true));
   $("note-text").addEventListener("mouseout", (event) => hoverMark(event, false));
   document.addEventListener("keydown", onKey);
+  initDashboard(() => state.api);
 }
 
 function hoverMark(event, on) {
