@@ -11,6 +11,7 @@ __all__ = [
     "EngineTimeoutError",
     "EngineUnavailableError",
     "IdempotencyConflictError",
+    "InvalidQueryError",
     "InvalidReviewError",
     "JobNotFoundError",
     "KeyNameTakenError",
@@ -19,6 +20,8 @@ __all__ = [
     "ModelUnusableError",
     "NoteNotFoundError",
     "NoteTooLargeForServiceError",
+    "QueryNotFoundError",
+    "QueryStateError",
     "ReviewCodeError",
     "ReviewIdTakenError",
     "ServiceError",
@@ -135,3 +138,26 @@ class WorkerStartError(ServiceError):
     """The worker process of a job could not be started (the server's fault, not the client's)."""
 
     status_code = 503
+
+
+class QueryNotFoundError(ServiceError):
+    status_code = 404
+
+
+class QueryStateError(ServiceError):
+    """A provider query asked to change once it is closed (answered or withdrawn), or raised on a purged note."""
+
+    status_code = 409
+
+
+class InvalidQueryError(ServiceError):
+    """A provider query that cannot be stored as sent (not compliant, not quoting the note, an unknown option)."""
+
+    status_code = 422
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def extra(self) -> dict[str, Any]:
+        return {"field": self.field}

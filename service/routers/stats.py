@@ -9,7 +9,17 @@ from fastapi import APIRouter, Depends, Query
 
 from service.deps import SessionDep, VocabularyDep, get_current_key
 from service.routers._responses import errors
-from service.schemas import AddedCode, CodeStat, DayCount, ModelStat, StatsResponse
+from service.schemas import (
+    AddedCode,
+    CodeStat,
+    DayCount,
+    ModelStat,
+    QueryAnswers,
+    QueryKindStat,
+    QueryStatsOut,
+    StatsResponse,
+)
+from service.store.queries import QueryRepository, QueryStats
 from service.store.repositories import StatsRepository, cutoff
 from vocab.codeset import CodeSet
 
@@ -30,6 +40,24 @@ def _description(codeset: CodeSet, code: str) -> str | None:
     return known.description if known else None
 
 
+def _query_stats(stats: QueryStats) -> QueryStatsOut:
+    return QueryStatsOut(
+        raised=stats.raised,
+        open=stats.open,
+        answered=stats.answered,
+        withdrawn=stats.withdrawn,
+        answer_rate=round(stats.answered / stats.raised, 4) if stats.raised else None,
+        median_hours_to_answer=stats.median_hours_to_answer,
+        by_kind=[
+            QueryKindStat(
+                kind=row.kind, raised=row.raised, open=row.open, answered=row.answered, withdrawn=row.withdrawn
+            )
+            for row in stats.by_kind
+        ],
+        answers=QueryAnswers(**stats.answers),
+    )
+
+
 @router.get("", summary="Review statistics")
 def review_stats(
     session: SessionDep,
@@ -37,7 +65,9 @@ def review_stats(
     days: Annotated[int | None, Query(ge=1, le=3660, description="Only reviews of the last N days.")] = None,
     top: Annotated[int, Query(ge=1, le=500, description="Rows in per_code and most_added.")] = 50,
 ) -> StatsResponse:
-    """Reviews per day count every submitted version; acceptance counts each note's latest review only."""
+    """Reviews per day count every submitted version; acceptance counts each note's latest review only. Provider
+    queries: those raised in the window, by status and finding kind, how they were answered, median hours to an
+    answer."""
     since = cutoff(days) if days else None
     snapshot = StatsRepository(session).snapshot(since)
     codeset = vocabulary.codeset
@@ -76,4 +106,5 @@ def review_stats(
             AddedCode(code=row.code, description=_description(codeset, row.code), count=row.added)
             for row in added[:top]
         ],
+        queries=_query_stats(QueryRepository(session).stats(since)),
     )
