@@ -40,6 +40,7 @@ def test_lists_carry_no_note_text(client, keys, queued_note):
         "model",
         "suggestion_count",
         "review_count",
+        "open_queries",
         "created_at",
     }
     assert item["suggestion_count"] == len(queued_note["suggestions"]["suggestions"])
