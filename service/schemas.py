@@ -39,6 +39,7 @@ __all__ = [
     "ErrorResponse",
     "FindingEvidenceIn",
     "FindingIn",
+    "FindingOut",
     "HealthResponse",
     "JobOut",
     "JobProgress",
@@ -291,6 +292,20 @@ class ExclusionOut(BaseModel):
     evidence: list[EvidenceOut]
 
 
+class FindingOut(BaseModel):
+    """A documentation finding (:class:`suggest.documentation.Finding`): what is incomplete or inconsistent."""
+
+    kind: str
+    family: str
+    severity: Literal["error", "warning", "info"]
+    message: str
+    basis: str
+    evidence: list[EvidenceOut] = Field(default_factory=list)
+    indicators: list[EvidenceOut] = Field(default_factory=list)
+    codes: list[str] = Field(default_factory=list)
+    needs_query: bool = False
+
+
 class SuggestionsOut(BaseModel):
     """The engine's answer for one note (the product's JSON)."""
 
@@ -300,6 +315,9 @@ class SuggestionsOut(BaseModel):
     setting: SettingName
     suggestions: list[SuggestionOut]
     excluded: list[ExclusionOut]
+    documentation: list[FindingOut] = Field(
+        default_factory=list, description="Documentation findings (empty for notes stored before the checks)."
+    )
 
 
 def suggestions_out(result: NoteSuggestions | dict[str, Any]) -> SuggestionsOut:
