@@ -239,6 +239,7 @@ class QueryRepository:
                     *window, ProviderQuery.status == "answered"
                 )
             )
+            if closed is not None
         ]
         return QueryStats(
             raised=sum(row.raised for row in kinds),

@@ -178,3 +178,70 @@ def test_query_words_are_purged_with_the_note_and_after_query_retention(client, 
         "/v1/queries/draft", json={"note_id": queued_note["id"], "finding": _finding(DIABETES_NOTE)}, headers=keys.coder
     )
     assert draft.status_code == 409, "a purged note has nothing left to quote"
+
+
+def test_no_query_words_in_any_log(caplog, client, keys, queued_note):
+    import logging
+
+    from tests.service.test_phi_logs import LOGGERS
+
+    for name in LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name)
+    marker = "Quillfeather-Marbleworth query marker"
+    question = f"Based on your clinical judgment, please clarify the stage ({marker})."
+    refused = _send(client, keys, queued_note, question=f"{question} It affects reimbursement.")
+    answered = _send(client, keys, queued_note, question=question).json()
+    withdrawn = _send(client, keys, queued_note, question=question).json()
+    statuses = [
+        refused.status_code,
+        client.get(f"/v1/queries/{answered['id']}", headers=keys.coder).status_code,
+        client.post(
+            f"/v1/queries/{answered['id']}/answer", json={"option": 0, "text": marker}, headers=keys.coder
+        ).status_code,
+        client.post(f"/v1/queries/{withdrawn['id']}/withdraw", json={"reason": marker}, headers=keys.coder).status_code,
+        client.post(
+            f"/v1/queries/{withdrawn['id']}/answer", json={"option": 0, "text": marker}, headers=keys.coder
+        ).status_code,
+    ]
+    assert statuses == [422, 200, 200, 200, 409]
+    assert caplog.records, "the logs were captured"
+    assert marker not in caplog.text
+    assert "chronic kidney disease" not in caplog.text
+
+
+def test_db_purge_purges_closed_queries_past_query_retention(client, app, keys, queued_note, service_home, monkeypatch):
+    from typer.testing import CliRunner
+
+    from cli.main import app as cli_app
+
+    closed = _send(client, keys, queued_note).json()
+    client.post(f"/v1/queries/{closed['id']}/answer", json={"option": 0}, headers=keys.coder)
+    with app.state.database.engine.begin() as connection:
+        connection.execute(
+            update(ProviderQuery)
+            .where(ProviderQuery.id == closed["id"])
+            .values(closed_at=utcnow() - timedelta(days=10))
+        )
+    monkeypatch.setenv("CHARTCODER_DATABASE_URL", str(app.state.database.url))
+    monkeypatch.setenv("CHARTCODER_QUERY_RETENTION_DAYS", "7")
+    result = CliRunner().invoke(cli_app, ["db", "purge", "--home", str(service_home)])
+    assert result.exit_code == 0, result.output
+    assert "Purged the words of 1 provider queries" in result.output
+    assert client.get(f"/v1/queries/{closed['id']}", headers=keys.coder).json()["question"] is None
+    assert client.get(f"/v1/notes/{queued_note['id']}", headers=keys.coder).json()["text"], "notes are kept"
+
+
+@pytest.mark.parametrize("settings_overrides", [{"query_retention_days": 1, "purge_interval_s": 0.05}])
+def test_the_server_purges_closed_queries_periodically(client, app, keys, queued_note):
+    from tests.service.conftest import eventually
+
+    closed = _send(client, keys, queued_note).json()
+    client.post(f"/v1/queries/{closed['id']}/answer", json={"option": 0}, headers=keys.coder)
+    with app.state.database.engine.begin() as connection:
+        connection.execute(
+            update(ProviderQuery).where(ProviderQuery.id == closed["id"]).values(closed_at=utcnow() - timedelta(days=2))
+        )
+    purged = eventually(
+        lambda: client.get(f"/v1/queries/{closed['id']}", headers=keys.coder).json()["question"] is None
+    )
+    assert purged, "the periodic purge did not blank the closed query"
