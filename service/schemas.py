@@ -674,6 +674,9 @@ FreeText = Annotated[
 QuotedText = Annotated[
     str, Field(max_length=2000, json_schema_extra={"pattern": NO_NUL_PATTERN}), AfterValidator(_text_only)
 ]
+OptionText = Annotated[
+    str, Field(min_length=1, max_length=500, json_schema_extra={"pattern": LINE_PATTERN}), AfterValidator(_line_text)
+]
 FINDING_KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$"
 
 
@@ -722,7 +725,7 @@ class QueryCreateRequest(_Strict):
     note_id: str = Field(pattern=ID_PATTERN)
     finding: FindingIn
     question: FreeText
-    options: list[LineText200] = Field(
+    options: list[OptionText] = Field(
         min_length=2,
         max_length=20,
         description="Must include 'Other (please specify)' and 'Unable to determine / clinically undetermined'.",

@@ -35,6 +35,7 @@ __all__ = [
 
 OTHER_OPTION = "Other (please specify)"
 UNDETERMINED_OPTION = "Unable to determine / clinically undetermined"
+_OPTION_QUOTE_CHARS = 300  # a conflicting statement offered as an option: its first 300 characters
 _GENERIC_SUBJECT = "the documentation quoted above"
 _RESPONSE_NOTE = (
     "Please document your response in the health record. Any answer, including unable to determine, is acceptable."
@@ -164,7 +165,8 @@ def _conflict_options(quotes: tuple[Evidence, ...]) -> tuple[str, ...]:
     seen: dict[str, str] = {}
     for item in quotes:
         where = f" ({item.section})" if item.section else ""
-        seen.setdefault(item.text.strip().lower(), f'As documented{where}: "{item.text.strip()}"')
+        words = " ".join(item.text.split())  # an option is one line, however the note broke the quote
+        seen.setdefault(words.lower(), f'As documented{where}: "{words[:_OPTION_QUOTE_CHARS]}"')
     return tuple(seen.values()) if len(seen) > 1 else ()
 
 

@@ -7,6 +7,8 @@ const SEVERITY_NAMES = { error: "error", warning: "warning", info: "opportunity"
 const STATUS_NAMES = { open: "open", answered: "answered", withdrawn: "withdrawn" };
 const ANSWER_NAMES = { clinical: "a listed option", other: "other", undetermined: "unable to determine" };
 
+const COPY_LABEL = "Query text, to copy to the provider";
+
 const $ = (id) => document.getElementById(id);
 
 function el(tag, { className, text, attrs } = {}, children = []) {
@@ -91,15 +93,25 @@ function findingItem(finding, index) {
     ? el("button", {
         className: "small draft-query",
         text: "Draft query",
-        attrs: { type: "button", "data-finding": String(index), "aria-label": `Draft a provider query: ${finding.message}` },
+        attrs: {
+          type: "button",
+          "data-finding": String(index),
+          "aria-label": `Draft a provider query: ${finding.message}`,
+        },
       })
     : null;
   draft?.addEventListener("click", () => openDraft(index));
   return el("li", { className: `finding severity-${finding.severity}`, attrs: { "data-kind": finding.kind } }, [
-    el("span", { className: `severity severity-${finding.severity}`, text: SEVERITY_NAMES[finding.severity] || finding.severity }),
+    el("span", {
+      className: `severity severity-${finding.severity}`,
+      text: SEVERITY_NAMES[finding.severity] || finding.severity,
+    }),
     el("span", { className: "finding-message", text: finding.message }),
     quotes.length
-      ? el("span", { className: "finding-quotes", text: quotes.map((item) => `\u201c${item.text}\u201d`).join(" \u00b7 ") })
+      ? el("span", {
+          className: "finding-quotes",
+          text: quotes.map((item) => `\u201c${item.text}\u201d`).join(" \u00b7 "),
+        })
       : null,
     el("span", { className: "finding-basis muted", text: finding.basis }),
     draft,
@@ -125,10 +137,11 @@ function queryItem(query) {
     show.addEventListener("click", () => showWords(query.id));
     buttons.push(show);
   }
-  return el("li", { className: `query status-${query.status}`, attrs: { "data-query": query.id, "data-status": query.status } }, [
+  const attrs = { "data-query": query.id, "data-status": query.status };
+  return el("li", { className: `query status-${query.status}`, attrs }, [
     el("span", { className: `status query-status-${query.status}`, text: STATUS_NAMES[query.status] }),
     el("span", { className: "query-kind", text: `${query.finding_kind} \u00b7 sent ${when}${answer}` }),
-    words ? el("pre", { className: "query-text", text: words, attrs: { tabindex: "0", "aria-label": "Query text to copy" } }) : null,
+    words ? el("pre", { className: "query-text", text: words, attrs: { tabindex: "0", title: COPY_LABEL } }) : null,
     ...buttons,
   ]);
 }
@@ -147,12 +160,18 @@ function render() {
       document.createTextNode("Documentation "),
       el("span", { className: "count", text: String(ctx.findings.length) }),
     ]),
-    el("ol", { className: "finding-list", attrs: { id: "finding-list", "aria-label": "Documentation findings" } },
-      ctx.findings.map(findingItem)),
+    el(
+      "ol",
+      { className: "finding-list", attrs: { id: "finding-list", "aria-label": "Documentation findings" } },
+      ctx.findings.map(findingItem),
+    ),
     ctx.queries.length ? el("h4", { text: "Provider queries", attrs: { id: "queries-title" } }) : null,
     ctx.queries.length
-      ? el("ol", { className: "query-list", attrs: { id: "query-list", "aria-labelledby": "queries-title" } },
-          ctx.queries.map(queryItem))
+      ? el(
+          "ol",
+          { className: "query-list", attrs: { id: "query-list", "aria-labelledby": "queries-title" } },
+          ctx.queries.map(queryItem),
+        )
       : null,
   );
 }
@@ -179,7 +198,8 @@ async function openDraft(index) {
   if (!api || !finding || !ctx.note) return;
   let draft;
   try {
-    draft = (await api.request("POST", "/v1/queries/draft", { json: { note_id: ctx.note.id, finding: findingIn(finding) } })).body;
+    const json = { note_id: ctx.note.id, finding: findingIn(finding) };
+    draft = (await api.request("POST", "/v1/queries/draft", { json })).body;
   } catch (error) {
     ctx.reportError(error);
     return;
@@ -187,7 +207,9 @@ async function openDraft(index) {
   ctx.drafting = { finding };
   const dialog = $("query-dialog") || draftDialog();
   $("query-indicators").replaceChildren(
-    ...draft.indicators.map((item) => el("li", { text: `\u201c${item.text}\u201d${item.section ? ` (${item.section})` : ""}` })),
+    ...draft.indicators.map((item) =>
+      el("li", { text: `\u201c${item.text}\u201d${item.section ? ` (${item.section})` : ""}` }),
+    ),
   );
   $("query-question").value = draft.question;
   $("query-options").value = draft.options.join("\n");
@@ -199,7 +221,9 @@ async function openDraft(index) {
 function findingIn(finding) {
   // the finding as the API takes it back (FindingIn): purged spans (text null) are never sent
   const spans = (items) =>
-    (items || []).filter((item) => item.text !== null).map(({ start, end, text, section, assertion }) => ({ start, end, text, section, assertion }));
+    (items || [])
+      .filter((item) => item.text !== null)
+      .map(({ start, end, text, section, assertion }) => ({ start, end, text, section, assertion }));
   return {
     kind: finding.kind,
     severity: finding.severity,
