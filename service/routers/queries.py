@@ -48,13 +48,14 @@ from suggest.types import Evidence
 
 __all__ = ["router"]
 
-CoderKey = Annotated[Principal, Depends(require_role("coder"))]
+_coder = require_role("coder")  # coder and admin keys; one callable, so a request checks its key once
+CoderKey = Annotated[Principal, Depends(_coder)]
 
 router = APIRouter(
     prefix="/v1/queries",
     tags=["queries"],
     route_class=Utf8Route,
-    dependencies=[Depends(require_role("coder"))],
+    dependencies=[Depends(_coder)],
     responses=errors(401, 403, 422),
 )
 

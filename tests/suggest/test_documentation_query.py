@@ -138,3 +138,19 @@ def test_every_option_row_names_its_source() -> None:
     header, *rows = _read_table("query_options.tsv")
     assert header == ["attribute", "subject", "option", "source"]
     assert rows and all(len(row) == 4 and row[3].strip() for row in rows)
+
+
+def test_every_attribute_of_the_table_drafts_a_compliant_query() -> None:
+    from suggest.documentation.query import _attributes
+
+    indicator = _span("ejection fraction 30%", "echo")
+    for name in _attributes():
+        draft = draft_query(
+            Finding(kind=f"specificity.{name}", severity="info", message="m", basis="b", indicators=(indicator,))
+        )
+        text = draft.text()
+        assert '"ejection fraction 30%" (echo)' in text
+        assert draft.options[-2:] == (OTHER_OPTION, UNDETERMINED_OPTION) and len(draft.options) >= 4, name
+        assert noncompliant_phrases(draft.question) == [] and not any(map(noncompliant_phrases, draft.options)), name
+        for phrase in FORBIDDEN:
+            assert not re.search(rf"\b{re.escape(phrase)}\b", text, re.IGNORECASE), (name, phrase)
