@@ -209,7 +209,9 @@ def test_no_query_words_in_any_log(caplog, client, keys, queued_note):
     assert "chronic kidney disease" not in caplog.text
 
 
-def test_db_purge_purges_closed_queries_past_query_retention(client, app, keys, queued_note, service_home, monkeypatch):
+def test_db_purge_purges_closed_queries_past_query_retention(
+    client, app, keys, queued_note, service_home, database_url, monkeypatch
+):
     from typer.testing import CliRunner
 
     from cli.main import app as cli_app
@@ -222,7 +224,7 @@ def test_db_purge_purges_closed_queries_past_query_retention(client, app, keys, 
             .where(ProviderQuery.id == closed["id"])
             .values(closed_at=utcnow() - timedelta(days=10))
         )
-    monkeypatch.setenv("CHARTCODER_DATABASE_URL", str(app.state.database.url))
+    monkeypatch.setenv("CHARTCODER_DATABASE_URL", database_url)
     monkeypatch.setenv("CHARTCODER_QUERY_RETENTION_DAYS", "7")
     result = CliRunner().invoke(cli_app, ["db", "purge", "--home", str(service_home)])
     assert result.exit_code == 0, result.output
