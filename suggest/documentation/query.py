@@ -146,7 +146,7 @@ def render_query(question: str, quotes: Sequence[tuple[str, str]], options: Sequ
     """The query as the provider reads it: the quoted indicators (with their section), the question, one box per
     option."""
     lines = ["Clinical indicators documented in this record:"]
-    lines += [f'  - "{text}"' + (f" ({section})" if section else "") for text, section in quotes]
+    lines += [f'  - "{text}"' + (f" ({section.replace('_', ' ')})" if section else "") for text, section in quotes]
     lines += ["", question, "", "Please select one:"]
     lines += [f"  [ ] {option}" for option in options]
     lines += ["", _RESPONSE_NOTE]
