@@ -11,6 +11,7 @@ __all__ = [
     "EngineTimeoutError",
     "EngineUnavailableError",
     "IdempotencyConflictError",
+    "InvalidQueryError",
     "InvalidReviewError",
     "JobNotFoundError",
     "KeyNameTakenError",
@@ -20,6 +21,8 @@ __all__ = [
     "NoteNotFoundError",
     "NoteNotReviewedError",
     "NoteTooLargeForServiceError",
+    "QueryNotFoundError",
+    "QueryStateError",
     "ReviewCodeError",
     "ReviewIdTakenError",
     "RiskCodeError",
@@ -160,3 +163,24 @@ class RiskCodeError(ServiceError):
 
     def extra(self) -> dict[str, Any]:
         return {"code": self.code, "field": self.field}
+class QueryNotFoundError(ServiceError):
+    status_code = 404
+
+
+class QueryStateError(ServiceError):
+    """A provider query asked to change once it is closed (answered or withdrawn), or raised on a purged note."""
+
+    status_code = 409
+
+
+class InvalidQueryError(ServiceError):
+    """A provider query that cannot be stored as sent (not compliant, not quoting the note, an unknown option)."""
+
+    status_code = 422
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def extra(self) -> dict[str, Any]:
+        return {"field": self.field}

@@ -39,6 +39,9 @@ __all__ = [
     "DayCount",
     "EncounterMetadata",
     "ErrorResponse",
+    "FindingEvidenceIn",
+    "FindingIn",
+    "FindingOut",
     "HccCapture",
     "HccStat",
     "HealthResponse",
@@ -52,6 +55,18 @@ __all__ = [
     "NotePage",
     "NoteSummary",
     "PromoteResponse",
+    "QueryAnswerRequest",
+    "QueryAnswers",
+    "QueryCreateRequest",
+    "QueryDraftOut",
+    "QueryDraftRequest",
+    "QueryKindStat",
+    "QueryOut",
+    "QueryPage",
+    "QueryStatsOut",
+    "QuerySummary",
+    "QueryWithdrawRequest",
+    "QueueStatus",
     "ReadyResponse",
     "RetrainRequest",
     "ReviewOut",
@@ -71,6 +86,8 @@ __all__ = [
 SettingName = Literal[SETTINGS]  # type: ignore[valid-type]
 AssertionName = Literal[ASSERTIONS]  # type: ignore[valid-type]
 NoteStatus = Literal["pending", "reviewed"]
+# The queue also shows notes waiting on a provider query (not reviewed, a query open).
+QueueStatus = Literal["pending", "query_open", "reviewed"]
 
 
 def _text_only(value: str) -> str:
@@ -293,6 +310,20 @@ class ExclusionOut(BaseModel):
     evidence: list[EvidenceOut]
 
 
+class FindingOut(BaseModel):
+    """A documentation finding (:class:`suggest.documentation.Finding`): what is incomplete or inconsistent."""
+
+    kind: str
+    family: str
+    severity: Literal["error", "warning", "info"]
+    message: str
+    basis: str
+    evidence: list[EvidenceOut] = Field(default_factory=list)
+    indicators: list[EvidenceOut] = Field(default_factory=list)
+    codes: list[str] = Field(default_factory=list)
+    needs_query: bool = False
+
+
 class SuggestionsOut(BaseModel):
     """The engine's answer for one note (the product's JSON)."""
 
@@ -302,6 +333,9 @@ class SuggestionsOut(BaseModel):
     setting: SettingName
     suggestions: list[SuggestionOut]
     excluded: list[ExclusionOut]
+    documentation: list[FindingOut] = Field(
+        default_factory=list, description="Documentation findings (empty for notes stored before the checks)."
+    )
 
 
 def suggestions_out(result: NoteSuggestions | dict[str, Any]) -> SuggestionsOut:
@@ -328,11 +362,12 @@ class NoteSummary(BaseModel):
 
     id: str
     external_id: str | None
-    status: NoteStatus
+    status: QueueStatus = Field(description="query_open: not reviewed yet, with a provider query open.")
     setting: SettingName
     model: str
     suggestion_count: int
     review_count: int
+    open_queries: int = Field(default=0, description="Provider queries raised on the note and still open.")
     created_at: datetime
 
 
@@ -565,6 +600,8 @@ class StatsResponse(BaseModel):
     per_coder: list[CoderStat] = Field(default_factory=list, description="Throughput per coder (every version).")
     per_chapter: list[ChapterStat] = Field(default_factory=list, description="Decisions by ICD-10-CM chapter.")
     hcc_capture: HccCapture | None = None
+    # Issue 16 (provider queries)
+    queries: QueryStatsOut | None = Field(default=None, description="Provider queries raised in the window.")
 
 
 # --- risk adjustment ---------------------------------------------------------------------------------------
@@ -739,3 +776,149 @@ class ServiceInfo(BaseModel):
     version: str
     docs: str
     openapi: str
+
+
+# --- provider queries -------------------------------------------------------------------------------------
+def _free_text(value: str) -> str:
+    """:data:`NOTE_PATTERN` with its own message: some words, no control characters (line breaks are fine)."""
+    _text_only(value)
+    if not value.strip():
+        raise ValueError("is empty: write something other than white space")
+    control = _NOTE_CONTROL_RE.search(value)
+    if control:
+        raise ValueError(f"contains a control character (U+{ord(control.group()):04X} at character {control.start()})")
+    return value
+
+
+FreeText = Annotated[
+    str, Field(max_length=4000, json_schema_extra={"pattern": NOTE_PATTERN}), AfterValidator(_free_text)
+]
+QuotedText = Annotated[
+    str, Field(max_length=2000, json_schema_extra={"pattern": NO_NUL_PATTERN}), AfterValidator(_text_only)
+]
+OptionText = Annotated[
+    str, Field(min_length=1, max_length=500, json_schema_extra={"pattern": LINE_PATTERN}), AfterValidator(_line_text)
+]
+FINDING_KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$"
+
+
+class FindingEvidenceIn(_Strict):
+    """Words of the note by offsets, as the finding quotes them: checked against the stored note's text."""
+
+    start: Annotated[int, Field(ge=0, le=10_000_000), JSON_INTEGER]
+    end: Annotated[int, Field(ge=0, le=10_000_000), JSON_INTEGER]
+    text: QuotedText
+    section: LineText100 = ""
+    assertion: AssertionName = "present"
+
+
+class FindingIn(_Strict):
+    """A documentation finding as the engine reported it (the ``documentation`` list of the note's suggestions)."""
+
+    kind: str = Field(max_length=100, pattern=FINDING_KIND_PATTERN, examples=["specificity.heart_failure_type"])
+    severity: Literal["error", "warning", "info"]
+    message: QuotedText = ""
+    basis: LineText200 = ""
+    evidence: list[FindingEvidenceIn] = Field(default_factory=list, max_length=50)
+    indicators: list[FindingEvidenceIn] = Field(default_factory=list, max_length=50)
+    codes: list[CodeText] = Field(default_factory=list, max_length=50)
+    needs_query: bool = False
+
+
+class QueryDraftRequest(_Strict):
+    note_id: str = Field(pattern=ID_PATTERN, description="The stored note the finding is on.")
+    finding: FindingIn
+
+
+class QueryDraftOut(BaseModel):
+    """A compliant, non-leading query for the coder to edit; nothing is stored until it is sent."""
+
+    finding_kind: str
+    basis: str
+    question: str
+    indicators: list[EvidenceOut] = Field(description="The clinical indicators quoted from the note.")
+    options: list[str] = Field(description="Clinical options, then 'Other (please specify)' and 'Unable to determine'.")
+    text: str = Field(description="The whole query as the provider reads it.")
+
+
+class QueryCreateRequest(_Strict):
+    """A query the coder edited and sent to the provider's channel (chartcoder delivers nothing itself)."""
+
+    note_id: str = Field(pattern=ID_PATTERN)
+    finding: FindingIn
+    question: FreeText
+    options: list[OptionText] = Field(
+        min_length=2,
+        max_length=20,
+        description="Must include 'Other (please specify)' and 'Unable to determine / clinically undetermined'.",
+    )
+
+
+class QueryAnswerRequest(_Strict):
+    option: Annotated[int, Field(ge=0, le=19), JSON_INTEGER] = Field(description="Index of the option answered.")
+    text: FreeText | None = Field(default=None, description="The provider's words (required for 'other').")
+
+
+class QueryWithdrawRequest(_Strict):
+    reason: FreeText | None = None
+
+
+QueryStatusName = Literal["open", "answered", "withdrawn"]
+
+
+class QuerySummary(BaseModel):
+    """A query in the queue: never its words."""
+
+    id: str
+    note_id: str
+    encounter_id: str | None
+    finding_kind: str
+    status: QueryStatusName
+    created_by: str
+    created_at: datetime
+    closed_at: datetime | None
+    answer_kind: Literal["clinical", "other", "undetermined"] | None
+
+
+class QueryOut(QuerySummary):
+    question: str | None = Field(description="Null once purged by the retention settings.")
+    indicators: list[EvidenceOut] | None
+    options: list[str] | None
+    text: str | None = Field(description="The whole query as the provider reads it; null once purged.")
+    closed_by: str | None
+    answer_option: int | None
+    answer_text: str | None
+    withdraw_reason: str | None
+    text_purged_at: datetime | None
+
+
+class QueryPage(BaseModel):
+    items: list[QuerySummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class QueryKindStat(BaseModel):
+    kind: str
+    raised: int
+    open: int
+    answered: int
+    withdrawn: int
+
+
+class QueryAnswers(BaseModel):
+    clinical: int = Field(description="Answered with one of the query's clinical options.")
+    other: int
+    undetermined: int
+
+
+class QueryStatsOut(BaseModel):
+    raised: int
+    open: int
+    answered: int
+    withdrawn: int
+    answer_rate: float | None = Field(description="answered / raised; null with no queries.")
+    median_hours_to_answer: float | None
+    by_kind: list[QueryKindStat]
+    answers: QueryAnswers

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.routers import audit, codes, health, jobs, models, notes, reviews, risk, stats, suggest
+from service.routers import audit, codes, health, jobs, models, notes, queries, reviews, risk, stats, suggest
 
 __all__ = ["ROUTERS"]
 
@@ -17,4 +17,5 @@ ROUTERS = (
     audit.router,
     models.router,
     jobs.router,
+    queries.router,
 )

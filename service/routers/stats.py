@@ -19,9 +19,13 @@ from service.schemas import (
     HccCapture,
     HccStat,
     ModelStat,
+    QueryAnswers,
+    QueryKindStat,
+    QueryStatsOut,
     StatsResponse,
 )
 from service.store.coding_outcomes import coder_throughput, review_timings
+from service.store.queries import QueryRepository, QueryStats
 from service.store.repositories import CodeCount, StatsRepository, cutoff
 from suggest.risk_adjustment import hcc_for
 from vocab.codeset import CodeSet
@@ -44,6 +48,24 @@ def _description(codeset: CodeSet, code: str) -> str | None:
     return known.description if known else None
 
 
+def _query_stats(stats: QueryStats) -> QueryStatsOut:
+    return QueryStatsOut(
+        raised=stats.raised,
+        open=stats.open,
+        answered=stats.answered,
+        withdrawn=stats.withdrawn,
+        answer_rate=round(stats.answered / stats.raised, 4) if stats.raised else None,
+        median_hours_to_answer=stats.median_hours_to_answer,
+        by_kind=[
+            QueryKindStat(
+                kind=row.kind, raised=row.raised, open=row.open, answered=row.answered, withdrawn=row.withdrawn
+            )
+            for row in stats.by_kind
+        ],
+        answers=QueryAnswers(**stats.answers),
+    )
+
+
 @router.get("", summary="Review statistics")
 def review_stats(
     session: SessionDep,
@@ -51,7 +73,9 @@ def review_stats(
     days: Annotated[int | None, Query(ge=1, le=3660, description="Only reviews of the last N days.")] = None,
     top: Annotated[int, Query(ge=1, le=500, description="Rows in per_code and most_added.")] = 50,
 ) -> StatsResponse:
-    """Reviews per day count every submitted version; acceptance counts each note's latest review only."""
+    """Reviews per day count every submitted version; acceptance counts each note's latest review only. Provider
+    queries: those raised in the window, by status and finding kind, how they were answered, median hours to an
+    answer."""
     since = cutoff(days) if days else None
     snapshot = StatsRepository(session).snapshot(since)
     codeset = vocabulary.codeset
@@ -93,6 +117,7 @@ def review_stats(
         per_coder=[CoderStat(**asdict(row)) for row in coder_throughput(review_timings(session, since))],
         per_chapter=_per_chapter(snapshot.per_code, codeset),
         hcc_capture=_hcc_capture(snapshot.per_code),
+        queries=_query_stats(QueryRepository(session).stats(since)),
     )
 
 

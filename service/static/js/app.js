@@ -5,6 +5,7 @@ import { Api, ApiError, newIdempotencyKey } from "./api.js";
 import { PALETTE_SIZE, assertionLabel, renderNote, sectionLabel } from "./note-view.js";
 import { hccBadge } from "./hcc.js";
 import { initDashboard } from "./dashboard.js";
+import { clearQueries, draftFirstQuery, setupQueries, showQueries } from "./queries.js";
 
 const KEY_STORAGE = "chartcoder.apiKey";
 const QUEUE_LIMIT = 100;
@@ -21,7 +22,7 @@ const FLAG_NAMES = {
 };
 const SPECIFIC_FLAGS = ["needs_specificity", "unspecified", "seventh_character"];
 const LONG_FLAG = 120; // characters: longer coding-rule notes show two lines until expanded
-const NOTE_KEYS = new Set(["j", "k", "J", "K", "a", "r", "u", "s", "e", "o", "/"]);
+const NOTE_KEYS = new Set(["j", "k", "J", "K", "a", "r", "u", "s", "e", "o", "q", "/"]);
 // Present-on-admission indicators (Official Guidelines, Appendix I), in the order `o` cycles through them.
 const POA_VALUES = ["Y", "N", "U", "W", "1"];
 const POA_NAMES = {
@@ -241,6 +242,7 @@ function clearNote() {
   $("excluded-count").textContent = "";
   $("history-box").hidden = true;
   $("submit-error").textContent = "";
+  clearQueries();
   closeSearch();
   updateSummary();
 }
@@ -304,6 +306,7 @@ async function openNote(id) {
   renderExcluded(excluded);
   renderAdded();
   renderHistory(note.reviews);
+  showQueries(note);
   renderQueue();
   updateSummary();
   if (state.items.length) setCurrent(state.order[0], { focus: true, scroll: false });
@@ -1216,6 +1219,7 @@ function onKey(event) {
     u: () => decide(state.current, null),
     s: () => openSpecific(),
     e: () => showEvidence(`s${state.current}e`),
+    q: () => draftFirstQuery(),
     n: () => openNext(),
     p: () => openPaste(),
     "?": () => $("help-dialog").showModal(),
@@ -1268,6 +1272,7 @@ function wire() {
   $("note-text").addEventListener("mouseout", (event) => hoverMark(event, false));
   document.addEventListener("keydown", onKey);
   initDashboard(() => state.api);
+  setupQueries({ getApi: () => state.api, toast, reportError, onChange: loadQueue });
 }
 
 function hoverMark(event, on) {
