@@ -10,8 +10,10 @@ __all__ = [
     "BatchTooLargeError",
     "EngineTimeoutError",
     "EngineUnavailableError",
+    "FiledEncounterNotFoundError",
     "IdempotencyConflictError",
     "InvalidReviewError",
+    "InvalidSearchError",
     "JobNotFoundError",
     "KeyNameTakenError",
     "KeyNotFoundError",
@@ -135,3 +137,15 @@ class WorkerStartError(ServiceError):
     """The worker process of a job could not be started (the server's fault, not the client's)."""
 
     status_code = 503
+
+
+class FiledEncounterNotFoundError(ServiceError):
+    """No filed encounter has this id (it was never reviewed, or the id is wrong)."""
+
+    status_code = 404
+
+
+class InvalidSearchError(ServiceError):
+    """A search of filed encounters whose criteria contradict each other (a range that ends before it starts)."""
+
+    status_code = 422
