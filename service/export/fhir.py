@@ -22,7 +22,7 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
-from service.store.filing import FiledCode, FiledEncounter
+from service.store.filed_search import FiledCodeRecord, FiledRecord
 
 __all__ = [
     "ICD10CM_SYSTEM",
@@ -69,7 +69,7 @@ def _unknown() -> dict[str, Any]:
     return {"extension": [{"url": _DATA_ABSENT, "valueCode": "unknown"}]}
 
 
-def _patient(filed: FiledEncounter) -> dict[str, Any]:
+def _patient(filed: FiledRecord) -> dict[str, Any]:
     if filed.patient_id is None:
         return _unknown()
     return {"type": "Patient", "identifier": {"system": PATIENT_ID_SYSTEM, "value": filed.patient_id}}
@@ -84,7 +84,7 @@ def _coding(code: str, describe: Describe) -> dict[str, Any]:
 
 
 def _condition(
-    filed: FiledEncounter, code: FiledCode, encounter_url: str, describe: Describe, words: EvidenceWords
+    filed: FiledRecord, code: FiledCodeRecord, encounter_url: str, describe: Describe, words: EvidenceWords
 ) -> dict[str, Any]:
     verification = "refuted" if code.decision == "rejected" else "confirmed"
     notes = [{"text": f"chartcoder review: {code.decision} by the coder (version {filed.version})."}]
@@ -102,14 +102,14 @@ def _condition(
     }
 
 
-def _period(filed: FiledEncounter) -> dict[str, str]:
+def _period(filed: FiledRecord) -> dict[str, str]:
     period = {"start": filed.service_start.isoformat()}
     if filed.service_end is not None:
         period["end"] = filed.service_end.isoformat()
     return period
 
 
-def _claim_diagnosis(filed: FiledEncounter, place: int, code: FiledCode, describe: Describe) -> dict[str, Any]:
+def _claim_diagnosis(filed: FiledRecord, place: int, code: FiledCodeRecord, describe: Describe) -> dict[str, Any]:
     entry: dict[str, Any] = {"sequence": place, "diagnosisCodeableConcept": _coding(code.code, describe)}
     if place == 1 and filed.setting == "inpatient":
         entry["type"] = [{"coding": [{"system": _DIAGNOSIS_TYPE_SYSTEM, "code": "principal"}]}]
@@ -119,7 +119,9 @@ def _claim_diagnosis(filed: FiledEncounter, place: int, code: FiledCode, describ
     return entry
 
 
-def _claim(filed: FiledEncounter, reported: list[FiledCode], encounter_url: str, describe: Describe) -> dict[str, Any]:
+def _claim(
+    filed: FiledRecord, reported: list[FiledCodeRecord], encounter_url: str, describe: Describe
+) -> dict[str, Any]:
     return {
         "resourceType": "Claim",
         "status": "draft",  # coded, not submitted: chartcoder files codes, it bills nothing
@@ -145,7 +147,7 @@ def _claim(filed: FiledEncounter, reported: list[FiledCode], encounter_url: str,
 
 
 def encounter_resources(
-    filed: FiledEncounter, describe: Describe, words: EvidenceWords = _no_words
+    filed: FiledRecord, describe: Describe, words: EvidenceWords = _no_words
 ) -> list[tuple[str, dict[str, Any]]]:
     """(fullUrl, resource) for the Encounter, its Conditions and its Claim, as plain JSON-ready dicts."""
     encounter_url = _urn("encounter", filed.id)
@@ -185,7 +187,7 @@ def _validated(bundle: dict[str, Any]) -> dict[str, Any]:
     return Bundle.model_validate(bundle).model_dump(mode="json", exclude_none=True)
 
 
-def encounter_bundle(filed: FiledEncounter, describe: Describe, words: EvidenceWords = _no_words) -> dict[str, Any]:
+def encounter_bundle(filed: FiledRecord, describe: Describe, words: EvidenceWords = _no_words) -> dict[str, Any]:
     """One filed encounter as a validated FHIR R4B ``collection`` Bundle."""
     entries = [{"fullUrl": url, "resource": resource} for url, resource in encounter_resources(filed, describe, words)]
     return _validated(
@@ -200,7 +202,7 @@ def encounter_bundle(filed: FiledEncounter, describe: Describe, words: EvidenceW
 
 
 def search_bundle(
-    filed: Iterable[FiledEncounter], total: int, describe: Describe, words: EvidenceWords = _no_words
+    filed: Iterable[FiledRecord], total: int, describe: Describe, words: EvidenceWords = _no_words
 ) -> dict[str, Any]:
     """A page of search results as a validated FHIR R4B ``searchset`` Bundle (the Encounters are the matches)."""
     entries = []

@@ -29,7 +29,7 @@ from service.routing import Utf8Route
 from service.schemas import ID_PATTERN
 from service.security import Principal
 from service.store.database import write_transaction
-from service.store.filed_search import CODE_RANGE_END, FiledSearch, search_filed
+from service.store.filed_search import CODE_RANGE_END, FiledRecord, FiledSearch, load_filed, search_filed
 from service.store.filing import FiledEncounter
 from service.store.repositories import AuditRepository
 from vocab.codeset import CodeSet
@@ -80,7 +80,7 @@ def describer(codeset: CodeSet) -> Callable[[str], str | None]:
     return lambda code: _description(codeset, code)
 
 
-def filed_encounter_out(filed: FiledEncounter, codeset: CodeSet) -> FiledEncounterOut:
+def filed_encounter_out(filed: FiledRecord, codeset: CodeSet) -> FiledEncounterOut:
     return FiledEncounterOut(
         id=filed.id,
         encounter_id=filed.encounter_id,
@@ -114,7 +114,7 @@ def _audit(session: Session, key: Principal, action: str, target: str | None, de
         AuditRepository(session).record(key.name, action, actor_key_id=key.key_id, target=target, details=details)
 
 
-def _search(session: Session, request: EncounterSearchRequest) -> tuple[FiledSearch, list[FiledEncounter], int]:
+def _search(session: Session, request: EncounterSearchRequest) -> tuple[FiledSearch, list[FiledRecord], int]:
     criteria = search_criteria(request)
     page = search_filed(session, criteria, limit=request.limit, offset=request.offset)
     return criteria, page.items, page.total
@@ -154,11 +154,12 @@ def encounter_fhir(
     encounter_id: EncounterId, key: CurrentKey, session: SessionDep, vocabulary: VocabularyDep
 ) -> dict[str, Any]:
     """The encounter's latest filed version: Encounter, Conditions (rejected codes refuted), a draft Claim."""
-    filed = session.scalar(
-        select(FiledEncounter).where(FiledEncounter.encounter_id == encounter_id, FiledEncounter.current)
+    latest = session.scalar(
+        select(FiledEncounter.id).where(FiledEncounter.encounter_id == encounter_id, FiledEncounter.current)
     )
-    if filed is None:
+    if latest is None:
         raise FiledEncounterNotFoundError("No filed encounter has this id (is it reviewed?).")
+    (filed,) = load_filed(session, [latest])
     words = note_words(session)
     bundle = encounter_bundle(filed, describer(vocabulary.codeset), words)
     _audit(
