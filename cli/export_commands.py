@@ -70,7 +70,8 @@ def _export(
     from service.export.files import write_csv, write_fhir_ndjson, write_jsonl
     from service.store.filed_search import FiledSearch, iter_filed
 
-    filed = iter_filed(session, FiledSearch(service_from=first, service_to=last))
+    # the files carry no evidence; FHIR quotes its words
+    filed = iter_filed(session, FiledSearch(service_from=first, service_to=last), evidence=format == "fhir")
     if format == "csv":
         return write_csv(filed, out)
     if format == "jsonl":

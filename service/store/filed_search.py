@@ -125,19 +125,25 @@ _CODE_COLUMNS = [FiledCode.filed_id] + [
 ]
 
 
-def load_filed(session: Session, filed_ids: Sequence[str]) -> list[FiledRecord]:
-    """The filed versions ``filed_ids``, in that order, each with its codes (reported in reporting order first)."""
+def load_filed(session: Session, filed_ids: Sequence[str], *, evidence: bool = True) -> list[FiledRecord]:
+    """The filed versions ``filed_ids``, in that order, each with its codes (reported in reporting order first).
+
+    Read through the session's connection with SQLAlchemy core (no ORM objects); ``evidence=False`` leaves each
+    code's evidence places out (empty), which the CSV and JSONL exports do not need.
+    """
     if not filed_ids:
         return []
+    connection = session.connection()
+    columns = _CODE_COLUMNS if evidence else _CODE_COLUMNS[:-1]
     codes: dict[str, list[FiledCodeRecord]] = {filed_id: [] for filed_id in filed_ids}
-    ordered = session.execute(
-        select(*_CODE_COLUMNS)
+    ordered = connection.execute(
+        select(*columns)
         .where(FiledCode.filed_id.in_(filed_ids))
         .order_by(FiledCode.filed_id, FiledCode.sequence.is_(None), FiledCode.sequence, FiledCode.id)
     )
     for filed_id, *values in ordered:
-        codes[filed_id].append(FiledCodeRecord(*values))
-    rows = {row.id: row for row in session.execute(select(*_RECORD_COLUMNS).where(FiledEncounter.id.in_(filed_ids)))}
+        codes[filed_id].append(FiledCodeRecord(*values) if evidence else FiledCodeRecord(*values, evidence=[]))
+    rows = {row[0]: row for row in connection.execute(select(*_RECORD_COLUMNS).where(FiledEncounter.id.in_(filed_ids)))}
     return [FiledRecord(*rows[filed_id], codes=tuple(codes[filed_id])) for filed_id in filed_ids if filed_id in rows]
 
 
@@ -174,7 +180,9 @@ def search_filed(session: Session, search: FiledSearch, *, limit: int = 50, offs
     return FiledSearchPage(items=load_filed(session, ids), total=total)
 
 
-def iter_filed(session: Session, search: FiledSearch, *, batch: int = 1000) -> Iterator[FiledRecord]:
+def iter_filed(
+    session: Session, search: FiledSearch, *, batch: int = 1000, evidence: bool = True
+) -> Iterator[FiledRecord]:
     """Every current filed encounter matching ``search``, oldest service date first, streamed in batches.
 
     Keyset pagination (service date, id): each batch is a fresh, bounded query, so memory does not grow with the
@@ -191,7 +199,7 @@ def iter_filed(session: Session, search: FiledSearch, *, batch: int = 1000) -> I
                 )
             )
         ids = list(session.scalars(query.order_by(FiledEncounter.service_start, FiledEncounter.id).limit(batch)))
-        rows = load_filed(session, ids)
+        rows = load_filed(session, ids, evidence=evidence)
         yield from rows
         if len(ids) < batch:
             return
