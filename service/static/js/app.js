@@ -3,6 +3,7 @@
 
 import { Api, ApiError, newIdempotencyKey } from "./api.js";
 import { PALETTE_SIZE, assertionLabel, renderNote, sectionLabel } from "./note-view.js";
+import { initFindView } from "./find-view.js";
 
 const KEY_STORAGE = "chartcoder.apiKey";
 const QUEUE_LIMIT = 100;
@@ -1217,6 +1218,7 @@ function onKey(event) {
     p: () => openPaste(),
     "?": () => $("help-dialog").showModal(),
     "/": () => $("code-search").focus(),
+    f: () => findView?.show(),
   };
   if (event.key === "Enter") {
     if (interactive || !state.note) return; // Enter on a button presses it
@@ -1264,6 +1266,8 @@ function wire() {
   $("note-text").addEventListener("mouseover", (event) => hoverMark(event, true));
   $("note-text").addEventListener("mouseout", (event) => hoverMark(event, false));
   document.addEventListener("keydown", onKey);
+  findView = initFindView({ api: () => state.api, open: (id) => openNote(id) });
+  $("find-open").addEventListener("click", () => findView.show());
 }
 
 function hoverMark(event, on) {
@@ -1275,6 +1279,7 @@ function hoverMark(event, on) {
   }
 }
 
+let findView = null; // the find view (find-view.js): search filed encounters
 const EMPTY_HINT = $("note-empty").firstElementChild.cloneNode(true);
 wire();
 const saved = sessionStorage.getItem(KEY_STORAGE);
