@@ -136,7 +136,13 @@ class FiledEncounterOut(BaseModel):
 
 class EncounterSearchPage(BaseModel):
     items: list[FiledEncounterOut]
-    total: int = Field(description="Every matching encounter (latest versions), not only this page.")
+    total: int = Field(
+        description="The matching encounters (latest versions), not only this page; at most 10,000 (see total_capped)."
+    )
+    total_capped: bool = Field(
+        default=False,
+        description="True when more than 10,000 encounters match: the count stops there (pages beyond still work).",
+    )
     limit: int
     offset: int
 

@@ -202,7 +202,7 @@ def encounter_bundle(filed: FiledRecord, describe: Describe, words: EvidenceWord
 
 
 def search_bundle(
-    filed: Iterable[FiledRecord], total: int, describe: Describe, words: EvidenceWords = _no_words
+    filed: Iterable[FiledRecord], total: int | None, describe: Describe, words: EvidenceWords = _no_words
 ) -> dict[str, Any]:
     """A page of search results as a validated FHIR R4B ``searchset`` Bundle (the Encounters are the matches)."""
     entries = []
@@ -210,4 +210,4 @@ def search_bundle(
         for url, resource in encounter_resources(one, describe, words):
             mode = "match" if resource["resourceType"] == "Encounter" else "include"
             entries.append({"fullUrl": url, "resource": resource, "search": {"mode": mode}})
-    return _validated({"resourceType": "Bundle", "type": "searchset", "total": total, "entry": entries})
+    return _validated(_pruned({"resourceType": "Bundle", "type": "searchset", "total": total, "entry": entries}))

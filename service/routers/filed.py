@@ -29,7 +29,14 @@ from service.routing import Utf8Route
 from service.schemas import ID_PATTERN
 from service.security import Principal
 from service.store.database import write_transaction
-from service.store.filed_search import CODE_RANGE_END, FiledRecord, FiledSearch, load_filed, search_filed
+from service.store.filed_search import (
+    CODE_RANGE_END,
+    FiledRecord,
+    FiledSearch,
+    FiledSearchPage,
+    load_filed,
+    search_filed,
+)
 from service.store.filing import FiledEncounter
 from service.store.repositories import AuditRepository
 from vocab.codeset import CodeSet
@@ -85,7 +92,7 @@ def filed_encounter_out(filed: FiledRecord, codeset: CodeSet) -> FiledEncounterO
         id=filed.id,
         encounter_id=filed.encounter_id,
         version=filed.version,
-        status=filed.status,  # type: ignore[arg-type]
+        status=filed.status,
         external_id=filed.external_id,
         patient_id=filed.patient_id,
         service_start=filed.service_start,
@@ -114,10 +121,9 @@ def _audit(session: Session, key: Principal, action: str, target: str | None, de
         AuditRepository(session).record(key.name, action, actor_key_id=key.key_id, target=target, details=details)
 
 
-def _search(session: Session, request: EncounterSearchRequest) -> tuple[FiledSearch, list[FiledRecord], int]:
+def _search(session: Session, request: EncounterSearchRequest) -> tuple[FiledSearch, FiledSearchPage]:
     criteria = search_criteria(request)
-    page = search_filed(session, criteria, limit=request.limit, offset=request.offset)
-    return criteria, page.items, page.total
+    return criteria, search_filed(session, criteria, limit=request.limit, offset=request.offset)
 
 
 @router.post("/search", summary="Search filed encounters")
@@ -125,10 +131,12 @@ def search_encounters(
     request: EncounterSearchRequest, key: CurrentKey, session: SessionDep, vocabulary: VocabularyDep
 ) -> EncounterSearchPage:
     """Filed encounters (each one's latest version) matching every criterion given, newest service date first."""
-    criteria, items, total = _search(session, request)
-    out = [filed_encounter_out(filed, vocabulary.codeset) for filed in items]
-    _audit(session, key, "encounters.searched", None, {"criteria": criteria.used(), "total": total})
-    return EncounterSearchPage(items=out, total=total, limit=request.limit, offset=request.offset)
+    criteria, page = _search(session, request)
+    out = [filed_encounter_out(filed, vocabulary.codeset) for filed in page.items]
+    _audit(session, key, "encounters.searched", None, {"criteria": criteria.used(), "total": page.total})
+    return EncounterSearchPage(
+        items=out, total=page.total, total_capped=page.total_capped, limit=request.limit, offset=request.offset
+    )
 
 
 @router.post("/search/fhir", summary="Search filed encounters, answered as a FHIR R4B searchset Bundle")
@@ -136,15 +144,16 @@ def search_encounters_fhir(
     request: EncounterSearchRequest, key: CurrentKey, session: SessionDep, vocabulary: VocabularyDep
 ) -> dict[str, Any]:
     """The same search, one page of it as a Bundle: the Encounters match, their Conditions and Claims included."""
-    criteria, items, total = _search(session, request)
+    criteria, page = _search(session, request)
     words = note_words(session)
-    bundle = search_bundle(items, total, describer(vocabulary.codeset), words)
+    total = None if page.total_capped else page.total  # FHIR: a total is exact, or absent
+    bundle = search_bundle(page.items, total, describer(vocabulary.codeset), words)
     _audit(
         session,
         key,
         "encounters.exported",
         None,
-        {"format": "fhir", "criteria": criteria.used(), "encounters": len(items), "evidence_read": words.read},
+        {"format": "fhir", "criteria": criteria.used(), "encounters": len(page.items), "evidence_read": words.read},
     )
     return bundle
 

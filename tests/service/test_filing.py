@@ -210,3 +210,70 @@ def test_fhir_of_an_unfiled_encounter_is_404_and_a_search_answers_a_searchset(cl
     assert bundle.type == "searchset" and bundle.total == 1
     matches = [entry for entry in bundle.entry if entry.search.mode == "match"]
     assert [entry.resource.get_resource_type() for entry in matches] == ["Encounter"]
+
+
+@pytest.mark.parametrize("walk_above", [0, 10_000])  # both page plans: walk encounters by date, read the code index
+def test_search_pages_match_a_plain_reading_of_the_filings(database_url, monkeypatch, walk_above):
+    import random
+
+    import service.store.filed_search as filed_search
+    from service.store.database import write_transaction
+    from service.store.filed_search import FiledSearch, search_filed
+    from service.store.filing import FiledCodeIn, FiledEncounterIn, file_encounter
+    from service.store.migrate import open_migrated
+
+    monkeypatch.setattr(filed_search, "WALK_BY_DATE_ABOVE", walk_above)
+    rng = random.Random(3)
+    pool = ["E10.9", "E11.22", "E11.9", "E13.8", "E13.9", "E14", "I10", "I48.91", "J45.909", "Z79.4"]
+    filings = {}
+    database = open_migrated(database_url)
+    with database.session() as session, write_transaction(session):
+        for number in range(40):
+            picked = rng.sample(pool, 4)
+            codes = tuple(
+                FiledCodeIn(code, "rejected") if place == 4 else FiledCodeIn(code, "accepted", place)
+                for place, code in enumerate(picked, start=1)
+            )
+            one = FiledEncounterIn(
+                f"enc-{number % 30}", date(2026, 1, 1 + number % 28), "outpatient", f"coder-{number % 3}", "m", codes
+            )
+            file_encounter(session, one)
+            filings[one.encounter_id] = one  # encounters 0-9 are filed twice: the second filing is current
+
+    def expected(match) -> list[str]:
+        hits = [one for one in filings.values() if any(match(c.code) for c in one.codes if c.decision != "rejected")]
+        return [one.encounter_id for one in sorted(hits, key=lambda one: (one.service_start, one.encounter_id))]
+
+    cases = [
+        (FiledSearch(code="E11.9"), lambda code: code == "E11.9"),
+        (FiledSearch(code_prefix="E11."), lambda code: code.startswith("E11.")),
+        (FiledSearch(code_prefix="E1"), lambda code: code.startswith("E1")),
+        (FiledSearch(code_from="E10", code_to="E13.8"), lambda code: "E10" <= code <= "E13.8"),
+        (FiledSearch(code_from="E11", code_to="E13"), lambda code: "E11" <= code < "E14"),
+    ]
+    with database.session() as session:
+        for criteria, match in cases:
+            want = expected(match)
+            page = search_filed(session, criteria, limit=100)
+            assert page.total == len(want), criteria
+            got = [item.encounter_id for item in page.items]
+            # newest service date first; ties broken by the filed version's id, so compare as sets per day
+            assert sorted(got) == sorted(want) and len(got) == len(set(got)), criteria
+            days = [item.service_start for item in page.items]
+            assert days == sorted(days, reverse=True)
+            second = search_filed(session, criteria, limit=3, offset=3)
+            assert [item.encounter_id for item in second.items] == got[3:6]
+        capped = search_filed(session, FiledSearch(code_prefix="E1"), limit=5, offset=4, count_cap=3)
+        assert (capped.total, capped.total_capped, len(capped.items)) == (3, True, 5)  # "more than 3"; pages go on
+        exact = search_filed(
+            session, FiledSearch(code_prefix="E1"), limit=5, count_cap=len(expected(lambda c: c[:2] == "E1"))
+        )
+        assert not exact.total_capped
+        mixed = search_filed(session, FiledSearch(code_prefix="E11.", coder="coder-1"), limit=100)
+        assert {item.encounter_id for item in mixed.items} == {
+            one.encounter_id
+            for one in filings.values()
+            if one.coder_name == "coder-1"
+            and any(c.code.startswith("E11.") for c in one.codes if c.decision != "rejected")
+        }
+    database.dispose()

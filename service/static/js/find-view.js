@@ -120,10 +120,11 @@ export function initFindView({ api, open }) {
       state.offset = offset;
       state.total = page.total;
       $("find-results").replaceChildren(...page.items.map((item) => resultItem(item, openAndClose)));
-      const shown = page.items.length ? `${offset + 1}–${offset + page.items.length} of ${page.total}` : "none";
-      $("find-count").textContent = `${page.total} encounter${page.total === 1 ? "" : "s"} found (${shown}).`;
+      const total = page.total_capped ? `more than ${page.total.toLocaleString("en-US")}` : String(page.total);
+      const shown = page.items.length ? `${offset + 1}–${offset + page.items.length} of ${total}` : "none";
+      $("find-count").textContent = `${total} encounter${page.total === 1 ? "" : "s"} found (${shown}).`;
       $("find-prev").disabled = offset === 0;
-      $("find-next").disabled = offset + PAGE_SIZE >= page.total;
+      $("find-next").disabled = page.items.length < PAGE_SIZE || (!page.total_capped && offset + PAGE_SIZE >= page.total);
       dialog.dataset.loaded = String(Date.now());
     } catch (error) {
       $("find-error").textContent = error.message || String(error);
