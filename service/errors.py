@@ -13,7 +13,6 @@ __all__ = [
     "FiledEncounterNotFoundError",
     "IdempotencyConflictError",
     "InvalidReviewError",
-    "InvalidSearchError",
     "JobNotFoundError",
     "KeyNameTakenError",
     "KeyNotFoundError",
@@ -143,9 +142,3 @@ class FiledEncounterNotFoundError(ServiceError):
     """No filed encounter has this id (it was never reviewed, or the id is wrong)."""
 
     status_code = 404
-
-
-class InvalidSearchError(ServiceError):
-    """A search of filed encounters whose criteria contradict each other (a range that ends before it starts)."""
-
-    status_code = 422

@@ -145,6 +145,9 @@ class EncounterSearchPage(BaseModel):
     )
     limit: int
     offset: int
+    warnings: list[str] = Field(
+        default_factory=list, description="Why nothing can match, e.g. a range of codes that ends before it starts."
+    )
 
 
 FhirBundle = dict[str, Any]

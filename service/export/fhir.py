@@ -202,10 +202,20 @@ def encounter_bundle(filed: FiledRecord, describe: Describe, words: EvidenceWord
 
 
 def search_bundle(
-    filed: Iterable[FiledRecord], total: int | None, describe: Describe, words: EvidenceWords = _no_words
+    filed: Iterable[FiledRecord],
+    total: int | None,
+    describe: Describe,
+    words: EvidenceWords = _no_words,
+    *,
+    warnings: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """A page of search results as a validated FHIR R4B ``searchset`` Bundle (the Encounters are the matches)."""
-    entries = []
+    """A page of search results as a validated FHIR R4B ``searchset`` Bundle (the Encounters are the matches;
+    ``warnings`` become an OperationOutcome entry, search mode "outcome")."""
+    entries: list[dict[str, Any]] = []
+    issues = [{"severity": "warning", "code": "informational", "diagnostics": text} for text in warnings]
+    if issues:
+        outcome = {"resourceType": "OperationOutcome", "issue": issues}
+        entries.append({"fullUrl": _urn("outcome", *warnings), "resource": outcome, "search": {"mode": "outcome"}})
     for one in filed:
         for url, resource in encounter_resources(one, describe, words):
             mode = "match" if resource["resourceType"] == "Encounter" else "include"

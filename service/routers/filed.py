@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.deps import CurrentKey, SessionDep, VocabularyDep, require_role
-from service.errors import FiledEncounterNotFoundError, InvalidSearchError
+from service.errors import FiledEncounterNotFoundError
 from service.export.evidence import note_words
 from service.export.fhir import encounter_bundle, search_bundle
 from service.filed_schemas import (
@@ -54,18 +54,25 @@ router = APIRouter(
 EncounterId = Annotated[str, Path(pattern=ID_PATTERN, description="The encounter's id (a reviewed note's id).")]
 
 
-def search_criteria(request: EncounterSearchRequest) -> FiledSearch:
-    """The store's criteria; a 422 for criteria that contradict each other."""
-    code_from, code_to = request.code_from, request.code_to
+def search_criteria(request: EncounterSearchRequest) -> tuple[FiledSearch, list[str]]:
+    """The store's criteria, and why nothing can match when the criteria exclude each other (a range that ends
+    before it starts): such a search answers an empty page with that warning, rather than an error, since it is
+    a well-formed question whose answer is "none". A range given both ways (code_range and code_from / code_to)
+    is their intersection, as every criterion narrows the search."""
+    froms = [code for code in (request.code_from,) if code is not None]
+    tos = [code for code in (request.code_to,) if code is not None]
     if request.code_range is not None:
-        if code_from is not None or code_to is not None:
-            raise InvalidSearchError("Give a range of codes as code_range or as code_from and code_to, not both.")
-        code_from, code_to = request.code_range.split("-")
+        first, last = request.code_range.split("-")
+        froms.append(first)
+        tos.append(last)
+    code_from = max(froms) if froms else None
+    code_to = min(tos, key=lambda code: code + CODE_RANGE_END) if tos else None
+    warnings = []
     if code_from is not None and code_to is not None and code_from >= code_to + CODE_RANGE_END:
-        raise InvalidSearchError("The range of codes ends before it starts: put the lower code first.")
+        warnings.append("The range of codes ends before it starts, so no code can match: put the lower code first.")
     if request.service_from and request.service_to and request.service_from > request.service_to:
-        raise InvalidSearchError("service_to is before service_from.")
-    return FiledSearch(
+        warnings.append("service_to is before service_from, so no service date can match.")
+    criteria = FiledSearch(
         code=request.code,
         code_prefix=request.code_prefix,
         code_from=code_from,
@@ -76,6 +83,7 @@ def search_criteria(request: EncounterSearchRequest) -> FiledSearch:
         coder=request.coder,
         status=request.status,
     )
+    return criteria, warnings
 
 
 def _description(codeset: CodeSet, code: str) -> str | None:
@@ -121,9 +129,11 @@ def _audit(session: Session, key: Principal, action: str, target: str | None, de
         AuditRepository(session).record(key.name, action, actor_key_id=key.key_id, target=target, details=details)
 
 
-def _search(session: Session, request: EncounterSearchRequest) -> tuple[FiledSearch, FiledSearchPage]:
-    criteria = search_criteria(request)
-    return criteria, search_filed(session, criteria, limit=request.limit, offset=request.offset)
+def _search(session: Session, request: EncounterSearchRequest) -> tuple[FiledSearch, FiledSearchPage, list[str]]:
+    criteria, warnings = search_criteria(request)
+    if warnings:
+        return criteria, FiledSearchPage(items=[], total=0), warnings
+    return criteria, search_filed(session, criteria, limit=request.limit, offset=request.offset), warnings
 
 
 @router.post("/search", summary="Search filed encounters")
@@ -131,11 +141,16 @@ def search_encounters(
     request: EncounterSearchRequest, key: CurrentKey, session: SessionDep, vocabulary: VocabularyDep
 ) -> EncounterSearchPage:
     """Filed encounters (each one's latest version) matching every criterion given, newest service date first."""
-    criteria, page = _search(session, request)
+    criteria, page, warnings = _search(session, request)
     out = [filed_encounter_out(filed, vocabulary.codeset) for filed in page.items]
     _audit(session, key, "encounters.searched", None, {"criteria": criteria.used(), "total": page.total})
     return EncounterSearchPage(
-        items=out, total=page.total, total_capped=page.total_capped, limit=request.limit, offset=request.offset
+        items=out,
+        total=page.total,
+        total_capped=page.total_capped,
+        limit=request.limit,
+        offset=request.offset,
+        warnings=warnings,
     )
 
 
@@ -144,10 +159,10 @@ def search_encounters_fhir(
     request: EncounterSearchRequest, key: CurrentKey, session: SessionDep, vocabulary: VocabularyDep
 ) -> dict[str, Any]:
     """The same search, one page of it as a Bundle: the Encounters match, their Conditions and Claims included."""
-    criteria, page = _search(session, request)
+    criteria, page, warnings = _search(session, request)
     words = note_words(session)
     total = None if page.total_capped else page.total  # FHIR: a total is exact, or absent
-    bundle = search_bundle(page.items, total, describer(vocabulary.codeset), words)
+    bundle = search_bundle(page.items, total, describer(vocabulary.codeset), words, warnings=warnings)
     _audit(
         session,
         key,

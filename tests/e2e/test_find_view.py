@@ -73,3 +73,4 @@ def test_a_bad_range_is_reported_in_the_view(live_server: Any, page: Any) -> Non
     page.locator("#find-code").fill("E13-E10")
     page.keyboard.press("Enter")
     expect(page.locator("#find-error")).to_contain_text("ends before it starts")
+    expect(page.locator("#find-count")).to_contain_text("0 encounters found")

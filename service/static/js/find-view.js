@@ -125,6 +125,7 @@ export function initFindView({ api, open }) {
       $("find-count").textContent = `${total} encounter${page.total === 1 ? "" : "s"} found (${shown}).`;
       $("find-prev").disabled = offset === 0;
       $("find-next").disabled = page.items.length < PAGE_SIZE || (!page.total_capped && offset + PAGE_SIZE >= page.total);
+      $("find-error").textContent = (page.warnings || []).join(" ");
       dialog.dataset.loaded = String(Date.now());
     } catch (error) {
       $("find-error").textContent = error.message || String(error);
