@@ -91,7 +91,7 @@ def _encounters(count: int, pool: list[str], weights: list[float], seed: int) ->
             "review_id": None,
             "filed_at": filed_at,
         }
-        rows = []
+        rows: list[dict[str, Any]] = []
         place = 0
         for code in codes:
             rejected = rng.random() < 0.1
@@ -125,8 +125,8 @@ def fill(database: Database, encounters: int, seed: int = 11, progress: bool = T
 
     def flush() -> None:
         with database.engine.begin() as connection:
-            connection.execute(insert(FiledEncounter.__table__), batch_encounters)
-            connection.execute(insert(FiledCode.__table__), batch_codes)
+            connection.execute(insert(FiledEncounter), batch_encounters)
+            connection.execute(insert(FiledCode), batch_codes)
         batch_encounters.clear()
         batch_codes.clear()
 

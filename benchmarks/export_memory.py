@@ -122,8 +122,8 @@ def main() -> int:
             admin = create_engine(args.postgres_url)
             with admin.begin() as connection:
                 connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-            url = make_url(args.postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
-            url = url.render_as_string(hide_password=False)
+            in_schema = make_url(args.postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
+            url = in_schema.render_as_string(hide_password=False)
 
             def drop() -> None:
                 with admin.begin() as connection:

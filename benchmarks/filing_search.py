@@ -25,7 +25,8 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: service
@@ -50,9 +51,9 @@ def search_kinds(data: SyntheticFiling) -> dict[str, Draw]:
     def code(rng: random.Random) -> str:
         return rng.choices(pool, weights=weights)[0]
 
-    def window(rng: random.Random, days: int) -> dict[str, date]:
+    def window(rng: random.Random, days: int, within: FiledSearch) -> FiledSearch:
         start = FIRST_DAY + timedelta(days=rng.randrange(DAYS - days))
-        return {"service_from": start, "service_to": start + timedelta(days=days - 1)}
+        return replace(within, service_from=start, service_to=start + timedelta(days=days - 1))
 
     def code_range(rng: random.Random) -> FiledSearch:
         first = code(rng)[:3]
@@ -64,13 +65,11 @@ def search_kinds(data: SyntheticFiling) -> dict[str, Draw]:
         "code prefix": lambda rng: FiledSearch(code_prefix=code(rng)[:4]),  # "E11."
         "code range": code_range,
         "patient": lambda rng: FiledSearch(patient_id=f"P{rng.randrange(max(1, data.encounters // 3)):08d}"),
-        "service dates (30 days)": lambda rng: FiledSearch(**window(rng, 30)),
+        "service dates (30 days)": lambda rng: window(rng, 30, FiledSearch()),
         "coder": lambda rng: FiledSearch(coder=rng.choice(CODERS)),
         "status": lambda rng: FiledSearch(status=rng.choice(["filed", "corrected"])),
-        "prefix + dates + coder": lambda rng: FiledSearch(
-            code_prefix=code(rng)[:4],
-            coder=rng.choice(CODERS),
-            **window(rng, 180),
+        "prefix + dates + coder": lambda rng: window(
+            rng, 180, FiledSearch(code_prefix=code(rng)[:4], coder=rng.choice(CODERS))
         ),
     }
 

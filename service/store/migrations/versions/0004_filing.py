@@ -32,7 +32,9 @@ _CURRENT_REPORTED = {
 
 
 def _partial(name: str, table: str, columns: list[str], where: dict[str, sa.TextClause]) -> None:
-    op.create_index(name, table, columns, **where)
+    op.create_index(
+        name, table, columns, postgresql_where=where["postgresql_where"], sqlite_where=where["sqlite_where"]
+    )
 
 
 def upgrade() -> None:
