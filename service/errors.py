@@ -10,6 +10,7 @@ __all__ = [
     "BatchTooLargeError",
     "EngineTimeoutError",
     "EngineUnavailableError",
+    "FiledEncounterNotFoundError",
     "IdempotencyConflictError",
     "InvalidQueryError",
     "InvalidReviewError",
@@ -163,6 +164,8 @@ class RiskCodeError(ServiceError):
 
     def extra(self) -> dict[str, Any]:
         return {"code": self.code, "field": self.field}
+
+
 class QueryNotFoundError(ServiceError):
     status_code = 404
 
@@ -184,3 +187,9 @@ class InvalidQueryError(ServiceError):
 
     def extra(self) -> dict[str, Any]:
         return {"field": self.field}
+
+
+class FiledEncounterNotFoundError(ServiceError):
+    """No filed encounter has this id (it was never reviewed, or the id is wrong)."""
+
+    status_code = 404

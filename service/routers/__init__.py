@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.routers import audit, codes, health, jobs, models, notes, queries, reviews, risk, stats, suggest
+from service.routers import audit, codes, filed, health, jobs, models, notes, queries, reviews, risk, stats, suggest
 
 __all__ = ["ROUTERS"]
 
@@ -18,4 +18,5 @@ ROUTERS = (
     models.router,
     jobs.router,
     queries.router,
+    filed.router,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -339,10 +339,12 @@ class ReviewRepository:
         *,
         idempotency_key: str | None,
         review_id: str | None,
+        on_stored: Callable[[Session, Review], object] | None = None,
     ) -> tuple[Review, bool]:
         """Store a new version of the note's review, or return the one this idempotency key stored before.
 
-        Returns ``(review, created)``. Reviews of one note are serialised on the note's row lock (SQLite:
+        ``on_stored`` runs in the review's transaction once a new review is added (filing it: both are stored or
+        neither). Returns ``(review, created)``. Reviews of one note are serialised on the note's row lock (SQLite:
         the database write lock), so each reads the latest version and the stored idempotency keys after
         the previous one committed. A key reused on another note at the same moment hits the unique
         constraint instead: one more round then finds it and answers 409.
@@ -350,7 +352,7 @@ class ReviewRepository:
         fingerprint = request_fingerprint(note.id, decision)
         for _attempt in range(_MAX_ATTEMPTS):
             try:
-                return self._store(note, decision, coder, idempotency_key, review_id, fingerprint)
+                return self._store(note, decision, coder, idempotency_key, review_id, fingerprint, on_stored)
             except IntegrityError:
                 self.session.rollback()
         raise RuntimeError(f"could not store a review of note {note.id} after {_MAX_ATTEMPTS} attempts")
@@ -372,6 +374,7 @@ class ReviewRepository:
         idempotency_key: str | None,
         review_id: str | None,
         fingerprint: str,
+        on_stored: Callable[[Session, Review], object] | None = None,
     ) -> tuple[Review, bool]:
         with write_transaction(self.session):
             self.session.execute(select(Note.id).where(Note.id == note.id).with_for_update())
@@ -417,6 +420,8 @@ class ReviewRepository:
                     "poa": dict(decision.poa),
                 },
             )
+            if on_stored is not None:
+                on_stored(self.session, review)
         return review, True
 
 

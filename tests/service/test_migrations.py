@@ -72,3 +72,17 @@ def test_0006_queries_adds_the_table_on_a_0003_database_and_drops_it_again(tmp_p
     assert {"note_id", "finding_kind", "question", "status", "answer_kind", "closed_at", "text_purged_at"} <= columns
     _migrate(database, "0003", down=True)
     assert "provider_queries" not in inspect(database.engine).get_table_names()
+
+
+def test_0004_filing_tables_upgrade_and_downgrade(tmp_path: Path) -> None:
+    from sqlalchemy import inspect
+
+    database = open_database(f"sqlite:///{tmp_path / 'filing.db'}")
+    _migrate(database, "0004")
+    tables = set(inspect(database.engine).get_table_names())
+    assert {"filed_encounters", "filed_codes"} <= tables
+    indexes = {index["name"] for index in inspect(database.engine).get_indexes("filed_codes")}
+    assert "ix_filed_codes_current_reported_code" in indexes
+    _migrate(database, "0003", down=True)
+    assert not {"filed_encounters", "filed_codes"} & set(inspect(database.engine).get_table_names())
+    database.dispose()

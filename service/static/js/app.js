@@ -6,6 +6,7 @@ import { PALETTE_SIZE, assertionLabel, renderNote, sectionLabel } from "./note-v
 import { hccBadge } from "./hcc.js";
 import { initDashboard } from "./dashboard.js";
 import { clearQueries, draftFirstQuery, setupQueries, showQueries } from "./queries.js";
+import { initFindView } from "./find-view.js";
 
 const KEY_STORAGE = "chartcoder.apiKey";
 const QUEUE_LIMIT = 100;
@@ -1224,6 +1225,7 @@ function onKey(event) {
     p: () => openPaste(),
     "?": () => $("help-dialog").showModal(),
     "/": () => $("code-search").focus(),
+    f: () => findView?.show(),
   };
   if (event.key === "Enter") {
     if (interactive || !state.note) return; // Enter on a button presses it
@@ -1273,6 +1275,8 @@ function wire() {
   document.addEventListener("keydown", onKey);
   initDashboard(() => state.api);
   setupQueries({ getApi: () => state.api, toast, reportError, onChange: loadQueue });
+  findView = initFindView({ api: () => state.api, open: (id) => openNote(id) });
+  $("find-open").addEventListener("click", () => findView.show());
 }
 
 function hoverMark(event, on) {
@@ -1284,6 +1288,7 @@ function hoverMark(event, on) {
   }
 }
 
+let findView = null; // the find view (find-view.js): search filed encounters
 const EMPTY_HINT = $("note-empty").firstElementChild.cloneNode(true);
 wire();
 const saved = sessionStorage.getItem(KEY_STORAGE);

@@ -4,7 +4,7 @@ One new table, ``provider_queries`` (rows are updated once, open -> answered / w
 retention purge: no append-only triggers). Its text columns quote the note and are PHI.
 
 Revision ID: 0006_queries
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-07
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from service.store.models import UTCDateTime
 
 revision = "0006_queries"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
