@@ -12,6 +12,7 @@ __all__ = [
     "Errors",
     "NoteError",
     "NoteTooLargeError",
+    "QueryDraftError",
     "SettingError",
 ]
 
@@ -30,6 +31,11 @@ class Errors:
     )
     E008 = "[E008] Abbreviation sense table: unknown cue {cue!r} for {abbreviation!r}; expected one of {cues}."
     E009 = "[E009] Unknown document type {document_type!r}: expected one of {types}, or none to read it from the note."
+    # E020-E029: provider queries (suggest/documentation/query.py)
+    E020 = (
+        "[E020] The finding quotes nothing from the note: a compliant provider query cites the clinical indicators "
+        "in the record, so none can be drafted from it."
+    )
 
 
 class EngineError(ChartcoderError):
@@ -58,3 +64,7 @@ class SettingError(NoteError):
 
 class DocumentTypeError(NoteError):
     pass
+
+
+class QueryDraftError(EngineError, ValueError):
+    """A provider query cannot be drafted from this finding (E020)."""

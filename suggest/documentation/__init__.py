@@ -25,6 +25,7 @@ from suggest.documentation import (  # noqa: F401 - importing the check modules 
 )
 from suggest.documentation.context import NoteFacts, Sex
 from suggest.documentation.finding import SEVERITIES, Finding, Severity
+from suggest.documentation.query import QueryDraft, draft_query
 from suggest.documentation.registry import DEFAULT_CHECKS, documentation_checks, run_checks
 from suggest.guidelines.note import NoteView
 from suggest.types import Mention, Setting, Suggestion
@@ -34,9 +35,11 @@ __all__ = [
     "SEVERITIES",
     "Finding",
     "NoteFacts",
+    "QueryDraft",
     "Severity",
     "check_documentation",
     "documentation_checks",
+    "draft_query",
 ]
 
 

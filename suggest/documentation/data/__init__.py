@@ -1,1 +1,1 @@
-"""Reviewed data tables of the documentation checks (each file's header says where its rows come from)."""
+"""Reviewed data tables of the documentation checks and provider queries (each file's header says its source)."""
