@@ -138,7 +138,7 @@ def resolve_model(
     registry = (
         ModelRegistry(models_dir)
         if models_dir is not None
-        else ModelRegistry.for_home(home or vocabulary.folder.parent)
+        else ModelRegistry.for_home(home or vocabulary.home)
     )
     model_id = model or registry.champion()
     if model_id is None:
