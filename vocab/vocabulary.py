@@ -114,6 +114,13 @@ class Vocabulary:
             )
         return self._indexes[source]
 
+    def conversion_rows(self) -> tuple[tuple[str, str, str], ...]:
+        """The release's conversion table as ``(previous code, current code, effective date)`` rows (empty when
+        the release came without one)."""
+        if f"conversion{PART_SUFFIX}" not in self.manifest.files:
+            return ()
+        return tuple(tuple(row) for row in read_part(self.folder, self.manifest, "conversion"))  # type: ignore[misc]
+
     def describe(self, text: str) -> dict[str, Any]:
         """Everything known about one code, as plain data (CLI ``codes show``, HTTP ``/v1/codes/{code}``)."""
         codeset = self.codeset
@@ -182,6 +189,7 @@ def build_vocabulary(
     indexes: Iterable[Any] = (),
     *,
     bundled_index: bool | None = None,
+    conversion: Iterable[tuple[str, str, str]] | None = None,
 ) -> Vocabulary:
     """Write a complete artifact: tabular, Alphabetic Indexes, lexicon.
 
@@ -191,6 +199,8 @@ def build_vocabulary(
     sources still missing, False leaves them out, None (default) means True when building the bundled
     Tabular List (``codeset`` not given, as ``chartcoder vocab build`` does) and otherwise keeps the
     bundled indexes the artifact already had (``import-index`` adding files to a built home).
+    ``conversion``: the release's conversion table, ``(previous code, current code, effective date)`` rows
+    (:mod:`vocab.release_import`); None keeps the one the artifact already had.
     """
     with_bundled = codeset is None if bundled_index is None else bundled_index
     if codeset is None:
@@ -206,6 +216,9 @@ def build_vocabulary(
     parts: dict[str, Any] = {"tabular": codeset.to_state(), "lexicon": search.to_state()}
     for source, (index, _) in chosen.items():
         parts[f"index-{source}"] = index.to_records()
+    rows = _previous_conversion(folder) if conversion is None else [tuple(row) for row in conversion]
+    if rows:
+        parts["conversion"] = rows
     counts = {
         **codeset.counts(),
         "lexicon_terms": search.term_count,
@@ -215,12 +228,22 @@ def build_vocabulary(
         **{f"index_{source}_invalid_codes": _invalid_codes(index, codeset) for source, (index, _) in chosen.items()},
     }
     counts["index_entries"] = sum(len(index.terms) for index, _ in chosen.values())
+    if rows:
+        counts["conversion_rows"] = len(rows)
     sources = dict(codeset.metadata)
     for source, (index, origin) in chosen.items():
         sources[f"index_{source}"] = index.release
         sources[f"index_{source}_origin"] = origin
     manifest = write_artifact(folder, parts, codeset.release, counts, sources)
     return Vocabulary(folder=folder, manifest=manifest, codeset=codeset, _search=search)
+
+
+def _previous_conversion(folder: Path) -> list[tuple[str, str, str]]:
+    """The conversion table of the artifact being rebuilt (``import-index`` on an imported release keeps it)."""
+    try:
+        return list(_load_folder(folder).conversion_rows())
+    except VocabError:
+        return []
 
 
 def _chosen_indexes(
