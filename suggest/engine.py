@@ -22,7 +22,7 @@ from suggest.guidelines.note import NoteView
 from suggest.note_checks import DEFAULT_MAX_NOTE_CHARS, check_note
 from suggest.ranking import NoteClassifier, Ranker
 from suggest.rules import RuleContext, rank_codes
-from suggest.types import CODE_SET_NAME, Candidate, NoteSuggestions, Setting
+from suggest.types import Candidate, NoteSuggestions, Setting
 from vocab.vocabulary import Vocabulary
 
 __all__ = ["Engine"]
@@ -53,7 +53,8 @@ class Engine:
 
     @property
     def code_set(self) -> str:
-        return CODE_SET_NAME
+        """The release this engine codes with (``ICD-10-CM FY2027``), named by the release itself."""
+        return self.vocabulary.code_set
 
     def suggest(
         self, text: str, setting: str = "outpatient", note_id: str | None = None, top: int | None = None
@@ -121,7 +122,7 @@ class Engine:
             suggestions = suggestions[:top]
         return NoteSuggestions(
             note_id=note_id,
-            code_set=CODE_SET_NAME,
+            code_set=self.vocabulary.code_set,
             model=self.model_id,
             setting=setting,
             suggestions=tuple(suggestions),

@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 __all__ = [
     "ASSERTIONS",
-    "CODE_SET_NAME",
     "POA_INDICATORS",
     "ROLES",
     "SETTINGS",
@@ -41,7 +40,6 @@ ROLES: tuple[Role, ...] = ("principal", "first_listed", "secondary")
 # "1" exempt from POA reporting. None for outpatient notes, where POA is not reported.
 PoaIndicator = Literal["Y", "N", "U", "W", "1"]
 POA_INDICATORS: tuple[PoaIndicator, ...] = ("Y", "N", "U", "W", "1")
-CODE_SET_NAME = "ICD-10-CM FY2026"
 # The model name of the heuristic ranker, which needs no model pack (ids: "zero-shot-<release>").
 ZERO_SHOT_MODEL = "zero-shot"
 
@@ -173,9 +171,12 @@ class NoteSuggestions:
     setting: Setting
     suggestions: tuple[Suggestion, ...]
     excluded: tuple[Exclusion, ...]
+    # The note's date of service came before every loaded release: the oldest coded it (its codes may not be
+    # those in force then). In the JSON only when true.
+    release_before_date: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "note_id": self.note_id,
             "code_set": self.code_set,
             "model": self.model,
@@ -183,3 +184,6 @@ class NoteSuggestions:
             "suggestions": [suggestion.to_dict() for suggestion in self.suggestions],
             "excluded": [exclusion.to_dict() for exclusion in self.excluded],
         }
+        if self.release_before_date:
+            data["release_before_date"] = True
+        return data

@@ -32,6 +32,7 @@ __all__ = [
     "effective_date",
     "list_releases",
     "migrate_single_release",
+    "named_release",
     "parse_service_date",
     "release_folder",
     "release_for",
@@ -150,6 +151,20 @@ def release_for(on: date | str | None, home: Path | None = None) -> ReleaseChoic
     from vocab.artifact import default_home
 
     return in_force(list_releases(home or default_home()), parse_service_date(on))
+
+
+def named_release(home: Path, text: str) -> ReleaseInfo:
+    """The release named ``text``: its name (``FY2027``, case-insensitive) or its effective date (``2026-10-01``)."""
+    releases = list_releases(home)
+    wanted = text.strip()
+    for release in releases:
+        if wanted.upper() == release.name.upper() or wanted == release.effective.isoformat():
+            return release
+    known = ", ".join(f"{release.name} ({release.effective})" for release in releases) or "none"
+    raise CodeSetNotBuiltError(
+        f"No ICD-10-CM release {wanted!r} in {home}; the releases there: {known}. "
+        "Import one with `chartcoder vocab import-release`."
+    )
 
 
 def current_folder(home: Path, effective: date | None = None) -> Path:
