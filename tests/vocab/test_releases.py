@@ -88,7 +88,7 @@ def test_import_release_writes_a_dated_artifact_beside_the_others(two_release_ho
     assert new.codeset.resolve(RETITLED).description == NEW_TITLE
     assert new.conversion_rows() == ((DELETED, ADDED, "2026-10-01"),)
     assert new.index_sources() == ["index"] and new.manifest.counts["index_index_invalid_codes"] == 0
-    assert [r.code for r in new.search("type 1 diabetes ketoacidosis with coma", limit=3)][0] == ADDED
+    assert new.search("type 1 diabetes ketoacidosis with coma", limit=3)[0].code == ADDED
 
 
 def test_import_release_from_unpacked_files(tmp_path: Path, fresh_home: Path, release_files: list[Path]) -> None:
