@@ -3,7 +3,7 @@
 "FY2027" (effective 2026-10-01) differs from the fixture's FY2026 (effective 2025-10-01) by:
 
 - a deleted code: E10.11 (Type 1 diabetes mellitus with ketoacidosis with coma);
-- an added code: E10.12, which the conversion table names as E10.11's successor;
+- an added code: E10.12 with E10.11's title (renumbered), the conversion table mapping E10.11 to it;
 - a retitled code: E11.9.
 
 Built as CDC ships them: ``icd10cm-Code Descriptions-2027.zip`` holding ``Code Descriptions/icd10cm-order-2027.txt``
@@ -20,7 +20,7 @@ from vocab.build import build_codeset
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DELETED = "E10.11"
 ADDED = "E10.12"
-ADDED_TITLE = "Type 1 diabetes mellitus with ketoacidosis with coma, hyperosmolar"
+ADDED_TITLE = "Type 1 diabetes mellitus with ketoacidosis with coma"  # renumbered: the same condition
 RETITLED = "E11.9"
 NEW_TITLE = "Type 2 diabetes mellitus without complications, as retitled for FY2027"
 

@@ -44,19 +44,6 @@ def snapshot(home: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
-def release_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    return write_release_2027(tmp_path_factory.mktemp("cdc-download"))
-
-
-@pytest.fixture(scope="module")
-def two_release_home(tmp_path_factory: pytest.TempPathFactory, mini_home: Path, release_files: list[Path]) -> Path:
-    home = tmp_path_factory.mktemp("two-releases")
-    shutil.copytree(mini_home / "codeset", home / "codeset")
-    import_release(release_files, home, bundled_index=False)
-    return home
-
-
 @pytest.fixture
 def fresh_home(tmp_path: Path, mini_home: Path) -> Path:
     home = tmp_path / "home"
