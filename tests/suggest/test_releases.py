@@ -19,7 +19,8 @@ NOTE = "Type 1 diabetes mellitus with ketoacidosis with coma. Essential hyperten
 
 
 def _suggest(home: Path, note: Path, *extra: str) -> dict:
-    result = CliRunner().invoke(app, ["suggest", str(note), "--json", "--model", "zero-shot", "--home", str(home), *extra])
+    arguments = ["suggest", str(note), "--json", "--model", "zero-shot", "--home", str(home), *extra]
+    result = CliRunner().invoke(app, arguments)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
