@@ -172,18 +172,16 @@ class NoteSuggestions:
     suggestions: tuple[Suggestion, ...]
     excluded: tuple[Exclusion, ...]
     # The note's date of service came before every loaded release: the oldest coded it (its codes may not be
-    # those in force then). In the JSON only when true.
+    # those in force then).
     release_before_date: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        data = {
+        return {
             "note_id": self.note_id,
             "code_set": self.code_set,
             "model": self.model,
             "setting": self.setting,
             "suggestions": [suggestion.to_dict() for suggestion in self.suggestions],
             "excluded": [exclusion.to_dict() for exclusion in self.excluded],
+            "release_before_date": self.release_before_date,
         }
-        if self.release_before_date:
-            data["release_before_date"] = True
-        return data

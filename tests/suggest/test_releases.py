@@ -35,7 +35,7 @@ def test_cli_suggest_codes_with_the_release_of_the_date(tmp_path: Path, two_rele
     old_codes = {item["code"] for item in september["suggestions"]}
     assert "E10.12" in new_codes and "E10.11" not in new_codes
     assert "E10.11" in old_codes and "E10.12" not in old_codes
-    assert "release_before_date" not in november
+    assert november["release_before_date"] is False
     early = _suggest(two_release_home, note, "--date", "2019-01-01")
     assert early["code_set"] == "ICD-10-CM FY2026" and early["release_before_date"] is True
 
