@@ -13,6 +13,7 @@ coded zero-shot (its ``model`` says so: ``zero-shot-fy2027``), until a pack for 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -27,6 +28,8 @@ from vocab.releases import ReleaseChoice, ReleaseDateError, parse_service_date, 
 if TYPE_CHECKING:
     from suggest.engine import Engine
     from vocab.vocabulary import Vocabulary
+
+log = logging.getLogger("chartcoder.releases")
 
 __all__ = ["CodeNotInReleaseError", "ReleaseEngines", "check_codes_on_date", "engine_for_release", "release_for"]
 
@@ -111,8 +114,9 @@ def mark_before_all(result: NoteSuggestions, choice: ReleaseChoice) -> NoteSugge
 
 
 def engine_for_release(home: Path, effective: date, model: str | None = None, **options: Any) -> Engine:
-    """The engine over the release effective on ``effective``: with ``model`` (an explicit model must fit the
-    release), or the champion where it fits that release's code set, else zero-shot."""
+    """The engine over the release effective on ``effective``, with ``model`` (None: the champion) where the
+    pack fits that release's code set, else zero-shot: every result's ``model`` names the one that coded it
+    (``zero-shot-fy2027``), and the substitution is logged once per release."""
     from models.errors import ModelCodeSetMismatchError
     from suggest.loading import load_engine
     from vocab.vocabulary import load_vocabulary
@@ -120,9 +124,8 @@ def engine_for_release(home: Path, effective: date, model: str | None = None, **
     vocabulary = load_vocabulary(home, effective)
     try:
         return load_engine(home=home, vocabulary=vocabulary, model=model, **options)
-    except ModelCodeSetMismatchError:
-        if model is not None:
-            raise
+    except ModelCodeSetMismatchError as error:
+        log.warning("ICD-10-CM %s is coded zero-shot: %s", vocabulary.release, error)
         return load_engine(home=home, vocabulary=vocabulary, model=ZERO_SHOT_MODEL, **options)
 
 
