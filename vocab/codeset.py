@@ -137,6 +137,18 @@ class CodeSet:
     chapters: dict[str, Grouping]
     blocks: dict[str, Grouping]
     metadata: dict[str, str] = field(default_factory=dict)
+    # Prior code -> current codes, from the release's conversion table (set on load from its own artifact part,
+    # never stored in the tabular part: the code set's hash stays that of the Tabular List).
+    successors: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def successor(self, text: str) -> str | None:
+        """The one current code the conversion table names for a prior code, or None (none, or several: a coder
+        must choose)."""
+        try:
+            found = self.successors.get(normalize_code(text), ())
+        except InvalidCodeError:
+            return None
+        return found[0] if len(found) == 1 and found[0] in self.codes else None
 
     # --- storage: plain values (the artifact stores msgpack, never a pickle) ------------------------
     def to_state(self) -> dict[str, Any]:

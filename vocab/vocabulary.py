@@ -235,6 +235,7 @@ def build_vocabulary(
         sources[f"index_{source}"] = index.release
         sources[f"index_{source}_origin"] = origin
     manifest = write_artifact(folder, parts, codeset.release, counts, sources)
+    codeset.successors = _successors(rows)
     return Vocabulary(folder=folder, manifest=manifest, codeset=codeset, _search=search)
 
 
@@ -365,7 +366,17 @@ def load_vocabulary(home: Path | None = None, effective: date | None = None) -> 
 def _load_folder(folder: Path) -> Vocabulary:
     manifest = read_manifest(folder)
     codeset = CodeSet.from_state(read_part(folder, manifest, "tabular"))
-    return Vocabulary(folder=folder, manifest=manifest, codeset=codeset)
+    vocabulary = Vocabulary(folder=folder, manifest=manifest, codeset=codeset)
+    codeset.successors = _successors(vocabulary.conversion_rows())
+    return vocabulary
+
+
+def _successors(rows: Iterable[tuple[str, str, str]]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    for previous, current, _ in rows:
+        if current not in found.setdefault(previous, []):
+            found[previous].append(current)
+    return {previous: tuple(currents) for previous, currents in found.items()}
 
 
 def ensure_vocabulary(home: Path | None = None, effective: date | None = None) -> Vocabulary:
