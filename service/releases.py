@@ -81,5 +81,6 @@ class ServiceReleases:
                 from suggest.releases import engine_for_release
 
                 engine = engine_for_release(self.home, effective, self.model)
+                engine.vocabulary.codeset.share_with(self.default.codeset)  # one copy of the codes alike
                 self._engines[effective] = engine
             return engine

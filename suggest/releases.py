@@ -63,7 +63,11 @@ class ReleaseEngines:
         choice = self.choose(date_of_service)
         effective = choice.release.effective
         if effective not in self._engines:
-            self._engines[effective] = self.load(effective)
+            engine = self.load(effective)
+            for other in self._engines.values():  # the codes both releases have alike: one copy in memory
+                engine.vocabulary.codeset.share_with(other.vocabulary.codeset)
+                break
+            self._engines[effective] = engine
         return self._engines[effective], choice
 
     def suggest(

@@ -150,6 +150,17 @@ class CodeSet:
             return None
         return found[0] if len(found) == 1 and found[0] in self.codes else None
 
+    def share_with(self, other: CodeSet) -> int:
+        """Hold ``other``'s record of every code that is the same in both releases (most of them: a release
+        changes a few hundred codes), so that two releases in one process keep one copy; how many were shared."""
+        shared = 0
+        for code, record in self.codes.items():
+            theirs = other.codes.get(code)
+            if theirs is not None and theirs is not record and theirs == record:
+                self.codes[code] = theirs
+                shared += 1
+        return shared
+
     # --- storage: plain values (the artifact stores msgpack, never a pickle) ------------------------
     def to_state(self) -> dict[str, Any]:
         """Plain values (str, bool, None, tuples) in field order; :meth:`from_state` reads them back."""
