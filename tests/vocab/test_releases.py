@@ -257,3 +257,12 @@ def test_a_read_only_single_release_home_still_loads(
     monkeypatch.setattr(vocab.artifact.tempfile, "mkdtemp", read_only)
     assert load_vocabulary(home).folder == home / "codeset"
     assert (home / "codeset" / "manifest.json").is_file()
+
+
+def test_two_releases_share_the_code_records_they_have_alike(two_release_home: Path) -> None:
+    old = load_vocabulary(two_release_home, FY2026).codeset
+    new = load_vocabulary(two_release_home, FY2027).codeset
+    assert new.codes["I10"] is not old.codes["I10"]
+    shared = new.share_with(old)
+    assert new.codes["I10"] is old.codes["I10"] and shared == len(new) - 3  # E10.1 (its children), E10.12, E11.9
+    assert new.codes[RETITLED].description == NEW_TITLE and new.codes["E10.1"].children == ("E10.10", ADDED)
