@@ -105,9 +105,9 @@ class ReleaseEngines:
                 results[position] = (
                     result if isinstance(result, NoteError) else mark_before_all(result, choices[position])
                 )
-        for result in results:
-            assert result is not None
-            yield result
+        for outcome in results:
+            assert outcome is not None
+            yield outcome
 
 
 def mark_before_all(result: NoteSuggestions, choice: ReleaseChoice) -> NoteSuggestions:

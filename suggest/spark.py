@@ -50,6 +50,7 @@ from suggest.engine_pool import EngineSpec
 from suggest.engine_protocol import BatchEngine
 from suggest.errors import EngineError, Errors, SettingError
 from suggest.pipeline import ZERO_SHOT_MODEL
+from suggest.releases import ReleaseEngines
 from suggest.types import SETTINGS
 from vocab.artifact import codeset_folder, default_home, read_manifest
 
@@ -332,6 +333,7 @@ class _Job:
 # engine process uses (suggest.engine_pool), keyed by (home, model): only the latest is kept (an engine is
 # ~600 MB and a worker rarely needs two). _worker_loads: how many times this process loaded each (1 per
 # worker per (home, model): a test checks it).
+_Engines = BatchEngine | ReleaseEngines  # a worker's engines: one per release in use (a test's own engine: one)
 _worker_engines: dict[Hashable, Any] = engine_pool._engines
 _worker_loads: dict[Hashable, int] = engine_pool._loads
 # The driver's record of what it shipped: (SparkContext, home, model) -> token, and token -> model.
@@ -339,7 +341,7 @@ _shipped_homes: dict[tuple[int, str, str], str] = {}
 _shipped_models: dict[str, str] = {}
 
 
-def _worker_engine(home: str | None, model: str | None, models_dir: str | None = None) -> BatchEngine:
+def _worker_engine(home: str | None, model: str | None, models_dir: str | None = None) -> _Engines:
     local_home = _local_home(home)
     if models_dir is not None:
         registry: Path | None = Path(models_dir)
@@ -375,7 +377,7 @@ def _code_partition(job: _Job, frames: Iterator[pd.DataFrame]) -> Iterator[pd.Da
             yield pd.DataFrame(rows, columns=columns)
 
 
-def _code_slice(engine: BatchEngine, lines: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
+def _code_slice(engine: _Engines, lines: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
     """The single-process batch's records for these lines (its own code: the same results by construction).
 
     A note that trips a bug in the engine (not a NoteError, which is already a record) must not fail the
@@ -388,7 +390,7 @@ def _code_slice(engine: BatchEngine, lines: list[BatchLine], top: int | None) ->
         return [_code_alone(engine, line, top) for line in lines]
 
 
-def _code_alone(engine: BatchEngine, line: BatchLine, top: int | None) -> dict[str, Any]:
+def _code_alone(engine: _Engines, line: BatchLine, top: int | None) -> dict[str, Any]:
     try:
         return next(iter(code_lines([line], EngineSpec(), workers=1, top=top, engine=engine)))
     except Exception as error:
@@ -451,7 +453,7 @@ def _output_columns(job: _Job) -> list[str]:
     return [*columns[:1], "line", *columns[1:]] if job.numbered else columns
 
 
-def _output_row(job: _Job, line: BatchLine, record: dict[str, Any], engine: BatchEngine) -> dict[str, Any]:
+def _output_row(job: _Job, line: BatchLine, record: dict[str, Any], engine: _Engines) -> dict[str, Any]:
     error = record.get("error")
     if job.output == "lines":
         return {"line": line.number, "error": error, "json": json.dumps(record, ensure_ascii=False)}

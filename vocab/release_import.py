@@ -265,11 +265,12 @@ def _read_indexes(files: ReleaseFiles, codeset: CodeSet) -> tuple[list[Any], dic
             "invalid": len(validation.invalid),
             "examples": [item.code for item in validation.invalid[:5]],
         }
+        examples = ", ".join(item.code for item in validation.invalid[:5])
         if share > MAX_INVALID_INDEX_SHARE:
             raise ReleaseImportError(
                 f"The {source} index names {len(validation.invalid):,} of its {validation.total_codes:,} codes that "
                 f"are not in the release's Tabular List ({share:.0%}; first: "
-                f"{', '.join(reports[source]['examples'])}): it is of another release or damaged. Nothing was imported."
+                f"{examples}): it is of another release or damaged. Nothing was imported."
             )
         indexes.append(index)
     return indexes, reports

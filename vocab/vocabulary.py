@@ -119,7 +119,8 @@ class Vocabulary:
         the release came without one)."""
         if f"conversion{PART_SUFFIX}" not in self.manifest.files:
             return ()
-        return tuple(tuple(row) for row in read_part(self.folder, self.manifest, "conversion"))  # type: ignore[misc]
+        rows = read_part(self.folder, self.manifest, "conversion")
+        return tuple((str(old), str(new), str(day)) for old, new, day in rows)
 
     def describe(self, text: str) -> dict[str, Any]:
         """Everything known about one code, as plain data (CLI ``codes show``, HTTP ``/v1/codes/{code}``)."""
@@ -216,7 +217,7 @@ def build_vocabulary(
     parts: dict[str, Any] = {"tabular": codeset.to_state(), "lexicon": search.to_state()}
     for source, (index, _) in chosen.items():
         parts[f"index-{source}"] = index.to_records()
-    rows = _previous_conversion(folder) if conversion is None else [tuple(row) for row in conversion]
+    rows = _previous_conversion(folder) if conversion is None else [(old, new, day) for old, new, day in conversion]
     if rows:
         parts["conversion"] = rows
     counts = {
