@@ -8,6 +8,7 @@ coding rules -> :class:`NoteSuggestions`. It loads nothing itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from spacy.language import Language
@@ -21,6 +22,7 @@ from suggest.guidelines.history_status import HistoryCodes, is_resolved, is_stil
 from suggest.guidelines.note import NoteView
 from suggest.note_checks import DEFAULT_MAX_NOTE_CHARS, check_note
 from suggest.ranking import NoteClassifier, Ranker
+from suggest.risk_adjustment import hcc_for
 from suggest.rules import RuleContext, rank_codes
 from suggest.types import Candidate, NoteSuggestions, Setting
 from vocab.vocabulary import Vocabulary
@@ -120,6 +122,7 @@ class Engine:
         suggestions, excluded = apply_guidelines(ranked, excluded, guideline_context)
         if top is not None:
             suggestions = suggestions[:top]
+        suggestions = [replace(suggestion, hcc=hcc_for(suggestion.code)) for suggestion in suggestions]
         return NoteSuggestions(
             note_id=note_id,
             code_set=self.vocabulary.code_set,

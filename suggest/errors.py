@@ -11,6 +11,7 @@ __all__ = [
     "Errors",
     "NoteError",
     "NoteTooLargeError",
+    "QueryDraftError",
     "SettingError",
 ]
 
@@ -28,6 +29,11 @@ class Errors:
         "[E007] The model pack {model!r} was built for code set {pack_release!r}; the loaded code set is {release!r}."
     )
     E008 = "[E008] Abbreviation sense table: unknown cue {cue!r} for {abbreviation!r}; expected one of {cues}."
+    # E020-E029: provider queries (suggest/documentation/query.py)
+    E020 = (
+        "[E020] The finding quotes nothing from the note: a compliant provider query cites the clinical indicators "
+        "in the record, so none can be drafted from it."
+    )
 
 
 class EngineError(ChartcoderError):
@@ -52,3 +58,7 @@ class BinaryNoteError(NoteError):
 
 class SettingError(NoteError):
     pass
+
+
+class QueryDraftError(EngineError, ValueError):
+    """A provider query cannot be drafted from this finding (E020)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.routers import audit, codes, health, jobs, models, notes, reviews, stats, suggest
+from service.routers import audit, codes, filed, health, jobs, models, notes, queries, reviews, risk, stats, suggest
 
 __all__ = ["ROUTERS"]
 
@@ -13,7 +13,10 @@ ROUTERS = (
     reviews.router,
     codes.router,
     stats.router,
+    risk.router,
     audit.router,
     models.router,
     jobs.router,
+    queries.router,
+    filed.router,
 )
