@@ -22,6 +22,14 @@ SettingOption = Annotated[
     str, typer.Option("--setting", "-s", help="Encounter setting: outpatient or inpatient (uncertain diagnoses).")
 ]
 ModelOption = Annotated[str | None, typer.Option("--model", help="Model id (default: the champion).")]
+DateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        help="Date of service, YYYY-MM-DD (inpatient: the discharge date): coded with the ICD-10-CM release in force "
+        "that day (`chartcoder vocab list`); default: today.",
+    ),
+]
 
 
 def suggest(
@@ -31,13 +39,16 @@ def suggest(
     top: Annotated[int | None, typer.Option("--top", "-n", min=1, help="Show the best N suggestions.")] = None,
     model: ModelOption = None,
     home: HomeOption = None,
+    date_of_service: DateOption = None,
 ) -> None:
-    """Suggest ICD-10-CM codes for one note, with the evidence for each."""
+    """Suggest ICD-10-CM codes for one note, with the evidence for each, from the release in force on its date
+    of service (--date; default: today)."""
     text = read_text_input(source, max_bytes=4 * DEFAULT_MAX_NOTE_CHARS)
     with user_errors():
         ensure_vocabulary(home)
-        engine = EngineSpec(home=home, model=model).load()
-        result = engine.suggest(text, setting=setting, note_id=None if source == "-" else Path(source).name, top=top)
+        engines = EngineSpec(home=home, model=model).load_releases()
+        note_id = None if source == "-" else Path(source).name
+        result = engines.suggest(text, setting=setting, note_id=note_id, top=top, date_of_service=date_of_service)
     if as_json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -46,6 +57,8 @@ def suggest(
 
 def _print_result(result: NoteSuggestions) -> None:
     console.print(Text.assemble((str(result.code_set), "bold"), f"  model {result.model}  setting {result.setting}"))
+    if result.release_before_date:
+        console.print("The date of service is before every release here: the oldest release coded it.")
     if not result.suggestions:
         console.print("No codes suggested.")
     table = Table(show_lines=True)
@@ -77,7 +90,9 @@ def _describe(piece: Evidence) -> str:
 
 
 def batch(
-    source: Annotated[Path, typer.Argument(help='JSONL input: one {"id", "text", "setting"?} per line.')],
+    source: Annotated[
+        Path, typer.Argument(help='JSONL input: one {"id", "text", "setting"?, "date_of_service"?} per line.')
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="JSONL output, one line per input line.")],
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, max=64, help="Worker processes.")] = 1,
     setting: SettingOption = "outpatient",

@@ -32,6 +32,7 @@ from service.logs import install_access_log_filter
 from service.metrics import Metrics, MetricsMiddleware
 from service.model_reload import ZERO_SHOT_PREFIX, ChampionFollower, close_engine, unfit_champion
 from service.page import install_review_page
+from service.releases import ServiceReleases
 from service.routers import ROUTERS
 from service.routing import refuse_unknown_query_parameters
 from service.schemas import ServiceInfo
@@ -214,6 +215,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.database = database
     app.state.vocabulary = vocabulary
     app.state.engine = engine
+    app.state.releases = ServiceReleases(settings.home, settings.model, vocabulary)  # other releases, by date
     app.state.runner = _engine_runner(settings)
     retention = settings.retention_days or settings.query_retention_days
     purger = asyncio.create_task(_purge_periodically(database, settings)) if retention else None

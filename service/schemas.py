@@ -216,7 +216,13 @@ class EncounterMetadata(_Strict):
     """About the encounter, not the note text; stored with queued notes."""
 
     encounter_id: LineText200 | None = None
-    encounter_date: date | None = None
+    encounter_date: date | None = Field(
+        default=None, description="Date of service: the note is coded with the ICD-10-CM release in force that day."
+    )
+    discharge_date: date | None = Field(
+        default=None,
+        description="Inpatient discharge date: when given, it picks the ICD-10-CM release instead of encounter_date.",
+    )
     patient_age: Annotated[int, Field(ge=0, le=130), JSON_INTEGER] | None = None
     patient_sex: Literal["female", "male", "other", "unknown"] | None = None
     specialty: LineText100 | None = None
@@ -335,6 +341,11 @@ class SuggestionsOut(BaseModel):
     setting: SettingName
     suggestions: list[SuggestionOut]
     excluded: list[ExclusionOut]
+    release_before_date: bool = Field(
+        default=False,
+        description="The date of service is before every loaded release: the oldest coded the note (its codes may "
+        "not be those in force then).",
+    )
     documentation: list[FindingOut] = Field(
         default_factory=list,
         description="Documentation findings beside the codes (incomplete, inconsistent or unspecific charts; empty "

@@ -1,6 +1,8 @@
 """Batch coding of JSONL notes: streamed, in order, one output line per input line, bad lines reported.
 
-Input lines are ``{"id", "text", "setting"?}``; each output line is the engine's JSON for that note, or
+Input lines are ``{"id", "text", "setting"?, "date_of_service"?}`` (``YYYY-MM-DD``: the note is coded with the
+ICD-10-CM release in force that day, :mod:`suggest.releases`; without it, the one in force today); each output
+line is the engine's JSON for that note, or
 ``{"note_id", "line", "error"}`` for a line that cannot be coded. Memory stays constant: lines are read,
 coded and written in chunks, and with several workers only a bounded window of chunks is in flight.
 """
@@ -10,15 +12,17 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
 from suggest.engine_pool import EnginePool, EngineSpec
 from suggest.engine_protocol import BatchEngine
 from suggest.errors import NoteError
+from suggest.releases import ReleaseEngines
 from suggest.types import SETTINGS
+from vocab.releases import ReleaseDateError, parse_service_date
 
-__all__ = ["BatchLine", "BatchSummary", "EngineSpec", "code_lines", "parse_line", "run_batch"]
+__all__ = ["BatchLine", "BatchSummary", "EngineSpec", "code_lines", "dated_line", "parse_line", "run_batch"]
 
 _CHUNK = 32
 
@@ -30,6 +34,7 @@ class BatchLine:
     text: str | None
     setting: str
     error: str | None = None
+    date_of_service: str | None = None
 
 
 @dataclass
@@ -57,12 +62,27 @@ def parse_line(number: int, raw: bytes, default_setting: str = "outpatient") -> 
         return BatchLine(number, note_id, None, default_setting, "'text' is missing or not a string")
     if setting not in SETTINGS:
         return BatchLine(number, note_id, None, default_setting, f"unknown setting {setting!r}")
-    return BatchLine(number, note_id, text, setting)
+    return dated_line(BatchLine(number, note_id, text, setting), record.get("date_of_service"))
 
 
-def _code_chunk(engine: BatchEngine, chunk: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
+def dated_line(line: BatchLine, date_of_service: object) -> BatchLine:
+    """``line`` with its date of service, or with an error naming a value that is not a date."""
+    if date_of_service is None or date_of_service == "":
+        return line
+    try:
+        day = parse_service_date(date_of_service if isinstance(date_of_service, str) else repr(date_of_service))
+    except ReleaseDateError as error:
+        return replace(line, text=None, error=f"'date_of_service': {error}")
+    return replace(line, date_of_service=day.isoformat() if day else None)
+
+
+def _code_chunk(engine: BatchEngine | ReleaseEngines, chunk: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
     valid = [line for line in chunk if line.error is None]
-    results = iter(engine.suggest_many(((line.note_id, line.text or "", line.setting) for line in valid), top=top))
+    if isinstance(engine, ReleaseEngines):
+        dated = ((line.note_id, line.text or "", line.setting, line.date_of_service) for line in valid)
+        results = iter(engine.suggest_many(dated, top=top))
+    else:  # one engine, one release (a caller's own engine): the dates cannot change it
+        results = iter(engine.suggest_many(((line.note_id, line.text or "", line.setting) for line in valid), top=top))
     out = []
     for line in chunk:
         if line.error is not None:
@@ -92,15 +112,16 @@ def code_lines(
     spec: EngineSpec,
     workers: int = 1,
     top: int | None = None,
-    engine: BatchEngine | None = None,
+    engine: BatchEngine | ReleaseEngines | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Results in input order; with ``workers > 1`` a bounded window of chunks runs in a process pool."""
+    """Results in input order; with ``workers > 1`` a bounded window of chunks runs in a process pool. Each note
+    is coded with the release in force on its date of service (``spec``'s engines, one per release in use)."""
     if workers <= 1:
-        engine = engine or spec.load()
+        engine = engine or spec.load_releases()
         for chunk in _chunks(lines):
             yield from _code_chunk(engine, chunk, top)
         return
-    with EnginePool(spec.load, workers) as pool:
+    with EnginePool(spec.load_releases, workers) as pool:
         window: deque = deque()
         for chunk in _chunks(lines):
             window.append(pool.submit(_code_chunk, chunk, top))
@@ -129,7 +150,7 @@ def run_batch(
     top: int | None = None,
     on_bytes: Callable[[int], None] | None = None,
     on_error: Callable[[dict[str, Any]], None] | None = None,
-    engine: BatchEngine | None = None,
+    engine: BatchEngine | ReleaseEngines | None = None,
 ) -> BatchSummary:
     """Code every line of ``source`` into ``sink`` (text stream), one JSON line each."""
     summary = BatchSummary()

@@ -26,7 +26,7 @@ from suggest.note_checks import DEFAULT_MAX_NOTE_CHARS, check_note
 from suggest.ranking import NoteClassifier, Ranker
 from suggest.risk_adjustment import hcc_for
 from suggest.rules import RuleContext, rank_codes
-from suggest.types import CODE_SET_NAME, Candidate, NoteSuggestions, Setting
+from suggest.types import Candidate, NoteSuggestions, Setting
 from vocab.vocabulary import Vocabulary
 
 __all__ = ["Engine"]
@@ -57,7 +57,8 @@ class Engine:
 
     @property
     def code_set(self) -> str:
-        return CODE_SET_NAME
+        """The release this engine codes with (``ICD-10-CM FY2027``), named by the release itself."""
+        return self.vocabulary.code_set
 
     def suggest(
         self,
@@ -149,7 +150,7 @@ class Engine:
         suggestions = [replace(suggestion, hcc=hcc_for(suggestion.code)) for suggestion in suggestions]
         return NoteSuggestions(
             note_id=note_id,
-            code_set=CODE_SET_NAME,
+            code_set=self.vocabulary.code_set,
             model=self.model_id,
             setting=setting,
             suggestions=tuple(suggestions),

@@ -137,11 +137,7 @@ def resolve_model(
 
     register_pack_parts()
 
-    registry = (
-        ModelRegistry(models_dir)
-        if models_dir is not None
-        else ModelRegistry.for_home(home or vocabulary.folder.parent)
-    )
+    registry = ModelRegistry(models_dir) if models_dir is not None else ModelRegistry.for_home(home or vocabulary.home)
     model_id = model or registry.champion()
     if model_id is None:
         return HeuristicRanker(), None, zero_shot_id, HEURISTIC_THRESHOLD

@@ -45,11 +45,12 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
 from suggest import engine_pool
-from suggest.batch import BatchLine, BatchSummary, code_lines, parse_line
+from suggest.batch import BatchLine, BatchSummary, code_lines, dated_line, parse_line
 from suggest.engine_pool import EngineSpec
 from suggest.engine_protocol import BatchEngine
 from suggest.errors import EngineError, Errors, SettingError
 from suggest.pipeline import ZERO_SHOT_MODEL
+from suggest.releases import ReleaseEngines
 from suggest.types import SETTINGS
 from vocab.artifact import codeset_folder, default_home, read_manifest
 
@@ -131,10 +132,13 @@ def suggest_notes(
     *,
     top: int | None = None,
     ship: bool = False,
+    date_col: str | None = None,
 ) -> DataFrame:
     """Suggestions for every note of ``df``: one row per note, in :data:`RESULT_SCHEMA`, lazily.
 
     ``setting`` applies to every note unless ``setting_col`` names a column (null there: ``setting``).
+    ``date_col``: a column of dates of service (date, or ``YYYY-MM-DD`` text): each note is coded with the
+    ICD-10-CM release in force that day (null, or no column: the one in force today), and ``code_set`` names it.
     ``home`` is a folder every executor can read (default: the driver's chartcoder home); with
     ``ship=True`` its code set and model pack are copied to the executors instead (:func:`ship_home`).
     ``model`` None is the champion of the home's registry now. Partitioning is the caller's: a few
@@ -142,11 +146,12 @@ def suggest_notes(
     """
     functions = _pyspark_functions()
     _check_setting(setting)
-    _check_columns(df, text_col, id_col, setting_col)
+    _check_columns(df, text_col, id_col, setting_col, date_col)
     notes = df.select(
         _string_column(functions, id_col).alias("id"),
         functions.col(text_col).alias("text"),
         _string_column(functions, setting_col).alias("setting"),
+        _string_column(functions, date_col).alias("date_of_service"),
     )
     executor_home, model_id, models_dir = _placement(df.sparkSession, home, model, ship)
     job = _Job(executor_home, model_id, setting, top, source="records", output="rows", models_dir=models_dir)
@@ -264,8 +269,9 @@ def code_file(
     on_error: Callable[[dict[str, Any]], None] | None = None,
     ship: bool = False,
 ) -> BatchSummary:
-    """Code a JSONL file (``{"id", "text", "setting"?}`` per line) or a Parquet dataset (columns ``text``,
-    ``id``?, ``setting``?) into JSONL or Parquet, chosen by each path's extension.
+    """Code a JSONL file (``{"id", "text", "setting"?, "date_of_service"?}`` per line) or a Parquet dataset
+    (columns ``text``, ``id``?, ``setting``?, ``date_of_service``?) into JSONL or Parquet, chosen by each path's
+    extension; each note is coded with the release in force on its date of service.
 
     JSONL output is byte for byte what ``chartcoder batch`` writes for the same input: one line per
     non-blank input line, in order, bad lines as ``{"note_id", "line", "error"}``. It is assembled on the
@@ -331,6 +337,7 @@ class _Job:
 # engine process uses (suggest.engine_pool), keyed by (home, model): only the latest is kept (an engine is
 # ~600 MB and a worker rarely needs two). _worker_loads: how many times this process loaded each (1 per
 # worker per (home, model): a test checks it).
+_Engines = BatchEngine | ReleaseEngines  # a worker's engines: one per release in use (a test's own engine: one)
 _worker_engines: dict[Hashable, Any] = engine_pool._engines
 _worker_loads: dict[Hashable, int] = engine_pool._loads
 # The driver's record of what it shipped: (SparkContext, home, model) -> token, and token -> model.
@@ -338,14 +345,14 @@ _shipped_homes: dict[tuple[int, str, str], str] = {}
 _shipped_models: dict[str, str] = {}
 
 
-def _worker_engine(home: str | None, model: str | None, models_dir: str | None = None) -> BatchEngine:
+def _worker_engine(home: str | None, model: str | None, models_dir: str | None = None) -> _Engines:
     local_home = _local_home(home)
     if models_dir is not None:
         registry: Path | None = Path(models_dir)
     else:
         registry = local_home / "models" if local_home is not None else None
     spec = EngineSpec(home=local_home, model=model, models_dir=registry)
-    return engine_pool.process_engine((home, model), spec.load)
+    return engine_pool.process_engine((home, model), spec.load_releases)  # one engine per release in use
 
 
 def _local_home(home: str | None) -> Path | None:
@@ -374,7 +381,7 @@ def _code_partition(job: _Job, frames: Iterator[pd.DataFrame]) -> Iterator[pd.Da
             yield pd.DataFrame(rows, columns=columns)
 
 
-def _code_slice(engine: BatchEngine, lines: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
+def _code_slice(engine: _Engines, lines: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
     """The single-process batch's records for these lines (its own code: the same results by construction).
 
     A note that trips a bug in the engine (not a NoteError, which is already a record) must not fail the
@@ -387,7 +394,7 @@ def _code_slice(engine: BatchEngine, lines: list[BatchLine], top: int | None) ->
         return [_code_alone(engine, line, top) for line in lines]
 
 
-def _code_alone(engine: BatchEngine, line: BatchLine, top: int | None) -> dict[str, Any]:
+def _code_alone(engine: _Engines, line: BatchLine, top: int | None) -> dict[str, Any]:
     try:
         return next(iter(code_lines([line], EngineSpec(), workers=1, top=top, engine=engine)))
     except Exception as error:
@@ -405,9 +412,17 @@ def _batch_lines(frame: pd.DataFrame, job: _Job) -> list[BatchLine]:
             if raw is not None and bytes(raw).strip()
         ]
     return [
-        _record_line(int(number), _present(note_id), _present(text), _present(setting), job.default_setting)
-        for number, note_id, text, setting in zip(
-            numbers, frame["id"].tolist(), frame["text"].tolist(), frame["setting"].tolist(), strict=True
+        dated_line(
+            _record_line(int(number), _present(note_id), _present(text), _present(setting), job.default_setting),
+            _present(day),
+        )
+        for number, note_id, text, setting, day in zip(
+            numbers,
+            frame["id"].tolist(),
+            frame["text"].tolist(),
+            frame["setting"].tolist(),
+            frame["date_of_service"].tolist() if "date_of_service" in frame else [None] * len(frame),
+            strict=True,
         )
     ]
 
@@ -442,15 +457,15 @@ def _output_columns(job: _Job) -> list[str]:
     return [*columns[:1], "line", *columns[1:]] if job.numbered else columns
 
 
-def _output_row(job: _Job, line: BatchLine, record: dict[str, Any], engine: BatchEngine) -> dict[str, Any]:
+def _output_row(job: _Job, line: BatchLine, record: dict[str, Any], engine: _Engines) -> dict[str, Any]:
     error = record.get("error")
     if job.output == "lines":
         return {"line": line.number, "error": error, "json": json.dumps(record, ensure_ascii=False)}
     row: dict[str, Any] = {
         "id": line.note_id,
         "setting": line.setting if error is not None else record["setting"],
-        "model": engine.model_id,
-        "code_set": engine.code_set,
+        "model": engine.model_id if error is not None else record["model"],  # each release may have its own
+        "code_set": engine.code_set if error is not None else record["code_set"],
         "suggestions": None if error is not None else record["suggestions"],
         "excluded": None if error is not None else record["excluded"],
         "documentation": None if error is not None else record["documentation"],
@@ -467,9 +482,11 @@ def _check_setting(setting: str) -> None:
         raise SettingError(Errors.E004.format(setting=setting))
 
 
-def _check_columns(df: DataFrame, text_col: str, id_col: str | None, setting_col: str | None) -> None:
+def _check_columns(
+    df: DataFrame, text_col: str, id_col: str | None, setting_col: str | None, date_col: str | None = None
+) -> None:
     types = dict(df.dtypes)
-    for role, name in (("text", text_col), ("id", id_col), ("setting", setting_col)):
+    for role, name in (("text", text_col), ("id", id_col), ("setting", setting_col), ("date", date_col)):
         if name is not None and name not in types:
             raise EngineError(f"The DataFrame has no {role} column {name!r}; its columns are {sorted(types)}.")
     if types[text_col] != "string":
@@ -577,6 +594,7 @@ def _read_notes(spark: SparkSession, functions: ModuleType, source: str, source_
         _string_column(functions, "id" if "id" in present else None).alias("id"),
         functions.col("text"),
         _string_column(functions, "setting" if "setting" in present else None).alias("setting"),
+        _string_column(functions, "date_of_service" if "date_of_service" in present else None).alias("date_of_service"),
     )
 
 

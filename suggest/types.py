@@ -14,7 +14,6 @@ if TYPE_CHECKING:  # the Finding record imports Evidence from here
 
 __all__ = [
     "ASSERTIONS",
-    "CODE_SET_NAME",
     "POA_INDICATORS",
     "ROLES",
     "SETTINGS",
@@ -45,7 +44,6 @@ ROLES: tuple[Role, ...] = ("principal", "first_listed", "secondary")
 # "1" exempt from POA reporting. None for outpatient notes, where POA is not reported.
 PoaIndicator = Literal["Y", "N", "U", "W", "1"]
 POA_INDICATORS: tuple[PoaIndicator, ...] = ("Y", "N", "U", "W", "1")
-CODE_SET_NAME = "ICD-10-CM FY2026"
 # The model name of the heuristic ranker, which needs no model pack (ids: "zero-shot-<release>").
 ZERO_SHOT_MODEL = "zero-shot"
 
@@ -193,6 +191,9 @@ class NoteSuggestions:
     excluded: tuple[Exclusion, ...]
     # documentation findings (incomplete or inconsistent chart), beside the codes: suggest.documentation
     documentation: tuple[Finding, ...] = ()
+    # The note's date of service came before every loaded release: the oldest coded it (its codes may not be
+    # those in force then).
+    release_before_date: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -203,4 +204,5 @@ class NoteSuggestions:
             "suggestions": [suggestion.to_dict() for suggestion in self.suggestions],
             "excluded": [exclusion.to_dict() for exclusion in self.excluded],
             "documentation": [finding.to_dict() for finding in self.documentation],
+            "release_before_date": self.release_before_date,
         }

@@ -7,7 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 from starlette.concurrency import run_in_threadpool
 
-from service.deps import CurrentKey, EngineDep, MetricsDep, RunnerDep, SessionDep, SettingsDep, get_current_key
+from service.deps import (
+    CurrentKey,
+    EngineDep,
+    MetricsDep,
+    ReleasesDep,
+    RunnerDep,
+    SessionDep,
+    SettingsDep,
+    get_current_key,
+)
 from service.errors import NoteNotFoundError
 from service.routers._responses import errors
 from service.routing import Utf8Route
@@ -80,9 +89,11 @@ async def create_note(
     runner: RunnerDep,
     engine: EngineDep,
     metrics: MetricsDep,
+    releases: ReleasesDep,
 ) -> NoteDetail:
-    """Code the note and store it, text and suggestions, as pending; answered once committed."""
-    result = await suggest_one(runner, engine, metrics, note, settings.max_note_bytes)
+    """Code the note and store it, text and suggestions, as pending; answered once committed. The encounter's
+    date of service (``discharge_date``, else ``encounter_date``) picks the ICD-10-CM release."""
+    result = await suggest_one(runner, engine, metrics, note, settings.max_note_bytes, releases)
     encounter = note.encounter.model_dump(mode="json", exclude_none=True) if note.encounter else None
 
     def store() -> NoteDetail:

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response
 
-from service.deps import CurrentKey, MetricsDep, SessionDep, VocabularyDep, get_current_key
+from service.deps import CurrentKey, MetricsDep, ReleasesDep, SessionDep, get_current_key
 from service.errors import InvalidReviewError, NoteNotFoundError, ReviewCodeError
 from service.filing import filed_note_review
+from service.releases import service_date
 from service.routers._responses import errors
 from service.routers.notes import NoteId, review_out
 from service.routing import Utf8Route
@@ -51,7 +52,7 @@ def review_note(
     review: ReviewRequest,
     key: CurrentKey,
     session: SessionDep,
-    vocabulary: VocabularyDep,
+    releases: ReleasesDep,
     metrics: MetricsDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,  # type: ignore[assignment]
@@ -69,6 +70,8 @@ def review_note(
     if idempotency_key and review.review_id and idempotency_key != review.review_id:
         raise InvalidReviewError("The Idempotency-Key header and review_id differ; send one, or the same in both.")
     suggested = {item["code"] for item in note.suggestions["suggestions"]}
+    # The coder's codes must be valid in the release in force on the note's date of service (422 naming it).
+    vocabulary = releases.vocabulary_for(service_date(note.encounter))
     decision = check_decision(review, suggested, vocabulary.codeset, inpatient=note.setting == "inpatient")
     stored, created = ReviewRepository(session).add(
         NoteRef(id=note.id, model_id=note.model_id),

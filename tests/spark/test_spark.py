@@ -283,7 +283,7 @@ def test_a_shipped_home_gives_the_same_rows_and_leaves_the_database_behind(
     shutil.copytree(mini_home, home)
     (home / "chartcoder.db").write_bytes(b"note text lives here")
     stage = _stage_home(home, ZERO_SHOT_MODEL)
-    assert (stage / "codeset" / "manifest.json").is_file() and not (stage / "chartcoder.db").exists()
+    assert list((stage / "codeset").glob("*/manifest.json")) and not (stage / "chartcoder.db").exists()
 
     frame = spark.createDataFrame([("a", GOOD), ("b", "Pneumonia.")], "id string, text string")
     by_path = [row.asDict(recursive=True) for row in suggest_notes(frame, home=home).collect()]
@@ -409,3 +409,19 @@ def _hash_seed(frames: Iterator[Any]) -> Iterator[Any]:
 
     for _ in frames:
         yield pd.DataFrame({"seed": [os.environ.get("PYTHONHASHSEED", "")]})
+
+
+@pytest.mark.spark
+def test_each_note_is_coded_with_the_release_of_its_date_of_service(spark, two_release_home: Path) -> None:
+    """Issue 15: a date column picks the ICD-10-CM release per note (FY2027 from 2026-10-01), in each row's
+    code_set; a value that is not a date is that row's error."""
+    from suggest.spark import suggest_notes
+
+    note = "Type 1 diabetes mellitus with ketoacidosis with coma."
+    rows = [("nov", note, "2026-11-15"), ("sep", note, "2026-09-15"), ("bad", note, "soon"), ("none", note, None)]
+    frame = spark.createDataFrame(rows, "id string, text string, dos string")
+    got = {row["id"]: row for row in suggest_notes(frame, home=two_release_home, date_col="dos").collect()}
+    assert got["nov"]["code_set"] == "ICD-10-CM FY2027" and got["sep"]["code_set"] == "ICD-10-CM FY2026"
+    assert "E10.12" in {item["code"] for item in got["nov"]["suggestions"]}
+    assert "E10.11" in {item["code"] for item in got["sep"]["suggestions"]}
+    assert "date_of_service" in got["bad"]["error"] and got["none"]["code_set"] == "ICD-10-CM FY2027"
