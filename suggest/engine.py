@@ -8,6 +8,7 @@ coding rules -> :class:`NoteSuggestions`. It loads nothing itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from spacy.language import Language
@@ -15,8 +16,9 @@ from spacy.tokens import Doc
 
 from suggest.candidates import build_candidates, extract_mentions
 from suggest.classifier_candidates import section_lookup, with_classifier
+from suggest.coded_document import CodedDocument
 from suggest.errors import NoteError
-from suggest.guidelines import GuidelineContext, apply_guidelines
+from suggest.guidelines import GuidelineContext, draft_code_set, suggestions_of
 from suggest.guidelines.history_status import HistoryCodes, is_resolved, is_still_treated
 from suggest.guidelines.note import NoteView
 from suggest.note_checks import DEFAULT_MAX_NOTE_CHARS, check_note
@@ -79,6 +81,12 @@ class Engine:
             else:
                 yield self._suggest_doc(next(docs), text, outcome, note_id, top)
 
+    def code_document(self, text: str, setting: str = "outpatient", note_id: str | None = None) -> CodedDocument:
+        """The note's suggestions with the work behind them, for merging the documents of an encounter
+        (:func:`suggest.encounter.code_encounter`)."""
+        checked_setting = self._check(text, setting)
+        return self._code_doc(self.nlp(text), text, checked_setting, note_id)
+
     def with_model(self, model: str | None = None, *, home: Path | None = None) -> Engine:
         """This engine's code set and spaCy pipeline with another model: :func:`suggest.loading.with_model`."""
         from suggest.loading import with_model  # the loader imports this module
@@ -100,6 +108,12 @@ class Engine:
     def _suggest_doc(
         self, doc: Doc, text: str, setting: Setting, note_id: str | None, top: int | None
     ) -> NoteSuggestions:
+        result = self._code_doc(doc, text, setting, note_id).suggestions
+        if top is not None:
+            result = replace(result, suggestions=result.suggestions[:top])
+        return result
+
+    def _code_doc(self, doc: Doc, text: str, setting: Setting, note_id: str | None) -> CodedDocument:
         codeset = self.vocabulary.codeset
         candidates = self._candidates(doc, text)
         scores = self.ranker.score(candidates)
@@ -116,16 +130,25 @@ class Engine:
             history_code=self._history_code,
             sections=NoteView.from_doc(doc).starts,
         )
-        suggestions, excluded = apply_guidelines(ranked, excluded, guideline_context)
-        if top is not None:
-            suggestions = suggestions[:top]
-        return NoteSuggestions(
+        draft = draft_code_set(ranked, excluded, guideline_context)
+        suggestions, exclusions = suggestions_of(draft, guideline_context)
+        result = NoteSuggestions(
             note_id=note_id,
             code_set=CODE_SET_NAME,
             model=self.model_id,
             setting=setting,
             suggestions=tuple(suggestions),
-            excluded=tuple(excluded),
+            excluded=tuple(exclusions),
+        )
+        return CodedDocument(
+            suggestions=result,
+            entries=tuple(draft.entries),
+            excluded=tuple(exclusions),
+            mentions=guideline_context.mentions,
+            candidates=tuple(candidates),
+            scores=tuple(float(score) for score in scores),
+            sections=guideline_context.sections,
+            threshold=self.threshold,
         )
 
     def _check(self, text: object, setting: str) -> Setting:

@@ -7,6 +7,7 @@ from vocab.errors import ChartcoderError
 __all__ = [
     "BinaryNoteError",
     "EmptyNoteError",
+    "EncounterError",
     "EngineError",
     "Errors",
     "NoteError",
@@ -28,6 +29,15 @@ class Errors:
         "[E007] The model pack {model!r} was built for code set {pack_release!r}; the loaded code set is {release!r}."
     )
     E008 = "[E008] Abbreviation sense table: unknown cue {cue!r} for {abbreviation!r}; expected one of {cues}."
+    E009 = "[E009] The encounter has no documents: there is nothing to code."
+    E010 = "[E010] Document {document!r}: unknown document type {kind!r}; expected one of {kinds}."
+    E011 = "[E011] The admission date {admission} is after the discharge date {discharge}."
+    E012 = "[E012] The encounter has {count:,} documents; the limit is {limit:,}. Split it or raise the limit."
+    E013 = "[E013] The encounter's documents hold {size:,} characters in all; the limit is {limit:,}."
+    E014 = "[E014] Two documents of the encounter have the id {document!r}; document ids must be unique."
+    E015 = "[E015] Document {document!r}: {problem}"
+    E016 = "[E016] Document {document!r} is dated {when}, outside the stay ({admission} to {discharge})."
+    E017 = "[E017] Line {line}: {problem}"
 
 
 class EngineError(ChartcoderError):
@@ -52,3 +62,7 @@ class BinaryNoteError(NoteError):
 
 class SettingError(NoteError):
     pass
+
+
+class EncounterError(EngineError, ValueError):
+    """The encounter cannot be coded as sent (the caller's input, not a bug); the message names the problem."""
