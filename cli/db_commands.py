@@ -38,6 +38,7 @@ def purge(
 ) -> None:
     """Blank the text of notes older than the retention period (codes and reviews are kept)."""
     from service.settings import load_settings
+    from service.store.encounter_repository import EncounterRepository
     from service.store.repositories import NoteRepository, cutoff
 
     settings = load_settings(home=home)
@@ -46,4 +47,5 @@ def purge(
         raise fail("No retention period is set: pass --older-than-days N or set CHARTCODER_RETENTION_DAYS.")
     with user_errors(), service_session(home) as session:
         purged = NoteRepository(session).purge_text(cutoff(days), actor=cli_actor())
-    console.print(f"Purged the text of {purged} note(s) older than {days} day(s).")
+        encounters = EncounterRepository(session).purge_text(cutoff(days), actor=cli_actor())
+    console.print(f"Purged the text of {purged} note(s) and {encounters} encounter(s) older than {days} day(s).")

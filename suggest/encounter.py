@@ -53,7 +53,7 @@ from suggest.encounter_types import (
     EncounterSuggestion,
     EncounterSuggestions,
 )
-from suggest.errors import EncounterError, Errors, NoteError
+from suggest.errors import EncounterError, EncounterTooLargeError, Errors, NoteError
 from suggest.guidelines import GuidelineContext, suggestions_of
 from suggest.guidelines.data import read_table
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
@@ -114,10 +114,10 @@ _SEPARATOR = "\n\n"
 
 
 class DocumentEngine(Protocol):
-    """What coding an encounter asks of an engine (:class:`suggest.engine.Engine` is one)."""
+    """What coding an encounter asks of an engine (:class:`suggest.engine.Engine` is one; so is the service's
+    pool of engine processes)."""
 
     model_id: str
-    vocabulary: Any
 
     def code_document(self, text: str, setting: str = "outpatient", note_id: str | None = None) -> CodedDocument: ...
 
@@ -133,10 +133,10 @@ def check_encounter(
     if not documents:
         raise EncounterError(Errors.E009)
     if len(documents) > max_documents:
-        raise EncounterError(Errors.E012.format(count=len(documents), limit=max_documents))
+        raise EncounterTooLargeError(Errors.E012.format(count=len(documents), limit=max_documents))
     size = sum(len(document.text) if isinstance(document.text, str) else 0 for document in documents)
     if size > max_chars:
-        raise EncounterError(Errors.E013.format(size=size, limit=max_chars))
+        raise EncounterTooLargeError(Errors.E013.format(size=size, limit=max_chars))
     admission, discharge = encounter.admission_date, encounter.discharge_date
     if admission is not None and discharge is not None and admission > discharge:
         raise EncounterError(Errors.E011.format(admission=admission.isoformat(), discharge=discharge.isoformat()))
@@ -177,10 +177,12 @@ def code_encounter(
     *,
     max_documents: int = DEFAULT_MAX_DOCUMENTS,
     max_chars: int = DEFAULT_MAX_ENCOUNTER_CHARS,
+    vocabulary: Any = None,
 ) -> EncounterSuggestions:
     """Code each document of ``encounter`` with ``engine`` and merge them into the encounter's code set.
 
     The caller chooses ``engine``: the one for the code-set release in effect on ``encounter.service_date``.
+    ``vocabulary`` (default: the engine's) gives the code set and Alphabetic Index the merge reads.
     Raises :class:`EncounterError` for an encounter that cannot be coded as sent (no documents, an unknown
     document type, inverted dates, too large, a document the engine refuses: empty, binary, ...).
     """
@@ -192,7 +194,8 @@ def code_encounter(
             coded.append(engine.code_document(document.text, setting, note_id=document.document_id))
         except NoteError as error:
             raise EncounterError(Errors.E015.format(document=document.document_id, problem=error)) from None
-    return merge_documents(encounter, coded, engine.vocabulary.codeset, engine.model_id, index=engine.vocabulary.index)
+    vocabulary = vocabulary if vocabulary is not None else engine.vocabulary  # type: ignore[attr-defined]
+    return merge_documents(encounter, coded, vocabulary.codeset, engine.model_id, index=vocabulary.index)
 
 
 @dataclass

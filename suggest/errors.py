@@ -8,6 +8,7 @@ __all__ = [
     "BinaryNoteError",
     "EmptyNoteError",
     "EncounterError",
+    "EncounterTooLargeError",
     "EngineError",
     "Errors",
     "NoteError",
@@ -64,5 +65,9 @@ class SettingError(NoteError):
     pass
 
 
-class EncounterError(EngineError, ValueError):
+class EncounterError(NoteError):
     """The encounter cannot be coded as sent (the caller's input, not a bug); the message names the problem."""
+
+
+class EncounterTooLargeError(EncounterError, NoteTooLargeError):
+    """Too many documents, or too much text in all."""

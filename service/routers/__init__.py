@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.routers import audit, codes, health, jobs, models, notes, reviews, stats, suggest
+from service.routers import audit, codes, encounters, health, jobs, models, notes, reviews, stats, suggest
 
 __all__ = ["ROUTERS"]
 
@@ -16,4 +16,5 @@ ROUTERS = (
     audit.router,
     models.router,
     jobs.router,
+    encounters.router,
 )
