@@ -2,6 +2,7 @@
 // Note text only ever enters the page through textContent / text nodes, and is never logged or put in a URL.
 
 import { Api, ApiError, newIdempotencyKey } from "./api.js";
+import { attachEncounters, detachEncounters, installEncounterView } from "./encounter-view.js";
 import { PALETTE_SIZE, assertionLabel, renderNote, sectionLabel } from "./note-view.js";
 
 const KEY_STORAGE = "chartcoder.apiKey";
@@ -102,6 +103,7 @@ async function signIn(token, { quiet = false } = {}) {
   }
   sessionStorage.setItem(KEY_STORAGE, token);
   state.api = api;
+  attachEncounters(api);
   $("api-key").value = "";
   $("sign-in-error").textContent = "";
   $("sign-in").hidden = true;
@@ -124,6 +126,7 @@ function showSignIn() {
 function signOut(message = "") {
   sessionStorage.removeItem(KEY_STORAGE);
   state.api = null;
+  detachEncounters();
   state.queue = [];
   state.retry = null;
   clearNote();
@@ -1276,6 +1279,7 @@ function hoverMark(event, on) {
 }
 
 const EMPTY_HINT = $("note-empty").firstElementChild.cloneNode(true);
+installEncounterView();
 wire();
 const saved = sessionStorage.getItem(KEY_STORAGE);
 if (saved) signIn(saved, { quiet: true });
