@@ -408,3 +408,29 @@ def _hash_seed(frames: Iterator[Any]) -> Iterator[Any]:
 
     for _ in frames:
         yield pd.DataFrame({"seed": [os.environ.get("PYTHONHASHSEED", "")]})
+
+
+def test_suggest_encounters_gives_one_row_per_encounter_like_the_engine(spark, mini_home: Path) -> None:
+    """Issue 17: the documents of each encounter, wherever Spark holds them, coded into one code set."""
+    from suggest.encounter import code_encounter
+    from suggest.encounter_input import encounter_from_records
+    from suggest.pipeline import load_engine
+    from suggest.spark import suggest_encounters
+    from tests.conftest import FIXTURES_DIR
+
+    lines = (FIXTURES_DIR / "encounters" / "admission.jsonl").read_text().splitlines()
+    lines += (FIXTURES_DIR / "encounters" / "office_visit.jsonl").read_text().splitlines()
+    rows = [json.loads(line) for line in lines]
+    rows.append({"encounter_id": "bad", "document_id": "x", "type": "memo", "text": "Gout."})
+    columns = ["encounter_id", "document_id", "type", "date", "text", "patient_id", "age", "sex", "setting"]
+    frame = spark.createDataFrame([tuple(row.get(name) for name in columns) for row in rows], columns)
+    result = {row["encounter_id"]: row for row in suggest_encounters(frame.repartition(3), home=mini_home).collect()}
+    assert set(result) == {"adm-1", "ov-1", "bad"}
+    assert "unknown document type" in result["bad"]["error"]
+    engine = load_engine(home=mini_home)
+    for encounter_id in ("adm-1", "ov-1"):
+        records = [(i, row) for i, row in enumerate(rows, start=1) if row["encounter_id"] == encounter_id]
+        expected = code_encounter(engine, encounter_from_records(records)).to_dict()
+        coded = json.loads(result[encounter_id]["json"])
+        assert [item["code"] for item in coded["suggestions"]] == [item["code"] for item in expected["suggestions"]]
+        assert coded["service_date"] == expected["service_date"]
