@@ -434,3 +434,18 @@ def test_suggest_encounters_gives_one_row_per_encounter_like_the_engine(spark, m
         coded = json.loads(result[encounter_id]["json"])
         assert [item["code"] for item in coded["suggestions"]] == [item["code"] for item in expected["suggestions"]]
         assert coded["service_date"] == expected["service_date"]
+
+
+def test_encounter_lines_of_a_jsonl_file_on_spark_are_refused_not_coded_alone(mini_home: Path) -> None:
+    """Spark cuts a file into line ranges that may split an encounter: its lines get an error line each."""
+    from suggest.batch import parse_line
+    from suggest.pipeline import load_engine
+    from suggest.spark import _code_slice
+
+    lines = [
+        parse_line(1, b'{"encounter_id": "e", "document_id": "d", "type": "progress_note", "text": "Gout."}'),
+        parse_line(2, b'{"id": "n", "text": "Essential hypertension."}'),
+    ]
+    refused, coded = _code_slice(load_engine(home=mini_home), lines, None)
+    assert refused["encounter_id"] == "e" and "suggest_encounters" in refused["error"]
+    assert coded["note_id"] == "n" and coded["suggestions"][0]["code"] == "I10"
