@@ -81,7 +81,7 @@ def _suggest_encounter(path: Path, as_json: bool, top: int | None, model: str | 
     with user_errors():
         ensure_vocabulary(home)
         engine = EngineSpec(home=home, model=model).load()
-        result = code_encounter(engine, encounter_from_records(records))  # type: ignore[arg-type]
+        result = code_encounter(engine, encounter_from_records(records))
     if top is not None:
         result = replace(result, suggestions=result.suggestions[:top])
     if as_json:

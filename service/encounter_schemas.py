@@ -7,7 +7,7 @@ field; every evidence piece names its document.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,7 +41,7 @@ __all__ = [
 Day = date
 DocumentTypeName = Literal[DOCUMENT_TYPES]  # type: ignore[valid-type]
 DocumentId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:-]{1,200}$")]
-EXAMPLE_ENCOUNTER = {
+EXAMPLE_ENCOUNTER: dict[str, Any] = {
     "encounter_id": "adm-0001",
     "setting": "inpatient",
     "admission_date": "2026-03-01",

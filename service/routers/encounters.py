@@ -108,14 +108,14 @@ def encounter_detail(encounter: EncounterRecord) -> EncounterDetail:
         admission_date=details.get("admission_date"),
         discharge_date=details.get("discharge_date"),
         status="reviewed" if encounter.reviews else "pending",
-        setting=encounter.setting,  # type: ignore[arg-type]
+        setting=encounter.setting,
         service_date=encounter.service_date,
         model=encounter.model_id,
         created_at=encounter.created_at,
         documents=[
             DocumentOut(
                 document_id=document.document_id,
-                type=document.doc_type,  # type: ignore[arg-type]
+                type=document.doc_type,
                 date=document.written_on,
                 text=document.text,
                 text_purged_at=document.text_purged_at,
@@ -202,7 +202,7 @@ def list_encounters(
             id=encounter.id,
             external_id=encounter.external_id,
             status="reviewed" if review_count else "pending",
-            setting=encounter.setting,  # type: ignore[arg-type]
+            setting=encounter.setting,
             model=encounter.model_id,
             service_date=encounter.service_date,
             document_count=encounter.document_count,

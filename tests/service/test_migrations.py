@@ -49,7 +49,7 @@ def test_0003_keeps_old_reviews_and_reads_them_without_order_or_poa(tmp_path: Pa
             text("INSERT INTO review_codes (review_id, code, decision) VALUES ('r1', 'E11.9', 'accepted')")
         )
     _migrate(database, "head")
-    assert current_revision(database) == head_revision() == "0003"
+    assert current_revision(database) == head_revision()  # the newest revision, whichever it is
     with database.session() as session:
         review = session.get(Review, "r1")
         assert review is not None
