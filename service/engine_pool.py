@@ -250,7 +250,10 @@ class PooledEngine:
             self._idle.put(None)
             if self._successor is None:
                 raise EngineUnavailableError("The engine was being replaced while the note waited. Retry the request.")
-            return self._successor._ask(message)
+            text, setting, note_id, top, *kind = message
+            if kind == ["document"]:
+                return self._successor.code_document(text, setting, note_id)
+            return self._successor.suggest(text, setting, note_id, top)
         try:
             answer = member.suggest(message, deadline - time.monotonic())
         except _Overdue:

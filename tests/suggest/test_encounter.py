@@ -187,3 +187,24 @@ def test_records_that_disagree_on_the_encounter_are_refused() -> None:
         encounter_from_records([(1, {"type": "progress_note", "text": "x", "date": "03/01/2026"})])
     with pytest.raises(EncounterError, match="unknown document type"):
         encounter_from_records([(1, {"type": "memo", "text": "x"})])
+
+
+def test_the_final_specific_code_stands_for_the_working_unspecified_one(engine) -> None:
+    """Section II (after study) and I.B.18: the H&P's "pneumonia" (J18.9, unspecified organism) is the discharge
+    summary's "pneumonia due to Streptococcus pneumoniae" (J13) with less detail: J13 alone, carrying both
+    documents' evidence."""
+    encounter = Encounter(
+        documents=(
+            EncounterDocument("hp", "history_and_physical", "ASSESSMENT AND PLAN:\n1. Pneumonia. Start antibiotics.\n"),
+            EncounterDocument(
+                "ds", "discharge_summary", "DISCHARGE DIAGNOSES:\n1. Pneumonia due to Streptococcus pneumoniae.\n"
+            ),
+        ),
+        setting="inpatient",
+    )
+    result = code_encounter(engine, encounter)
+    codes = [suggestion.code for suggestion in result.suggestions]
+    assert "J13" in codes and "J18.9" not in codes
+    pneumonia = result.suggestions[codes.index("J13")]
+    assert set(pneumonia.documents) == {"hp", "ds"}
+    assert "I.B.18" in pneumonia.rationale or "(II)" in pneumonia.rationale
