@@ -225,7 +225,7 @@ def merge_documents(
     origin: dict[int, _Placed] = {}
     for item in placed:  # most authoritative first: its codes stand for the condition
         for entry in item.coded.entries:
-            _merge_entry(draft, origin, item, _shifted_entry(entry, item.offset), setting)
+            _merge_entry(draft, origin, item, _shifted_entry(entry, item.offset), setting, codeset)
     _specific_over_unspecified(draft, codeset)
     document_at = _DocumentFinder(placed)
     _remove_ruled_out(draft, placed, document_at, setting)
@@ -304,7 +304,12 @@ def _time_key(encounter: Encounter, document: EncounterDocument, position: int) 
 
 
 def _merge_entry(
-    draft: CodeSetDraft, origin: dict[int, _Placed], item: _Placed, entry: DraftCode, setting: Setting
+    draft: CodeSetDraft,
+    origin: dict[int, _Placed],
+    item: _Placed,
+    entry: DraftCode,
+    setting: Setting,
+    codeset: CodeSet,
 ) -> None:
     """Add one document's code to the encounter's: into the entry for its condition when there is one."""
     target = draft.get(entry.code) or next(
@@ -316,6 +321,9 @@ def _merge_entry(
         None,
     )
     if target is not None:
+        if target.code != entry.code and _default_code(target.code, codeset) and not _default_code(entry.code, codeset):
+            _take_specific_code(target, entry, item)
+            return
         if target.code != entry.code:
             winner = origin[id(target)].document.type.replace("_", " ")
             section = (
@@ -335,6 +343,28 @@ def _merge_entry(
         return
     draft.entries.append(entry)
     origin[id(entry)] = item
+
+
+def _default_code(code: str, codeset: CodeSet) -> bool:
+    """A code that says no more than the condition's name: "unspecified", or "without complications"."""
+    record = codeset.codes.get(code)
+    title = record.description.lower() if record is not None else ""
+    return "unspecified" in title or "without complication" in title
+
+
+def _take_specific_code(target: DraftCode, entry: DraftCode, item: _Placed) -> None:
+    """A less authoritative document's specific code of the condition (the H&P's diabetic CKD, E11.22) over the
+    other's default code (the discharge summary's "type 2 diabetes", E11.9): that document does not contradict
+    it, it only says less (I.B.18: the unspecified code when the record holds no more specific information)."""
+    default = target.code
+    target.absorb(entry)
+    target.code = entry.code
+    target.flags = list(entry.flags)
+    target.replaces = [code for code in target.replaces if code != entry.code]
+    if default not in target.replaces:
+        target.replaces.append(default)
+    kind = item.document.type.replace("_", " ")
+    target.cite("I.B.18", f"the {kind} documents {entry.code}, more specific than {default}")
 
 
 @lru_cache(maxsize=1)

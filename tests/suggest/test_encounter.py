@@ -208,3 +208,24 @@ def test_the_final_specific_code_stands_for_the_working_unspecified_one(engine) 
     pneumonia = result.suggestions[codes.index("J13")]
     assert set(pneumonia.documents) == {"hp", "ds"}
     assert "I.B.18" in pneumonia.rationale or "(II)" in pneumonia.rationale
+
+
+def test_a_default_code_does_not_stand_for_a_more_specific_one_of_another_document(engine) -> None:
+    """I.B.18: the discharge summary's "type 2 diabetes mellitus" (E11.9) says less than the H&P's "type 2 diabetes
+    mellitus with diabetic chronic kidney disease" (E11.22), without contradicting it: E11.22 is reported."""
+    encounter = Encounter(
+        documents=(
+            EncounterDocument(
+                "hp",
+                "history_and_physical",
+                "ASSESSMENT AND PLAN:\n1. Type 2 diabetes mellitus with diabetic chronic kidney disease.\n",
+            ),
+            EncounterDocument("ds", "discharge_summary", "DISCHARGE DIAGNOSES:\n1. Type 2 diabetes mellitus.\n"),
+        ),
+        setting="inpatient",
+    )
+    result = code_encounter(engine, encounter)
+    codes = [suggestion.code for suggestion in result.suggestions]
+    assert "E11.22" in codes and "E11.9" not in codes
+    diabetes = result.suggestions[codes.index("E11.22")]
+    assert set(diabetes.documents) == {"hp", "ds"} and "(I.B.18)" in diabetes.rationale
