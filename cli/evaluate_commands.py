@@ -23,7 +23,7 @@ from rich.table import Table
 
 from cli._common import HomeOption, console, error_console, fail, user_errors
 from suggest.types import SETTINGS
-from training.coder_metrics import CoderReport, GroupScores
+from training.coder_metrics import CoderReport, GroupScores, reported_families
 from training.data import CodiespReader, DataReport, JsonlReader
 from training.evaluate import CUTOFFS, EvaluationReport
 from training.evaluate import evaluate as run_evaluation
@@ -195,10 +195,11 @@ def print_coder_report(coder: CoderReport, out: Console) -> None:
         summary.add_row(label, *(format(getattr(scores, attribute), number_format) for scores in columns.values()))
     out.print(summary)
     out.print(_group_table("by code family", coder.by_family, chapters=False))
+    out.print(_group_table("history, status, drugs, external causes, pregnancy", reported_families(coder.by_family)))
     out.print(_group_table("by chapter", coder.by_chapter, chapters=True))
 
 
-def _group_table(title: str, groups: dict[str, GroupScores], *, chapters: bool) -> Table:
+def _group_table(title: str, groups: dict[str, GroupScores], *, chapters: bool = False) -> Table:
     """One row a group, named short (a chapter by its number and code range); titles are in the JSON."""
     table = Table(title=title)
     table.add_column("group", overflow="fold")

@@ -10,6 +10,7 @@ from cli import (
     codes_commands,
     db_commands,
     evaluate_commands,
+    export_commands,
     keys_commands,
     models_commands,
     serve_commands,
@@ -55,6 +56,7 @@ app.command("serve")(serve_commands.serve)
 app.command("evaluate")(evaluate_commands.evaluate)
 app.add_typer(models_commands.app, name="models")
 app.command("train")(train_commands.train)
+app.command("export")(export_commands.export)
 
 
 if __name__ == "__main__":  # pragma: no cover

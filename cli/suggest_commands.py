@@ -121,7 +121,7 @@ def _print_result(result: NoteSuggestions) -> None:
     if not result.suggestions:
         console.print("No codes suggested.")
     table = Table(show_lines=True)
-    for column in ("#", "code", "description", "score", "evidence", "flags"):
+    for column in ("#", "code", "description", "score", "evidence", "flags", "hcc"):
         table.add_column(column, overflow="fold")
     for suggestion in result.suggestions:
         evidence = "; ".join(_describe(piece) for piece in suggestion.evidence)
@@ -134,6 +134,7 @@ def _print_result(result: NoteSuggestions) -> None:
             f"{suggestion.score:.2f}",
             evidence,
             flags,
+            ", ".join(f"HCC {category.hcc}" for category in suggestion.hcc),
         )
     if result.suggestions:
         console.print(table)

@@ -28,6 +28,7 @@ __all__ = [
     "CONFIG_SUFFIX",
     "PART_TYPE_PATTERN",
     "PackPart",
+    "RegisteredPart",
     "known_part_types",
     "part_class",
     "read_arrays",
@@ -58,6 +59,14 @@ class PackPart(Protocol):
 
     @classmethod
     def from_payload(cls, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Self: ...
+
+
+class RegisteredPart:
+    """Base of the inference classes :func:`register_part` registers: their ``part_type`` is set by it, their
+    ``name`` says what the part is in reports ("learned", "tfidf-logistic")."""
+
+    part_type: ClassVar[str]  # set by register_part
+    name: ClassVar[str]
 
 
 def register_part(part_type: str) -> Callable[[_Part], _Part]:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 import numpy as np
 from scipy import sparse
 from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from models.parts import register_part
+from models.parts import RegisteredPart, register_part
 
 __all__ = ["PROBABILITY_FLOOR", "VECTORIZER_SETTINGS", "TfidfNoteClassifier"]
 
@@ -54,11 +54,10 @@ class _NoteView:
 
 
 @register_part("chartcoder.TfidfNoteClassifier.v1")
-class TfidfNoteClassifier:
+class TfidfNoteClassifier(RegisteredPart):
     """Implements :class:`suggest.ranking.NoteClassifier`: ``predict_proba(text)``, ``evidence_words``."""
 
     name = "tfidf-logistic"
-    part_type: ClassVar[str]  # set by register_part
 
     def __init__(
         self,

@@ -59,6 +59,7 @@ from suggest.guidelines.data import read_table
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.poa import is_poa_exempt
 from suggest.guidelines.registry import run_steps
+from suggest.risk_adjustment import hcc_for
 from suggest.types import CODE_SET_NAME, Candidate, Evidence, Exclusion, Mention, Setting
 from vocab.codeset import CodeSet
 
@@ -273,6 +274,7 @@ def merge_documents(
                 proposed=suggestion.proposed,
                 replaces=suggestion.replaces,
                 documents=_documents_of(document_at.evidence(suggestion.evidence), chronological),
+                hcc=hcc_for(suggestion.code),
             )
             for suggestion in suggestions
         ),

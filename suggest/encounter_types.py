@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, get_args
 
-from suggest.types import Evidence, Flag, PoaIndicator, Role, Setting
+from suggest.types import Evidence, Flag, HccCategory, PoaIndicator, Role, Setting
 
 __all__ = [
     "ADMISSION_DOCUMENTS",
@@ -110,6 +110,7 @@ class EncounterSuggestion:
     proposed: bool
     replaces: tuple[str, ...]
     documents: tuple[str, ...]
+    hcc: tuple[HccCategory, ...] = ()  # CMS-HCC categories, as a note's suggestion has them
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +126,7 @@ class EncounterSuggestion:
             "poa": self.poa,
             "proposed": self.proposed,
             "replaces": list(self.replaces),
+            "hcc": [category.to_dict() for category in self.hcc],
             "documents": list(self.documents),
         }
 

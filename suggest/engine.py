@@ -23,6 +23,7 @@ from suggest.guidelines.history_status import HistoryCodes, is_resolved, is_stil
 from suggest.guidelines.note import NoteView
 from suggest.note_checks import DEFAULT_MAX_NOTE_CHARS, check_note
 from suggest.ranking import NoteClassifier, Ranker
+from suggest.risk_adjustment import hcc_for
 from suggest.rules import RuleContext, rank_codes
 from suggest.types import CODE_SET_NAME, Candidate, NoteSuggestions, Setting
 from vocab.vocabulary import Vocabulary
@@ -132,6 +133,7 @@ class Engine:
         )
         draft = draft_code_set(ranked, excluded, guideline_context)
         suggestions, exclusions = suggestions_of(draft, guideline_context)
+        suggestions = [replace(suggestion, hcc=hcc_for(suggestion.code)) for suggestion in suggestions]
         result = NoteSuggestions(
             note_id=note_id,
             code_set=CODE_SET_NAME,

@@ -13,6 +13,7 @@ __all__ = [
     "Errors",
     "NoteError",
     "NoteTooLargeError",
+    "QueryDraftError",
     "SettingError",
 ]
 
@@ -39,6 +40,11 @@ class Errors:
     E015 = "[E015] Document {document!r}: {problem}"
     E016 = "[E016] Document {document!r} is dated {when}, outside the stay ({admission} to {discharge})."
     E017 = "[E017] Line {line}: {problem}"
+    # E020-E029: provider queries (suggest/documentation/query.py)
+    E020 = (
+        "[E020] The finding quotes nothing from the note: a compliant provider query cites the clinical indicators "
+        "in the record, so none can be drafted from it."
+    )
 
 
 class EngineError(ChartcoderError):
@@ -71,3 +77,5 @@ class EncounterError(NoteError):
 
 class EncounterTooLargeError(EncounterError, NoteTooLargeError):
     """Too many documents, or too much text in all."""
+class QueryDraftError(EngineError, ValueError):
+    """A provider query cannot be drafted from this finding (E020)."""

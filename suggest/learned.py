@@ -15,11 +15,11 @@ statistics (:data:`PRIOR_FEATURES`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
-from models.parts import register_part
+from models.parts import RegisteredPart, register_part
 from models.trees import CompiledTrees
 from suggest.candidates import CLASSIFIER_FEATURE_NAMES, FEATURE_NAMES, mention_strength
 from suggest.ranking import HeuristicRanker
@@ -108,11 +108,10 @@ def prior_columns(
 
 # --- the ranker -----------------------------------------------------------------------------------------------
 @register_part("chartcoder.GradientRanker.v1")
-class GradientRanker:
+class GradientRanker(RegisteredPart):
     """The :class:`suggest.ranking.Ranker` of a trained pack: calibrated probabilities in 0..1."""
 
     name = "learned"
-    part_type: ClassVar[str]  # set by register_part
 
     def __init__(
         self,

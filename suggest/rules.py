@@ -115,10 +115,13 @@ def _by_assertion(
         groups.setdefault(mention.assertion, []).append(mention)
     # a relative's condition is coded as family history whatever the patient's own status
     yield from _family(candidate, score, groups.get("family", []), context)
-    codable = groups.get("present", []) + (groups.get("possible", []) if context.setting == "inpatient" else [])
+    # Section II.H codes an inpatient "possible" diagnosis as established only while it is still to be ruled
+    # out: "r/o ACS" in the course and "ACS ruled out" at discharge is a diagnosis the work-up excluded
+    uncertain_counts = context.setting == "inpatient" and "negated" not in groups
+    codable = groups.get("present", []) + (groups.get("possible", []) if uncertain_counts else [])
     if codable:
         ranked = Ranked(candidate.code, score, codable)
-        if "possible" in groups and context.setting == "inpatient":
+        if "possible" in groups and uncertain_counts:
             ranked.flags.append(
                 Flag("uncertain_inpatient", "Documented as uncertain; coded as established (inpatient).")
             )
@@ -142,6 +145,14 @@ def _historical(
     if not mentions:
         return
     history = context.history_code("personal", candidate.code, _sentences_of(mentions, context.text))
+    if history is None and candidate.code.startswith("R"):
+        # a past sign or symptom ("s/p pacemaker for symptomatic bradycardia") is no current finding, and
+        # ICD-10-CM has no history code for it (I.C.21.c.4, I.B.4): listed for the coder at a fraction of its
+        # score, below any proposal threshold the ranker's calibration gives a documented finding
+        ranked = Ranked(candidate.code, score * _PAST_SYMPTOM_WEIGHT, list(mentions))
+        ranked.notes.append("sign or symptom documented only as past: not a current finding (I.C.21.c.4)")
+        yield candidate.code, ranked, None
+        return
     if history is None:
         # still treated, or a chronic condition not said to be resolved: the condition itself, weighed lower
         ranked = Ranked(candidate.code, score, list(mentions))
@@ -153,6 +164,10 @@ def _historical(
     ranked = Ranked(history, _history_score(score, mentions), list(mentions))
     ranked.notes.append(f"personal history of {candidate.code} (I.C.21.c.4)")
     yield history, ranked, None
+
+
+# How much of its score a sign or symptom documented only as past keeps (I.C.21.c.4): listed, not proposed.
+_PAST_SYMPTOM_WEIGHT = 0.25
 
 
 def _history_score(score: float, mentions: list[Mention]) -> float:

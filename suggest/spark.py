@@ -76,7 +76,7 @@ _FLAG = "struct<kind:string,message:string,codes:array<string>>"
 _SUGGESTION = (
     f"struct<rank:int,code:string,description:string,score:double,billable:boolean,"
     f"evidence:array<{_EVIDENCE}>,flags:array<{_FLAG}>,rationale:string,role:string,poa:string,"
-    f"proposed:boolean,replaces:array<string>>"
+    f"proposed:boolean,replaces:array<string>,hcc:array<struct<hcc:string,label:string>>>"
 )
 _EXCLUSION = f"struct<code:string,reason:string,evidence:array<{_EVIDENCE}>>"
 _RESULT_FIELDS = (
@@ -191,9 +191,9 @@ def suggest_encounters(
 
 def explode_suggestions(df: DataFrame) -> DataFrame:
     """One row per suggested code: the note's columns, then rank, code, description, score, billable,
-    evidence (array of start, end, text, section, assertion), flags, rationale, role, poa, proposed and
-    replaces (the guideline layer's fields, as :meth:`suggest.types.Suggestion.to_dict`). Notes with an error or
-    no suggestion have no row."""
+    evidence (array of start, end, text, section, assertion), flags, rationale, role, poa, proposed,
+    replaces (the guideline layer's fields, as :meth:`suggest.types.Suggestion.to_dict`) and hcc (array of hcc,
+    label: the code's CMS-HCC V28 categories). Notes with an error or no suggestion have no row."""
     functions = _pyspark_functions()
     note_columns = [name for name in df.columns if name not in ("suggestions", "excluded", "error")]
     exploded = df.select(*note_columns, functions.explode("suggestions").alias("suggestion"))

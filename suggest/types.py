@@ -21,6 +21,7 @@ __all__ = [
     "Evidence",
     "Exclusion",
     "Flag",
+    "HccCategory",
     "Mention",
     "NoteSuggestions",
     "PoaIndicator",
@@ -113,6 +114,17 @@ class Flag:
 
 
 @dataclass(frozen=True, slots=True)
+class HccCategory:
+    """A CMS-HCC payment category a code maps to ("37"), with CMS's label (:mod:`suggest.risk_adjustment`)."""
+
+    hcc: str
+    label: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"hcc": self.hcc, "label": self.label}
+
+
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     """One code in reporting order.
 
@@ -120,7 +132,8 @@ class Suggestion:
     threshold) come first in reporting order (rank 1 is the principal or first-listed diagnosis), the listed
     ones follow by score. ``score`` stays the calibrated confidence. ``replaces``: the component codes a
     combination code stands for (they are not reported beside it). ``poa``: present-on-admission indicator,
-    inpatient notes only.
+    inpatient notes only. ``hcc``: the CMS-HCC V28 categories the code maps to for the default payment year
+    (empty for most codes).
     """
 
     rank: int
@@ -135,6 +148,7 @@ class Suggestion:
     poa: PoaIndicator | None = None
     proposed: bool = False
     replaces: tuple[str, ...] = ()
+    hcc: tuple[HccCategory, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,6 +164,7 @@ class Suggestion:
             "poa": self.poa,
             "proposed": self.proposed,
             "replaces": list(self.replaces),
+            "hcc": [category.to_dict() for category in self.hcc],
         }
 
 

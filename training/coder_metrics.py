@@ -17,7 +17,8 @@ precision is pooled over every proposed code (a note that proposes nothing adds 
 figures are counted by ICD-10-CM chapter and by code family (:data:`CODE_FAMILIES`: Z79, Z88, history,
 status, drugs T36-T50, external causes, pregnancy, ...), where a core code belongs to its own group and a
 proposed code to its own, so a group's precision says how often the engine is right when it proposes a code
-of that kind. Codes are compared after normalisation, as in :mod:`training.metrics`.
+of that kind; :func:`reported_families` sums them into the families reported apart (Z79, Z88, Z80-Z87,
+status, T36-T50, external causes, O, Z3A). Codes are compared after normalisation, as in :mod:`training.metrics`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from training.metrics import normalize_codes
 
 __all__ = [
     "CODE_FAMILIES",
+    "REPORTED_FAMILIES",
     "CoderGold",
     "CoderNoteScore",
     "CoderReport",
@@ -39,6 +41,7 @@ __all__ = [
     "coder_report",
     "group_scores",
     "matches_must_not",
+    "reported_families",
     "score_coder_note",
     "summarize_coder_scores",
 ]
@@ -72,6 +75,18 @@ CODE_FAMILIES: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
     ("Z other", "other factors influencing health status", (("Z00", "Z99"),)),
 )
 _FAMILY_TITLES = {family: title for family, title, _ in CODE_FAMILIES}
+# The families the history / status / drugs / pregnancy work is judged by (issue 14), each one or more of
+# CODE_FAMILIES: recall of the core codes of each, reported apart.
+REPORTED_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Z79", ("Z79",)),
+    ("Z88", ("Z88",)),
+    ("Z80-Z87", ("Z80-Z84", "Z85-Z87")),
+    ("status", ("Z89-Z99",)),
+    ("T36-T50", ("T36-T50",)),
+    ("external cause", ("V00-Y99",)),
+    ("O", ("O",)),
+    ("Z3A", ("Z3A",)),
+)
 
 
 def code_family(code: str) -> str:
@@ -302,6 +317,20 @@ def group_scores(
     return {group: GroupScores(group, titles[group], **counts[group]) for group in counts}
 
 
+_COUNTS = ("core", "core_at_10", "core_proposed", "proposed", "proposed_correct", "must_not_proposed")
+
+
+def reported_families(by_family: dict[str, GroupScores]) -> dict[str, GroupScores]:
+    """The :data:`REPORTED_FAMILIES`, each the sum of its member families' counts (all zero where none occurs)."""
+    summed = {}
+    for name, members in REPORTED_FAMILIES:
+        groups = [by_family[member] for member in members if member in by_family]
+        counts = {field_name: sum(getattr(group, field_name) for group in groups) for field_name in _COUNTS}
+        title = "; ".join(_FAMILY_TITLES[member] for member in members)
+        summed[name] = GroupScores(name, title, **counts)
+    return summed
+
+
 @dataclass(frozen=True, slots=True)
 class CoderReport:
     """The coder figures of an evaluation: over all coder-coded notes, per setting, chapter and family, and
@@ -319,6 +348,9 @@ class CoderReport:
             "by_setting": {setting: scores.to_dict() for setting, scores in self.by_setting.items()},
             "by_chapter": {group: scores.to_dict() for group, scores in self.by_chapter.items()},
             "by_family": {group: scores.to_dict() for group, scores in self.by_family.items()},
+            "reported_families": {
+                group: scores.to_dict() for group, scores in reported_families(self.by_family).items()
+            },
             "per_note": [score.to_dict() for score in self.notes],
         }
 

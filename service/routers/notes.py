@@ -17,8 +17,8 @@ from service.schemas import (
     NoteDetail,
     NoteInput,
     NotePage,
-    NoteStatus,
     NoteSummary,
+    QueueStatus,
     ReviewOut,
     suggestions_out,
 )
@@ -103,7 +103,7 @@ async def create_note(
 @router.get("", summary="List queued notes (never their text)")
 def list_notes(
     session: SessionDep,
-    status: NoteStatus | None = None,
+    status: QueueStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> NotePage:
@@ -112,14 +112,15 @@ def list_notes(
         NoteSummary(
             id=note.id,
             external_id=note.external_id,
-            status="reviewed" if review_count else "pending",
+            status="reviewed" if review_count else "query_open" if open_queries else "pending",
             setting=note.setting,
             model=note.model_id,
             suggestion_count=note.suggestion_count,
             review_count=review_count,
+            open_queries=open_queries,
             created_at=note.created_at,
         )
-        for note, review_count in rows
+        for note, review_count, open_queries in rows
     ]
     return NotePage(items=items, total=total, limit=limit, offset=offset)
 

@@ -8,10 +8,12 @@ from fastapi import APIRouter, Depends, Header, Response
 
 from service.deps import CurrentKey, MetricsDep, SessionDep, VocabularyDep, get_current_key
 from service.errors import InvalidReviewError, NoteNotFoundError, ReviewCodeError
+from service.filing import filed_note_review
 from service.routers._responses import errors
 from service.routers.notes import NoteId, review_out
 from service.routing import Utf8Route
 from service.schemas import ReviewOut, ReviewRequest
+from service.store.filing import file_encounter
 from service.store.repositories import NoteRef, NoteRepository, ReviewDecision, ReviewRepository
 from vocab.codeset import CodeSet
 from vocab.errors import InvalidCodeError, UnknownCodeError
@@ -58,7 +60,8 @@ def review_note(
 
     The coder is the API key's owner; the model is the one that made the note's suggestions. With an
     ``Idempotency-Key`` header (or ``review_id``) a retry answers 200 with the review stored the first time.
-    The answer is sent only after the review is committed.
+    The review is filed with it (the note as an encounter of one document; a later review files a corrected
+    version), and the answer is sent only after both are committed.
     """
     note = NoteRepository(session).get(note_id)
     if note is None:
@@ -73,6 +76,7 @@ def review_note(
         key,
         idempotency_key=idempotency_key or review.review_id,
         review_id=review.review_id,
+        on_stored=lambda session, stored: file_encounter(session, filed_note_review(note, decision, stored)),
     )
     if created:
         metrics.reviews_stored.inc()

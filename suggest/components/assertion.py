@@ -51,11 +51,16 @@ _LABELS = (
 
 
 def _packaged_rules(default_rules_path: str) -> list[ConTextRule]:
-    """medspaCy's default rules, then chartcoder's additions, token patterns turned into phrases."""
-    rules = ConTextRule.from_json(default_rules_path)
+    """medspaCy's default rules, then chartcoder's additions, token patterns turned into phrases.
+
+    ConText keys a cue by its literal and keeps the first rule of a literal, so a default phrase hid our rule of
+    the same words (medspaCy's "ruled out" looks forward only; "SEPSIS RULED OUT" stayed affirmed): where
+    ours and a default share a literal, ours is the one kept."""
     ours = json.loads(resources.files("suggest.data").joinpath(_RULES_FILE).read_text(encoding="utf-8"))
-    rules += [ConTextRule.from_dict(rule) for rule in ours["context_rules"]]
-    return [phrase for rule in rules for phrase in _as_phrases(rule)]
+    added = [phrase for rule in ours["context_rules"] for phrase in _as_phrases(ConTextRule.from_dict(rule))]
+    taken = {rule.literal.lower() for rule in added}
+    defaults = [phrase for rule in ConTextRule.from_json(default_rules_path) for phrase in _as_phrases(rule)]
+    return [rule for rule in defaults if rule.literal.lower() not in taken] + added
 
 
 def _as_phrases(rule: ConTextRule) -> list[ConTextRule]:

@@ -24,7 +24,7 @@ __all__ = ["REACTION_CODE_PREFIXES", "allergy_status_codes"]
 
 GUIDELINE = "I.C.21.c.3"
 # Codes of a current allergic reaction, which an allergy-list entry must not become.
-REACTION_CODE_PREFIXES = ("T78.0", "T78.1", "T78.4", "T88.6", "T88.7")
+REACTION_CODE_PREFIXES = ("T78.0", "T78.1", "T78.2", "T78.3", "T78.4", "T88.6", "T88.7")
 _NONE_RE = re.compile(r"\b(nkda|nka|no known|none|denies)\b", re.IGNORECASE)
 _ALLERGY_PHRASE_RE = re.compile(
     r"\ballerg(?:y|ies|ic)\s+to\s+(?P<after>[^.;:\n]+)|(?P<before>\b[A-Za-z][\w-]*)\s+allerg(?:y|ies)\b",

@@ -16,7 +16,8 @@ class DraftCode:
     ``score``: the ranker's calibrated confidence (a combination code takes the best of its components');
     ``mentions``: the note's words behind it; ``notes``: rationale fragments, each naming its guideline section;
     ``sections``: the Official Guidelines sections applied to it ("I.C.9.a.2"); ``replaces``: component codes a
-    combination code stands for; ``role``/``poa``/``proposed``: set by the sequencing and POA steps.
+    combination code stands for; ``refined_from``: the less specific codes the specificity step replaced with this
+    one; ``role``/``poa``/``proposed``: set by the sequencing and POA steps.
     """
 
     code: str
@@ -26,6 +27,8 @@ class DraftCode:
     notes: list[str] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
     replaces: list[str] = field(default_factory=list)
+    # the less specific codes this entry was refined from (I.B.1): their mentions are this code's own words
+    refined_from: list[str] = field(default_factory=list)
     role: Role = "secondary"
     poa: PoaIndicator | None = None
     proposed: bool = False

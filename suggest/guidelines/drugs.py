@@ -16,11 +16,10 @@ The 7th character is A (initial encounter) unless the note says subsequent (D) o
 
 from __future__ import annotations
 
-import bisect
 import re
-from functools import lru_cache
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.cues import cue_near, cue_words, forget_cues
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.drug_names import DrugMention, find_drugs
 from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
@@ -50,19 +49,27 @@ _POISONING_RE = re.compile(
     r"exposure to|inhal\w*)\b",
     re.IGNORECASE,
 )
-_ADVERSE_RE = re.compile(
-    r"\b(due to|secondary to|2/2|induced|caused by|side[- ]effects?|adverse (?:effect|reaction|drug)|reaction to|"
-    r"attributed to|toxicity|related to|from (?:his|her|the)? ?(?:\w+ )?(?:therapy|use))\b",
-    re.IGNORECASE,
+_ADVERSE_RE = cue_words(
+    "due to",
+    "secondary to",
+    "2/2",
+    "induced",
+    "caused by",
+    r"side[- ]effects?",
+    r"adverse (?:effect|reaction|drug)",
+    "reaction to",
+    "attributed to",
+    "toxicity",
+    "related to",
+    r"from (?:his|her|the)? ?(?:\w+ )?(?:therapy|use)",
 )
-_INTENTIONAL_RE = re.compile(r"\b(intentional\w*|suicid\w*|self[- ]harm|deliberate\w*|on purpose)\b", re.IGNORECASE)
+_INTENTIONAL_RE = cue_words(r"intentional\w*", r"suicid\w*", r"self[- ]harm", r"deliberate\w*", "on purpose")
 _ASSAULT_RE = re.compile(r"\b(assault\w*|poisoned by (?:her|his|a|an)|homicid\w*|given by (?:another|someone))\b", re.I)
 _UNDETERMINED_RE = re.compile(r"\b(undetermined|unknown intent|intent (?:unknown|unclear|undetermined))\b", re.I)
 _FINANCIAL_RE = re.compile(r"\b(afford\w*|cost\w*|financ\w*|insurance|copay\w*|money|expensive)\b", re.IGNORECASE)
 _INTENT_REASON_RE = re.compile(r"\b(chose|decided|didn't want|did not want|refus\w*|side effects?|on purpose)\b", re.I)
 _FORGOT_RE = re.compile(r"\b(forg[eo]t\w*|confus\w*|memory|dementia|misunderst\w*|cognitive)\b", re.IGNORECASE)
 _AGE_RE = re.compile(r"\b(age-related|elderly|frail\w*|debility)\b", re.IGNORECASE)
-_REACH = 60
 # I.C.19.e.5.b: a nonprescribed (over-the-counter) drug taken with a prescribed one: the interaction is a poisoning.
 _NONPRESCRIBED_RE = re.compile(
     r"\b(otc|over[- ]the[- ]counter|non-?prescribed|not prescribed|on (?:his|her|their) own|interaction)\b", re.I
@@ -110,10 +117,10 @@ def _column(text: str, drug: DrugMention, offset: int, nonprescribed: bool) -> t
     """The Table column the sentence ``text`` (starting at ``offset`` in the note) gives ``drug``."""
     columns = dict(drug.row.columns) if drug.row else {}
     where = (drug.start - offset, drug.end - offset)
-    if _near(_UNDERDOSING_RE, text, where) and "underdosing" in columns:
+    if cue_near(_UNDERDOSING_RE, text, where) and "underdosing" in columns:
         return "underdosing", UNDERDOSING, "underdosing (taken less than prescribed)"
-    interaction = nonprescribed and _near(_ADVERSE_RE, text, where)
-    if _near(_POISONING_RE, text, where) or interaction:
+    interaction = nonprescribed and cue_near(_ADVERSE_RE, text, where)
+    if cue_near(_POISONING_RE, text, where) or interaction:
         intent = _intent(text)
         column = _INTENT_COLUMNS[intent]
         if column in columns:
@@ -121,7 +128,7 @@ def _column(text: str, drug: DrugMention, offset: int, nonprescribed: bool) -> t
             if interaction:
                 label += "; a nonprescribed drug taken with a prescribed one: a poisoning"
             return column, POISONING, f"poisoning, {label}"
-    if "adverse_effect" in columns and _near(_ADVERSE_RE, text, where):
+    if "adverse_effect" in columns and cue_near(_ADVERSE_RE, text, where):
         return "adverse_effect", ADVERSE, "adverse effect of a drug correctly prescribed and taken"
     return None, "", ""
 
@@ -133,21 +140,6 @@ def _intent(text: str) -> int:
     if _ASSAULT_RE.search(text):
         return 2
     return 3 if _UNDETERMINED_RE.search(text) else 0
-
-
-def _near(pattern: re.Pattern[str], text: str, where: tuple[int, int], reach: int = _REACH) -> bool:
-    """A cue within ``reach`` characters of the drug's words (not anywhere in a long sentence)."""
-    # finditer's matches do not overlap, so starts and ends both ascend: of those starting early enough, the last
-    # ends latest. One scan per sentence and cue, not one per drug (a 64 kB line naming 1,700 drugs: 1.1 s).
-    starts, ends = _cue_bounds(pattern, text)
-    last = bisect.bisect_right(starts, where[1] + reach) - 1
-    return last >= 0 and ends[last] >= where[0] - reach
-
-
-@lru_cache(maxsize=16)
-def _cue_bounds(pattern: re.Pattern[str], text: str) -> tuple[list[int], list[int]]:
-    matches = list(pattern.finditer(text))
-    return [match.start() for match in matches], [match.end() for match in matches]
 
 
 def _underdosing_reason(text: str) -> str:
@@ -199,7 +191,7 @@ def code_drug_events(draft: CodeSetDraft, context: GuidelineContext) -> None:
     try:
         added = drug_event_codes(note_of(context), drug_table, context.codeset)
     finally:
-        _cue_bounds.cache_clear()  # its keys are the note's sentences: no note text outlives the note's coding
+        forget_cues()  # the cache's keys are the note's sentences: no note text outlives the note's coding
     if not added:
         return
     ours = {item.code for item in added}

@@ -16,6 +16,7 @@ import re
 from collections.abc import Set as AbstractSet
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.cues import cue_words
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words
 from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
@@ -64,12 +65,21 @@ _ACTIVITY_RE = re.compile(
     r"(?P<activity>[a-z][a-z ]{2,40}?)(?=[,.;()\n]|\s+(?:at|on|in|and)\b)",
     re.I,
 )
-_WORK_RE = re.compile(
-    r"\b(at work|on the job|while working|work[- ]related|workplace|employer|his job|her job|"
-    r"on shift|during (?:his|her) shift|works as|employed as)\b",
-    re.IGNORECASE,
+_WORK_RE = cue_words(
+    "at work",
+    "on the job",
+    "while working",
+    "work[- ]related",
+    "workplace",
+    "employer",
+    "his job",
+    "her job",
+    "on shift",
+    "during (?:his|her) shift",
+    "works as",
+    "employed as",
 )
-_MILITARY_RE = re.compile(r"\b(active duty|military (?:training|duty|exercise))\b", re.IGNORECASE)
+_MILITARY_RE = cue_words("active duty", "military (?:training|duty|exercise)")
 _VOLUNTEER_RE = re.compile(r"\bvolunteer\w*\b", re.IGNORECASE)
 
 

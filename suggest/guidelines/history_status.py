@@ -27,6 +27,7 @@ from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words, expanded_words, subterm_rows
 from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
+from suggest.types import Mention
 from vocab.codeset import CodeRange, CodeSet, parse_code_references
 from vocab.index import AlphabeticIndex, IndexTerm
 from vocab.lexicon import Abbreviations, load_abbreviations
@@ -192,6 +193,7 @@ _STATUS_WORD_RE = re.compile(
 )
 _STATUS_ENTRIES = (("Status",), ("Absence",), ("Dependence",), ("Transplant",), ("Presence",))
 _SKIP_SECTIONS = ("family_history", "allergies")
+_STATUS_CATEGORIES = ("Z89", "Z9")
 # Index status codes that are findings, not the patient's status (Status, asthmaticus ...).
 _STATUS_PREFIXES = ("Z2", "Z4", "Z8", "Z9", "Z7")
 # Catch-all status codes ("presence of other specified devices") that one loosely shared word would give.
@@ -281,3 +283,59 @@ def code_status(draft: CodeSetDraft, context: GuidelineContext) -> None:
     if index is not None:
         added = status_codes(note_of(context), index, context.codeset, _abbreviations())
         add_codes(draft, added, context.codeset, threshold=context.threshold)
+    _drop_unstated_status(draft, context)
+
+
+def _drop_unstated_status(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """A status code (Z89-Z99) says the patient has a device, a transplant, an absent organ, a dependence
+    (I.C.21.c.3); one word the lexicon files there ("transplant" in "transplant referral") says none of it. A
+    status code no rule built and no sentence of its evidence states (s/p, status post, on home O2 ...) leaves."""
+    for entry in draft.in_category(*_STATUS_CATEGORIES):
+        if any(mention.term_source == "guideline" for mention in entry.mentions):
+            continue
+        sentences = [context.sentence_around(mention.start, mention.end) for mention in entry.mentions]
+        if not any(_STATUS_CUE_RE.search(text) or _STATUS_WORD_RE.search(text) for text in sentences):
+            draft.remove(entry.code, f"no status stated: a passing word is not a status ({STATUS_GUIDELINE})")
+
+
+# --- family history of the patient's own condition -----------------------------------------------------------
+def _category(code: str) -> str:
+    return code.replace(".", "")[:3]
+
+
+def _patient_conditions(draft: CodeSetDraft) -> tuple[set[str], set[str]]:
+    """(the categories of the codes the patient has now, with the components combinations replaced; the words
+    of the patient's own mentions of them)."""
+    categories: set[str] = set()
+    terms: set[str] = set()
+    for entry in draft.entries:
+        if entry.code.startswith("Z"):
+            continue
+        own = [mention for mention in entry.mentions if mention.assertion in ("present", "possible")]
+        if not own:
+            continue
+        categories.update(_category(code) for code in (entry.code, *entry.replaces))
+        terms.update(mention.term.lower() for mention in own)
+    return categories, terms
+
+
+def _patient_has(mention: Mention, categories: set[str], terms: set[str]) -> bool:
+    # the term's own (first) code: "MI" names I21.9 first, not the I25.2 of an old infarction a CAD patient has
+    return mention.term.lower() in terms or any(_category(code) in categories for code in mention.codes[:1])
+
+
+@guideline_steps.register("chartcoder.guidelines.family_history.v1")
+def drop_family_history_of_own_condition(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """A family history code is for a relative's disease that puts the patient "at higher risk of also
+    contracting the disease" (I.C.21.c.4): when every relative's condition behind it is one the patient has now
+    (family DM2 in a patient with DM2), it tells nothing the patient's own code does not, and leaves the list."""
+    categories, terms = _patient_conditions(draft)
+    if not categories:
+        return
+    for entry in list(draft.in_category(*_FAMILY_CATEGORIES)):
+        family = [mention for mention in entry.mentions if mention.assertion == "family"]
+        if family and all(_patient_has(mention, categories, terms) for mention in family):
+            draft.remove(
+                entry.code,
+                f"family history of a condition the patient has now: not a risk factor to report ({HISTORY_GUIDELINE})",
+            )

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.cues import cue_words
 from suggest.guidelines.draft import CodeSetDraft
-from suggest.guidelines.drug_names import find_drugs, long_term_code
+from suggest.guidelines.drug_names import DrugMention, find_drugs, long_term_code
 from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
 from vocab.index import AlphabeticIndex
@@ -24,28 +25,76 @@ INSULIN_GUIDELINE = "I.C.4.a.3"
 _LIST_SECTIONS = ("medications",)
 _SKIPPED_SECTIONS = ("allergies", "family_history", "labs_and_studies", "review_of_systems")
 # Outside the medication list a drug counts only when the sentence says the patient takes it.
-_TAKES_RE = re.compile(
-    r"\b(on|taking|takes|continue[sd]?|continuing|resume[sd]?|restart(?:ed)?|home|maintained on|uses|using|"
-    r"start(?:ed)?|initiated?|prescribed|discharged on|remains on)\b",
-    re.IGNORECASE,
+_TAKES_RE = cue_words(
+    "on",
+    "taking",
+    "takes",
+    "continue[sd]?",
+    "continuing",
+    "resume[sd]?",
+    "restart(?:ed)?",
+    "home",
+    "maintained on",
+    "uses",
+    "using",
+    "start(?:ed)?",
+    "initiated?",
+    "prescribed",
+    "discharged on",
+    "remains on",
 )
 # The drug is not (or no longer) taken, or the sentence is about a reaction, an overdose or an allergy to it.
-_NOT_TAKEN_RE = re.compile(
-    r"\b(discontinu\w*|stopp?(?:ed)?|taken off|not on|never|allerg\w*|intoleran\w*|overdose\w*|ingest\w*|"
-    r"ran out|out of|poison\w*|avoid\w*|declined?|refuse[sd]?|instead of|switch(?:ed)? from)\b",
-    re.IGNORECASE,
+_NOT_TAKEN_RE = cue_words(
+    r"discontinu\w*",
+    "stopp?(?:ed)?",
+    "taken off",
+    "not on",
+    "never",
+    r"allerg\w*",
+    r"intoleran\w*",
+    r"overdose\w*",
+    r"ingest\w*",
+    "ran out",
+    "out of",
+    r"poison\w*",
+    r"avoid\w*",
+    "declined?",
+    "refuse[sd]?",
+    "instead of",
+    "switch(?:ed)? from",
 )
 # A short course is not long-term therapy; an as-needed analgesic is not regular use.
 _SHORT_COURSE_RE = re.compile(
     r"\b(taper\w*|burst|(?:\d+|five|seven|ten)[- ]day course|x\s*\d+\s*(?:days?|d)\b|for \d+ days|"
-    r"short[- ]term|one[- ]time|single dose|once)\b",
+    r"short[- ]term|one[- ]time|single dose|once|day \d+\s*(?:/|of)\s*\d+)\b"
+    # a dose taken at a time ("ibuprofen 6 h ago", "took ibuprofen last night") is no regimen
+    r"|\b\d+\s*(?:h|hrs?|hours?|days?)\s+ago\b|\b(?:last night|this morning|yesterday)\b",
     re.IGNORECASE,
 )
+# The provider names the long-term therapy by its class: "chronic pain on long-term opioid therapy".
+_STATED_THERAPY_RE = re.compile(
+    r"\blong[- ]term (?:\w+ )?(?P<kind>opioids?|opiates?|narcotics?|steroids?|corticosteroids?|anticoagula\w*|"
+    r"aspirin|nsaids?|insulin|antiplatelets?)\b(?: (?:therapy|use|treatment))?",
+    re.IGNORECASE,
+)
+_DENIED_RE = re.compile(r"\b(no|not|never|denies|without|off)\b", re.IGNORECASE)
+_STATED_CLASSES = {
+    "opioid": "opioid",
+    "opiate": "opioid",
+    "narcotic": "opioid",
+    "steroid": "systemic_steroid",
+    "corticosteroid": "systemic_steroid",
+    "anticoagula": "anticoagulant",
+    "aspirin": "aspirin",
+    "nsaid": "nsaid",
+    "insulin": "insulin",
+    "antiplatelet": "antiplatelet",
+}
 _AS_NEEDED_RE = re.compile(r"\b(prn|as needed|otc|over[- ]the[- ]counter)\b", re.IGNORECASE)
 _AS_NEEDED_CLASSES = frozenset({"nsaid", "opioid"})
 # A medication list under a heading the section splitter may not know ("DISCHARGE MEDS:", "Home meds:").
 _MED_HEADING_RE = re.compile(
-    r"\s*(?:discharge |home |current |outpatient |admission )?(?:meds|medications|med list)\s*:", re.IGNORECASE
+    r"\s*(?:discharge |d/c |home |current |outpatient |admission )?(?:meds|medications|med list)\s*:", re.IGNORECASE
 )
 _TEMPORARY_INSULIN_RE = re.compile(
     r"\b(sliding[- ]scale|correction(?:al)?(?: scale| dose)?|insulin (?:drip|gtt|infusion)|iv insulin|"
@@ -58,14 +107,17 @@ _TEMPORARY_INSULIN_RE = re.compile(
 def long_term_drug_codes(note: NoteView, drug_table: AlphabeticIndex) -> list[AddedCode]:
     """One Z79 code per drug class the patient takes, evidenced by the medication lines naming the drugs."""
     found: dict[str, list[tuple[NoteLine, str, bool]]] = {}
-    for line in _medication_statements(note):
-        drugs = list(find_drugs(note.text, line.start, line.end, drug_table))
+    statements = [
+        (line, list(find_drugs(note.text, line.start, line.end, drug_table))) for line in _medication_statements(note)
+    ]
+    as_needed = _taken_as_needed(note, statements)
+    for line, drugs in statements:
         for position, drug in enumerate(drugs):
-            if drug.drug_class is None or long_term_code(drug.drug_class) is None:
+            if drug.drug_class is None or long_term_code(drug.drug_class) is None or drug.generic in as_needed:
                 continue
             item_start, item_end = _item_span(note.text, drug.start, drug.end, line)
             item = note.text[item_start:item_end]
-            if _SHORT_COURSE_RE.search(item) or (drug.drug_class in _AS_NEEDED_CLASSES and _AS_NEEDED_RE.search(item)):
+            if _SHORT_COURSE_RE.search(item):
                 continue
             temporary = drug.drug_class == "insulin" and bool(_TEMPORARY_INSULIN_RE.search(line.text))
             # the evidence is the drug's own words ("aspirin 81 mg daily"), not the whole medication line nor the
@@ -76,6 +128,11 @@ def long_term_drug_codes(note: NoteView, drug_table: AlphabeticIndex) -> list[Ad
                 piece_end -= 1
             piece = NoteLine(drug.start, piece_end, note.text[drug.start : piece_end], line.section)
             found.setdefault(drug.drug_class, []).append((piece, drug.generic, temporary))
+    for match in stated_therapies(note.text):
+        kind = match.group("kind").lower().rstrip("s")
+        drug_class = next(value for key, value in _STATED_CLASSES.items() if kind.startswith(key))
+        piece = NoteLine(match.start(), match.end(), match.group(), note.section_at(match.start()))
+        found.setdefault(drug_class, []).append((piece, match.group().lower(), False))
     added = []
     for drug_class, uses in found.items():
         code = long_term_code(drug_class)
@@ -89,6 +146,28 @@ def long_term_drug_codes(note: NoteView, drug_table: AlphabeticIndex) -> list[Ad
         rationale = f"long-term (current) use of {drug_class.replace('_', ' ')} ({names})"
         added.append(AddedCode(code, _unique(evidence), rationale, guideline))
     return added
+
+
+def stated_therapies(text: str) -> list[re.Match[str]]:
+    """Where the note names a long-term therapy by its class, not denied ("no long-term steroid use")."""
+    return [
+        match
+        for match in _STATED_THERAPY_RE.finditer(text)
+        if not _DENIED_RE.search(text, max(0, match.start() - 12), match.start())
+    ]
+
+
+def _taken_as_needed(note: NoteView, statements: list[tuple[NoteLine, list[DrugMention]]]) -> set[str]:
+    """Analgesics (NSAIDs, opioids) the note lists as taken as needed: no regular use, wherever else they are
+    named ("not relieved by home ibuprofen" is the same PRN ibuprofen); a stated long-term therapy still counts."""
+    found = set()
+    for line, drugs in statements:
+        for drug in drugs:
+            if drug.drug_class in _AS_NEEDED_CLASSES:
+                start, end = _item_span(note.text, drug.start, drug.end, line)
+                if _AS_NEEDED_RE.search(note.text, start, end):
+                    found.add(drug.generic)
+    return found
 
 
 def _medication_statements(note: NoteView) -> list[NoteLine]:
@@ -125,4 +204,16 @@ def code_long_term_drugs(draft: CodeSetDraft, context: GuidelineContext) -> None
     drug_table = context.index("drug")
     if drug_table is not None:
         added = long_term_drug_codes(note_of(context), drug_table)
-        add_codes(draft, added, context.codeset, threshold=context.threshold)
+        entries = add_codes(draft, added, context.codeset, threshold=context.threshold)
+        _drop_other_readings(draft, {entry.code for entry in entries}, stated_therapies(context.text))
+
+
+def _drop_other_readings(draft: CodeSetDraft, kept: set[str], stated: list[re.Match[str]]) -> None:
+    """A Z79 code the lexicon read in the words of a stated therapy ("long-term opioid therapy" as Z79.60
+    immunomodulators) is that therapy's class code read wrongly: one code per finding (I.C.21.c.3)."""
+    spans = [(match.start(), match.end()) for match in stated]
+    for entry in draft.in_category("Z79"):
+        if entry.code in kept or not spans or not entry.mentions:
+            continue
+        if all(any(start <= m.start and m.end <= end for start, end in spans) for m in entry.mentions):
+            draft.remove(entry.code, f"the stated long-term therapy is coded by its drug class ({GUIDELINE})")

@@ -18,7 +18,7 @@ import re
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.index_walk import best_subterm, billable_choice, expanded_words
-from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
+from suggest.guidelines.note import AddedCode, NoteView, add_codes, guideline_mention, note_of
 from suggest.guidelines.registry import guideline_steps
 from vocab.codeset import CodeSet
 from vocab.index import AlphabeticIndex
@@ -259,22 +259,9 @@ def _current_or_history(draft: CodeSetDraft, context: GuidelineContext) -> None:
 
 def _excluded_active(draft: CodeSetDraft, history: str) -> DraftCode | None:
     """The active malignancy code a history code was made from (kept among the exclusions with its evidence)."""
-    from suggest.types import Mention
-
     for exclusion in draft.excluded:
         if exclusion.code.startswith("C") and history in exclusion.reason and exclusion.evidence:
-            first = exclusion.evidence[0]
-            mention = Mention(
-                evidence=exclusion.evidence,
-                term=first.text,
-                term_source="guideline",
-                codes=(exclusion.code,),
-                match_type="guideline",
-                match_score=1.0,
-                sentence=-1,
-                section=first.section,
-                assertion="present",
-            )
+            mention = guideline_mention(exclusion.evidence, exclusion.code)
             entry = draft.get(history)
             return DraftCode(code=exclusion.code, score=entry.score if entry else 0.6, mentions=[mention])
     return None

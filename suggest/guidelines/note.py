@@ -21,7 +21,7 @@ from vocab.codeset import CodeSet
 if TYPE_CHECKING:
     from suggest.guidelines.context import GuidelineContext
 
-__all__ = ["RULE_SCORE", "AddedCode", "NoteLine", "NoteView", "add_codes", "note_of"]
+__all__ = ["RULE_SCORE", "AddedCode", "NoteLine", "NoteView", "add_codes", "guideline_mention", "note_of"]
 
 _LINE_RE = re.compile(r"[^\n]+")
 # a sentence ends at ";", a line end, or a "." not inside a number or word ("32.5", "e.g")
@@ -121,25 +121,30 @@ def add_codes(
     for item in added:
         if item.code not in codeset.codes or not item.evidence:
             continue
-        first = item.evidence[0]
-        mention = Mention(
-            evidence=item.evidence,
-            term=first.text,
-            term_source="guideline",
-            codes=(item.code,),
-            match_type="guideline",
-            match_score=1.0,
-            sentence=-1,
-            section=first.section,
-            assertion="present",
-            words=len(item.evidence),
-        )
+        mention = guideline_mention(item.evidence, item.code)
         value = score if score is not None else _rule_score(item, threshold)
         entry = draft.add(DraftCode(code=item.code, score=value, mentions=[mention], replaces=list(item.replaces)))
         entry.score = max(entry.score, value)
         entry.cite(item.guideline, item.rationale)
         entries.append(entry)
     return entries
+
+
+def guideline_mention(evidence: tuple[Evidence, ...], code: str) -> Mention:
+    """The mention a guideline rule makes of the note's words ``evidence`` (present, named by ``code``)."""
+    first = evidence[0]
+    return Mention(
+        evidence=evidence,
+        term=first.text,
+        term_source="guideline",
+        codes=(code,),
+        match_type="guideline",
+        match_score=1.0,
+        sentence=-1,
+        section=first.section,
+        assertion="present",
+        words=len(evidence),
+    )
 
 
 def _rule_score(item: AddedCode, threshold: float) -> float:

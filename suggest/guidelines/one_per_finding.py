@@ -45,7 +45,9 @@ def _resolve_siblings(draft: CodeSetDraft, context: GuidelineContext) -> None:
         if entry not in draft.entries:
             continue
         for other in list(draft.entries):
-            if other is entry or other.code[:3] != entry.code[:3] or not _same_words(entry, other):
+            if other is entry or other.code[:3] != entry.code[:3]:
+                continue
+            if not (_same_words(entry, other) or _nested_evidence(entry, other)):
                 continue
             if entry.code in other.replaces or other.code in entry.replaces:
                 continue
@@ -94,13 +96,24 @@ def _same_words(first: DraftCode, second: DraftCode) -> bool:
     )
 
 
+def _nested_evidence(first: DraftCode, second: DraftCode) -> bool:
+    """Whether all the words behind one code are words behind the other: combinations of one category built from
+    the same mentions ("dementia, moderate, with agitation" read as mild, moderate and severe) are one finding,
+    where two combinations of one diabetes each have words of their own (its kidney disease, its neuropathy)."""
+    spans = [{(m.start, m.end) for m in entry.mentions} for entry in (first, second)]
+    return bool(spans[0] and spans[1]) and (spans[0] <= spans[1] or spans[1] <= spans[0])
+
+
 def _own_mentions(entry: DraftCode) -> list:
-    compact = entry.code.replace(".", "")
+    """Mentions naming the code, an ancestor or a descendant of it - or of a code it was refined from (the
+    specificity step made F03.B11 of the "dementia" that named F03.90: still that finding's words)."""
+    own = [code.replace(".", "") for code in (entry.code, *entry.refined_from)]
     return [
         mention
         for mention in entry.mentions
         if any(
             compact.startswith(code.replace(".", "")) or code.replace(".", "").startswith(compact)
             for code in mention.codes
+            for compact in own
         )
     ]

@@ -13,7 +13,14 @@ discharge / final diagnoses, then assessment, chief complaint, hospital course, 
   (I.C.10.b.1, I.C.10.b.3), after the chapter-specific rules above (sepsis, poisoning);
 - etiology before manifestation: a code whose Tabular "code first" note names a code in the list follows that
   code (I.A.13, I.B.7), and never takes rank 1; codes the Guidelines allow only as secondary (Z79, Z68, ...,
-  the I.C.21.c.16 table; external causes, I.C.20) never take rank 1.
+  the I.C.21.c.16 table; external causes, I.C.20) never take rank 1;
+- severe sepsis R65.2- follows the code of the underlying systemic infection and is never principal
+  (I.C.1.d.1.b, I.C.1.d.2);
+- a condition the note says was ruled out is not coded as the reason for the encounter (II.H, IV.H: only an
+  uncertain diagnosis still uncertain at discharge is coded as if established; a ruled-out one is not);
+- a symptom stated first with the definitive diagnosis it is attributed to ("chest pain, most likely due to
+  GERD") gives way to that diagnosis (II.A: a symptom is not principal when a related definitive diagnosis is
+  established; I.B.4-I.B.5).
 
 Codes at or above the model's threshold are ``proposed`` and come first in reporting order; the rest follow by
 score, so ranking metrics stay meaningful. Each code gets ``role`` principal (inpatient), first_listed
@@ -27,7 +34,8 @@ import re
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.registry import guideline_steps
-from suggest.types import Role
+from suggest.guidelines.statements import stating_sections
+from suggest.types import Mention, Role
 from vocab.codeset import parse_code_references
 
 __all__ = ["DIAGNOSTIC_SECTIONS", "ENCOUNTER_REASON_PREFIXES", "SECONDARY_ONLY_PREFIXES", "sequence_codes"]
@@ -140,6 +148,21 @@ _SEPSIS_PREFIXES = ("A40", "A41", "A02.1", "A22.7", "A26.7", "A32.7", "A42.7", "
 _POISONING_CHARACTERS = ("1", "2", "3", "4")
 # Acute and acute-on-chronic respiratory failure (I.C.10.b); chronic respiratory failure J96.1- is not meant.
 _ACUTE_RESPIRATORY_FAILURE = ("J96.0", "J96.2", "J96.9")
+# I.C.1.d.1.b: "assign the appropriate code for the underlying systemic infection followed by a code from
+# subcategory R65.2"; the systemic infections (A40-A41 and the organism-specific sepsis codes).
+_SEVERE_SEPSIS = "R65.2"
+_SYSTEMIC_INFECTIONS = tuple(prefix for prefix in _SEPSIS_PREFIXES if prefix != _SEVERE_SEPSIS)
+# A condition the provider excluded after study: "ACS ruled out", "sepsis was excluded", "w/o sepsis",
+# "ruled out for PE" (not "rule out" / "r/o", which is still uncertain and, at discharge, coded as if
+# established in an inpatient note, II.H).
+_RULED_OUT_AFTER = re.compile(r"^[\s,:-]{0,3}(?:(?:was|is|has been|been|now)\s+)?(?:ruled out|excluded)\b")
+_RULED_OUT_BEFORE = re.compile(r"(?:\bruled out(?: for)?|\bw/o|\bwithout|\bno evidence of)\W+(?:[\w/]+\W+){0,2}$")
+# Words that attribute a symptom to its cause on one line ("chest pain most likely d/t GERD").
+_ATTRIBUTED_TO = re.compile(
+    r"\b(?:due to|d/t|secondary to|2/2|attributed to|caused by|consistent with|c/w|likely|from)\b"
+)
+# Where the provider concludes the encounter's diagnoses (a statement there outweighs "r/o" on admission).
+_CONCLUDING_SECTIONS = ("diagnoses", "assessment_and_plan")
 _ADMITTED_FOR = re.compile(r"admitted (?:for|with)|admission (?:for|with)|reason for admission|presented (?:with|in)")
 
 
@@ -147,8 +170,8 @@ _ADMITTED_FOR = re.compile(r"admitted (?:for|with)|admission (?:for|with)|reason
 def sequence_codes(draft: CodeSetDraft, context: GuidelineContext) -> None:
     """Order the draft for reporting and set ``proposed`` and ``role`` (Sections II and IV, I.A.13, I.C.1.d.4,
     I.C.19.e.5, I.C.21.c)."""
-    stated_sections = {mention.section for entry in draft.entries for mention in entry.mentions} & set(
-        _PROPOSING_SECTIONS
+    stated_sections = stating_sections(
+        {mention.section for entry in draft.entries for mention in entry.mentions} & set(_PROPOSING_SECTIONS)
     )
     for entry in draft.entries:
         entry.proposed = entry.score >= context.threshold and _stated_as_diagnosis(entry, stated_sections)
@@ -171,7 +194,7 @@ def _principal(entries: list[DraftCode], context: GuidelineContext) -> DraftCode
         return None
     obstetric = [entry for entry in eligible if entry.code.startswith("O")]
     if obstetric:
-        best = _first_stated(obstetric) or obstetric[0]
+        best = _first_stated(obstetric, context) or obstetric[0]
         best.cite("I.C.15.a.1", "chapter 15 codes have sequencing priority in a pregnancy")
         return best
     encounter = [entry for entry in eligible if _is_encounter_reason(entry)]
@@ -184,11 +207,9 @@ def _principal(entries: list[DraftCode], context: GuidelineContext) -> DraftCode
         best = max(poisoning, key=lambda entry: entry.score)
         best.cite("I.C.19.e.5.b", "poisoning sequenced before its manifestations")
         return best
-    stated = _first_stated(eligible)
+    stated = _first_stated(eligible, context)
     sepsis_stated = [entry for entry in eligible if entry is stated or _in_section_of(entry, stated)]
-    sepsis = [
-        entry for entry in sepsis_stated if entry.code.startswith(_SEPSIS_PREFIXES) and not entry.code.startswith("R65")
-    ]
+    sepsis = [entry for entry in sepsis_stated if entry.code.startswith(_SYSTEMIC_INFECTIONS)]
     if (
         sepsis
         and stated is not None
@@ -248,30 +269,111 @@ def _in_section_of(entry: DraftCode, stated: DraftCode | None) -> bool:
     return any(mention.section in sections and mention.assertion == "present" for mention in entry.mentions)
 
 
-def _first_stated(entries: list[DraftCode]) -> DraftCode | None:
+def _first_stated(entries: list[DraftCode], context: GuidelineContext) -> DraftCode | None:
     """The entry stated first in the most diagnostic section any entry is mentioned in; score breaks ties.
 
     A note without headings (a narrative) states no list of diagnoses whose order means anything: there the
-    condition the note documents most strongly (the best score) is the one chiefly responsible.
+    condition the note documents most strongly (the best score) is the one chiefly responsible. A mention the
+    note rules out ("ACS ruled out") states nothing (II.H, IV.H); a statement that opens with a symptom and
+    attributes it to a diagnosis is led by that diagnosis (II.A, see :func:`_attributed_cause`).
     """
     sections = {mention.section for entry in entries for mention in entry.mentions}
     if sections <= {"none"}:
         return max(entries, key=lambda entry: entry.score) if entries else None
     for section in DIAGNOSTIC_SECTIONS:
         placed = [
-            (min(mention.start for mention in entry.mentions if mention.section == section), -entry.score, index)
+            (min(mention.start for mention in stated), -entry.score, index)
             for index, entry in enumerate(entries)
-            if any(mention.section == section and mention.assertion != "historical" for mention in entry.mentions)
+            if (stated := [mention for mention in entry.mentions if _states(mention, section, context)])
         ]
         if placed:
-            return entries[min(placed)[2]]
+            first = entries[min(placed)[2]]
+            first = _attributed_cause(first, entries, context) or first
+            return _classified_elsewhere(first, min(placed)[0], entries, context) or first
     return max(entries, key=lambda entry: entry.score) if entries else None
+
+
+def _states(mention: Mention, section: str, context: GuidelineContext) -> bool:
+    return mention.section == section and mention.assertion != "historical" and not _ruled_out(mention, context)
+
+
+def _line_bounds(offset: int, context: GuidelineContext) -> tuple[int, int]:
+    start = context.lowered.rfind("\n", 0, offset) + 1
+    end = context.lowered.find("\n", offset)
+    return start, end if end != -1 else len(context.lowered)
+
+
+def _ruled_out(mention: Mention, context: GuidelineContext) -> bool:
+    """Whether the note says, on the mention's line, that the condition was ruled out ("ACS ruled out",
+    "SEPSIS RULED OUT", "pneumonia w/o sepsis", "ruled out for PE"): not coded (II.H, IV.H)."""
+    line_start, line_end = _line_bounds(mention.start, context)
+    after = context.lowered[mention.end : min(line_end, mention.end + 40)]
+    before = context.lowered[max(line_start, mention.start - 40) : mention.start]
+    before = before[max(before.rfind(". "), before.rfind(";")) + 1 :]  # this sentence only
+    return bool(_RULED_OUT_AFTER.search(after) or _RULED_OUT_BEFORE.search(before))
+
+
+def _classified_elsewhere(
+    first: DraftCode, stated_at: int, entries: list[DraftCode], context: GuidelineContext
+) -> DraftCode | None:
+    """I.A.12.a: the first statement is coded where the first code's Excludes1 note sends it. A statement that
+    reads as two codes on one line, one of whose Excludes1 notes names the other ("peripheral vascular disease
+    due to atherosclerosis of the leg arteries": I73.9 excludes atherosclerosis of the extremities, I70.2-I70.7),
+    is the excluded, more specific code's: the general code's title does not classify it."""
+    line = context.line_of(stated_at)
+    references = [reference for _note, reference in context.codeset.excludes1_references(first.code)]
+    if not references:
+        return None
+    for entry in entries:
+        if entry is first or not any(reference.covers(entry.code) for reference in references):
+            continue
+        if any(context.line_of(mention.start) == line and mention.assertion != "negated" for mention in entry.mentions):
+            entry.cite("I.A.12.a", f"the statement is classified here, not to {first.code} (Excludes1)")
+            return entry
+    return None
+
+
+def _attributed_cause(first: DraftCode, entries: list[DraftCode], context: GuidelineContext) -> DraftCode | None:
+    """II.A (I.B.4-I.B.5): a diagnostic statement that opens with a sign or symptom and attributes it to a
+    definitive diagnosis on the same line ("1. Chest pain - ACS ruled out. Most likely d/t GERD") is led by
+    that diagnosis, not by the symptom (left out as integral) nor by a condition named in passing before it.
+    """
+    stated = [mention for mention in first.mentions if mention.section != "none"] or first.mentions
+    line_start, line_end = _line_bounds(min(mention.start for mention in stated), context)
+    on_line = [mention for mention in context.mentions if line_start <= mention.start < line_end]
+    if not on_line or not all(code.startswith("R") for code in on_line[0].codes) or not on_line[0].codes:
+        return None  # the statement does not open with a symptom
+    opening = on_line[0]
+    attribution = _ATTRIBUTED_TO.search(context.lowered, opening.end, line_end)
+    if attribution is None:
+        return None
+    causes = [
+        (min(after), index)
+        for index, entry in enumerate(entries)
+        if not entry.code.startswith("R")
+        and (
+            after := [
+                mention.start
+                for mention in entry.mentions
+                if attribution.end() <= mention.start < line_end and not _ruled_out(mention, context)
+            ]
+        )
+    ]
+    if not causes:
+        return None
+    cause = entries[min(causes)[1]]
+    cause.cite("II.A", "the symptom's established cause, not the symptom, is the principal or first-listed")
+    return cause
 
 
 def _may_lead(entry: DraftCode, entries: list[DraftCode], context: GuidelineContext) -> bool:
     code = entry.code
     if code.startswith(SECONDARY_ONLY_PREFIXES):
         return False
+    if code.startswith(_SEVERE_SEPSIS):
+        return False  # I.C.1.d.1.b, I.C.1.d.2: R65.2- is never principal; the systemic infection leads
+    if _excluded_by_the_provider(entry, context):
+        return False  # II.H, IV.H: a ruled-out condition is not the reason for the encounter
     if _is_adverse_effect(code):
         return False  # I.C.19.e.5.a: the manifestation comes first
     if _t_drug_character(code) == "6":
@@ -299,7 +401,23 @@ def _reporting_order(entries: list[DraftCode], first: DraftCode | None, context:
     return ordered
 
 
+def _excluded_by_the_provider(entry: DraftCode, context: GuidelineContext) -> bool:
+    """The note rules the condition out and never affirms it where diagnoses are stated (II.H, IV.H): "r/o ACS"
+    on admission, "ACS ruled out" in the discharge diagnoses."""
+    if not any(_ruled_out(mention, context) for mention in entry.mentions):
+        return False
+    return not any(
+        mention.section in _CONCLUDING_SECTIONS and mention.assertion != "negated" and not _ruled_out(mention, context)
+        for mention in entry.mentions
+    )
+
+
 def _code_first_targets(code: str, entries: list[DraftCode], context: GuidelineContext) -> list[DraftCode]:
+    if code.startswith(_SEVERE_SEPSIS):
+        # I.C.1.d.1.b: the underlying systemic infection, then R65.2- (its Tabular note names only a few)
+        infections = [entry for entry in entries if entry.code.startswith(_SYSTEMIC_INFECTIONS)]
+        if infections:
+            return infections
     notes = [
         note for where, note in context.codeset.inherited_notes(code, "code_first") if not where.startswith("chapter")
     ]

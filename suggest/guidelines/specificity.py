@@ -107,6 +107,7 @@ def refine_specificity(draft: CodeSetDraft, context: GuidelineContext) -> None:
         if better is not None and better not in draft:
             old = entry.code
             entry.code = better
+            entry.refined_from.append(old)
             entry.cite("I.B.1", f"more specific than {old}: the note says it")
         _episode(entry, context)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.cues import cue_words
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
@@ -26,6 +27,7 @@ HISTORY_GUIDELINE = "I.C.21.c.4"
 EXPOSURE_GUIDELINE = "I.C.21.c.1"
 HIERARCHY_GUIDELINE = "I.C.5.b.2"
 USE_GUIDELINE = "I.C.5.b.3"
+SUBSTANCE_GUIDELINE = "I.C.5.b"
 
 
 def _is_use_uncomplicated(code: str) -> bool:
@@ -61,14 +63,27 @@ _CHEWING_RE = re.compile(r"\b(chew(?:s|ing)? tobacco|dips|dip(?:ping)? tobacco|s
 _OTHER_PRODUCT_RE = re.compile(r"\b(cigars?|pipe|vap(?:es|ing|er)|e-?cig\w*|hookah)\b", re.IGNORECASE)
 _CIGARETTE_RE = re.compile(r"(?<![-\w])(cigarettes?|cigs?|ppd|packs?|pack[- ]years?)\b", re.IGNORECASE)
 # Use without dependence (Index: Use, tobacco Z72.0): the provider says so.
-_USE_ONLY_RE = re.compile(
-    r"\b(not dependent|no dependence|occasional(?:ly)?|social(?:ly)?|rare(?:ly)?|experiment\w*)\b", re.IGNORECASE
+_USE_ONLY_RE = cue_words(
+    "not dependent", "no dependence", "occasional(?:ly)?", "social(?:ly)?", "rare(?:ly)?", r"experiment\w*"
 )
 # A relative's smoking is the patient's exposure, not the patient's use.
-_RELATIVE_RE = re.compile(
-    r"\b(parents?|mother|father|mom|dad|caregivers?|household|grand\w+|sibling|brother|sister|husband|wife|"
-    r"spouse|partner|roommate)\b",
-    re.IGNORECASE,
+_RELATIVE_RE = cue_words(
+    "parents?",
+    "mother",
+    "father",
+    "mom",
+    "dad",
+    "caregivers?",
+    "household",
+    r"grand\w+",
+    "sibling",
+    "brother",
+    "sister",
+    "husband",
+    "wife",
+    "spouse",
+    "partner",
+    "roommate",
 )
 _REMISSION_RE = re.compile(r"\bin (?:early |sustained )?remission\b", re.IGNORECASE)
 _WITHDRAWAL_RE = re.compile(r"\bwithdrawal\b", re.IGNORECASE)
@@ -178,3 +193,21 @@ def code_substance_use(draft: CodeSetDraft, context: GuidelineContext) -> None:
         draft.remove(entry.code, f"substance use without a related disorder is not coded ({USE_GUIDELINE})")
     for dropped, kept in substance_hierarchy_drops(draft.codes()).items():
         draft.remove(dropped, f"{kept} stands for it: dependence over abuse over use ({HIERARCHY_GUIDELINE})")
+    _drop_unnamed_other_substance(draft, context)
+
+
+def _drop_unnamed_other_substance(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """F19 is for a psychoactive substance the note names that F10-F18 do not classify (I.C.5.b): a bare
+    "dependence" or "use" in a sentence that names the substance ("Tobacco dependence", "alcohol use disorder,
+    severe") is that substance's code read again, and leaves."""
+    named = [entry for entry in draft.entries if "F10" <= entry.code[:3] <= "F18"]
+    if not named:
+        return
+    named_sentences = {
+        context.sentence_around(mention.start, mention.end) for entry in named for mention in entry.mentions
+    }
+    for entry in draft.in_category("F19"):
+        sentences = {context.sentence_around(mention.start, mention.end) for mention in entry.mentions}
+        if sentences and sentences <= named_sentences:
+            reason = f"the substance the note names is coded: not another substance ({SUBSTANCE_GUIDELINE})"
+            draft.remove(entry.code, reason)

@@ -1,4 +1,4 @@
-"""Migration 0005_encounters: the encounter tables, append-only reviews, and the way back to 0003 (SQLite)."""
+"""Migration 0005_encounters: the encounter tables, append-only reviews, and the way back (SQLite)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _migrate(database, revision: str, *, down: bool = False) -> None:
 
 def test_0005_adds_the_encounter_tables_with_append_only_reviews_and_goes_back(tmp_path: Path) -> None:
     database = open_database(f"sqlite:///{tmp_path / 'enc.db'}")
-    _migrate(database, "0005_encounters")
+    _migrate(database, "head")
     assert set(inspect(database.engine).get_table_names()) >= TABLES
     now = "2026-12-07 00:00:00+00:00"
     with database.engine.begin() as connection:
@@ -53,6 +53,6 @@ def test_0005_adds_the_encounter_tables_with_append_only_reviews_and_goes_back(t
         connection.execute(text("UPDATE encounter_reviews SET seconds_to_submit = 1"))
     with pytest.raises(DatabaseError, match="append-only"), database.engine.begin() as connection:
         connection.execute(text("DELETE FROM encounter_reviews"))
-    _migrate(database, "0003", down=True)
+    _migrate(database, "-1", down=True)
     assert not TABLES & set(inspect(database.engine).get_table_names())
     database.dispose()

@@ -125,6 +125,9 @@ def test_sentences_break_at_lines_and_full_stops(mini_engine) -> None:
         ("HPI:", "history_of_present_illness"),
         ("Review of systems:", "review_of_systems"),
         ("Discharge diagnoses:", "diagnoses"),
+        # Section II: the principal diagnosis is where the note states it ("Principal Dx:", "Secondary Dx:")
+        ("Principal Dx:", "diagnoses"),
+        ("Secondary Dx:", "diagnoses"),
         ("Problem list", "problem_list"),
         ("Medications:", "medications"),
         ("Allergies:", "allergies"),

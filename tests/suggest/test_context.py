@@ -298,3 +298,14 @@ def test_a_sense_table_with_an_unknown_cue_is_refused_with_its_error(tmp_path) -
 def test_results_prophylaxis_and_low_probability_code_nothing(engine, text, absent) -> None:
     codes = [suggestion.code for suggestion in engine.suggest(text).suggestions]
     assert not [code for code in codes if code.startswith(absent)], codes
+
+
+# Section II.H / IV.H (uncertain and ruled-out diagnoses): a diagnosis the provider rules out is not coded;
+# "ruled out" follows the finding as often as it precedes it ("SEPSIS RULED OUT", "Chest pain - ACS ruled out").
+@pytest.mark.parametrize(
+    "text",
+    ["A/P:\n- Atrial fibrillation\n- HEART FAILURE RULED OUT", "Heart failure ruled out. Atrial fibrillation."],
+)
+def test_ruled_out_after_the_finding_negates_it_section_ii_h(mini_engine, text) -> None:
+    found = assertions(mini_engine, text)
+    assert (found.get("heart failure"), found.get("atrial fibrillation")) == ("negated", "present"), found

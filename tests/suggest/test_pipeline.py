@@ -57,11 +57,17 @@ def test_negated_finding_is_excluded_with_its_reason(engine) -> None:
 
 
 def test_family_history_gives_a_family_history_code(engine) -> None:
-    result = engine.suggest(NOTE)
+    """I.C.21.c.4: a relative's diabetes is family history Z83.3, never the patient's E11.9; where the patient has
+    diabetes too, the family history is no added risk and leaves the list with that reason."""
+    without_diabetes = NOTE.replace("Follow-up of diabetes.", "Follow-up of gout.")
+    result = engine.suggest(without_diabetes.replace("Type 2 diabetes with stage 3 CKD.", "Gout, stable."))
     assert "Z83.3" in codes(result)
     family = suggestion(result, "Z83.3")
     assert {piece.assertion for piece in family.evidence} == {"family"}
     assert "E11.9" in excluded(result)
+    result = engine.suggest(NOTE)
+    assert "Z83.3" not in codes(result)
+    assert "condition the patient has now" in excluded(result)["Z83.3"]
 
 
 def test_personal_history_of_a_resolved_condition_gives_a_history_code(engine) -> None:
@@ -93,7 +99,8 @@ def test_misspelling_is_matched_fuzzily(engine) -> None:
 
 def test_sections_are_known_for_every_mention(engine) -> None:
     result = engine.suggest(NOTE)
-    sections = {piece.section for item in result.suggestions for piece in item.evidence}
+    listed = [*result.suggestions, *result.excluded]  # the mother's diabetes is excluded: the patient has it
+    sections = {piece.section for item in listed for piece in item.evidence}
     assert {"assessment_and_plan", "family_history", "past_medical_history"} <= sections
 
 
@@ -168,6 +175,7 @@ def test_output_matches_the_documented_schema(engine) -> None:
         "poa",
         "proposed",
         "replaces",
+        "hcc",
     }
     assert set(first["evidence"][0]) == {"start", "end", "text", "section", "assertion"}
     assert set(data["excluded"][0]) == {"code", "reason", "evidence"}

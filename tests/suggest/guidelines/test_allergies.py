@@ -60,3 +60,26 @@ def test_intolerance_is_not_an_allergy(run):
 def test_list_ends_at_an_unknown_heading(run):
     """The allergy list ends where the next heading starts, known to the section splitter or not."""
     assert run("Allergies: NKDA.\nHome meds: lisinopril 20 mg daily, amoxicillin\n") == set()
+
+
+def test_anaphylaxis_in_the_allergy_list_is_a_status_not_a_reaction(vocabulary, sectioner):
+    """I.C.21.c.3: "Allergies: PCN - anaphylaxis" is Z88.0; the anaphylactic shock code T78.2XXA (a reaction
+    treated now) leaves the list."""
+    from suggest.guidelines.allergies import code_allergy_status
+    from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+    text = "Allergies: PCN - anaphylaxis\nA/P: cellulitis."
+    doc = sectioner(text)
+    draft = draft_of(("T78.2XXA", 0.65, [mention(text, "anaphylaxis", ("T78.2XXA",), section="allergies")]))
+    context = context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary)
+    context = type(context)(**{**context.__dict__, "sections": _section_starts(doc)})
+    code_allergy_status(draft, context)
+    assert "T78.2XXA" not in draft.codes()
+    assert "Z88.0" in draft.codes()
+
+
+def _section_starts(doc):
+    return tuple(
+        (doc[token].idx if token < len(doc) else len(doc.text), name)
+        for token, name in getattr(doc._, "chartcoder_section_starts", ()) or ()
+    )

@@ -185,10 +185,44 @@ def test_integral_tie_by_sorted_search_finds_what_every_start_finds(starts: list
     st.integers(0, 20),
 )
 def test_a_drug_cue_near_by_search_decides_as_every_match(words: list[str], at: int, length: int) -> None:
-    from suggest.guidelines.drugs import _ADVERSE_RE, _POISONING_RE, _REACH, _near
+    from suggest.guidelines.cues import REACH as _REACH
+    from suggest.guidelines.cues import cue_near as _near
+    from suggest.guidelines.drugs import _ADVERSE_RE, _POISONING_RE
 
     text = " ".join(words)
     where = (at, at + length)
     for pattern in (_POISONING_RE, _ADVERSE_RE):
         every = any(m.start() - _REACH <= where[1] and where[0] <= m.end() + _REACH for m in pattern.finditer(text))
         assert _near(pattern, text, where) == every
+
+
+def test_i_b_9_combinations_built_from_the_same_words_are_one_finding(codeset):
+    """I.B.9: "dementia, moderate, with agitation" read as mild, moderate and severe dementia with agitation is one
+    finding; the diabetes with kidney disease and with neuropathy each rest on words of their own and both stay."""
+    text = "Dx: dementia, moderate, with agitation. DM2 w/ CKD 3a and polyneuropathy."
+    dementia = mention(text, "dementia, moderate, with agitation", ("F03.B11",))
+    dm2 = mention(text, "DM2", ("E11.9",))
+    draft = draft_of(
+        ("F03.B11", 0.80, [dementia]),
+        ("F03.A11", 0.79, [dementia]),
+        ("F03.C11", 0.79, [dementia]),
+        ("E11.22", 0.80, [dm2, mention(text, "CKD 3a", ("N18.31",))]),
+        ("E11.42", 0.78, [dm2, mention(text, "polyneuropathy", ("G62.9",))]),
+    )
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["F03.B11", "E11.22", "E11.42"]
+
+
+def test_i_b_9_a_refined_code_keeps_the_words_of_the_code_it_came_from(codeset):
+    """I.B.9: two codes of one category the specificity step refined from the same "otitis media" H66.90
+    (``refined_from``) rest on the same words: one finding, the better supported stays."""
+    text = "A/P: acute otitis media, right ear."
+    otitis = mention(text, "otitis media", ("H66.90",))
+    draft = draft_of(
+        ("H66.001", 0.8, [otitis, mention(text, "acute", ("H66.001",))]),
+        ("H66.91", 0.7, [otitis, mention(text, "right ear", ("H66.91",))]),
+    )
+    for entry in draft.entries:
+        entry.refined_from.append("H66.90")
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["H66.001"]

@@ -66,3 +66,85 @@ def test_status_codes_from_the_index(vocabulary, note):
 
     found = status_codes(note(text), vocabulary.index("index"), vocabulary.codeset, load_abbreviations())
     assert {item.code for item in found} == {"Z95.1", "Z96.1", "Z90.12", "Z99.81", "Z99.2"}
+
+
+def test_family_history_of_a_condition_the_patient_has_leaves_the_list(codeset):
+    """I.C.21.c.4: family history is for a relative's disease the patient is at risk of; family DM2 in a patient
+    with DM2 is dropped, the family MI of a patient without one stays."""
+    from suggest.guidelines.history_status import drop_family_history_of_own_condition
+    from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+    text = "A/P: DM2 on metformin.\nFH: mother DM2, father MI at 50."
+    draft = draft_of(
+        ("E11.9", 0.8, [mention(text, "DM2", ("E11.9",))]),
+        ("Z83.3", 0.8, [mention(text, "DM2", ("E11.9",), "family_history", "family", occurrence=1)]),
+        ("Z82.49", 0.8, [mention(text, "MI", ("I21.9", "I25.2"), "family_history", "family")]),
+    )
+    drop_family_history_of_own_condition(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["E11.9", "Z82.49"]
+    assert "I.C.21.c.4" in draft.excluded[0].reason
+
+
+def test_a_past_symptom_is_not_coded_as_current(codeset):
+    """I.C.21.c.4 / I.B.4: "s/p pacemaker for symptomatic bradycardia" - bradycardia is past and has no history
+    code: R00.1 is listed at a quarter of its score (below any proposal threshold), citing the section."""
+    from suggest.rules import RuleContext, _by_assertion
+    from suggest.types import Candidate
+    from tests.suggest.guidelines.conftest import mention
+
+    text = "s/p pacemaker for symptomatic bradycardia"
+    past = mention(text, "bradycardia", ("R00.1",), section="diagnoses", assertion="historical")
+    context = RuleContext(codeset=codeset, setting="inpatient", text=text, history_code=lambda *args, **kw: None)
+    ((code, ranked, exclusion),) = list(_by_assertion(Candidate(code="R00.1", mentions=(past,)), 0.8, context))
+    assert (code, exclusion) == ("R00.1", None) and ranked is not None
+    assert ranked.score == 0.2
+    assert "I.C.21.c.4" in ranked.notes[0]
+
+
+def test_an_inpatient_rule_out_that_was_ruled_out_is_not_coded(engine_rules):
+    """Section II.H: an uncertain inpatient diagnosis is coded only while still to be ruled out; "r/o ACS" then
+    "ACS ruled out" is excluded."""
+    kept, _ = engine_rules("I24.9", "possible", "negated", setting="inpatient")
+    assert kept == []
+    kept, _ = engine_rules("I24.9", "possible", setting="inpatient")
+    assert kept == ["I24.9"]
+
+
+@pytest.fixture
+def engine_rules(codeset):
+    """``(code, *assertions, setting)`` -> (codes ranked, codes excluded) by the assertion rules of
+    :mod:`suggest.rules` for one candidate with one mention per assertion."""
+    from suggest.rules import RuleContext, _by_assertion
+    from suggest.types import Candidate
+    from tests.suggest.guidelines.conftest import mention
+
+    def run(code: str, *assertions: str, setting: str = "outpatient"):
+        text = " ".join(["finding"] * len(assertions))
+        mentions = tuple(
+            mention(text, "finding", (code,), assertion=assertion, occurrence=position)
+            for position, assertion in enumerate(assertions)
+        )
+        context = RuleContext(codeset=codeset, setting=setting, text=text, history_code=lambda *args, **kw: None)
+        results = list(_by_assertion(Candidate(code=code, mentions=mentions), 0.8, context))
+        return (
+            [found for found, ranked, _ in results if ranked is not None],
+            [found for found, _, exclusion in results if exclusion is not None],
+        )
+
+    return run
+
+
+def test_a_passing_word_is_no_status(codeset):
+    """I.C.21.c.3: "transplant referral at eGFR <=20" is no transplant status (Z94.9 leaves); "s/p kidney transplant
+    2019" states one (Z94.0 stays)."""
+    from suggest.guidelines.history_status import code_status
+    from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+    text = "A/P: CKD 4; RRT options discussed, transplant referral at eGFR <=20.\nPMH: s/p kidney transplant 2019."
+    draft = draft_of(
+        ("Z94.9", 0.65, [mention(text, "transplant", ("Z94.9",))]),
+        ("Z94.0", 0.65, [mention(text, "kidney transplant", ("Z94.0",), section="past_medical_history")]),
+    )
+    code_status(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["Z94.0"]
+    assert "I.C.21.c.3" in draft.excluded[0].reason

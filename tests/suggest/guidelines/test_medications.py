@@ -86,3 +86,28 @@ def test_medication_list_under_an_unknown_heading(note, drugs):
     """I.C.21.c.3: a "DISCHARGE MEDS:" list is a medication list even where no section rule names it."""
     view = note("Hospital Course:\nImproved.\nDISCHARGE MEDS: insulin glargine 34 units qHS; metformin 500 mg BID.\n")
     assert {"Z79.4", "Z79.84"} <= codes(long_term_drug_codes(view, drugs))
+
+
+def test_an_as_needed_analgesic_is_no_long_term_use_wherever_it_is_named(note, drugs):
+    """I.C.21.c.3: ibuprofen listed PRN is not long-term NSAID use, even where the HPI names it again ("not
+    relieved by home ibuprofen"); a dose taken hours ago is no regimen either."""
+    view = note(
+        "HPI: Pain not relieved by home oxycodone + ibuprofen.\nMeds: oxycodone 5 mg q6h prn, ibuprofen 400 mg prn\n"
+    )
+    assert not {"Z79.1", "Z79.891"} & codes(long_term_drug_codes(view, drugs))
+    view = note("HPI: Fever to 39.1 at home (on ibuprofen 6 h ago).\n")
+    assert "Z79.1" not in codes(long_term_drug_codes(view, drugs))
+
+
+def test_a_steroid_course_by_day_is_not_long_term(note, drugs):
+    """I.C.21.c.3: "prednisone 40 mg day 3/5" is a short course, not Z79.52."""
+    view = note("A/P:\n1. COPD exacerbation - continue prednisone 40 mg day 3/5, azithromycin.\n")
+    assert "Z79.52" not in codes(long_term_drug_codes(view, drugs))
+
+
+def test_a_stated_long_term_therapy_gives_its_class_code(note, drugs):
+    """I.C.21.c.3: "chronic pain on long-term opioid therapy" -> Z79.891, though the opioid is listed PRN; a
+    denied one ("no long-term steroid use") gives nothing."""
+    view = note("A/P: Chronic pain on long-term opioid therapy.\nMeds: oxycodone 5 mg q6h prn\n")
+    assert "Z79.891" in codes(long_term_drug_codes(view, drugs))
+    assert "Z79.52" not in codes(long_term_drug_codes(note("A/P: no long-term steroid use.\n"), drugs))

@@ -84,3 +84,79 @@ def test_i_c_10_b_1_respiratory_failure_given_as_the_reason_for_admission_is_pri
     sequence_codes(draft, context_of(codeset, text, draft, setting="inpatient"))
     assert draft.codes()[0] == "J96.22"
     assert "I.C.10.b.1" in draft.entries[0].sections
+
+
+def test_i_c_1_d_1_b_severe_sepsis_follows_the_systemic_infection_and_is_never_principal(codeset):
+    # R65.2- "Severe sepsis": the underlying systemic infection first, then R65.2- (I.C.1.d.1.b, I.C.1.d.2),
+    # even when "septic shock" is stated first and scored highest
+    text = "DISCHARGE DIAGNOSES\n1. Septic shock\n2. Acute pyelonephritis\n3. E. coli sepsis\n"
+    draft = draft_of(
+        ("R65.21", 0.95, [mention(text, "Septic shock", ("R65.21",), "diagnoses")]),
+        ("N10", 0.8, [mention(text, "Acute pyelonephritis", ("N10",), "diagnoses")]),
+        ("A41.51", 0.7, [mention(text, "E. coli sepsis", ("A41.51",), "diagnoses")]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes()[:2] == ["A41.51", "R65.21"]
+    assert draft.entries[0].role == "principal"
+
+
+def test_ii_h_a_condition_ruled_out_is_not_the_principal(codeset):
+    # II.H codes an uncertain diagnosis as established at discharge; one the provider ruled out is not coded
+    text = "Principal Dx: Community-acquired pneumonia, RLL\nSecondary Dx:\n- Hyponatremia\n- SEPSIS RULED OUT\n"
+    draft = draft_of(
+        ("A41.9", 0.9, [mention(text, "SEPSIS", ("A41.9",), "diagnoses")]),
+        ("E87.1", 0.8, [mention(text, "Hyponatremia", ("E87.1",), "diagnoses")]),
+        ("J18.9", 0.5, [mention(text, "Community-acquired pneumonia", ("J18.9",), "diagnoses")]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes()[0] == "J18.9"
+
+
+def test_iv_h_a_condition_ruled_out_in_the_assessment_does_not_lead(codeset):
+    text = "ASSESSMENT\nAcute coronary syndrome ruled out. Hypertension, uncontrolled.\n"
+    draft = draft_of(
+        ("I24.9", 0.9, [mention(text, "Acute coronary syndrome", ("I24.9",))]),
+        ("I10", 0.6, [mention(text, "Hypertension", ("I10",))]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft))
+    assert draft.codes()[0] == "I10"
+
+
+def test_ii_a_a_symptom_attributed_to_a_diagnosis_gives_way_to_the_diagnosis(codeset):
+    # II.A: a symptom code is not principal when a related definitive diagnosis is established; the statement
+    # "Chest pain ... most likely d/t GERD" is led by GERD, not by the symptom or by a condition named before it
+    text = "Discharge Dx:\n1. Chest pain, stress test negative. Chest pain most likely d/t GERD.\n2. Hypertension\n"
+    draft = draft_of(
+        ("R07.9", 0.9, [mention(text, "Chest pain", ("R07.9",), "diagnoses")]),
+        ("F43.9", 0.85, [mention(text, "stress", ("F43.9",), "diagnoses")]),
+        ("I10", 0.8, [mention(text, "Hypertension", ("I10",), "diagnoses")]),
+        ("K21.9", 0.6, [mention(text, "GERD", ("K21.9",), "diagnoses", "possible")]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes()[0] == "K21.9"
+    assert "II.A" in draft.entries[0].sections
+
+
+def test_ii_a_a_diagnosis_stated_first_keeps_the_lead_over_its_cause(codeset):
+    # only a statement opening with a symptom gives way: "Hyperkalemia due to CKD" keeps hyperkalemia first
+    text = "Discharge Dx:\n1. Hyperkalemia due to CKD stage 4\n"
+    draft = draft_of(
+        ("E87.5", 0.7, [mention(text, "Hyperkalemia", ("E87.5",), "diagnoses")]),
+        ("N18.4", 0.9, [mention(text, "CKD stage 4", ("N18.4",), "diagnoses")]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes()[0] == "E87.5"
+
+
+def test_i_a_12_a_the_first_statement_is_coded_where_its_excludes1_note_sends_it(codeset):
+    # I73.9 (peripheral vascular disease) Excludes1 atherosclerosis of the extremities (I70.2-I70.7): the statement
+    # "PAD - atherosclerosis of native arteries of both legs w/ claudication" is I70.213's, which leads
+    text = "Assessment:\n1. PAD - atherosclerosis of native arteries of both legs w/ claudication.\n2. HTN\n"
+    draft = draft_of(
+        ("I73.9", 0.85, [mention(text, "PAD", ("I73.9",))]),
+        ("I10", 0.8, [mention(text, "HTN", ("I10",))]),
+        ("I70.213", 0.5, [mention(text, "atherosclerosis of native arteries of both legs", ("I70.213",))]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft))
+    assert draft.codes()[0] == "I70.213"
+    assert "I.A.12.a" in draft.entries[0].sections

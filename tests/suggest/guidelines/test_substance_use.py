@@ -59,3 +59,25 @@ def test_use_without_a_related_disorder_is_not_coded(vocabulary):
     )
     code_substance_use(draft, context_of(vocabulary.codeset, text, draft))
     assert draft.codes() == ["F10.21"]
+
+
+def test_a_bare_dependence_beside_the_named_substance_is_no_other_substance(codeset):
+    """I.C.5.b: "Tobacco dependence - cigarettes" is F17.210; the F19.20 "other psychoactive substance dependence"
+    read from its word "dependence" leaves. An F19 of its own sentence stays."""
+    from suggest.guidelines.substance_use import _drop_unnamed_other_substance
+    from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+    text = "A/P:\n1. Tobacco dependence - cigarettes.\n2. Kratom dependence, counseled."
+    draft = draft_of(
+        ("F17.210", 0.8, [mention(text, "Tobacco dependence", ("F17.210",))]),
+        ("F19.20", 0.66, [mention(text, "dependence", ("F19.20",))]),
+    )
+    context = context_of(codeset, text, draft)
+    _drop_unnamed_other_substance(draft, context)
+    assert draft.codes() == ["F17.210"]
+    draft = draft_of(
+        ("F17.210", 0.8, [mention(text, "Tobacco dependence", ("F17.210",))]),
+        ("F19.20", 0.66, [mention(text, "dependence", ("F19.20",), occurrence=1)]),
+    )
+    _drop_unnamed_other_substance(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["F17.210", "F19.20"]

@@ -7,7 +7,7 @@ TRUNCATE on PostgreSQL). A review keeps when its coder opened the encounter and 
 submitted.
 
 Revision ID: 0005_encounters
-Revises: 0003
+Revises: 0006_queries
 Create Date: 2026-12-07
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from service.store.models import UTCDateTime
 
 revision = "0005_encounters"
-down_revision = "0003"
+down_revision = "0006_queries"  # chained after the merged 0004 (filing) and 0006_queries
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,26 @@
+"""Where the provider states the diagnoses (Sections II, III and IV): a condition named only in the hospital
+course of a note that has a diagnosis list is listed for the coder, not proposed."""
+
+from __future__ import annotations
+
+from suggest.guidelines.sequencing import sequence_codes
+from suggest.guidelines.statements import stating_sections
+from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+
+def test_the_course_states_diagnoses_only_without_a_diagnosis_list():
+    """Section III: with discharge diagnoses, the course is narrative; without them it states the diagnoses."""
+    assert stating_sections({"diagnoses", "hospital_course", "none"}) == {"diagnoses", "none"}
+    assert stating_sections({"hospital_course", "none"}) == {"hospital_course", "none"}
+
+
+def test_a_condition_named_only_in_the_course_is_listed_not_proposed(codeset):
+    """Section III: "Discharge Diagnoses: pneumonia" and a passing "leukocytosis" on hospital day 2: only the
+    pneumonia is proposed."""
+    text = "Discharge Diagnoses:\n1. Pneumonia\nHospital course: leukocytosis on HD2, improved."
+    draft = draft_of(
+        ("J18.9", 0.8, [mention(text, "Pneumonia", ("J18.9",), section="diagnoses")]),
+        ("D72.829", 0.6, [mention(text, "leukocytosis", ("D72.829",), section="hospital_course")]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert [(entry.code, entry.proposed) for entry in draft.entries] == [("J18.9", True), ("D72.829", False)]
