@@ -77,5 +77,7 @@ class EncounterError(NoteError):
 
 class EncounterTooLargeError(EncounterError, NoteTooLargeError):
     """Too many documents, or too much text in all."""
+
+
 class QueryDraftError(EngineError, ValueError):
     """A provider query cannot be drafted from this finding (E020)."""

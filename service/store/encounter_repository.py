@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -211,13 +212,17 @@ class EncounterReviewRepository:
         *,
         idempotency_key: str | None,
         review_id: str | None,
+        on_stored: Callable[[Session, EncounterReview], object] | None = None,
     ) -> tuple[EncounterReview, bool]:
         """Store the encounter's next review version (``(review, True)``), or the one this idempotency key
-        stored before (``(review, False)``). Reviews of one encounter are serialised on its row lock."""
+        stored before (``(review, False)``). Reviews of one encounter are serialised on its row lock.
+
+        ``on_stored`` runs in the review's transaction once a new review is added (filing it, issue 17.3: both
+        are stored or neither); ``review.final_codes()`` gives its reported codes in order with their POA."""
         fingerprint = request_fingerprint(encounter.id, decision)
         for _attempt in range(_MAX_ATTEMPTS):
             try:
-                return self._store(encounter, decision, coder, idempotency_key, review_id, fingerprint)
+                return self._store(encounter, decision, coder, idempotency_key, review_id, fingerprint, on_stored)
             except IntegrityError:
                 self.session.rollback()
         raise RuntimeError(f"could not store a review of encounter {encounter.id} after {_MAX_ATTEMPTS} attempts")
@@ -240,6 +245,7 @@ class EncounterReviewRepository:
         idempotency_key: str | None,
         review_id: str | None,
         fingerprint: str,
+        on_stored: Callable[[Session, EncounterReview], object] | None = None,
     ) -> tuple[EncounterReview, bool]:
         with write_transaction(self.session):
             self.session.execute(select(EncounterRecord.id).where(EncounterRecord.id == encounter.id).with_for_update())
@@ -299,6 +305,7 @@ class EncounterReviewRepository:
                     "seconds_to_submit": review.seconds_to_submit,
                 },
             )
-            # Filing (issue 17.3) files the review's final codes here, in this transaction:
-            # ``review.final_codes()`` gives (code, position, poa) in reporting order.
+            if on_stored is not None:
+                self.session.flush()  # the review and its code rows exist for what files them
+                on_stored(self.session, review)
         return review, True

@@ -160,3 +160,29 @@ def test_no_note_text_or_patient_id_is_logged(client, keys, caplog) -> None:
     client.get(f"/v1/encounters/{created['id']}", headers=keys.coder)
     logged = caplog.text.lower()
     assert "pneumonia" not in logged and "p-0001" not in logged
+
+
+def test_what_runs_on_a_stored_review_shares_its_transaction(client, app, keys, admission) -> None:
+    """The seam filing uses (issue 17.3): ``on_stored`` sees the review's final codes; if it fails, no review."""
+    from service.security import Principal
+    from service.store.encounter_repository import EncounterRef, EncounterReviewRepository
+    from service.store.repositories import ReviewDecision
+
+    code = admission["suggestions"]["suggestions"][0]["code"]
+    seen = []
+
+    def failing_filing(session, review) -> None:
+        seen.append(review.final_codes())
+        raise RuntimeError("filing failed")
+
+    with app.state.database.session() as session, pytest.raises(RuntimeError, match="filing failed"):
+        EncounterReviewRepository(session).add(
+            EncounterRef(id=admission["id"], model_id=admission["model"]),
+            ReviewDecision(accepted=(code,), rejected=(), added=(), sequence=(code,)),
+            Principal(key_id=keys.coder_id, name="coder-test", role="coder"),
+            idempotency_key=None,
+            review_id=None,
+            on_stored=failing_filing,
+        )
+    assert seen == [[(code, 1, None)]]
+    assert client.get(f"/v1/encounters/{admission['id']}", headers=keys.coder).json()["reviews"] == []
