@@ -47,6 +47,7 @@ def purge(
     """Blank the text of notes older than the retention period, with their provider queries' words (codes,
     reviews and query statuses are kept); and the words of closed queries past the query retention period."""
     from service.settings import load_settings
+    from service.store.encounter_repository import EncounterRepository
     from service.store.queries import QueryRepository
     from service.store.repositories import NoteRepository, cutoff
 
@@ -61,7 +62,10 @@ def purge(
     with user_errors(), service_session(home) as session:
         if days is not None:
             purged = NoteRepository(session).purge_text(cutoff(days), actor=cli_actor())
-            console.print(f"Purged the text of {purged} note(s) older than {days} day(s).")
+            encounters = EncounterRepository(session).purge_text(cutoff(days), actor=cli_actor())
+            console.print(
+                f"Purged the text of {purged} note(s) and {encounters} encounter(s) older than {days} day(s)."
+            )
         if query_days is not None:
             queries = QueryRepository(session).purge_closed(cutoff(query_days), actor=cli_actor())
             console.print(f"Purged the words of {queries} provider queries closed over {query_days} day(s) ago.")

@@ -38,6 +38,7 @@ from service.routing import refuse_unknown_query_parameters
 from service.schemas import ServiceInfo
 from service.settings import Settings, get_settings
 from service.store.database import Database, open_database
+from service.store.encounter_repository import EncounterRepository
 from service.store.migrate import upgrade_to_head
 from service.store.queries import QueryRepository
 from service.store.repositories import NoteRepository, cutoff
@@ -140,8 +141,10 @@ def _engine_runner(settings: Settings) -> EngineRunner:
 
 
 def _purge_expired_notes(database: Database, retention_days: int, actor: str, *, audit_when_empty: bool) -> int:
-    """Blank the text of notes older than the retention period; returns how many were purged."""
+    """Blank the text of notes (and encounters' documents) older than the retention period; returns how many
+    notes were purged."""
     with database.session() as session:
+        EncounterRepository(session).purge_text(cutoff(retention_days), actor, audit_when_empty=audit_when_empty)
         return NoteRepository(session).purge_text(cutoff(retention_days), actor, audit_when_empty=audit_when_empty)
 
 

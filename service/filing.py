@@ -1,8 +1,8 @@
-"""A reviewed note, filed as an encounter of one document (the encounter's id is the note's id).
+"""What a review files (:func:`service.store.filing.file_encounter`): a reviewed note as an encounter of one
+document (the encounter's id is the note's id), or a reviewed encounter of several documents.
 
-The per-encounter review files through the same :func:`service.store.filing.file_encounter`; this module only
-says what a single note's review contributes: its dates, its setting, its codes in the coder's order with their
-POA indicators, and where in the note the engine found each suggested code.
+Each says what its review contributes: its dates, its setting, its codes in the coder's order with their POA
+indicators, and where (document and offsets, never the words) the engine found each suggested code.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from service.store.encounter_models import EncounterRecord, EncounterReview
 from service.store.filing import EvidenceRef, FiledCodeIn, FiledEncounterIn
 from service.store.models import Note, Review
 from service.store.repositories import ReviewDecision
 
-__all__ = ["filed_note_review"]
+__all__ = ["filed_encounter_review", "filed_note_review"]
 
 
 def _evidence(note: Note) -> dict[str, tuple[EvidenceRef, ...]]:
@@ -34,13 +35,11 @@ def _service_date(encounter: dict[str, Any], note: Note) -> date:
     return date.fromisoformat(given) if given else note.created_at.date()
 
 
-def filed_note_review(note: Note, decision: ReviewDecision, review: Review) -> FiledEncounterIn:
-    """What filing stores for ``review``, the newest review of ``note``."""
-    encounter = note.encounter or {}
-    evidence = _evidence(note)
+def _filed_codes(decision: ReviewDecision, evidence: dict[str, tuple[EvidenceRef, ...]]) -> tuple[FiledCodeIn, ...]:
+    """The review's codes in the coder's reporting order, with POA, and the evidence places of suggested ones."""
     places = {code: place for place, code in enumerate(decision.sequence, start=1)}
     poa = dict(decision.poa)
-    codes = tuple(
+    return tuple(
         FiledCodeIn(
             code=code,
             decision=kind,
@@ -50,6 +49,12 @@ def filed_note_review(note: Note, decision: ReviewDecision, review: Review) -> F
         )
         for code, kind in decision.rows()
     )
+
+
+def filed_note_review(note: Note, decision: ReviewDecision, review: Review) -> FiledEncounterIn:
+    """What filing stores for ``review``, the newest review of ``note``."""
+    encounter = note.encounter or {}
+    codes = _filed_codes(decision, _evidence(note))
     return FiledEncounterIn(
         encounter_id=note.id,
         external_id=encounter.get("encounter_id") or note.external_id,
@@ -64,4 +69,46 @@ def filed_note_review(note: Note, decision: ReviewDecision, review: Review) -> F
         filed_at=review.created_at,
         codes=codes,
         details={"source": "note review", "review_version": review.version},
+    )
+
+
+def _encounter_evidence(encounter: EncounterRecord) -> dict[str, tuple[EvidenceRef, ...]]:
+    """Each suggested code's evidence places across the encounter's documents (document id and offsets)."""
+    return {
+        item["code"]: tuple(
+            EvidenceRef(document=str(piece["document_id"]), start=int(piece["start"]), end=int(piece["end"]))
+            for piece in item.get("evidence", [])
+        )
+        for item in encounter.suggestions.get("suggestions", [])
+    }
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def filed_encounter_review(
+    encounter: EncounterRecord, decision: ReviewDecision, review: EncounterReview
+) -> FiledEncounterIn:
+    """What filing stores for ``review``, the newest review of a multi-document ``encounter``: the stay from its
+    admission (else its date of service) to its discharge date."""
+    details = encounter.details or {}
+    end = _day(details.get("discharge_date")) or encounter.service_date
+    start = _day(details.get("admission_date")) or end or encounter.created_at.date()
+    return FiledEncounterIn(
+        encounter_id=encounter.id,
+        external_id=encounter.external_id,
+        patient_id=encounter.patient_id,
+        patient_age=details.get("age"),
+        patient_sex=details.get("sex"),
+        service_start=start,
+        service_end=end if end is not None and end >= start else None,
+        setting=encounter.setting,
+        coder_name=review.coder_name,
+        coder_key_id=review.coder_key_id,
+        model_id=review.model_id,
+        review_id=review.id,
+        filed_at=review.created_at,
+        codes=_filed_codes(decision, _encounter_evidence(encounter)),
+        details={"source": "encounter review", "review_version": review.version, "documents": encounter.document_count},
     )

@@ -64,6 +64,14 @@ class ServiceReleases:
             return self.default
         return self._engine(choice.release.effective).vocabulary
 
+    def engine_for(self, engine: Any, day: date | None) -> Any:
+        """The engine that codes a note or an encounter of ``day``: the server's ``engine`` (an Engine or a pooled
+        one) for its own release, else the date's release's engine (loaded once, in this process)."""
+        choice = self.choose(day)
+        if choice is None or choice.release.effective == self.default.effective:
+            return engine
+        return self._engine(choice.release.effective)
+
     def suggest(
         self, engine: SuggestionEngine, text: str, setting: str, note_id: str | None, top: int | None, day: date | None
     ) -> NoteSuggestions:

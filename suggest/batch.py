@@ -5,6 +5,13 @@ ICD-10-CM release in force that day, :mod:`suggest.releases`; without it, the on
 line is the engine's JSON for that note, or
 ``{"note_id", "line", "error"}`` for a line that cannot be coded. Memory stays constant: lines are read,
 coded and written in chunks, and with several workers only a bounded window of chunks is in flight.
+
+Encounters: consecutive lines with the same ``encounter_id`` are the documents of one encounter
+(``{"encounter_id", "document_id", "type", "text", "date"?}`` and the encounter's fields, see
+:mod:`suggest.encounter_input`), coded together into one output line, the encounter's JSON
+(:meth:`suggest.encounter_types.EncounterSuggestions.to_dict`) with ``lines`` (its first and last line); or
+``{"encounter_id", "line", "error"}``. An encounter's lines must be consecutive: an id seen again after other
+lines is an error line.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
+from suggest.encounter import code_encounter
+from suggest.encounter_input import encounter_from_records
 from suggest.engine_pool import EnginePool, EngineSpec
 from suggest.engine_protocol import BatchEngine
 from suggest.errors import NoteError
@@ -35,6 +44,8 @@ class BatchLine:
     setting: str
     error: str | None = None
     date_of_service: str | None = None
+    encounter_id: str | None = None  # a document of this encounter (``record`` holds its fields)
+    record: dict[str, Any] | None = None
 
 
 @dataclass
@@ -54,6 +65,9 @@ def parse_line(number: int, raw: bytes, default_setting: str = "outpatient") -> 
         return BatchLine(number, None, None, default_setting, f"not valid JSON: {error.msg} (column {error.colno})")
     if not isinstance(record, dict):
         return BatchLine(number, None, None, default_setting, "expected a JSON object with 'id' and 'text'")
+    if record.get("encounter_id") is not None:
+        encounter_id = str(record["encounter_id"])
+        return BatchLine(number, None, None, default_setting, encounter_id=encounter_id, record=record)
     note_id = record.get("id")
     note_id = None if note_id is None else str(note_id)
     text = record.get("text")
@@ -77,6 +91,8 @@ def dated_line(line: BatchLine, date_of_service: object) -> BatchLine:
 
 
 def _code_chunk(engine: BatchEngine | ReleaseEngines, chunk: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
+    if chunk and chunk[0].encounter_id is not None:
+        return [_code_encounter_lines(engine, chunk)]
     valid = [line for line in chunk if line.error is None]
     if isinstance(engine, ReleaseEngines):
         dated = ((line.note_id, line.text or "", line.setting, line.date_of_service) for line in valid)
@@ -96,13 +112,49 @@ def _code_chunk(engine: BatchEngine | ReleaseEngines, chunk: list[BatchLine], to
     return out
 
 
+def _code_encounter_lines(engine: BatchEngine | ReleaseEngines, lines: list[BatchLine]) -> dict[str, Any]:
+    """One encounter's lines -> its JSON line, or its error line (naming the encounter and the line). The
+    encounter is coded with the release in force on its date of service (discharge date, else its latest
+    document's date)."""
+    first = lines[0]
+    if first.error is not None:
+        return {"encounter_id": first.encounter_id, "line": first.number, "error": first.error}
+    try:
+        encounter = encounter_from_records([(line.number, line.record or {}) for line in lines])
+        if isinstance(engine, ReleaseEngines):
+            engine, _ = engine.engine_for(encounter.service_date)
+        result = code_encounter(engine, encounter)  # type: ignore[arg-type]  # an Engine codes documents
+    except NoteError as error:
+        return {"encounter_id": first.encounter_id, "line": first.number, "error": str(error)}
+    return {**result.to_dict(), "lines": [first.number, lines[-1].number]}
+
+
 def _chunks(lines: Iterable[BatchLine]) -> Iterator[list[BatchLine]]:
+    """Chunks of note lines; each encounter (its consecutive lines) a chunk of its own."""
     chunk: list[BatchLine] = []
+    group: list[BatchLine] = []
+    finished: set[str] = set()
     for line in lines:
-        chunk.append(line)
-        if len(chunk) >= _CHUNK:
+        if group and line.encounter_id != group[0].encounter_id:
+            finished.add(group[0].encounter_id or "")
+            yield group
+            group = []
+        if line.encounter_id is None:
+            chunk.append(line)
+            if len(chunk) >= _CHUNK:
+                yield chunk
+                chunk = []
+            continue
+        if chunk:
             yield chunk
             chunk = []
+        if line.encounter_id in finished:
+            problem = f"encounter {line.encounter_id!r} appeared before: an encounter's lines must be consecutive"
+            yield [BatchLine(line.number, None, None, line.setting, problem, encounter_id=line.encounter_id)]
+            continue
+        group.append(line)
+    if group:
+        yield group
     if chunk:
         yield chunk
 

@@ -8,6 +8,8 @@ __all__ = [
     "BinaryNoteError",
     "DocumentTypeError",
     "EmptyNoteError",
+    "EncounterError",
+    "EncounterTooLargeError",
     "EngineError",
     "Errors",
     "NoteError",
@@ -36,6 +38,16 @@ class Errors:
         "[E020] The finding quotes nothing from the note: a compliant provider query cites the clinical indicators "
         "in the record, so none can be drafted from it."
     )
+    # E030-E039: encounters (suggest/encounter.py, suggest/encounter_input.py)
+    E030 = "[E030] The encounter has no documents: there is nothing to code."
+    E031 = "[E031] Document {document!r}: unknown document type {kind!r}; expected one of {kinds}."
+    E032 = "[E032] The admission date {admission} is after the discharge date {discharge}."
+    E033 = "[E033] The encounter has {count:,} documents; the limit is {limit:,}. Split it or raise the limit."
+    E034 = "[E034] The encounter's documents hold {size:,} characters in all; the limit is {limit:,}."
+    E035 = "[E035] Two documents of the encounter have the id {document!r}; document ids must be unique."
+    E036 = "[E036] Document {document!r}: {problem}"
+    E037 = "[E037] Document {document!r} is dated {when}, outside the stay ({admission} to {discharge})."
+    E038 = "[E038] Line {line}: {problem}"
 
 
 class EngineError(ChartcoderError):
@@ -64,6 +76,14 @@ class SettingError(NoteError):
 
 class DocumentTypeError(NoteError):
     pass
+
+
+class EncounterError(NoteError):
+    """The encounter cannot be coded as sent (the caller's input, not a bug); the message names the problem."""
+
+
+class EncounterTooLargeError(EncounterError, NoteTooLargeError):
+    """Too many documents, or too much text in all."""
 
 
 class QueryDraftError(EngineError, ValueError):

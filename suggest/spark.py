@@ -4,6 +4,8 @@ Public API (PySpark is imported inside the functions, so ``import suggest.spark`
 
 - :func:`suggest_notes`: a DataFrame of notes in, a DataFrame of suggestions out (one row per note);
 - :func:`explode_suggestions`: one row per suggested code, with its evidence offsets;
+- :func:`suggest_encounters`: a DataFrame of documents with an encounter id in, one row per encounter out
+  (its one code set as the JSON of ``chartcoder batch``), grouped by Spark;
 - :func:`ship_home`: copy a home's code set, term-table cache and model pack to every executor;
 - :func:`code_file` / :func:`run_spark_batch`: what ``chartcoder batch --engine spark`` runs (JSONL or
   Parquet in and out, error lines identical to the single-process batch).
@@ -156,6 +158,44 @@ def suggest_notes(
     executor_home, model_id, models_dir = _placement(df.sparkSession, home, model, ship)
     job = _Job(executor_home, model_id, setting, top, source="records", output="rows", models_dir=models_dir)
     return notes.mapInPandas(partial(_code_partition, job), RESULT_SCHEMA)
+
+
+ENCOUNTER_RESULT_SCHEMA = "encounter_id string, model string, code_set string, json string, error string"
+# Columns an encounter's documents may carry besides the document's own (the same on every row of one encounter).
+_ENCOUNTER_COLUMNS = ("patient_id", "age", "sex", "admission_date", "discharge_date", "setting")
+
+
+def suggest_encounters(
+    df: DataFrame,
+    encounter_col: str = "encounter_id",
+    model: str | None = None,
+    home: Path | str | None = None,
+    *,
+    ship: bool = False,
+) -> DataFrame:
+    """One row per encounter, in :data:`ENCOUNTER_RESULT_SCHEMA`, lazily: ``json`` is the encounter's code set
+    as ``chartcoder batch`` writes it (:meth:`suggest.encounter_types.EncounterSuggestions.to_dict`), or
+    ``error`` says why the encounter could not be coded.
+
+    ``df`` has one row per document: ``encounter_col``, ``document_id``, ``type``, ``text``, optionally
+    ``date`` and the encounter's ``patient_id``, ``age``, ``sex``, ``admission_date``, ``discharge_date``,
+    ``setting`` (dates as YYYY-MM-DD strings). Spark groups the rows of each encounter wherever they are.
+    """
+    functions = _pyspark_functions()
+    for name in (encounter_col, "document_id", "type", "text"):
+        if name not in df.columns:
+            raise ValueError(f"The DataFrame has no column {name!r} (the documents of encounters need it).")
+    optional = [name for name in ("date", *_ENCOUNTER_COLUMNS) if name in df.columns]
+    documents = df.select(
+        functions.col(encounter_col).cast("string").alias("encounter_id"),
+        functions.col("document_id").cast("string").alias("document_id"),
+        functions.col("type").cast("string").alias("type"),
+        functions.col("text"),
+        *[functions.col(name).cast("long" if name == "age" else "string").alias(name) for name in optional],
+    )
+    executor_home, model_id, models_dir = _placement(df.sparkSession, home, model, ship)
+    job = _Job(executor_home, model_id, "outpatient", None, source="records", output="rows", models_dir=models_dir)
+    return documents.groupBy("encounter_id").applyInPandas(partial(_code_encounter_group, job), ENCOUNTER_RESULT_SCHEMA)
 
 
 def explode_suggestions(df: DataFrame) -> DataFrame:
@@ -381,6 +421,43 @@ def _code_partition(job: _Job, frames: Iterator[pd.DataFrame]) -> Iterator[pd.Da
             yield pd.DataFrame(rows, columns=columns)
 
 
+def _code_encounter_group(job: _Job, frame: pd.DataFrame) -> pd.DataFrame:
+    """applyInPandas body: the rows of one encounter in, its one result row out (an error row for bad input)."""
+    import pandas as pd
+
+    from suggest.encounter import code_encounter
+    from suggest.encounter_input import encounter_from_records
+
+    engines = _worker_engine(job.home, job.model, job.models_dir)
+    engine = engines
+    records = [
+        (number, {name: _cell(name, value) for name, value in row.items() if _present(value) is not None})
+        for number, row in enumerate(frame.to_dict("records"), start=1)
+    ]
+    encounter_id = records[0][1].get("encounter_id") if records else None
+    try:
+        encounter = encounter_from_records(records)
+        if isinstance(engines, ReleaseEngines):  # the release in force on the encounter's date of service
+            engine, _ = engines.engine_for(encounter.service_date)
+        result = code_encounter(engine, encounter)  # type: ignore[arg-type]
+        row = {"json": json.dumps(result.to_dict(), ensure_ascii=False), "error": None}
+    except EngineError as error:  # the encounter's fault (a NoteError): its row says why
+        row = {"json": None, "error": str(error)}
+    except Exception as error:  # a bug: one error row, never a failed job; the message could quote a note
+        row = {"json": None, "error": f"internal error while coding this encounter ({type(error).__name__})"}
+    return pd.DataFrame(
+        [{"encounter_id": encounter_id, "model": engine.model_id, "code_set": engine.code_set, **row}],
+        columns=["encounter_id", "model", "code_set", "json", "error"],
+    )
+
+
+def _cell(name: str, value: Any) -> Any:
+    """A document row's value as a JSON record has it (pandas gives a nullable integer column as floats)."""
+    if name == "age" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _code_slice(engine: _Engines, lines: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
     """The single-process batch's records for these lines (its own code: the same results by construction).
 
@@ -388,10 +465,32 @@ def _code_slice(engine: _Engines, lines: list[BatchLine], top: int | None) -> li
     task, and with it the job, after Spark's retries: the slice is coded again note by note, and that note
     alone gets an error record. The exception's message is left out: it could quote the note.
     """
+    if any(line.encounter_id is not None for line in lines):
+        # Spark cuts a file into line ranges, which may split an encounter: its lines are refused, never coded
+        # one by one as encounters of a document each.
+        return [
+            _encounter_line_refused(line) if line.encounter_id is not None else record
+            for line, record in zip(lines, _code_slice(engine, [_plain(line) for line in lines], top), strict=True)
+        ]
     try:
         return list(code_lines(lines, EngineSpec(), workers=1, top=top, engine=engine))
     except Exception:
         return [_code_alone(engine, line, top) for line in lines]
+
+
+def _plain(line: BatchLine) -> BatchLine:
+    """An encounter line as a placeholder note line (its result is replaced by the refusal)."""
+    if line.encounter_id is None:
+        return line
+    return BatchLine(line.number, None, None, line.setting, "encounter")
+
+
+def _encounter_line_refused(line: BatchLine) -> dict[str, Any]:
+    return {
+        "encounter_id": line.encounter_id,
+        "line": line.number,
+        "error": "encounters are coded by chartcoder batch --engine local or suggest.spark.suggest_encounters",
+    }
 
 
 def _code_alone(engine: _Engines, line: BatchLine, top: int | None) -> dict[str, Any]:

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from service.routers import audit, codes, filed, health, jobs, models, notes, queries, reviews, risk, stats, suggest
+from service.routers import (
+    audit,
+    codes,
+    encounters,
+    filed,
+    health,
+    jobs,
+    models,
+    notes,
+    queries,
+    reviews,
+    risk,
+    stats,
+    suggest,
+)
 
 __all__ = ["ROUTERS"]
 
@@ -19,4 +33,5 @@ ROUTERS = (
     jobs.router,
     queries.router,
     filed.router,
+    encounters.router,
 )

@@ -425,3 +425,44 @@ def test_each_note_is_coded_with_the_release_of_its_date_of_service(spark, two_r
     assert "E10.12" in {item["code"] for item in got["nov"]["suggestions"]}
     assert "E10.11" in {item["code"] for item in got["sep"]["suggestions"]}
     assert "date_of_service" in got["bad"]["error"] and got["none"]["code_set"] == "ICD-10-CM FY2027"
+
+
+def test_suggest_encounters_gives_one_row_per_encounter_like_the_engine(spark, mini_home: Path) -> None:
+    """Issue 17: the documents of each encounter, wherever Spark holds them, coded into one code set."""
+    from suggest.encounter import code_encounter
+    from suggest.encounter_input import encounter_from_records
+    from suggest.pipeline import load_engine
+    from suggest.spark import suggest_encounters
+    from tests.conftest import FIXTURES_DIR
+
+    lines = (FIXTURES_DIR / "encounters" / "admission.jsonl").read_text().splitlines()
+    lines += (FIXTURES_DIR / "encounters" / "office_visit.jsonl").read_text().splitlines()
+    rows = [json.loads(line) for line in lines]
+    rows.append({"encounter_id": "bad", "document_id": "x", "type": "memo", "text": "Gout."})
+    columns = ["encounter_id", "document_id", "type", "date", "text", "patient_id", "age", "sex", "setting"]
+    frame = spark.createDataFrame([tuple(row.get(name) for name in columns) for row in rows], columns)
+    result = {row["encounter_id"]: row for row in suggest_encounters(frame.repartition(3), home=mini_home).collect()}
+    assert set(result) == {"adm-1", "ov-1", "bad"}
+    assert "unknown document type" in result["bad"]["error"]
+    engine = load_engine(home=mini_home)
+    for encounter_id in ("adm-1", "ov-1"):
+        records = [(i, row) for i, row in enumerate(rows, start=1) if row["encounter_id"] == encounter_id]
+        expected = code_encounter(engine, encounter_from_records(records)).to_dict()
+        coded = json.loads(result[encounter_id]["json"])
+        assert [item["code"] for item in coded["suggestions"]] == [item["code"] for item in expected["suggestions"]]
+        assert coded["service_date"] == expected["service_date"]
+
+
+def test_encounter_lines_of_a_jsonl_file_on_spark_are_refused_not_coded_alone(mini_home: Path) -> None:
+    """Spark cuts a file into line ranges that may split an encounter: its lines get an error line each."""
+    from suggest.batch import parse_line
+    from suggest.pipeline import load_engine
+    from suggest.spark import _code_slice
+
+    lines = [
+        parse_line(1, b'{"encounter_id": "e", "document_id": "d", "type": "progress_note", "text": "Gout."}'),
+        parse_line(2, b'{"id": "n", "text": "Essential hypertension."}'),
+    ]
+    refused, coded = _code_slice(load_engine(home=mini_home), lines, None)
+    assert refused["encounter_id"] == "e" and "suggest_encounters" in refused["error"]
+    assert coded["note_id"] == "n" and coded["suggestions"][0]["code"] == "I10"

@@ -2,6 +2,7 @@
 // Note text only ever enters the page through textContent / text nodes, and is never logged or put in a URL.
 
 import { Api, ApiError, newIdempotencyKey } from "./api.js";
+import { attachEncounters, detachEncounters, installEncounterView } from "./encounter-view.js";
 import { PALETTE_SIZE, assertionLabel, renderNote, sectionLabel } from "./note-view.js";
 import { hccBadge } from "./hcc.js";
 import { initDashboard } from "./dashboard.js";
@@ -106,6 +107,7 @@ async function signIn(token, { quiet = false } = {}) {
   }
   sessionStorage.setItem(KEY_STORAGE, token);
   state.api = api;
+  attachEncounters(api);
   $("api-key").value = "";
   $("sign-in-error").textContent = "";
   $("sign-in").hidden = true;
@@ -128,6 +130,7 @@ function showSignIn() {
 function signOut(message = "") {
   sessionStorage.removeItem(KEY_STORAGE);
   state.api = null;
+  detachEncounters();
   state.queue = [];
   state.retry = null;
   clearNote();
@@ -1290,6 +1293,7 @@ function hoverMark(event, on) {
 
 let findView = null; // the find view (find-view.js): search filed encounters
 const EMPTY_HINT = $("note-empty").firstElementChild.cloneNode(true);
+installEncounterView();
 wire();
 const saved = sessionStorage.getItem(KEY_STORAGE);
 if (saved) signIn(saved, { quiet: true });
