@@ -60,7 +60,7 @@ from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.poa import is_poa_exempt
 from suggest.guidelines.registry import run_steps
 from suggest.risk_adjustment import hcc_for
-from suggest.types import CODE_SET_NAME, Candidate, Evidence, Exclusion, Mention, Setting
+from suggest.types import Candidate, Evidence, Exclusion, Mention, Setting
 from vocab.codeset import CodeSet
 
 __all__ = [
@@ -211,6 +211,13 @@ class _Placed:
     authority: int
 
 
+def _code_set(coded: Sequence[CodedDocument], codeset: CodeSet) -> str:
+    """The release that coded the documents (one engine codes them all), named as the engine names it."""
+    if coded:
+        return coded[0].suggestions.code_set
+    return f"ICD-10-CM {codeset.release}"
+
+
 def merge_documents(
     encounter: Encounter,
     coded: Sequence[CodedDocument],
@@ -254,7 +261,7 @@ def merge_documents(
     )
     return EncounterSuggestions(
         encounter_id=encounter.encounter_id,
-        code_set=CODE_SET_NAME,
+        code_set=_code_set(coded, codeset),
         model=model_id,
         setting=setting,
         service_date=encounter.service_date,

@@ -186,3 +186,26 @@ def test_what_runs_on_a_stored_review_shares_its_transaction(client, app, keys, 
         )
     assert seen == [[(code, 1, None)]]
     assert client.get(f"/v1/encounters/{admission['id']}", headers=keys.coder).json()["reviews"] == []
+
+
+def test_a_reviewed_encounter_is_filed_and_found_with_its_stay_order_poa_and_evidence(client, keys, admission) -> None:
+    """Issue 17.3: the per-encounter review files the encounter (one version, its stay from admission to
+    discharge, the coder's order and POA, evidence places in each document) and search finds it; FHIR exports it."""
+    suggested = [item["code"] for item in admission["suggestions"]["suggestions"]]
+    body = {"accepted": suggested[:2], "rejected": suggested[2:], "added": [], "sequence": [suggested[1], suggested[0]]}
+    body["poa"] = [{"code": suggested[1], "poa": "Y"}, {"code": suggested[0], "poa": "N"}]
+    assert client.post(f"/v1/encounters/{admission['id']}/review", json=body, headers=keys.coder).status_code == 201
+    found = client.post("/v1/encounters/search", json={"patient_id": "P-0001"}, headers=keys.coder).json()
+    assert found["total"] == 1
+    filed = found["items"][0]
+    assert filed["encounter_id"] == admission["id"] and filed["external_id"] == "adm-1"
+    assert (filed["service_start"], filed["service_end"], filed["setting"]) == ("2026-03-01", "2026-03-05", "inpatient")
+    reported = [code for code in filed["codes"] if code["decision"] != "rejected"]
+    assert [(code["code"], code["sequence"], code["poa"]) for code in reported] == [
+        (suggested[1], 1, "Y"),
+        (suggested[0], 2, "N"),
+    ]
+    documents = {place["document"] for code in filed["codes"] for place in code["evidence"]}
+    assert documents and documents <= {"hp-1", "pn-1", "pn-2", "ds-1"}
+    bundle = client.get(f"/v1/encounters/{admission['id']}/fhir", headers=keys.coder)
+    assert bundle.status_code == 200 and bundle.json()["resourceType"] == "Bundle"
