@@ -112,7 +112,7 @@ def _pack_figures(base: Any, fitted: Any, folder: Path) -> dict[str, Any]:
         "--load-worker",
         str(folder),
         "--home",
-        str(Path(base.vocabulary.folder).parent),
+        str(base.vocabulary.home),
     ]
     loaded = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
     return {"pack_bytes": sizes, "pack_total_mb": round(sum(sizes.values()) / 1e6, 2), **loaded}

@@ -6,6 +6,7 @@ import codecs
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -22,6 +23,26 @@ app = typer.Typer(help="Search ICD-10-CM codes and show their details.", no_args
 LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, max=500, help="How many results.")]
 BillableOption = Annotated[bool, typer.Option("--billable-only", help="Only codes valid on a claim.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+ReleaseOption = Annotated[
+    str | None, typer.Option("--release", help="The release to search: FY2027, or its effective date 2026-10-01.")
+]
+DateOption = Annotated[
+    str | None, typer.Option("--date", help="Use the release in force on this date of service (YYYY-MM-DD).")
+]
+
+
+def _vocabulary(home: Path | None, release: str | None, on: str | None) -> Vocabulary:
+    """The release named by --release, or in force on --date, or today (one of the two at most)."""
+    if release is not None and on is not None:
+        raise fail("Give --release or --date, not both.")
+    if release is None and on is None:
+        return ensure_vocabulary(home)
+    from vocab.releases import named_release, release_for
+    from vocab.settings import get_settings
+
+    folder = home or get_settings().home.expanduser()
+    chosen = named_release(folder, release) if release is not None else release_for(on, folder).release
+    return ensure_vocabulary(home, chosen.effective)
 
 
 @app.command("search")
@@ -31,12 +52,14 @@ def search(
     billable_only: BillableOption = False,
     as_json: JsonOption = False,
     home: HomeOption = None,
+    release: ReleaseOption = None,
+    on: DateOption = None,
 ) -> None:
     """Rank codes for a query: 'type 2 diabetes with ckd', 'E11.2', 'e112', 'pneumo'."""
     with user_errors():
         if query != "-":
             check_query(query)  # a bad query fails before the code set is loaded
-        vocabulary = ensure_vocabulary(home)
+        vocabulary = _vocabulary(home, release, on)
         vocabulary.code_search  # noqa: B018 - load the lexicon now: a broken one fails the command, not each line
         if query == "-":
             _search_lines(vocabulary, limit, billable_only)
@@ -113,10 +136,12 @@ def show(
     code: Annotated[str, typer.Argument(help="A code in any spelling: E11.9, e119, S52.521A.")],
     as_json: JsonOption = False,
     home: HomeOption = None,
+    release: ReleaseOption = None,
+    on: DateOption = None,
 ) -> None:
     """Everything known about a code: title, billable, hierarchy, notes (own and inherited), 7th characters."""
     with user_errors():
-        vocabulary = ensure_vocabulary(home)
+        vocabulary = _vocabulary(home, release, on)
         details = vocabulary.describe(code)
     if as_json:
         print(json.dumps(details, indent=2))

@@ -1,4 +1,4 @@
-"""``chartcoder db``: migrate the service database, purge note text past the retention period."""
+"""``chartcoder db``: migrate the service database, purge note text (and provider queries) past retention."""
 
 from __future__ import annotations
 
@@ -34,16 +34,38 @@ def purge(
         int | None,
         typer.Option("--older-than-days", min=1, help="Default: the retention_days setting."),
     ] = None,
+    queries_older_than_days: Annotated[
+        int | None,
+        typer.Option(
+            "--queries-older-than-days",
+            min=1,
+            help="Provider queries answered or withdrawn this long ago. Default: the query_retention_days setting.",
+        ),
+    ] = None,
     home: HomeOption = None,
 ) -> None:
-    """Blank the text of notes older than the retention period (codes and reviews are kept)."""
+    """Blank the text of notes older than the retention period, with their provider queries' words (codes,
+    reviews and query statuses are kept); and the words of closed queries past the query retention period."""
     from service.settings import load_settings
+    from service.store.encounter_repository import EncounterRepository
+    from service.store.queries import QueryRepository
     from service.store.repositories import NoteRepository, cutoff
 
     settings = load_settings(home=home)
     days = older_than_days or settings.retention_days
-    if days is None:
-        raise fail("No retention period is set: pass --older-than-days N or set CHARTCODER_RETENTION_DAYS.")
+    query_days = queries_older_than_days or settings.query_retention_days
+    if days is None and query_days is None:
+        raise fail(
+            "No retention period is set: pass --older-than-days N (or --queries-older-than-days N) or set "
+            "CHARTCODER_RETENTION_DAYS (or CHARTCODER_QUERY_RETENTION_DAYS)."
+        )
     with user_errors(), service_session(home) as session:
-        purged = NoteRepository(session).purge_text(cutoff(days), actor=cli_actor())
-    console.print(f"Purged the text of {purged} note(s) older than {days} day(s).")
+        if days is not None:
+            purged = NoteRepository(session).purge_text(cutoff(days), actor=cli_actor())
+            encounters = EncounterRepository(session).purge_text(cutoff(days), actor=cli_actor())
+            console.print(
+                f"Purged the text of {purged} note(s) and {encounters} encounter(s) older than {days} day(s)."
+            )
+        if query_days is not None:
+            queries = QueryRepository(session).purge_closed(cutoff(query_days), actor=cli_actor())
+            console.print(f"Purged the words of {queries} provider queries closed over {query_days} day(s) ago.")

@@ -113,6 +113,11 @@ def print_data_report(report: DataReport, out: Console, limited: bool = False, s
         f"data: {read}, {report.codes} gold codes ({report.category_codes} category-level) from {report.source}",
         markup=False,
     )
+    if report.converted_codes:
+        out.print(
+            f"data: {report.converted_codes} labels of an earlier release converted through the conversion table",
+            markup=False,
+        )
     if not report.issues:
         return
     out.print(

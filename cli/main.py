@@ -7,9 +7,11 @@ import os
 import typer
 
 from cli import (
+    check_commands,
     codes_commands,
     db_commands,
     evaluate_commands,
+    export_commands,
     keys_commands,
     models_commands,
     serve_commands,
@@ -47,6 +49,7 @@ def _read_settings(context: typer.Context) -> None:
 
 app.command("suggest")(suggest_commands.suggest)
 app.command("batch")(suggest_commands.batch)
+app.command("check")(check_commands.check)
 app.add_typer(vocab_commands.app, name="vocab")
 app.add_typer(codes_commands.app, name="codes")
 app.add_typer(keys_commands.app, name="keys")
@@ -55,6 +58,7 @@ app.command("serve")(serve_commands.serve)
 app.command("evaluate")(evaluate_commands.evaluate)
 app.add_typer(models_commands.app, name="models")
 app.command("train")(train_commands.train)
+app.command("export")(export_commands.export)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,34 +23,123 @@ SettingOption = Annotated[
     str, typer.Option("--setting", "-s", help="Encounter setting: outpatient or inpatient (uncertain diagnoses).")
 ]
 ModelOption = Annotated[str | None, typer.Option("--model", help="Model id (default: the champion).")]
+DateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        help="Date of service, YYYY-MM-DD (inpatient: the discharge date): coded with the ICD-10-CM release in force "
+        "that day (`chartcoder vocab list`); default: today.",
+    ),
+]
 
 
 def suggest(
-    source: Annotated[str, typer.Argument(help="A note file (UTF-8 text), or '-' for standard input.")],
+    source: Annotated[str, typer.Argument(help="A note file (UTF-8 text), or '-' for standard input.")] = "",
     setting: SettingOption = "outpatient",
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result.")] = False,
     top: Annotated[int | None, typer.Option("--top", "-n", min=1, help="Show the best N suggestions.")] = None,
     model: ModelOption = None,
     home: HomeOption = None,
+    date_of_service: DateOption = None,
+    encounter: Annotated[
+        Path | None,
+        typer.Option(
+            "--encounter",
+            help="Code an encounter instead: a JSONL file, one document per line "
+            '({"document_id", "type", "text", "date"?} and the encounter\'s fields; its setting, else inpatient '
+            "for an admission's documents).",
+        ),
+    ] = None,
 ) -> None:
-    """Suggest ICD-10-CM codes for one note, with the evidence for each."""
+    """Suggest ICD-10-CM codes for one note (or, with --encounter, one encounter), with the evidence for each,
+    from the release in force on its date of service (--date, else the encounter's discharge or latest document
+    date; default: today)."""
+    if encounter is not None:
+        if source:
+            raise fail("Give a note file or --encounter FILE.jsonl, not both.")
+        _suggest_encounter(encounter, as_json, top, model, home, date_of_service)
+        return
+    if not source:
+        raise fail("Give a note file (or '-' for standard input), or --encounter FILE.jsonl.")
     text = read_text_input(source, max_bytes=4 * DEFAULT_MAX_NOTE_CHARS)
     with user_errors():
         ensure_vocabulary(home)
-        engine = EngineSpec(home=home, model=model).load()
-        result = engine.suggest(text, setting=setting, note_id=None if source == "-" else Path(source).name, top=top)
+        engines = EngineSpec(home=home, model=model).load_releases()
+        note_id = None if source == "-" else Path(source).name
+        result = engines.suggest(text, setting=setting, note_id=note_id, top=top, date_of_service=date_of_service)
     if as_json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         _print_result(result)
 
 
+def _suggest_encounter(
+    path: Path, as_json: bool, top: int | None, model: str | None, home: Path | None, date_of_service: str | None
+) -> None:
+    from suggest.encounter import code_encounter
+    from suggest.encounter_input import encounter_from_records
+
+    if not path.is_file():
+        raise fail(f"No such file: {path}")
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise fail(f"Line {number}: not valid JSON ({error.msg}, column {error.colno}).") from None
+        if not isinstance(record, dict):
+            raise fail(f"Line {number}: expected a JSON object (one document).")
+        records.append((number, record))
+    with user_errors():
+        ensure_vocabulary(home)
+        encounter = encounter_from_records(records)
+        engines = EngineSpec(home=home, model=model).load_releases()
+        engine, _ = engines.engine_for(date_of_service or encounter.service_date)
+        result = code_encounter(engine, encounter)
+    if top is not None:
+        result = replace(result, suggestions=result.suggestions[:top])
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return
+    when = result.service_date.isoformat() if result.service_date else "no date"
+    console.print(
+        Text.assemble(
+            (str(result.code_set), "bold"),
+            f"  model {result.model}  setting {result.setting}  service date {when}  {len(result.documents)} documents",
+        )
+    )
+    table = Table(show_lines=True)
+    for column in ("#", "code", "description", "role", "POA", "documents", "evidence"):
+        table.add_column(column, overflow="fold")
+    for suggestion in result.suggestions:
+        evidence = "; ".join(f"{piece.document_id}: {_describe(piece.evidence)}" for piece in suggestion.evidence)
+        table.add_row(
+            str(suggestion.rank),
+            suggestion.code,
+            suggestion.description,
+            suggestion.role.replace("_", "-"),
+            suggestion.poa or "",
+            ", ".join(suggestion.documents),
+            Text(evidence),  # the note's words, never read as rich markup
+        )
+    if result.suggestions:
+        console.print(table)
+    else:
+        console.print("No codes suggested.")
+    for exclusion in result.excluded:
+        console.print(Text(f"left out {exclusion.code}: {exclusion.reason}", style="dim"))
+
+
 def _print_result(result: NoteSuggestions) -> None:
     console.print(Text.assemble((str(result.code_set), "bold"), f"  model {result.model}  setting {result.setting}"))
+    if result.release_before_date:
+        console.print("The date of service is before every release here: the oldest release coded it.")
     if not result.suggestions:
         console.print("No codes suggested.")
     table = Table(show_lines=True)
-    for column in ("#", "code", "description", "score", "evidence", "flags"):
+    for column in ("#", "code", "description", "score", "evidence", "flags", "hcc"):
         table.add_column(column, overflow="fold")
     for suggestion in result.suggestions:
         evidence = "; ".join(_describe(piece) for piece in suggestion.evidence)
@@ -62,6 +152,7 @@ def _print_result(result: NoteSuggestions) -> None:
             f"{suggestion.score:.2f}",
             evidence,
             flags,
+            ", ".join(f"HCC {category.hcc}" for category in suggestion.hcc),
         )
     if result.suggestions:
         console.print(table)
@@ -76,7 +167,9 @@ def _describe(piece: Evidence) -> str:
 
 
 def batch(
-    source: Annotated[Path, typer.Argument(help='JSONL input: one {"id", "text", "setting"?} per line.')],
+    source: Annotated[
+        Path, typer.Argument(help='JSONL input: one {"id", "text", "setting"?, "date_of_service"?} per line.')
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="JSONL output, one line per input line.")],
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, max=64, help="Worker processes.")] = 1,
     setting: SettingOption = "outpatient",

@@ -3,6 +3,7 @@ what is loaded."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -122,6 +123,106 @@ def _report(path: Path, index: AlphabeticIndex, validation: IndexValidation) -> 
         "valid": validation.valid,
         "invalid": [{"code": item.code, "reason": item.reason, "path": list(item.path)} for item in validation.invalid],
     }
+
+
+@app.command("import-release")
+def import_release_command(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="CDC's zips for one release (the 'Code Descriptions' and 'Table and Index' zips, and the "
+            "conversion table exported as text when wanted), or their files or folders unpacked."
+        ),
+    ],
+    home: HomeOption = None,
+    no_index: Annotated[
+        bool,
+        typer.Option(
+            "--no-index",
+            help="When the release brings no Alphabetic Index, build from its Tabular List's terms only instead "
+            "of the bundled Index (validated against the release).",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Import an ICD-10-CM release downloaded from CDC (e.g. FY2027) beside the others; notes are coded with the
+    release in force on their date of service. Nothing changes when the files are broken."""
+    from vocab.release_import import import_release
+    from vocab.settings import get_settings
+
+    with user_errors():
+        started = time.perf_counter()
+        imported = import_release(paths, home or get_settings().home.expanduser(), bundled_index=not no_index)
+        seconds = time.perf_counter() - started
+    counts = imported.counts
+    if as_json:
+        report = {
+            "release": imported.name,
+            "effective": imported.effective.isoformat(),
+            "folder": str(imported.folder),
+            "replaced": imported.replaced,
+            "seconds": round(seconds, 2),
+            "counts": counts,
+            "indexes": imported.index_reports,
+            "bundled_index": imported.bundled_index,
+            "conversion_rows": imported.conversions,
+        }
+        print(json.dumps(report, indent=2))
+        return
+    verb = "Replaced" if imported.replaced else "Imported"
+    console.print(
+        f"{verb} ICD-10-CM {imported.name}, effective {imported.effective}: {counts['codes']:,} codes, "
+        f"{counts['billable_codes']:,} billable, {counts['lexicon_terms']:,} lexicon terms in {seconds:.1f} s "
+        f"-> {imported.folder}"
+    )
+    for source, report in imported.index_reports.items():
+        console.print(
+            f"  {source:<9} {report['file']}: {report['entries']:,} entries, {report['codes']:,} codes, "
+            f"{report['invalid']:,} not valid in the release (left out)"
+        )
+    if imported.bundled_index:
+        console.print("  no Alphabetic Index in the files: the bundled Index is used, validated against the release")
+    if imported.conversions:
+        console.print(f"  conversion table: {imported.conversions:,} prior codes mapped to current ones")
+
+
+@app.command("list")
+def list_command(
+    home: HomeOption = None,
+    on: Annotated[str | None, typer.Option("--date", help="Show the release in force on this date.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The releases of the home by effective date, and the one in force today (or on --date)."""
+    from datetime import date
+
+    from vocab.releases import in_force, list_releases, migrate_single_release, parse_service_date
+    from vocab.settings import get_settings
+
+    with user_errors():
+        folder = home or get_settings().home.expanduser()
+        with contextlib.suppress(OSError):
+            migrate_single_release(folder)
+        releases = list_releases(folder)
+        day = parse_service_date(on) or date.today()
+        choice = in_force(releases, day)
+    rows = [
+        {
+            "effective": release.effective.isoformat(),
+            "release": release.name,
+            "code_set": release.code_set,
+            "in_force": release == choice.release,
+            "folder": str(release.folder),
+        }
+        for release in releases
+    ]
+    if as_json:
+        print(json.dumps({"date": day.isoformat(), "before_all": choice.before_all, "releases": rows}, indent=2))
+        return
+    for row in rows:
+        marker = f"  <- in force on {day}" if row["in_force"] else ""
+        console.print(f"{row['effective']}  {row['code_set']:<34}{marker}")
+    if choice.before_all:
+        console.print(f"{day} is before every release here: the oldest codes it (the codes may differ).")
 
 
 @app.command("path")

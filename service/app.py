@@ -32,12 +32,15 @@ from service.logs import install_access_log_filter
 from service.metrics import Metrics, MetricsMiddleware
 from service.model_reload import ZERO_SHOT_PREFIX, ChampionFollower, close_engine, unfit_champion
 from service.page import install_review_page
+from service.releases import ServiceReleases
 from service.routers import ROUTERS
 from service.routing import refuse_unknown_query_parameters
 from service.schemas import ServiceInfo
 from service.settings import Settings, get_settings
 from service.store.database import Database, open_database
+from service.store.encounter_repository import EncounterRepository
 from service.store.migrate import upgrade_to_head
+from service.store.queries import QueryRepository
 from service.store.repositories import NoteRepository, cutoff
 from suggest.engine_protocol import ReloadableEngine
 from vocab.file_modes import HomeModes, apply_umask, create_home, loose_entries
@@ -138,20 +141,36 @@ def _engine_runner(settings: Settings) -> EngineRunner:
 
 
 def _purge_expired_notes(database: Database, retention_days: int, actor: str, *, audit_when_empty: bool) -> int:
-    """Blank the text of notes older than the retention period; returns how many were purged."""
+    """Blank the text of notes (and encounters' documents) older than the retention period; returns how many
+    notes were purged."""
     with database.session() as session:
+        EncounterRepository(session).purge_text(cutoff(retention_days), actor, audit_when_empty=audit_when_empty)
         return NoteRepository(session).purge_text(cutoff(retention_days), actor, audit_when_empty=audit_when_empty)
 
 
+def _purge_closed_queries(database: Database, retention_days: int, actor: str) -> int:
+    """Blank the words of provider queries closed longer ago than ``query_retention_days``."""
+    with database.session() as session:
+        return QueryRepository(session).purge_closed(cutoff(retention_days), actor, audit_when_empty=False)
+
+
 async def _purge_periodically(database: Database, settings: Settings) -> None:
-    assert settings.retention_days is not None
     while True:
         try:
-            purged = await run_in_threadpool(
-                _purge_expired_notes, database, settings.retention_days, "system:retention", audit_when_empty=False
-            )
-            if purged:
-                log.info("retention: purged the text of %d notes older than %d days", purged, settings.retention_days)
+            if settings.retention_days:
+                purged = await run_in_threadpool(
+                    _purge_expired_notes, database, settings.retention_days, "system:retention", audit_when_empty=False
+                )
+                if purged:
+                    log.info(
+                        "retention: purged the text of %d notes older than %d days", purged, settings.retention_days
+                    )
+            if settings.query_retention_days:
+                purged = await run_in_threadpool(
+                    _purge_closed_queries, database, settings.query_retention_days, "system:retention"
+                )
+                if purged:
+                    log.info("retention: purged the words of %d closed provider queries", purged)
         except Exception:  # a failed purge must not stop the server; it is retried next round
             log.exception("retention: purge failed")
         await asyncio.sleep(settings.purge_interval_s)
@@ -199,8 +218,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.database = database
     app.state.vocabulary = vocabulary
     app.state.engine = engine
+    app.state.releases = ServiceReleases(settings.home, settings.model, vocabulary)  # other releases, by date
     app.state.runner = _engine_runner(settings)
-    purger = asyncio.create_task(_purge_periodically(database, settings)) if settings.retention_days else None
+    retention = settings.retention_days or settings.query_retention_days
+    purger = asyncio.create_task(_purge_periodically(database, settings)) if retention else None
     # A promoted model is served without a restart (every process follows the registry itself); a model named
     # in the settings is served as it is.
     follower = ChampionFollower(app.state, settings.home, settings.model_poll_s, pinned=settings.model is not None)

@@ -13,6 +13,7 @@ from service.authentication import INVALID_KEY_MESSAGE, MISSING_KEY_MESSAGE, PRI
 from service.engine_runner import EngineRunner
 from service.metrics import Metrics
 from service.model_reload import ChampionFollower
+from service.releases import ServiceReleases
 from service.security import Principal
 from service.settings import Settings
 from service.store.database import Database
@@ -26,6 +27,7 @@ __all__ = [
     "EngineDep",
     "FollowerDep",
     "MetricsDep",
+    "ReleasesDep",
     "RunnerDep",
     "SessionDep",
     "SettingsDep",
@@ -57,6 +59,10 @@ async def _vocabulary(request: Request) -> Vocabulary:
     return request.app.state.vocabulary
 
 
+async def _releases(request: Request) -> ServiceReleases:
+    return request.app.state.releases
+
+
 async def _runner(request: Request) -> EngineRunner:
     return request.app.state.runner
 
@@ -74,6 +80,7 @@ DatabaseDep = Annotated[Database, Depends(_database)]
 EngineDep = Annotated[ReloadableEngine, Depends(_engine)]
 VocabularyDep = Annotated[Vocabulary, Depends(_vocabulary)]
 RunnerDep = Annotated[EngineRunner, Depends(_runner)]
+ReleasesDep = Annotated[ServiceReleases, Depends(_releases)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
 FollowerDep = Annotated[ChampionFollower, Depends(_follower)]
 

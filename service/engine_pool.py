@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from service.errors import EngineTimeoutError, EngineUnavailableError
+from suggest.coded_document import CodedDocument
 from suggest.types import NoteSuggestions
 
 __all__ = ["EngineProcess", "PooledEngine"]
@@ -72,11 +73,14 @@ def _serve(connection: Connection, home: str, model: str, parent: int) -> None:
     connection.send(("ready", str(engine.model_id)))
     while True:
         try:
-            text, setting, note_id, top = connection.recv()
+            text, setting, note_id, top, *kind = connection.recv()
         except (EOFError, OSError):  # the server closed the pipe: stop
             return
         try:
-            answer: tuple[str, Any] = ("ok", engine.suggest(text, setting=setting, note_id=note_id, top=top))
+            if kind == ["document"]:  # one document of an encounter, with the work behind its suggestions
+                answer: tuple[str, Any] = ("ok", engine.code_document(text, setting=setting, note_id=note_id))
+            else:
+                answer = ("ok", engine.suggest(text, setting=setting, note_id=note_id, top=top))
         except Exception as error:  # a note error (422) or a bug: raised again in the server
             answer = ("error", error)
         try:
@@ -126,7 +130,7 @@ class EngineProcess:
         self.model_id = detail
         return str(detail)
 
-    def suggest(self, note: tuple[str, str, str | None, int | None], timeout_s: float) -> Any:
+    def suggest(self, note: tuple[Any, ...], timeout_s: float) -> Any:
         """The note's suggestions; the engine's own error raised again; :class:`_Overdue` past ``timeout_s``."""
         try:
             self._connection.send(note)
@@ -226,6 +230,15 @@ class PooledEngine:
     ) -> NoteSuggestions:
         """The note's :class:`suggest.types.NoteSuggestions`, coded in a free engine process (blocks at most
         ``note_timeout_s``)."""
+        result: NoteSuggestions = self._ask((text, setting, note_id, top))
+        return result
+
+    def code_document(self, text: str, setting: str = "outpatient", note_id: str | None = None) -> CodedDocument:
+        """One document of an encounter (:meth:`suggest.engine.Engine.code_document`), in a free engine process."""
+        result: CodedDocument = self._ask((text, setting, note_id, None, "document"))
+        return result
+
+    def _ask(self, message: tuple[Any, ...]) -> Any:
         deadline = time.monotonic() + self.note_timeout_s
         try:
             member = self._idle.get(timeout=self.note_timeout_s)
@@ -237,9 +250,12 @@ class PooledEngine:
             self._idle.put(None)
             if self._successor is None:
                 raise EngineUnavailableError("The engine was being replaced while the note waited. Retry the request.")
+            text, setting, note_id, top, *kind = message
+            if kind == ["document"]:
+                return self._successor.code_document(text, setting, note_id)
             return self._successor.suggest(text, setting, note_id, top)
         try:
-            answer = member.suggest((text, setting, note_id, top), deadline - time.monotonic())
+            answer = member.suggest(message, deadline - time.monotonic())
         except _Overdue:
             self._replace(member)
             raise EngineTimeoutError(
@@ -258,8 +274,7 @@ class PooledEngine:
             self._replace(member)
             raise
         self._release(member)
-        result: NoteSuggestions = answer
-        return result
+        return answer
 
     def _release(self, member: EngineProcess) -> None:
         with self._lock:

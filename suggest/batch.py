@@ -1,8 +1,17 @@
 """Batch coding of JSONL notes: streamed, in order, one output line per input line, bad lines reported.
 
-Input lines are ``{"id", "text", "setting"?}``; each output line is the engine's JSON for that note, or
+Input lines are ``{"id", "text", "setting"?, "date_of_service"?}`` (``YYYY-MM-DD``: the note is coded with the
+ICD-10-CM release in force that day, :mod:`suggest.releases`; without it, the one in force today); each output
+line is the engine's JSON for that note, or
 ``{"note_id", "line", "error"}`` for a line that cannot be coded. Memory stays constant: lines are read,
 coded and written in chunks, and with several workers only a bounded window of chunks is in flight.
+
+Encounters: consecutive lines with the same ``encounter_id`` are the documents of one encounter
+(``{"encounter_id", "document_id", "type", "text", "date"?}`` and the encounter's fields, see
+:mod:`suggest.encounter_input`), coded together into one output line, the encounter's JSON
+(:meth:`suggest.encounter_types.EncounterSuggestions.to_dict`) with ``lines`` (its first and last line); or
+``{"encounter_id", "line", "error"}``. An encounter's lines must be consecutive: an id seen again after other
+lines is an error line.
 """
 
 from __future__ import annotations
@@ -10,15 +19,19 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
+from suggest.encounter import code_encounter
+from suggest.encounter_input import encounter_from_records
 from suggest.engine_pool import EnginePool, EngineSpec
 from suggest.engine_protocol import BatchEngine
 from suggest.errors import NoteError
+from suggest.releases import ReleaseEngines
 from suggest.types import SETTINGS
+from vocab.releases import ReleaseDateError, parse_service_date
 
-__all__ = ["BatchLine", "BatchSummary", "EngineSpec", "code_lines", "parse_line", "run_batch"]
+__all__ = ["BatchLine", "BatchSummary", "EngineSpec", "code_lines", "dated_line", "parse_line", "run_batch"]
 
 _CHUNK = 32
 
@@ -30,6 +43,9 @@ class BatchLine:
     text: str | None
     setting: str
     error: str | None = None
+    date_of_service: str | None = None
+    encounter_id: str | None = None  # a document of this encounter (``record`` holds its fields)
+    record: dict[str, Any] | None = None
 
 
 @dataclass
@@ -49,6 +65,9 @@ def parse_line(number: int, raw: bytes, default_setting: str = "outpatient") -> 
         return BatchLine(number, None, None, default_setting, f"not valid JSON: {error.msg} (column {error.colno})")
     if not isinstance(record, dict):
         return BatchLine(number, None, None, default_setting, "expected a JSON object with 'id' and 'text'")
+    if record.get("encounter_id") is not None:
+        encounter_id = str(record["encounter_id"])
+        return BatchLine(number, None, None, default_setting, encounter_id=encounter_id, record=record)
     note_id = record.get("id")
     note_id = None if note_id is None else str(note_id)
     text = record.get("text")
@@ -57,12 +76,29 @@ def parse_line(number: int, raw: bytes, default_setting: str = "outpatient") -> 
         return BatchLine(number, note_id, None, default_setting, "'text' is missing or not a string")
     if setting not in SETTINGS:
         return BatchLine(number, note_id, None, default_setting, f"unknown setting {setting!r}")
-    return BatchLine(number, note_id, text, setting)
+    return dated_line(BatchLine(number, note_id, text, setting), record.get("date_of_service"))
 
 
-def _code_chunk(engine: BatchEngine, chunk: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
+def dated_line(line: BatchLine, date_of_service: object) -> BatchLine:
+    """``line`` with its date of service, or with an error naming a value that is not a date."""
+    if date_of_service is None or date_of_service == "":
+        return line
+    try:
+        day = parse_service_date(date_of_service if isinstance(date_of_service, str) else repr(date_of_service))
+    except ReleaseDateError as error:
+        return replace(line, text=None, error=f"'date_of_service': {error}")
+    return replace(line, date_of_service=day.isoformat() if day else None)
+
+
+def _code_chunk(engine: BatchEngine | ReleaseEngines, chunk: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
+    if chunk and chunk[0].encounter_id is not None:
+        return [_code_encounter_lines(engine, chunk)]
     valid = [line for line in chunk if line.error is None]
-    results = iter(engine.suggest_many(((line.note_id, line.text or "", line.setting) for line in valid), top=top))
+    if isinstance(engine, ReleaseEngines):
+        dated = ((line.note_id, line.text or "", line.setting, line.date_of_service) for line in valid)
+        results = iter(engine.suggest_many(dated, top=top))
+    else:  # one engine, one release (a caller's own engine): the dates cannot change it
+        results = iter(engine.suggest_many(((line.note_id, line.text or "", line.setting) for line in valid), top=top))
     out = []
     for line in chunk:
         if line.error is not None:
@@ -76,13 +112,49 @@ def _code_chunk(engine: BatchEngine, chunk: list[BatchLine], top: int | None) ->
     return out
 
 
+def _code_encounter_lines(engine: BatchEngine | ReleaseEngines, lines: list[BatchLine]) -> dict[str, Any]:
+    """One encounter's lines -> its JSON line, or its error line (naming the encounter and the line). The
+    encounter is coded with the release in force on its date of service (discharge date, else its latest
+    document's date)."""
+    first = lines[0]
+    if first.error is not None:
+        return {"encounter_id": first.encounter_id, "line": first.number, "error": first.error}
+    try:
+        encounter = encounter_from_records([(line.number, line.record or {}) for line in lines])
+        if isinstance(engine, ReleaseEngines):
+            engine, _ = engine.engine_for(encounter.service_date)
+        result = code_encounter(engine, encounter)  # type: ignore[arg-type]  # an Engine codes documents
+    except NoteError as error:
+        return {"encounter_id": first.encounter_id, "line": first.number, "error": str(error)}
+    return {**result.to_dict(), "lines": [first.number, lines[-1].number]}
+
+
 def _chunks(lines: Iterable[BatchLine]) -> Iterator[list[BatchLine]]:
+    """Chunks of note lines; each encounter (its consecutive lines) a chunk of its own."""
     chunk: list[BatchLine] = []
+    group: list[BatchLine] = []
+    finished: set[str] = set()
     for line in lines:
-        chunk.append(line)
-        if len(chunk) >= _CHUNK:
+        if group and line.encounter_id != group[0].encounter_id:
+            finished.add(group[0].encounter_id or "")
+            yield group
+            group = []
+        if line.encounter_id is None:
+            chunk.append(line)
+            if len(chunk) >= _CHUNK:
+                yield chunk
+                chunk = []
+            continue
+        if chunk:
             yield chunk
             chunk = []
+        if line.encounter_id in finished:
+            problem = f"encounter {line.encounter_id!r} appeared before: an encounter's lines must be consecutive"
+            yield [BatchLine(line.number, None, None, line.setting, problem, encounter_id=line.encounter_id)]
+            continue
+        group.append(line)
+    if group:
+        yield group
     if chunk:
         yield chunk
 
@@ -92,15 +164,16 @@ def code_lines(
     spec: EngineSpec,
     workers: int = 1,
     top: int | None = None,
-    engine: BatchEngine | None = None,
+    engine: BatchEngine | ReleaseEngines | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Results in input order; with ``workers > 1`` a bounded window of chunks runs in a process pool."""
+    """Results in input order; with ``workers > 1`` a bounded window of chunks runs in a process pool. Each note
+    is coded with the release in force on its date of service (``spec``'s engines, one per release in use)."""
     if workers <= 1:
-        engine = engine or spec.load()
+        engine = engine or spec.load_releases()
         for chunk in _chunks(lines):
             yield from _code_chunk(engine, chunk, top)
         return
-    with EnginePool(spec.load, workers) as pool:
+    with EnginePool(spec.load_releases, workers) as pool:
         window: deque = deque()
         for chunk in _chunks(lines):
             window.append(pool.submit(_code_chunk, chunk, top))
@@ -129,7 +202,7 @@ def run_batch(
     top: int | None = None,
     on_bytes: Callable[[int], None] | None = None,
     on_error: Callable[[dict[str, Any]], None] | None = None,
-    engine: BatchEngine | None = None,
+    engine: BatchEngine | ReleaseEngines | None = None,
 ) -> BatchSummary:
     """Code every line of ``source`` into ``sink`` (text stream), one JSON line each."""
     summary = BatchSummary()

@@ -8,6 +8,7 @@ coding rules -> :class:`NoteSuggestions`. It loads nothing itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from spacy.language import Language
@@ -15,14 +16,18 @@ from spacy.tokens import Doc
 
 from suggest.candidates import build_candidates, extract_mentions
 from suggest.classifier_candidates import section_lookup, with_classifier
-from suggest.errors import NoteError
-from suggest.guidelines import GuidelineContext, apply_guidelines
+from suggest.coded_document import CodedDocument
+from suggest.documentation import check_documentation
+from suggest.documentation.document_type import DOCUMENT_TYPES
+from suggest.errors import DocumentTypeError, Errors, NoteError
+from suggest.guidelines import GuidelineContext, draft_code_set, suggestions_of
 from suggest.guidelines.history_status import HistoryCodes, is_resolved, is_still_treated
 from suggest.guidelines.note import NoteView
 from suggest.note_checks import DEFAULT_MAX_NOTE_CHARS, check_note
 from suggest.ranking import NoteClassifier, Ranker
+from suggest.risk_adjustment import hcc_for
 from suggest.rules import RuleContext, rank_codes
-from suggest.types import CODE_SET_NAME, Candidate, NoteSuggestions, Setting
+from suggest.types import Candidate, NoteSuggestions, Setting
 from vocab.vocabulary import Vocabulary
 
 __all__ = ["Engine"]
@@ -53,13 +58,22 @@ class Engine:
 
     @property
     def code_set(self) -> str:
-        return CODE_SET_NAME
+        """The release this engine codes with (``ICD-10-CM FY2027``), named by the release itself."""
+        return self.vocabulary.code_set
 
     def suggest(
-        self, text: str, setting: str = "outpatient", note_id: str | None = None, top: int | None = None
+        self,
+        text: str,
+        setting: str = "outpatient",
+        note_id: str | None = None,
+        top: int | None = None,
+        document_type: str | None = None,
     ) -> NoteSuggestions:
+        """``document_type`` (``suggest.documentation.document_type.DOCUMENT_TYPES``): None reads it from the
+        note's headings, for the completeness checks."""
         checked_setting = self._check(text, setting)
-        return self._suggest_doc(self.nlp(text), text, checked_setting, note_id, top)
+        self._check_document_type(document_type)
+        return self._suggest_doc(self.nlp(text), text, checked_setting, note_id, top, document_type)
 
     def suggest_many(
         self, notes: Iterable[tuple[str | None, str, str]], batch_size: int = 32, top: int | None = None
@@ -78,6 +92,15 @@ class Engine:
                 yield outcome
             else:
                 yield self._suggest_doc(next(docs), text, outcome, note_id, top)
+
+    def code_document(
+        self, text: str, setting: str = "outpatient", note_id: str | None = None, document_type: str | None = None
+    ) -> CodedDocument:
+        """The note's suggestions with the work behind them, for merging the documents of an encounter
+        (:func:`suggest.encounter.code_encounter`)."""
+        checked_setting = self._check(text, setting)
+        self._check_document_type(document_type)
+        return self._code_doc(self.nlp(text), text, checked_setting, note_id, document_type)
 
     def with_model(self, model: str | None = None, *, home: Path | None = None) -> Engine:
         """This engine's code set and spaCy pipeline with another model: :func:`suggest.loading.with_model`."""
@@ -98,8 +121,22 @@ class Engine:
         return with_classifier(candidates, text, self.classifier, codeset, section_at=section_lookup(doc))
 
     def _suggest_doc(
-        self, doc: Doc, text: str, setting: Setting, note_id: str | None, top: int | None
+        self,
+        doc: Doc,
+        text: str,
+        setting: Setting,
+        note_id: str | None,
+        top: int | None,
+        document_type: str | None = None,
     ) -> NoteSuggestions:
+        result = self._code_doc(doc, text, setting, note_id, document_type).suggestions
+        if top is not None:
+            result = replace(result, suggestions=result.suggestions[:top])
+        return result
+
+    def _code_doc(
+        self, doc: Doc, text: str, setting: Setting, note_id: str | None, document_type: str | None = None
+    ) -> CodedDocument:
         codeset = self.vocabulary.codeset
         candidates = self._candidates(doc, text)
         scores = self.ranker.score(candidates)
@@ -116,20 +153,44 @@ class Engine:
             history_code=self._history_code,
             sections=NoteView.from_doc(doc).starts,
         )
-        suggestions, excluded = apply_guidelines(ranked, excluded, guideline_context)
-        if top is not None:
-            suggestions = suggestions[:top]
-        return NoteSuggestions(
+        draft = draft_code_set(ranked, excluded, guideline_context)
+        suggestions, exclusions = suggestions_of(draft, guideline_context)
+        mentions = dict.fromkeys(mention for candidate in candidates for mention in candidate.mentions)
+        documentation = check_documentation(
+            NoteView(text, guideline_context.sections),
+            setting,
+            suggestions,
+            tuple(mentions),
+            document_type=document_type,
+        )
+        suggestions = [replace(suggestion, hcc=hcc_for(suggestion.code)) for suggestion in suggestions]
+        result = NoteSuggestions(
             note_id=note_id,
-            code_set=CODE_SET_NAME,
+            code_set=self.vocabulary.code_set,
             model=self.model_id,
             setting=setting,
             suggestions=tuple(suggestions),
-            excluded=tuple(excluded),
+            excluded=tuple(exclusions),
+            documentation=documentation,
+        )
+        return CodedDocument(
+            suggestions=result,
+            entries=tuple(draft.entries),
+            excluded=tuple(exclusions),
+            mentions=guideline_context.mentions,
+            candidates=tuple(candidates),
+            scores=tuple(float(score) for score in scores),
+            sections=guideline_context.sections,
+            threshold=self.threshold,
         )
 
     def _check(self, text: object, setting: str) -> Setting:
         return check_note(text, setting, self.max_note_chars)
+
+    @staticmethod
+    def _check_document_type(document_type: str | None) -> None:
+        if document_type is not None and document_type not in DOCUMENT_TYPES:
+            raise DocumentTypeError(Errors.E009.format(document_type=document_type, types=", ".join(DOCUMENT_TYPES)))
 
     def _history_code(self, kind: str, code: str, sentence: str = "") -> str | None:
         """The history code for a condition documented as past ("personal") or a relative's ("family"), or None

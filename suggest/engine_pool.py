@@ -24,7 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from suggest.engine import Engine
+    from suggest.releases import ReleaseEngines
 
 __all__ = ["EnginePool", "EngineSpec", "process_engine"]
 
@@ -52,14 +55,32 @@ class EngineSpec:
     models_dir: Path | None = None
 
     def load(self) -> Engine:
+        """The engine over the release in force today."""
         from suggest.loading import load_engine
 
-        options: dict[str, Any] = {"home": self.home, "model": self.model}
+        return load_engine(home=self.home, model=self.model, **self._options())
+
+    def load_release(self, effective: date) -> Engine:
+        """The engine over the release effective on ``effective`` (see :func:`suggest.releases.engine_for_release`)."""
+        from suggest.releases import engine_for_release
+        from vocab.artifact import default_home
+
+        return engine_for_release(self.home or default_home(), effective, self.model, **self._options())
+
+    def load_releases(self) -> ReleaseEngines:
+        """Engines by release, each loaded on its first note: the notes' dates of service choose."""
+        from suggest.releases import ReleaseEngines
+        from vocab.artifact import default_home
+
+        return ReleaseEngines(home=self.home or default_home(), load=self.load_release, _engines={})
+
+    def _options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {}
         if self.max_note_chars is not None:
             options["max_note_chars"] = self.max_note_chars
         if self.models_dir is not None:
             options["models_dir"] = self.models_dir
-        return load_engine(**options)
+        return options
 
 
 def process_engine(key: Hashable, factory: Callable[[], T]) -> T:

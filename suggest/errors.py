@@ -6,11 +6,15 @@ from vocab.errors import ChartcoderError
 
 __all__ = [
     "BinaryNoteError",
+    "DocumentTypeError",
     "EmptyNoteError",
+    "EncounterError",
+    "EncounterTooLargeError",
     "EngineError",
     "Errors",
     "NoteError",
     "NoteTooLargeError",
+    "QueryDraftError",
     "SettingError",
 ]
 
@@ -28,6 +32,22 @@ class Errors:
         "[E007] The model pack {model!r} was built for code set {pack_release!r}; the loaded code set is {release!r}."
     )
     E008 = "[E008] Abbreviation sense table: unknown cue {cue!r} for {abbreviation!r}; expected one of {cues}."
+    E009 = "[E009] Unknown document type {document_type!r}: expected one of {types}, or none to read it from the note."
+    # E020-E029: provider queries (suggest/documentation/query.py)
+    E020 = (
+        "[E020] The finding quotes nothing from the note: a compliant provider query cites the clinical indicators "
+        "in the record, so none can be drafted from it."
+    )
+    # E030-E039: encounters (suggest/encounter.py, suggest/encounter_input.py)
+    E030 = "[E030] The encounter has no documents: there is nothing to code."
+    E031 = "[E031] Document {document!r}: unknown document type {kind!r}; expected one of {kinds}."
+    E032 = "[E032] The admission date {admission} is after the discharge date {discharge}."
+    E033 = "[E033] The encounter has {count:,} documents; the limit is {limit:,}. Split it or raise the limit."
+    E034 = "[E034] The encounter's documents hold {size:,} characters in all; the limit is {limit:,}."
+    E035 = "[E035] Two documents of the encounter have the id {document!r}; document ids must be unique."
+    E036 = "[E036] Document {document!r}: {problem}"
+    E037 = "[E037] Document {document!r} is dated {when}, outside the stay ({admission} to {discharge})."
+    E038 = "[E038] Line {line}: {problem}"
 
 
 class EngineError(ChartcoderError):
@@ -52,3 +72,19 @@ class BinaryNoteError(NoteError):
 
 class SettingError(NoteError):
     pass
+
+
+class DocumentTypeError(NoteError):
+    pass
+
+
+class EncounterError(NoteError):
+    """The encounter cannot be coded as sent (the caller's input, not a bug); the message names the problem."""
+
+
+class EncounterTooLargeError(EncounterError, NoteTooLargeError):
+    """Too many documents, or too much text in all."""
+
+
+class QueryDraftError(EngineError, ValueError):
+    """A provider query cannot be drafted from this finding (E020)."""

@@ -18,6 +18,7 @@ from suggest.guidelines import prepare_guidelines
 from suggest.nlp import build_nlp
 from suggest.note_checks import DEFAULT_MAX_NOTE_CHARS
 from suggest.ranking import HeuristicRanker, NoteClassifier, Ranker
+from suggest.risk_adjustment import load_hcc_tables
 from suggest.term_table_cache import load_term_table
 from suggest.types import ZERO_SHOT_MODEL
 from vocab.vocabulary import Vocabulary, load_vocabulary
@@ -58,6 +59,7 @@ def load_engine(
     for source in vocabulary.index_sources():  # and the Index and tables the guideline steps walk
         vocabulary.index(source)
     prepare_guidelines(vocabulary)  # the Alphabetic Index's "with" links, read by the combination step
+    load_hcc_tables()  # CMS-HCC mapping of every suggestion (suggest.risk_adjustment), read now, not on a note
     ranker, classifier, model_id, threshold = resolve_model(vocabulary, model, home, models_dir)
     table = load_term_table(vocabulary)
     nlp = build_nlp(table)
@@ -135,11 +137,7 @@ def resolve_model(
 
     register_pack_parts()
 
-    registry = (
-        ModelRegistry(models_dir)
-        if models_dir is not None
-        else ModelRegistry.for_home(home or vocabulary.folder.parent)
-    )
+    registry = ModelRegistry(models_dir) if models_dir is not None else ModelRegistry.for_home(home or vocabulary.home)
     model_id = model or registry.champion()
     if model_id is None:
         return HeuristicRanker(), None, zero_shot_id, HEURISTIC_THRESHOLD

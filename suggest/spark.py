@@ -4,6 +4,8 @@ Public API (PySpark is imported inside the functions, so ``import suggest.spark`
 
 - :func:`suggest_notes`: a DataFrame of notes in, a DataFrame of suggestions out (one row per note);
 - :func:`explode_suggestions`: one row per suggested code, with its evidence offsets;
+- :func:`suggest_encounters`: a DataFrame of documents with an encounter id in, one row per encounter out
+  (its one code set as the JSON of ``chartcoder batch``), grouped by Spark;
 - :func:`ship_home`: copy a home's code set, term-table cache and model pack to every executor;
 - :func:`code_file` / :func:`run_spark_batch`: what ``chartcoder batch --engine spark`` runs (JSONL or
   Parquet in and out, error lines identical to the single-process batch).
@@ -45,11 +47,12 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
 from suggest import engine_pool
-from suggest.batch import BatchLine, BatchSummary, code_lines, parse_line
+from suggest.batch import BatchLine, BatchSummary, code_lines, dated_line, parse_line
 from suggest.engine_pool import EngineSpec
 from suggest.engine_protocol import BatchEngine
 from suggest.errors import EngineError, Errors, SettingError
 from suggest.pipeline import ZERO_SHOT_MODEL
+from suggest.releases import ReleaseEngines
 from suggest.types import SETTINGS
 from vocab.artifact import codeset_folder, default_home, read_manifest
 
@@ -74,12 +77,16 @@ _FLAG = "struct<kind:string,message:string,codes:array<string>>"
 _SUGGESTION = (
     f"struct<rank:int,code:string,description:string,score:double,billable:boolean,"
     f"evidence:array<{_EVIDENCE}>,flags:array<{_FLAG}>,rationale:string,role:string,poa:string,"
-    f"proposed:boolean,replaces:array<string>>"
+    f"proposed:boolean,replaces:array<string>,hcc:array<struct<hcc:string,label:string>>>"
 )
 _EXCLUSION = f"struct<code:string,reason:string,evidence:array<{_EVIDENCE}>>"
+_FINDING = (
+    f"struct<kind:string,family:string,severity:string,message:string,basis:string,evidence:array<{_EVIDENCE}>,"
+    f"indicators:array<{_EVIDENCE}>,codes:array<string>,needs_query:boolean>"
+)
 _RESULT_FIELDS = (
     f"setting string, model string, code_set string, suggestions array<{_SUGGESTION}>, "
-    f"excluded array<{_EXCLUSION}>, error string"
+    f"excluded array<{_EXCLUSION}>, documentation array<{_FINDING}>, error string"
 )
 #: The schema of :func:`suggest_notes` (Spark DDL). ``error`` is null for a coded note.
 RESULT_SCHEMA = f"id string, {_RESULT_FIELDS}"
@@ -127,10 +134,13 @@ def suggest_notes(
     *,
     top: int | None = None,
     ship: bool = False,
+    date_col: str | None = None,
 ) -> DataFrame:
     """Suggestions for every note of ``df``: one row per note, in :data:`RESULT_SCHEMA`, lazily.
 
     ``setting`` applies to every note unless ``setting_col`` names a column (null there: ``setting``).
+    ``date_col``: a column of dates of service (date, or ``YYYY-MM-DD`` text): each note is coded with the
+    ICD-10-CM release in force that day (null, or no column: the one in force today), and ``code_set`` names it.
     ``home`` is a folder every executor can read (default: the driver's chartcoder home); with
     ``ship=True`` its code set and model pack are copied to the executors instead (:func:`ship_home`).
     ``model`` None is the champion of the home's registry now. Partitioning is the caller's: a few
@@ -138,24 +148,63 @@ def suggest_notes(
     """
     functions = _pyspark_functions()
     _check_setting(setting)
-    _check_columns(df, text_col, id_col, setting_col)
+    _check_columns(df, text_col, id_col, setting_col, date_col)
     notes = df.select(
         _string_column(functions, id_col).alias("id"),
         functions.col(text_col).alias("text"),
         _string_column(functions, setting_col).alias("setting"),
+        _string_column(functions, date_col).alias("date_of_service"),
     )
     executor_home, model_id, models_dir = _placement(df.sparkSession, home, model, ship)
     job = _Job(executor_home, model_id, setting, top, source="records", output="rows", models_dir=models_dir)
     return notes.mapInPandas(partial(_code_partition, job), RESULT_SCHEMA)
 
 
+ENCOUNTER_RESULT_SCHEMA = "encounter_id string, model string, code_set string, json string, error string"
+# Columns an encounter's documents may carry besides the document's own (the same on every row of one encounter).
+_ENCOUNTER_COLUMNS = ("patient_id", "age", "sex", "admission_date", "discharge_date", "setting")
+
+
+def suggest_encounters(
+    df: DataFrame,
+    encounter_col: str = "encounter_id",
+    model: str | None = None,
+    home: Path | str | None = None,
+    *,
+    ship: bool = False,
+) -> DataFrame:
+    """One row per encounter, in :data:`ENCOUNTER_RESULT_SCHEMA`, lazily: ``json`` is the encounter's code set
+    as ``chartcoder batch`` writes it (:meth:`suggest.encounter_types.EncounterSuggestions.to_dict`), or
+    ``error`` says why the encounter could not be coded.
+
+    ``df`` has one row per document: ``encounter_col``, ``document_id``, ``type``, ``text``, optionally
+    ``date`` and the encounter's ``patient_id``, ``age``, ``sex``, ``admission_date``, ``discharge_date``,
+    ``setting`` (dates as YYYY-MM-DD strings). Spark groups the rows of each encounter wherever they are.
+    """
+    functions = _pyspark_functions()
+    for name in (encounter_col, "document_id", "type", "text"):
+        if name not in df.columns:
+            raise ValueError(f"The DataFrame has no column {name!r} (the documents of encounters need it).")
+    optional = [name for name in ("date", *_ENCOUNTER_COLUMNS) if name in df.columns]
+    documents = df.select(
+        functions.col(encounter_col).cast("string").alias("encounter_id"),
+        functions.col("document_id").cast("string").alias("document_id"),
+        functions.col("type").cast("string").alias("type"),
+        functions.col("text"),
+        *[functions.col(name).cast("long" if name == "age" else "string").alias(name) for name in optional],
+    )
+    executor_home, model_id, models_dir = _placement(df.sparkSession, home, model, ship)
+    job = _Job(executor_home, model_id, "outpatient", None, source="records", output="rows", models_dir=models_dir)
+    return documents.groupBy("encounter_id").applyInPandas(partial(_code_encounter_group, job), ENCOUNTER_RESULT_SCHEMA)
+
+
 def explode_suggestions(df: DataFrame) -> DataFrame:
     """One row per suggested code: the note's columns, then rank, code, description, score, billable,
-    evidence (array of start, end, text, section, assertion), flags, rationale, role, poa, proposed and
-    replaces (the guideline layer's fields, as :meth:`suggest.types.Suggestion.to_dict`). Notes with an error or
-    no suggestion have no row."""
+    evidence (array of start, end, text, section, assertion), flags, rationale, role, poa, proposed,
+    replaces (the guideline layer's fields, as :meth:`suggest.types.Suggestion.to_dict`) and hcc (array of hcc,
+    label: the code's CMS-HCC V28 categories). Notes with an error or no suggestion have no row."""
     functions = _pyspark_functions()
-    note_columns = [name for name in df.columns if name not in ("suggestions", "excluded", "error")]
+    note_columns = [name for name in df.columns if name not in ("suggestions", "excluded", "documentation", "error")]
     exploded = df.select(*note_columns, functions.explode("suggestions").alias("suggestion"))
     return exploded.select(*note_columns, "suggestion.*")
 
@@ -260,8 +309,9 @@ def code_file(
     on_error: Callable[[dict[str, Any]], None] | None = None,
     ship: bool = False,
 ) -> BatchSummary:
-    """Code a JSONL file (``{"id", "text", "setting"?}`` per line) or a Parquet dataset (columns ``text``,
-    ``id``?, ``setting``?) into JSONL or Parquet, chosen by each path's extension.
+    """Code a JSONL file (``{"id", "text", "setting"?, "date_of_service"?}`` per line) or a Parquet dataset
+    (columns ``text``, ``id``?, ``setting``?, ``date_of_service``?) into JSONL or Parquet, chosen by each path's
+    extension; each note is coded with the release in force on its date of service.
 
     JSONL output is byte for byte what ``chartcoder batch`` writes for the same input: one line per
     non-blank input line, in order, bad lines as ``{"note_id", "line", "error"}``. It is assembled on the
@@ -327,6 +377,7 @@ class _Job:
 # engine process uses (suggest.engine_pool), keyed by (home, model): only the latest is kept (an engine is
 # ~600 MB and a worker rarely needs two). _worker_loads: how many times this process loaded each (1 per
 # worker per (home, model): a test checks it).
+_Engines = BatchEngine | ReleaseEngines  # a worker's engines: one per release in use (a test's own engine: one)
 _worker_engines: dict[Hashable, Any] = engine_pool._engines
 _worker_loads: dict[Hashable, int] = engine_pool._loads
 # The driver's record of what it shipped: (SparkContext, home, model) -> token, and token -> model.
@@ -334,14 +385,14 @@ _shipped_homes: dict[tuple[int, str, str], str] = {}
 _shipped_models: dict[str, str] = {}
 
 
-def _worker_engine(home: str | None, model: str | None, models_dir: str | None = None) -> BatchEngine:
+def _worker_engine(home: str | None, model: str | None, models_dir: str | None = None) -> _Engines:
     local_home = _local_home(home)
     if models_dir is not None:
         registry: Path | None = Path(models_dir)
     else:
         registry = local_home / "models" if local_home is not None else None
     spec = EngineSpec(home=local_home, model=model, models_dir=registry)
-    return engine_pool.process_engine((home, model), spec.load)
+    return engine_pool.process_engine((home, model), spec.load_releases)  # one engine per release in use
 
 
 def _local_home(home: str | None) -> Path | None:
@@ -370,20 +421,79 @@ def _code_partition(job: _Job, frames: Iterator[pd.DataFrame]) -> Iterator[pd.Da
             yield pd.DataFrame(rows, columns=columns)
 
 
-def _code_slice(engine: BatchEngine, lines: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
+def _code_encounter_group(job: _Job, frame: pd.DataFrame) -> pd.DataFrame:
+    """applyInPandas body: the rows of one encounter in, its one result row out (an error row for bad input)."""
+    import pandas as pd
+
+    from suggest.encounter import code_encounter
+    from suggest.encounter_input import encounter_from_records
+
+    engines = _worker_engine(job.home, job.model, job.models_dir)
+    engine = engines
+    records = [
+        (number, {name: _cell(name, value) for name, value in row.items() if _present(value) is not None})
+        for number, row in enumerate(frame.to_dict("records"), start=1)
+    ]
+    encounter_id = records[0][1].get("encounter_id") if records else None
+    try:
+        encounter = encounter_from_records(records)
+        if isinstance(engines, ReleaseEngines):  # the release in force on the encounter's date of service
+            engine, _ = engines.engine_for(encounter.service_date)
+        result = code_encounter(engine, encounter)  # type: ignore[arg-type]
+        row = {"json": json.dumps(result.to_dict(), ensure_ascii=False), "error": None}
+    except EngineError as error:  # the encounter's fault (a NoteError): its row says why
+        row = {"json": None, "error": str(error)}
+    except Exception as error:  # a bug: one error row, never a failed job; the message could quote a note
+        row = {"json": None, "error": f"internal error while coding this encounter ({type(error).__name__})"}
+    return pd.DataFrame(
+        [{"encounter_id": encounter_id, "model": engine.model_id, "code_set": engine.code_set, **row}],
+        columns=["encounter_id", "model", "code_set", "json", "error"],
+    )
+
+
+def _cell(name: str, value: Any) -> Any:
+    """A document row's value as a JSON record has it (pandas gives a nullable integer column as floats)."""
+    if name == "age" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _code_slice(engine: _Engines, lines: list[BatchLine], top: int | None) -> list[dict[str, Any]]:
     """The single-process batch's records for these lines (its own code: the same results by construction).
 
     A note that trips a bug in the engine (not a NoteError, which is already a record) must not fail the
     task, and with it the job, after Spark's retries: the slice is coded again note by note, and that note
     alone gets an error record. The exception's message is left out: it could quote the note.
     """
+    if any(line.encounter_id is not None for line in lines):
+        # Spark cuts a file into line ranges, which may split an encounter: its lines are refused, never coded
+        # one by one as encounters of a document each.
+        return [
+            _encounter_line_refused(line) if line.encounter_id is not None else record
+            for line, record in zip(lines, _code_slice(engine, [_plain(line) for line in lines], top), strict=True)
+        ]
     try:
         return list(code_lines(lines, EngineSpec(), workers=1, top=top, engine=engine))
     except Exception:
         return [_code_alone(engine, line, top) for line in lines]
 
 
-def _code_alone(engine: BatchEngine, line: BatchLine, top: int | None) -> dict[str, Any]:
+def _plain(line: BatchLine) -> BatchLine:
+    """An encounter line as a placeholder note line (its result is replaced by the refusal)."""
+    if line.encounter_id is None:
+        return line
+    return BatchLine(line.number, None, None, line.setting, "encounter")
+
+
+def _encounter_line_refused(line: BatchLine) -> dict[str, Any]:
+    return {
+        "encounter_id": line.encounter_id,
+        "line": line.number,
+        "error": "encounters are coded by chartcoder batch --engine local or suggest.spark.suggest_encounters",
+    }
+
+
+def _code_alone(engine: _Engines, line: BatchLine, top: int | None) -> dict[str, Any]:
     try:
         return next(iter(code_lines([line], EngineSpec(), workers=1, top=top, engine=engine)))
     except Exception as error:
@@ -401,9 +511,17 @@ def _batch_lines(frame: pd.DataFrame, job: _Job) -> list[BatchLine]:
             if raw is not None and bytes(raw).strip()
         ]
     return [
-        _record_line(int(number), _present(note_id), _present(text), _present(setting), job.default_setting)
-        for number, note_id, text, setting in zip(
-            numbers, frame["id"].tolist(), frame["text"].tolist(), frame["setting"].tolist(), strict=True
+        dated_line(
+            _record_line(int(number), _present(note_id), _present(text), _present(setting), job.default_setting),
+            _present(day),
+        )
+        for number, note_id, text, setting, day in zip(
+            numbers,
+            frame["id"].tolist(),
+            frame["text"].tolist(),
+            frame["setting"].tolist(),
+            frame["date_of_service"].tolist() if "date_of_service" in frame else [None] * len(frame),
+            strict=True,
         )
     ]
 
@@ -434,21 +552,22 @@ def _present(value: Any) -> Any:
 def _output_columns(job: _Job) -> list[str]:
     if job.output == "lines":
         return ["line", "error", "json"]
-    columns = ["id", "setting", "model", "code_set", "suggestions", "excluded", "error"]
+    columns = ["id", "setting", "model", "code_set", "suggestions", "excluded", "documentation", "error"]
     return [*columns[:1], "line", *columns[1:]] if job.numbered else columns
 
 
-def _output_row(job: _Job, line: BatchLine, record: dict[str, Any], engine: BatchEngine) -> dict[str, Any]:
+def _output_row(job: _Job, line: BatchLine, record: dict[str, Any], engine: _Engines) -> dict[str, Any]:
     error = record.get("error")
     if job.output == "lines":
         return {"line": line.number, "error": error, "json": json.dumps(record, ensure_ascii=False)}
     row: dict[str, Any] = {
         "id": line.note_id,
         "setting": line.setting if error is not None else record["setting"],
-        "model": engine.model_id,
-        "code_set": engine.code_set,
+        "model": engine.model_id if error is not None else record["model"],  # each release may have its own
+        "code_set": engine.code_set if error is not None else record["code_set"],
         "suggestions": None if error is not None else record["suggestions"],
         "excluded": None if error is not None else record["excluded"],
+        "documentation": None if error is not None else record["documentation"],
         "error": error,
     }
     if job.numbered:
@@ -462,9 +581,11 @@ def _check_setting(setting: str) -> None:
         raise SettingError(Errors.E004.format(setting=setting))
 
 
-def _check_columns(df: DataFrame, text_col: str, id_col: str | None, setting_col: str | None) -> None:
+def _check_columns(
+    df: DataFrame, text_col: str, id_col: str | None, setting_col: str | None, date_col: str | None = None
+) -> None:
     types = dict(df.dtypes)
-    for role, name in (("text", text_col), ("id", id_col), ("setting", setting_col)):
+    for role, name in (("text", text_col), ("id", id_col), ("setting", setting_col), ("date", date_col)):
         if name is not None and name not in types:
             raise EngineError(f"The DataFrame has no {role} column {name!r}; its columns are {sorted(types)}.")
     if types[text_col] != "string":
@@ -572,6 +693,7 @@ def _read_notes(spark: SparkSession, functions: ModuleType, source: str, source_
         _string_column(functions, "id" if "id" in present else None).alias("id"),
         functions.col("text"),
         _string_column(functions, "setting" if "setting" in present else None).alias("setting"),
+        _string_column(functions, "date_of_service" if "date_of_service" in present else None).alias("date_of_service"),
     )
 
 

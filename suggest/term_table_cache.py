@@ -29,7 +29,7 @@ def _table_key(vocabulary: Vocabulary) -> str:
 
 def load_term_table(vocabulary: Vocabulary) -> TermTable:
     """The term table for this vocabulary, from its cache folder, built and cached when missing or damaged."""
-    cache = vocabulary.folder.parent / "cache" / f"term-table-{_table_key(vocabulary)}"
+    cache = vocabulary.home / "cache" / f"term-table-{_table_key(vocabulary)}"
     table = TermTable.from_state(read_cached(cache))
     if table is not None:
         return table

@@ -7,11 +7,13 @@ the trainer reads their features. ``NoteSuggestions.to_dict`` is the documented 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # the Finding record imports Evidence from here
+    from suggest.documentation.finding import Finding
 
 __all__ = [
     "ASSERTIONS",
-    "CODE_SET_NAME",
     "POA_INDICATORS",
     "ROLES",
     "SETTINGS",
@@ -21,6 +23,7 @@ __all__ = [
     "Evidence",
     "Exclusion",
     "Flag",
+    "HccCategory",
     "Mention",
     "NoteSuggestions",
     "PoaIndicator",
@@ -41,7 +44,6 @@ ROLES: tuple[Role, ...] = ("principal", "first_listed", "secondary")
 # "1" exempt from POA reporting. None for outpatient notes, where POA is not reported.
 PoaIndicator = Literal["Y", "N", "U", "W", "1"]
 POA_INDICATORS: tuple[PoaIndicator, ...] = ("Y", "N", "U", "W", "1")
-CODE_SET_NAME = "ICD-10-CM FY2026"
 # The model name of the heuristic ranker, which needs no model pack (ids: "zero-shot-<release>").
 ZERO_SHOT_MODEL = "zero-shot"
 
@@ -113,6 +115,17 @@ class Flag:
 
 
 @dataclass(frozen=True, slots=True)
+class HccCategory:
+    """A CMS-HCC payment category a code maps to ("37"), with CMS's label (:mod:`suggest.risk_adjustment`)."""
+
+    hcc: str
+    label: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"hcc": self.hcc, "label": self.label}
+
+
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     """One code in reporting order.
 
@@ -120,7 +133,8 @@ class Suggestion:
     threshold) come first in reporting order (rank 1 is the principal or first-listed diagnosis), the listed
     ones follow by score. ``score`` stays the calibrated confidence. ``replaces``: the component codes a
     combination code stands for (they are not reported beside it). ``poa``: present-on-admission indicator,
-    inpatient notes only.
+    inpatient notes only. ``hcc``: the CMS-HCC V28 categories the code maps to for the default payment year
+    (empty for most codes).
     """
 
     rank: int
@@ -135,6 +149,7 @@ class Suggestion:
     poa: PoaIndicator | None = None
     proposed: bool = False
     replaces: tuple[str, ...] = ()
+    hcc: tuple[HccCategory, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,6 +165,7 @@ class Suggestion:
             "poa": self.poa,
             "proposed": self.proposed,
             "replaces": list(self.replaces),
+            "hcc": [category.to_dict() for category in self.hcc],
         }
 
 
@@ -173,6 +189,11 @@ class NoteSuggestions:
     setting: Setting
     suggestions: tuple[Suggestion, ...]
     excluded: tuple[Exclusion, ...]
+    # documentation findings (incomplete or inconsistent chart), beside the codes: suggest.documentation
+    documentation: tuple[Finding, ...] = ()
+    # The note's date of service came before every loaded release: the oldest coded it (its codes may not be
+    # those in force then).
+    release_before_date: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -182,4 +203,6 @@ class NoteSuggestions:
             "setting": self.setting,
             "suggestions": [suggestion.to_dict() for suggestion in self.suggestions],
             "excluded": [exclusion.to_dict() for exclusion in self.excluded],
+            "documentation": [finding.to_dict() for finding in self.documentation],
+            "release_before_date": self.release_before_date,
         }

@@ -92,3 +92,24 @@ def indexed_vocabulary(indexed_home: Path):
     from vocab.vocabulary import load_vocabulary
 
     return load_vocabulary(indexed_home)
+
+
+@pytest.fixture(scope="session")
+def release_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """CDC's zips (and a conversion table) of a test "FY2027" derived from the mini FY2026 (issue 15)."""
+    from tests.vocab.release_fixtures import write_release_2027
+
+    return write_release_2027(tmp_path_factory.mktemp("cdc-download"))
+
+
+@pytest.fixture(scope="session")
+def two_release_home(tmp_path_factory: pytest.TempPathFactory, mini_home: Path, release_files: list[Path]) -> Path:
+    """The mini home (FY2026, effective 2025-10-01) with the test FY2027 (2026-10-01) imported beside it."""
+    import shutil
+
+    from vocab.release_import import import_release
+
+    home = tmp_path_factory.mktemp("two-releases")
+    shutil.copytree(mini_home / "codeset", home / "codeset")
+    import_release(release_files, home, bundled_index=False)
+    return home

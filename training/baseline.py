@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from suggest.types import CODE_SET_NAME, Candidate, NoteSuggestions, Suggestion
+from suggest.types import Candidate, NoteSuggestions, Suggestion
 from training.data import LabeledNote
 from training.metrics import micro_scores
 from vocab.codeset import CodeSet
@@ -232,7 +232,7 @@ class BaselineEngine:
             )
         return NoteSuggestions(
             note_id=note_id,
-            code_set=CODE_SET_NAME,
+            code_set=f"ICD-10-CM {self.codeset.release}" if self.codeset is not None else "ICD-10-CM",
             model=self.model_id,
             setting=setting,  # type: ignore[arg-type]
             suggestions=tuple(suggestions),

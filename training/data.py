@@ -110,6 +110,7 @@ class DataReport:
     category_codes: int = 0  # valid but non-billable codes kept as they are (CodiEsp gold has some)
     skipped_notes: int = 0
     skipped_codes: int = 0
+    converted_codes: int = 0  # prior-release codes mapped to the current one through the conversion table
     issues: list[DataIssue] = field(default_factory=list)
 
     def note_skipped(self, where: str, reason: str) -> None:
@@ -139,6 +140,7 @@ class DataReport:
             "category_codes": self.category_codes,
             "skipped_notes": self.skipped_notes,
             "skipped_codes": self.skipped_codes,
+            "converted_codes": self.converted_codes,
             "issues": [issue.to_dict() for issue in self.issues],
         }
 
@@ -167,6 +169,7 @@ def _clean_codes(
             report.code_skipped(where, _quote(raw), "not an ICD-10-CM code (invalid shape)")
             continue
         if codeset is not None:
+            code = current_code(code, codeset, report)
             known = codeset.codes.get(code)
             if known is None:
                 report.code_skipped(where, code, f"not a code in ICD-10-CM {codeset.release}")
@@ -176,6 +179,18 @@ def _clean_codes(
         if code not in cleaned:
             cleaned.append(code)
     return cleaned
+
+
+def current_code(code: str, codeset: CodeSet, report: DataReport) -> str:
+    """A code of an earlier release (a review stored under FY2026, training for FY2027) as the release's
+    conversion table maps it, counted in ``report``; other codes as they are."""
+    if code in codeset.codes:
+        return code
+    successor = codeset.successor(code)
+    if successor is None:
+        return code
+    report.converted_codes += 1
+    return successor
 
 
 # --- JSON Lines -----------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from sqlalchemy import and_, column, create_engine, func, select, table
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from suggest.types import SETTINGS
-from training.data import DataReport, LabeledNote, TrainingDataError
+from training.data import DataReport, LabeledNote, TrainingDataError, current_code
 from vocab.codes import normalize_code
 from vocab.codeset import CodeSet
 from vocab.errors import InvalidCodeError
@@ -75,6 +75,8 @@ def _clean(code: object, where: str, codeset: CodeSet | None, report: DataReport
     except InvalidCodeError:
         report.code_skipped(where, code[:40], "not an ICD-10-CM code (invalid shape)")
         return None
+    if codeset is not None:
+        normalized = current_code(normalized, codeset, report)
     if codeset is not None and normalized not in codeset.codes:
         report.code_skipped(where, normalized, f"not a code in ICD-10-CM {codeset.release}")
         return None

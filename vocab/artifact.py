@@ -14,7 +14,7 @@ folder of part files and a JSON manifest naming each part's sha256:
   arrays) or NumPy ``.npz`` read with ``allow_pickle=False``. Nothing here unpickles; a file that would need
   it does not parse.
 
-Layout of the code-set artifact ``<home>/codeset/``::
+Layout of a code-set artifact ``<home>/codeset/<effective date>/`` (one per release, see :mod:`vocab.releases`)::
 
     manifest.json          format version, release, hashes and counts; written last
     tabular.msgpack        the CodeSet
@@ -33,7 +33,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +76,12 @@ def default_home() -> Path:
     return get_settings().home.expanduser()
 
 
-def codeset_folder(home: Path | None = None) -> Path:
-    return (home or default_home()) / "codeset"
+def codeset_folder(home: Path | None = None, effective: date | None = None) -> Path:
+    """The artifact folder of the release effective on ``effective``, or of the one in force today
+    (``<home>/codeset/<effective date>/``, see :mod:`vocab.releases`)."""
+    from vocab.releases import current_folder  # the release layout lives there; it imports this module
+
+    return current_folder(home or default_home(), effective)
 
 
 # --- hashing, verified reading, atomic writing ------------------------------------------------------------

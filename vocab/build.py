@@ -208,16 +208,22 @@ def _read_confirmed_codes(code_list: Path) -> set[str]:
     return {line.split(" ")[0].strip() for line in text.splitlines() if line.strip()}
 
 
-def build_codeset(tabular_xml: Path | None = None, code_list: Path | None = None) -> CodeSet:
-    """Read the Tabular List XML (default: the one in ``simple-icd-10-cm``) into a :class:`CodeSet`."""
+def build_codeset(
+    tabular_xml: Path | None = None, code_list: Path | None = None, *, confirmed_codes: set[str] | None = None
+) -> CodeSet:
+    """Read the Tabular List XML (default: the one in ``simple-icd-10-cm``) into a :class:`CodeSet`.
+
+    The codes that exist come from ``code_list`` (one compact code per line) or ``confirmed_codes`` (CDC's
+    order file, read by :func:`vocab.release_import.read_order_file`)."""
     package_version = "external"
-    if tabular_xml is None or code_list is None:
+    if tabular_xml is None or (code_list is None and confirmed_codes is None):
         tabular_xml, code_list, package_version = tabular_source()
     try:
         root = SafeET.parse(tabular_xml).getroot()
     except (ET.ParseError, OSError) as error:
         raise CodeSetFormatError(f"Cannot read the tabular XML {tabular_xml}: {error}") from error
-    walker = _TabularWalker(_read_confirmed_codes(code_list))
+    confirmed = confirmed_codes if confirmed_codes is not None else _read_confirmed_codes(code_list)  # type: ignore[arg-type]
+    walker = _TabularWalker(confirmed)
     walker.walk(root)
     release = _release_name(root, tabular_xml)
     return CodeSet(
@@ -225,7 +231,10 @@ def build_codeset(tabular_xml: Path | None = None, code_list: Path | None = None
         codes=walker.freeze(),
         chapters=walker.chapters,
         blocks=walker.blocks,
-        metadata={"source": tabular_xml.name, "source_package": f"{TABULAR_PACKAGE} {package_version}"},
+        metadata={
+            "source": tabular_xml.name,
+            "source_package": f"{TABULAR_PACKAGE} {package_version}" if code_list is not None else "CDC release files",
+        },
     )
 
 

@@ -137,6 +137,29 @@ class CodeSet:
     chapters: dict[str, Grouping]
     blocks: dict[str, Grouping]
     metadata: dict[str, str] = field(default_factory=dict)
+    # Prior code -> current codes, from the release's conversion table (set on load from its own artifact part,
+    # never stored in the tabular part: the code set's hash stays that of the Tabular List).
+    successors: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def successor(self, text: str) -> str | None:
+        """The one current code the conversion table names for a prior code, or None (none, or several: a coder
+        must choose)."""
+        try:
+            found = self.successors.get(normalize_code(text), ())
+        except InvalidCodeError:
+            return None
+        return found[0] if len(found) == 1 and found[0] in self.codes else None
+
+    def share_with(self, other: CodeSet) -> int:
+        """Hold ``other``'s record of every code that is the same in both releases (most of them: a release
+        changes a few hundred codes), so that two releases in one process keep one copy; how many were shared."""
+        shared = 0
+        for code, record in self.codes.items():
+            theirs = other.codes.get(code)
+            if theirs is not None and theirs is not record and theirs == record:
+                self.codes[code] = theirs
+                shared += 1
+        return shared
 
     # --- storage: plain values (the artifact stores msgpack, never a pickle) ------------------------
     def to_state(self) -> dict[str, Any]:

@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     retention_days: int | None = Field(
         default=None, ge=1, description="Purge note text older than this many days; None keeps it."
     )
+    query_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Purge the words of provider queries answered or withdrawn more than this many days ago (a "
+        "note's queries are purged with its text by retention_days either way); None keeps them.",
+    )
     purge_interval_s: float = Field(default=3600.0, gt=0, description="How often the server runs the purge.")
     model_poll_s: float = Field(
         default=5.0, gt=0, description="How often a server checks the registry's champion (and swaps to a new one)."

@@ -7,12 +7,22 @@ package, the Alphabetic Index from the files bundled in this one or downloaded b
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from vocab.artifact import PART_SUFFIX, ArtifactManifest, codeset_folder, read_manifest, read_part, write_artifact
+from vocab.artifact import (
+    PART_SUFFIX,
+    ArtifactManifest,
+    codeset_folder,
+    default_home,
+    read_manifest,
+    read_part,
+    write_artifact,
+)
 from vocab.codes import compact_code
 from vocab.codeset import NOTE_FIELDS, Code, CodeSet
 from vocab.errors import ChartcoderError, CodeSetFormatError, UnknownCodeError, VocabError
@@ -25,6 +35,7 @@ from vocab.lexicon import (
     tabular_terms,
     unique_terms,
 )
+from vocab.releases import effective_date, migrate_single_release, release_folder
 from vocab.search import CodeSearch, SearchResult
 
 __all__ = [
@@ -51,6 +62,22 @@ class Vocabulary:
     @property
     def release(self) -> str:
         return self.codeset.release
+
+    @property
+    def code_set(self) -> str:
+        """The release's name in outputs (``ICD-10-CM FY2027``): from the release, never a constant."""
+        return f"ICD-10-CM {self.release}"
+
+    @property
+    def effective(self) -> date:
+        """The day this release takes effect (its folder's name, see :mod:`vocab.releases`)."""
+        return effective_date(self.release)
+
+    @property
+    def home(self) -> Path:
+        """The data folder this release belongs to (``<home>/codeset/<date>/``, or ``<home>/codeset/`` of a
+        single-release home not yet migrated)."""
+        return self.folder.parent if self.folder.name == "codeset" else self.folder.parent.parent
 
     @property
     def code_search(self) -> CodeSearch:
@@ -87,6 +114,14 @@ class Vocabulary:
             )
         return self._indexes[source]
 
+    def conversion_rows(self) -> tuple[tuple[str, str, str], ...]:
+        """The release's conversion table as ``(previous code, current code, effective date)`` rows (empty when
+        the release came without one)."""
+        if f"conversion{PART_SUFFIX}" not in self.manifest.files:
+            return ()
+        rows = read_part(self.folder, self.manifest, "conversion")
+        return tuple((str(old), str(new), str(day)) for old, new, day in rows)
+
     def describe(self, text: str) -> dict[str, Any]:
         """Everything known about one code, as plain data (CLI ``codes show``, HTTP ``/v1/codes/{code}``)."""
         codeset = self.codeset
@@ -98,7 +133,7 @@ class Vocabulary:
             "description": code.description,
             "billable": code.billable,
             "valid": True,
-            "release": f"ICD-10-CM {self.release}",
+            "release": self.code_set,
             "chapter": {"id": chapter.id, "title": chapter.title},
             "block": {"id": block.id, "title": block.title},
             "parents": [{"code": a.code, "description": a.description} for a in codeset.ancestors(code.code)],
@@ -138,7 +173,8 @@ class Vocabulary:
         counts = dict(self.manifest.counts)
         return {
             "release": self.release,
-            "code_set": f"ICD-10-CM {self.release.split(' ')[0]}",
+            "code_set": self.code_set,
+            "effective": self.effective.isoformat(),
             "folder": str(self.folder),
             "created": self.manifest.created,
             "indexes": self.index_sources(),
@@ -154,6 +190,7 @@ def build_vocabulary(
     indexes: Iterable[Any] = (),
     *,
     bundled_index: bool | None = None,
+    conversion: Iterable[tuple[str, str, str]] | None = None,
 ) -> Vocabulary:
     """Write a complete artifact: tabular, Alphabetic Indexes, lexicon.
 
@@ -163,19 +200,26 @@ def build_vocabulary(
     sources still missing, False leaves them out, None (default) means True when building the bundled
     Tabular List (``codeset`` not given, as ``chartcoder vocab build`` does) and otherwise keeps the
     bundled indexes the artifact already had (``import-index`` adding files to a built home).
+    ``conversion``: the release's conversion table, ``(previous code, current code, effective date)`` rows
+    (:mod:`vocab.release_import`); None keeps the one the artifact already had.
     """
-    folder = codeset_folder(home)
     with_bundled = codeset is None if bundled_index is None else bundled_index
     if codeset is None:
         from vocab.build import build_codeset  # the Tabular List package is slow to read: only when building
 
         codeset = build_codeset()
+    home = home or default_home()
+    migrate_single_release(home)
+    folder = release_folder(home, effective_date(codeset.release))
     chosen = _chosen_indexes(folder, list(indexes), with_bundled, keep_bundled=bundled_index is None)
     abbreviations = load_abbreviations()
     search = build_code_search(codeset, lexicon_terms(codeset, (index for index, _ in chosen.values())), abbreviations)
     parts: dict[str, Any] = {"tabular": codeset.to_state(), "lexicon": search.to_state()}
     for source, (index, _) in chosen.items():
         parts[f"index-{source}"] = index.to_records()
+    rows = _previous_conversion(folder) if conversion is None else [(old, new, day) for old, new, day in conversion]
+    if rows:
+        parts["conversion"] = rows
     counts = {
         **codeset.counts(),
         "lexicon_terms": search.term_count,
@@ -185,12 +229,23 @@ def build_vocabulary(
         **{f"index_{source}_invalid_codes": _invalid_codes(index, codeset) for source, (index, _) in chosen.items()},
     }
     counts["index_entries"] = sum(len(index.terms) for index, _ in chosen.values())
+    if rows:
+        counts["conversion_rows"] = len(rows)
     sources = dict(codeset.metadata)
     for source, (index, origin) in chosen.items():
         sources[f"index_{source}"] = index.release
         sources[f"index_{source}_origin"] = origin
     manifest = write_artifact(folder, parts, codeset.release, counts, sources)
+    codeset.successors = _successors(rows)
     return Vocabulary(folder=folder, manifest=manifest, codeset=codeset, _search=search)
+
+
+def _previous_conversion(folder: Path) -> list[tuple[str, str, str]]:
+    """The conversion table of the artifact being rebuilt (``import-index`` on an imported release keeps it)."""
+    try:
+        return list(_load_folder(folder).conversion_rows())
+    except VocabError:
+        return []
 
 
 def _chosen_indexes(
@@ -246,7 +301,7 @@ def _previous_indexes(folder: Path, skip: set[str], origins: set[str]) -> dict[s
         return {}
     _refuse_old_indexes(folder)
     try:
-        vocabulary = load_vocabulary(folder.parent)
+        vocabulary = _load_folder(folder)
     except VocabError:  # an unreadable artifact is rebuilt from scratch; a bug still surfaces
         return {}
     kept = {}
@@ -289,18 +344,49 @@ def _abbreviation_terms(search: CodeSearch, codeset: CodeSet, abbreviations: Abb
     return linked
 
 
-def load_vocabulary(home: Path | None = None) -> Vocabulary:
-    folder = codeset_folder(home)
+def load_vocabulary(home: Path | None = None, effective: date | None = None) -> Vocabulary:
+    """The release effective on ``effective`` (its exact effective date; see :func:`vocab.releases.release_for`
+    for a date of service), or the one in force today. A single-release home of an older chartcoder is
+    migrated to the dated layout first where the folder is writable (and read as it is where not)."""
+    home = home or default_home()
+    with contextlib.suppress(OSError):  # a read-only home (a Spark executor's copy) still loads
+        migrate_single_release(home)
+    folder = codeset_folder(home, effective)
+    if effective is not None and not (folder / "manifest.json").is_file():
+        from vocab.errors import CodeSetNotBuiltError
+        from vocab.releases import list_releases
+
+        known = ", ".join(f"{r.effective} ({r.name})" for r in list_releases(home)) or "none"
+        raise CodeSetNotBuiltError(
+            f"No ICD-10-CM release effective {effective} in {home}; the releases there: {known}. "
+            "Import it with `chartcoder vocab import-release`."
+        )
+    return _load_folder(folder)
+
+
+def _load_folder(folder: Path) -> Vocabulary:
     manifest = read_manifest(folder)
     codeset = CodeSet.from_state(read_part(folder, manifest, "tabular"))
-    return Vocabulary(folder=folder, manifest=manifest, codeset=codeset)
+    vocabulary = Vocabulary(folder=folder, manifest=manifest, codeset=codeset)
+    codeset.successors = _successors(vocabulary.conversion_rows())
+    return vocabulary
 
 
-def ensure_vocabulary(home: Path | None = None) -> Vocabulary:
+def _successors(rows: Iterable[tuple[str, str, str]]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    for previous, current, _ in rows:
+        if current not in found.setdefault(previous, []):
+            found[previous].append(current)
+    return {previous: tuple(currents) for previous, currents in found.items()}
+
+
+def ensure_vocabulary(home: Path | None = None, effective: date | None = None) -> Vocabulary:
     """Load the artifact, building it first when there is none (the first run of a fresh install)."""
     from vocab.errors import CodeSetNotBuiltError
 
     try:
-        return load_vocabulary(home)
+        return load_vocabulary(home, effective)
     except CodeSetNotBuiltError:
+        if effective is not None:  # a release that was never imported is not built from the bundled one
+            raise
         return build_vocabulary(home)

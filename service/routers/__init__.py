@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from service.routers import audit, codes, health, jobs, models, notes, reviews, stats, suggest
+from service.routers import (
+    audit,
+    codes,
+    encounters,
+    filed,
+    health,
+    jobs,
+    models,
+    notes,
+    queries,
+    reviews,
+    risk,
+    stats,
+    suggest,
+)
 
 __all__ = ["ROUTERS"]
 
@@ -13,7 +27,11 @@ ROUTERS = (
     reviews.router,
     codes.router,
     stats.router,
+    risk.router,
     audit.router,
     models.router,
     jobs.router,
+    queries.router,
+    filed.router,
+    encounters.router,
 )

@@ -7,7 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 from starlette.concurrency import run_in_threadpool
 
-from service.deps import CurrentKey, EngineDep, MetricsDep, RunnerDep, SessionDep, SettingsDep, get_current_key
+from service.deps import (
+    CurrentKey,
+    EngineDep,
+    MetricsDep,
+    ReleasesDep,
+    RunnerDep,
+    SessionDep,
+    SettingsDep,
+    get_current_key,
+)
 from service.errors import NoteNotFoundError
 from service.routers._responses import errors
 from service.routing import Utf8Route
@@ -17,8 +26,8 @@ from service.schemas import (
     NoteDetail,
     NoteInput,
     NotePage,
-    NoteStatus,
     NoteSummary,
+    QueueStatus,
     ReviewOut,
     suggestions_out,
 )
@@ -80,9 +89,11 @@ async def create_note(
     runner: RunnerDep,
     engine: EngineDep,
     metrics: MetricsDep,
+    releases: ReleasesDep,
 ) -> NoteDetail:
-    """Code the note and store it, text and suggestions, as pending; answered once committed."""
-    result = await suggest_one(runner, engine, metrics, note, settings.max_note_bytes)
+    """Code the note and store it, text and suggestions, as pending; answered once committed. The encounter's
+    date of service (``discharge_date``, else ``encounter_date``) picks the ICD-10-CM release."""
+    result = await suggest_one(runner, engine, metrics, note, settings.max_note_bytes, releases)
     encounter = note.encounter.model_dump(mode="json", exclude_none=True) if note.encounter else None
 
     def store() -> NoteDetail:
@@ -103,7 +114,7 @@ async def create_note(
 @router.get("", summary="List queued notes (never their text)")
 def list_notes(
     session: SessionDep,
-    status: NoteStatus | None = None,
+    status: QueueStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> NotePage:
@@ -112,14 +123,15 @@ def list_notes(
         NoteSummary(
             id=note.id,
             external_id=note.external_id,
-            status="reviewed" if review_count else "pending",
+            status="reviewed" if review_count else "query_open" if open_queries else "pending",
             setting=note.setting,
             model=note.model_id,
             suggestion_count=note.suggestion_count,
             review_count=review_count,
+            open_queries=open_queries,
             created_at=note.created_at,
         )
-        for note, review_count in rows
+        for note, review_count, open_queries in rows
     ]
     return NotePage(items=items, total=total, limit=limit, offset=offset)
 

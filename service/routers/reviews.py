@@ -6,12 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response
 
-from service.deps import CurrentKey, MetricsDep, SessionDep, VocabularyDep, get_current_key
+from service.deps import CurrentKey, MetricsDep, ReleasesDep, SessionDep, get_current_key
 from service.errors import InvalidReviewError, NoteNotFoundError, ReviewCodeError
+from service.filing import filed_note_review
+from service.releases import service_date
 from service.routers._responses import errors
 from service.routers.notes import NoteId, review_out
 from service.routing import Utf8Route
 from service.schemas import ReviewOut, ReviewRequest
+from service.store.filing import file_encounter
 from service.store.repositories import NoteRef, NoteRepository, ReviewDecision, ReviewRepository
 from vocab.codeset import CodeSet
 from vocab.errors import InvalidCodeError, UnknownCodeError
@@ -49,7 +52,7 @@ def review_note(
     review: ReviewRequest,
     key: CurrentKey,
     session: SessionDep,
-    vocabulary: VocabularyDep,
+    releases: ReleasesDep,
     metrics: MetricsDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,  # type: ignore[assignment]
@@ -58,7 +61,8 @@ def review_note(
 
     The coder is the API key's owner; the model is the one that made the note's suggestions. With an
     ``Idempotency-Key`` header (or ``review_id``) a retry answers 200 with the review stored the first time.
-    The answer is sent only after the review is committed.
+    The review is filed with it (the note as an encounter of one document; a later review files a corrected
+    version), and the answer is sent only after both are committed.
     """
     note = NoteRepository(session).get(note_id)
     if note is None:
@@ -66,6 +70,8 @@ def review_note(
     if idempotency_key and review.review_id and idempotency_key != review.review_id:
         raise InvalidReviewError("The Idempotency-Key header and review_id differ; send one, or the same in both.")
     suggested = {item["code"] for item in note.suggestions["suggestions"]}
+    # The coder's codes must be valid in the release in force on the note's date of service (422 naming it).
+    vocabulary = releases.vocabulary_for(service_date(note.encounter))
     decision = check_decision(review, suggested, vocabulary.codeset, inpatient=note.setting == "inpatient")
     stored, created = ReviewRepository(session).add(
         NoteRef(id=note.id, model_id=note.model_id),
@@ -73,6 +79,7 @@ def review_note(
         key,
         idempotency_key=idempotency_key or review.review_id,
         review_id=review.review_id,
+        on_stored=lambda session, stored: file_encounter(session, filed_note_review(note, decision, stored)),
     )
     if created:
         metrics.reviews_stored.inc()

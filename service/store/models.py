@@ -18,12 +18,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "ANSWER_KINDS",
     "DECISIONS",
     "JOB_KINDS",
     "JOB_STATUSES",
     "MODEL_JOB_SLOT",
     "POA_VALUES",
+    "QUERY_STATUSES",
     "ROLES",
+    "AnswerKind",
     "ApiKey",
     "AuditEntry",
     "Base",
@@ -31,6 +34,8 @@ __all__ = [
     "JobKind",
     "JobStatus",
     "Note",
+    "ProviderQuery",
+    "QueryStatus",
     "Review",
     "ReviewCode",
     "new_id",
@@ -209,3 +214,43 @@ class Job(Base):
     @property
     def active(self) -> bool:
         return self.status in ("queued", "running")
+
+
+QueryStatus = Literal["open", "answered", "withdrawn"]
+QUERY_STATUSES: tuple[QueryStatus, ...] = get_args(QueryStatus)
+# How a provider answered: one of the query's clinical options, "other" (their own words) or "undetermined".
+AnswerKind = Literal["clinical", "other", "undetermined"]
+ANSWER_KINDS: tuple[AnswerKind, ...] = get_args(AnswerKind)
+
+
+class ProviderQuery(Base):
+    """A provider query a coder raised from a documentation finding, sent (by the coder, outside chartcoder) and
+    tracked to its answer or withdrawal.
+
+    The text columns quote the note (PHI): ``question``, ``indicators``, ``options``, ``finding``, ``answer_text``
+    and ``withdraw_reason`` are blanked by the retention purge (``text_purged_at``); kinds, statuses, times and the
+    answer's kind stay for statistics. Status moves once: ``open`` to ``answered`` or ``withdrawn``.
+    """
+
+    __tablename__ = "provider_queries"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    note_id: Mapped[str] = mapped_column(ForeignKey("notes.id"), index=True)
+    encounter_id: Mapped[str | None] = mapped_column(String(200), index=True)  # the note's, for the queue filter
+    finding_kind: Mapped[str] = mapped_column(String(100), index=True)
+    finding: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    question: Mapped[str | None] = mapped_column(Text)
+    indicators: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    options: Mapped[list[str] | None] = mapped_column(JSON)
+    option_count: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_by: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
+    created_by_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # when the coder marked it sent
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)  # answered or withdrawn
+    closed_by_name: Mapped[str | None] = mapped_column(String(100), default=None)
+    answer_kind: Mapped[str | None] = mapped_column(String(16), default=None)  # one of ANSWER_KINDS
+    answer_option: Mapped[int | None] = mapped_column(Integer, default=None)  # index into options
+    answer_text: Mapped[str | None] = mapped_column(Text, default=None)
+    withdraw_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    text_purged_at: Mapped[datetime | None] = mapped_column(default=None)

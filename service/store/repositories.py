@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from service.errors import IdempotencyConflictError, KeyNameTakenError, KeyNotFoundError, ReviewIdTakenError
 from service.security import SHOWN_PREFIX_LENGTH, Principal, generate_token, hash_token, token_matches
 from service.store.database import write_transaction
-from service.store.models import ROLES, ApiKey, AuditEntry, Note, Review, ReviewCode, new_id, utcnow
+from service.store.models import ROLES, ApiKey, AuditEntry, Note, ProviderQuery, Review, ReviewCode, new_id, utcnow
 
 __all__ = [
     "AuditRepository",
@@ -126,6 +126,12 @@ def _reviewed() -> Any:
     return exists().where(Review.note_id == Note.id)
 
 
+def _open_queries() -> Select[Any]:
+    return (
+        select(ProviderQuery.id).where(ProviderQuery.note_id == Note.id, ProviderQuery.status == "open").correlate(Note)
+    )
+
+
 class NoteRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -188,17 +194,24 @@ class NoteRepository:
             )
         return note
 
-    def page(self, status: str | None, limit: int, offset: int) -> tuple[list[tuple[Note, int]], int]:
-        """Notes newest first, each with its number of reviews; and how many match in all."""
+    def page(self, status: str | None, limit: int, offset: int) -> tuple[list[tuple[Note, int, int]], int]:
+        """Notes newest first, each with its number of reviews and of open provider queries; how many match in all.
+
+        ``query_open``: not reviewed yet, with a query open (a note shows so until the coder submits its review);
+        ``pending``: not reviewed, no query open.
+        """
         review_count = select(func.count(Review.id)).where(Review.note_id == Note.id).correlate(Note).scalar_subquery()
-        query: Select[Any] = select(Note, review_count)
+        open_queries = _open_queries()
+        query: Select[Any] = select(Note, review_count, open_queries.with_only_columns(func.count()).scalar_subquery())
         if status == "reviewed":
             query = query.where(_reviewed())
         elif status == "pending":
-            query = query.where(~_reviewed())
+            query = query.where(~_reviewed(), ~open_queries.exists())
+        elif status == "query_open":
+            query = query.where(~_reviewed(), open_queries.exists())
         total = self.session.scalar(select(func.count()).select_from(query.with_only_columns(Note.id).subquery()))
         rows = self.session.execute(query.order_by(Note.created_at.desc(), Note.id).limit(limit).offset(offset))
-        return [(note, count) for note, count in rows], total or 0
+        return [(note, count, queries) for note, count, queries in rows], total or 0
 
     def purge_text(self, older_than: datetime, actor: str, *, audit_when_empty: bool = True) -> int:
         """Blank the text (and the evidence words quoted from it) of notes created before ``older_than``.
@@ -213,11 +226,15 @@ class NoteRepository:
                 note.text = None
                 note.text_purged_at = now
                 note.suggestions = _without_evidence_text(note.suggestions)
+            # provider queries quote their note: purged with it (queries.py imports this module, hence here)
+            from service.store.queries import blank_queries_of_notes
+
+            queries = blank_queries_of_notes(self.session, [note.id for note in notes])
             if notes or audit_when_empty:
                 AuditRepository(self.session).record(
                     actor,
                     "notes.purged",
-                    details={"notes": len(notes), "older_than": older_than.isoformat()},
+                    details={"notes": len(notes), "queries": queries, "older_than": older_than.isoformat()},
                 )
         return len(notes)
 
@@ -228,11 +245,17 @@ def _without_evidence_text(suggestions: dict[str, Any]) -> dict[str, Any]:
     def scrub(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [{**item, "evidence": [{**piece, "text": None} for piece in item.get("evidence", [])]} for item in items]
 
-    return {
+    scrubbed = {
         **suggestions,
         "suggestions": scrub(suggestions.get("suggestions", [])),
         "excluded": scrub(suggestions.get("excluded", [])),
     }
+    if "documentation" in suggestions:  # findings quote the note too: evidence and the indicators queries cite
+        scrubbed["documentation"] = [
+            {**finding, "indicators": [{**piece, "text": None} for piece in finding.get("indicators", [])]}
+            for finding in scrub(suggestions["documentation"])
+        ]
+    return scrubbed
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,10 +339,12 @@ class ReviewRepository:
         *,
         idempotency_key: str | None,
         review_id: str | None,
+        on_stored: Callable[[Session, Review], object] | None = None,
     ) -> tuple[Review, bool]:
         """Store a new version of the note's review, or return the one this idempotency key stored before.
 
-        Returns ``(review, created)``. Reviews of one note are serialised on the note's row lock (SQLite:
+        ``on_stored`` runs in the review's transaction once a new review is added (filing it: both are stored or
+        neither). Returns ``(review, created)``. Reviews of one note are serialised on the note's row lock (SQLite:
         the database write lock), so each reads the latest version and the stored idempotency keys after
         the previous one committed. A key reused on another note at the same moment hits the unique
         constraint instead: one more round then finds it and answers 409.
@@ -327,7 +352,7 @@ class ReviewRepository:
         fingerprint = request_fingerprint(note.id, decision)
         for _attempt in range(_MAX_ATTEMPTS):
             try:
-                return self._store(note, decision, coder, idempotency_key, review_id, fingerprint)
+                return self._store(note, decision, coder, idempotency_key, review_id, fingerprint, on_stored)
             except IntegrityError:
                 self.session.rollback()
         raise RuntimeError(f"could not store a review of note {note.id} after {_MAX_ATTEMPTS} attempts")
@@ -349,6 +374,7 @@ class ReviewRepository:
         idempotency_key: str | None,
         review_id: str | None,
         fingerprint: str,
+        on_stored: Callable[[Session, Review], object] | None = None,
     ) -> tuple[Review, bool]:
         with write_transaction(self.session):
             self.session.execute(select(Note.id).where(Note.id == note.id).with_for_update())
@@ -394,6 +420,8 @@ class ReviewRepository:
                     "poa": dict(decision.poa),
                 },
             )
+            if on_stored is not None:
+                on_stored(self.session, review)
         return review, True
 
 

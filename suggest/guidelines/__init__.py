@@ -76,8 +76,10 @@ __all__ = [
     "GuidelineContext",
     "GuidelineStep",
     "apply_guidelines",
+    "draft_code_set",
     "guideline_steps",
     "prepare_guidelines",
+    "suggestions_of",
 ]
 
 
@@ -96,6 +98,17 @@ def apply_guidelines(
     steps: tuple[str, ...] = DEFAULT_STEPS,
 ) -> tuple[list[Suggestion], list[Exclusion]]:
     """Run the guideline ``steps`` over the ranked codes; the suggestions in reporting order and the exclusions."""
+    return suggestions_of(draft_code_set(ranked, excluded, context, steps), context)
+
+
+def draft_code_set(
+    ranked: Sequence[Ranked],
+    excluded: Sequence[Exclusion],
+    context: GuidelineContext,
+    steps: tuple[str, ...] = DEFAULT_STEPS,
+) -> CodeSetDraft:
+    """The draft after the guideline ``steps``: what :func:`apply_guidelines` turns into suggestions, kept as
+    working entries (with their mentions) for a caller that goes on from it (an encounter's merge)."""
     draft = CodeSetDraft(
         entries=[
             DraftCode(
@@ -110,6 +123,11 @@ def apply_guidelines(
         excluded=list(excluded),
     )
     run_steps(draft, context, steps)
+    return draft
+
+
+def suggestions_of(draft: CodeSetDraft, context: GuidelineContext) -> tuple[list[Suggestion], list[Exclusion]]:
+    """The draft's codes as suggestions in its order, and its exclusions (codes suggested anyway left out)."""
     suggestions = _suggestions(draft, context)
     suggested = {suggestion.code for suggestion in suggestions}
     return suggestions, [exclusion for exclusion in draft.excluded if exclusion.code not in suggested]

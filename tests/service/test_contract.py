@@ -16,9 +16,14 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 pytestmark = pytest.mark.slow
 
+# Routes with rules across fields that a JSON schema cannot state (POST /v1/encounters: admission before
+# discharge, documents dated within the stay, unique document ids, documents within max_batch): a schema-valid
+# body may break one and get its 4xx, which must then be the named error of that rule, never a validation list.
+CROSS_FIELD_RULES = {("POST", "/v1/encounters"): {422: {"EncounterError"}, 413: {"BatchTooLargeError"}}}
 EXAMPLES_PER_ROUTE = 20  # per route, mode and key: 1,280 requests, about two minutes on two cores
 
 
@@ -62,6 +67,14 @@ def test_the_api_matches_its_schema(app, client, keys, monkeypatch, method: str,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         )
         def responses_match_the_schema(case) -> None:
-            case.call_and_validate()
+            rules = CROSS_FIELD_RULES.get((method, path)) if mode == GenerationMode.POSITIVE else None
+            if rules is None:
+                case.call_and_validate()
+                return
+            response = case.call_and_validate(excluded_checks=[positive_data_acceptance])
+            if response.status_code in rules:
+                assert response.json()["error"] in rules[response.status_code], response.text
+            else:
+                assert response.status_code < 400 or response.status_code in (401, 403, 404, 409), response.text
 
         responses_match_the_schema()

@@ -69,6 +69,26 @@ def test_engine_processes_code_a_note_as_the_engine_in_the_server_does(pool_clie
     assert response.json() == in_process and in_process["suggestions"]
 
 
+def test_engine_processes_code_an_encounter_as_the_engine_in_the_server_does(pool_client, coder, engine) -> None:
+    """Issue 17: each document goes to an engine process; the merge gives what the in-process engine gives."""
+    from suggest.encounter import code_encounter
+    from suggest.encounter_types import Encounter, EncounterDocument
+
+    documents = [
+        {"document_id": "hp", "type": "history_and_physical", "text": DIABETES_NOTE},
+        {"document_id": "ds", "type": "discharge_summary", "text": "DISCHARGE DIAGNOSES:\n1. Essential hypertension."},
+    ]
+    response = pool_client.post("/v1/encounters", json={"documents": documents}, headers=coder)
+    assert response.status_code == 201, response.text
+    encounter = Encounter(tuple(EncounterDocument(d["document_id"], d["type"], d["text"]) for d in documents))
+    in_process = code_encounter(engine, encounter).to_dict()
+    served = response.json()["suggestions"]
+    assert [item["code"] for item in served["suggestions"]] == [item["code"] for item in in_process["suggestions"]]
+    assert served["suggestions"] and {
+        piece["document_id"] for item in served["suggestions"] for piece in item["evidence"]
+    } == {"hp", "ds"}
+
+
 @pytest.mark.parametrize("text", ["Hypertension \x01\x02\x03 noted.", "   \n  "])
 def test_a_note_the_engine_refuses_is_still_a_422(pool_client, coder, text: str) -> None:
     response = _suggest(pool_client, coder, text)

@@ -49,7 +49,7 @@ def test_0003_keeps_old_reviews_and_reads_them_without_order_or_poa(tmp_path: Pa
             text("INSERT INTO review_codes (review_id, code, decision) VALUES ('r1', 'E11.9', 'accepted')")
         )
     _migrate(database, "head")
-    assert current_revision(database) == head_revision() == "0003"
+    assert current_revision(database) == head_revision()
     with database.session() as session:
         review = session.get(Review, "r1")
         assert review is not None
@@ -58,4 +58,31 @@ def test_0003_keeps_old_reviews_and_reads_them_without_order_or_poa(tmp_path: Pa
     _migrate(database, "0002", down=True)  # and back: the old rows survive the downgrade
     with database.engine.connect() as connection:
         assert connection.execute(text("SELECT code FROM review_codes")).scalars().all() == ["E11.9"]
+    database.dispose()
+
+
+def test_0006_queries_adds_the_table_on_a_0003_database_and_drops_it_again(tmp_path: Path) -> None:
+    from sqlalchemy import inspect
+
+    database = open_database(f"sqlite:///{tmp_path / 'old.db'}")
+    _migrate(database, "0003")
+    assert "provider_queries" not in inspect(database.engine).get_table_names()
+    _migrate(database, "0006_queries")
+    columns = {column["name"] for column in inspect(database.engine).get_columns("provider_queries")}
+    assert {"note_id", "finding_kind", "question", "status", "answer_kind", "closed_at", "text_purged_at"} <= columns
+    _migrate(database, "0003", down=True)
+    assert "provider_queries" not in inspect(database.engine).get_table_names()
+
+
+def test_0004_filing_tables_upgrade_and_downgrade(tmp_path: Path) -> None:
+    from sqlalchemy import inspect
+
+    database = open_database(f"sqlite:///{tmp_path / 'filing.db'}")
+    _migrate(database, "0004")
+    tables = set(inspect(database.engine).get_table_names())
+    assert {"filed_encounters", "filed_codes"} <= tables
+    indexes = {index["name"] for index in inspect(database.engine).get_indexes("filed_codes")}
+    assert "ix_filed_codes_current_reported_code" in indexes
+    _migrate(database, "0003", down=True)
+    assert not {"filed_encounters", "filed_codes"} & set(inspect(database.engine).get_table_names())
     database.dispose()

@@ -15,10 +15,13 @@ def test_suggest_returns_the_engine_json(client, keys, engine):
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body == engine.suggest(DIABETES_NOTE, setting="outpatient", note_id="n-1").to_dict()
+    # the documentation list (findings) reads [] where the engine reports none
+    assert body == {"documentation": [], **engine.suggest(DIABETES_NOTE, setting="outpatient", note_id="n-1").to_dict()}
     assert body["note_id"] == "n-1"
     assert body["model"] == engine.model_id
     assert "E11.22" in [item["code"] for item in body["suggestions"]]
+    # documentation findings beside the codes (issue 16): the example note carries no signature
+    assert "completeness.signature_missing" in [item["kind"] for item in body["documentation"]]
 
 
 def test_suggest_top_limits_the_suggestions(client, keys):

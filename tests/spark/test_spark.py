@@ -152,6 +152,7 @@ def test_suggest_notes_gives_one_row_per_note_like_the_engine(spark, mini_home: 
                 "code_set": expected["code_set"],
             }
             assert got["suggestions"] == expected["suggestions"] and got["excluded"] == expected["excluded"]
+            assert got["documentation"] == expected["documentation"]
     assert "I10" in {suggestion["code"] for suggestion in rows[0]["suggestions"]}
     assert rows[1]["error"] == "'text' is missing or not a string" and rows[1]["suggestions"] is None
     assert rows[2]["error"].startswith("[E001]")
@@ -282,7 +283,7 @@ def test_a_shipped_home_gives_the_same_rows_and_leaves_the_database_behind(
     shutil.copytree(mini_home, home)
     (home / "chartcoder.db").write_bytes(b"note text lives here")
     stage = _stage_home(home, ZERO_SHOT_MODEL)
-    assert (stage / "codeset" / "manifest.json").is_file() and not (stage / "chartcoder.db").exists()
+    assert list((stage / "codeset").glob("*/manifest.json")) and not (stage / "chartcoder.db").exists()
 
     frame = spark.createDataFrame([("a", GOOD), ("b", "Pneumonia.")], "id string, text string")
     by_path = [row.asDict(recursive=True) for row in suggest_notes(frame, home=home).collect()]
@@ -408,3 +409,60 @@ def _hash_seed(frames: Iterator[Any]) -> Iterator[Any]:
 
     for _ in frames:
         yield pd.DataFrame({"seed": [os.environ.get("PYTHONHASHSEED", "")]})
+
+
+@pytest.mark.spark
+def test_each_note_is_coded_with_the_release_of_its_date_of_service(spark, two_release_home: Path) -> None:
+    """Issue 15: a date column picks the ICD-10-CM release per note (FY2027 from 2026-10-01), in each row's
+    code_set; a value that is not a date is that row's error."""
+    from suggest.spark import suggest_notes
+
+    note = "Type 1 diabetes mellitus with ketoacidosis with coma."
+    rows = [("nov", note, "2026-11-15"), ("sep", note, "2026-09-15"), ("bad", note, "soon"), ("none", note, None)]
+    frame = spark.createDataFrame(rows, "id string, text string, dos string")
+    got = {row["id"]: row for row in suggest_notes(frame, home=two_release_home, date_col="dos").collect()}
+    assert got["nov"]["code_set"] == "ICD-10-CM FY2027" and got["sep"]["code_set"] == "ICD-10-CM FY2026"
+    assert "E10.12" in {item["code"] for item in got["nov"]["suggestions"]}
+    assert "E10.11" in {item["code"] for item in got["sep"]["suggestions"]}
+    assert "date_of_service" in got["bad"]["error"] and got["none"]["code_set"] == "ICD-10-CM FY2027"
+
+
+def test_suggest_encounters_gives_one_row_per_encounter_like_the_engine(spark, mini_home: Path) -> None:
+    """Issue 17: the documents of each encounter, wherever Spark holds them, coded into one code set."""
+    from suggest.encounter import code_encounter
+    from suggest.encounter_input import encounter_from_records
+    from suggest.pipeline import load_engine
+    from suggest.spark import suggest_encounters
+    from tests.conftest import FIXTURES_DIR
+
+    lines = (FIXTURES_DIR / "encounters" / "admission.jsonl").read_text().splitlines()
+    lines += (FIXTURES_DIR / "encounters" / "office_visit.jsonl").read_text().splitlines()
+    rows = [json.loads(line) for line in lines]
+    rows.append({"encounter_id": "bad", "document_id": "x", "type": "memo", "text": "Gout."})
+    columns = ["encounter_id", "document_id", "type", "date", "text", "patient_id", "age", "sex", "setting"]
+    frame = spark.createDataFrame([tuple(row.get(name) for name in columns) for row in rows], columns)
+    result = {row["encounter_id"]: row for row in suggest_encounters(frame.repartition(3), home=mini_home).collect()}
+    assert set(result) == {"adm-1", "ov-1", "bad"}
+    assert "unknown document type" in result["bad"]["error"]
+    engine = load_engine(home=mini_home)
+    for encounter_id in ("adm-1", "ov-1"):
+        records = [(i, row) for i, row in enumerate(rows, start=1) if row["encounter_id"] == encounter_id]
+        expected = code_encounter(engine, encounter_from_records(records)).to_dict()
+        coded = json.loads(result[encounter_id]["json"])
+        assert [item["code"] for item in coded["suggestions"]] == [item["code"] for item in expected["suggestions"]]
+        assert coded["service_date"] == expected["service_date"]
+
+
+def test_encounter_lines_of_a_jsonl_file_on_spark_are_refused_not_coded_alone(mini_home: Path) -> None:
+    """Spark cuts a file into line ranges that may split an encounter: its lines get an error line each."""
+    from suggest.batch import parse_line
+    from suggest.pipeline import load_engine
+    from suggest.spark import _code_slice
+
+    lines = [
+        parse_line(1, b'{"encounter_id": "e", "document_id": "d", "type": "progress_note", "text": "Gout."}'),
+        parse_line(2, b'{"id": "n", "text": "Essential hypertension."}'),
+    ]
+    refused, coded = _code_slice(load_engine(home=mini_home), lines, None)
+    assert refused["encounter_id"] == "e" and "suggest_encounters" in refused["error"]
+    assert coded["note_id"] == "n" and coded["suggestions"][0]["code"] == "I10"

@@ -72,3 +72,27 @@ def test_a_pathological_note_does_not_hold_up_the_batch(mini_engine, mini_home) 
     assert [record["note_id"] for record in records] == ["before", "colons", "after"]
     evidence = [piece for suggestion in records[1]["suggestions"] for piece in suggestion["evidence"]]
     assert evidence and all(colons[piece["start"] : piece["end"]] == piece["text"] for piece in evidence)
+
+
+def test_consecutive_lines_of_one_encounter_are_coded_together(mini_engine, mini_home) -> None:
+    """Issue 17: batch lines with an ``encounter_id`` are the documents of one encounter, one output line."""
+    lines = [
+        json.dumps({"id": "n1", "text": "Essential hypertension."}),
+        json.dumps({"encounter_id": "e1", "document_id": "hp", "type": "history_and_physical", "text": "Pneumonia."}),
+        json.dumps({"encounter_id": "e1", "document_id": "ds", "type": "discharge_summary", "text": "Pneumonia."}),
+        json.dumps({"id": "n2", "text": "Asthma."}),
+        json.dumps({"encounter_id": "e1", "document_id": "pn", "type": "progress_note", "text": "Gout."}),
+        json.dumps({"encounter_id": "e2", "document_id": "x", "type": "memo", "text": "Gout."}),
+    ]
+    sink = io.StringIO()
+    summary = run_batch(
+        io.BytesIO(("\n".join(lines) + "\n").encode()), sink, EngineSpec(home=mini_home), engine=mini_engine
+    )
+    records = [json.loads(line) for line in sink.getvalue().splitlines()]
+    assert [record.get("note_id") or record.get("encounter_id") for record in records] == ["n1", "e1", "n2", "e1", "e2"]
+    encounter = records[1]
+    assert encounter["lines"] == [2, 3] and encounter["setting"] == "inpatient"
+    assert [document["document_id"] for document in encounter["documents"]] == ["hp", "ds"]
+    assert "consecutive" in records[3]["error"] and records[3]["line"] == 5
+    assert "unknown document type" in records[4]["error"]
+    assert summary.lines == 5 and summary.failed == 2

@@ -68,3 +68,28 @@ def test_batch_writes_one_line_per_input(mini_home: Path, tmp_path: Path) -> Non
 def test_batch_refuses_a_missing_input(mini_home: Path, tmp_path: Path) -> None:
     result = invoke(mini_home, "batch", str(tmp_path / "none.jsonl"), "-o", str(tmp_path / "out.jsonl"))
     assert result.exit_code == 2 and "No such file" in result.output
+
+
+def test_suggest_codes_an_encounter_file(mini_home: Path, tmp_path: Path) -> None:
+    """``suggest --encounter FILE.jsonl`` (issue 17): one code set, evidence naming each document."""
+    from tests.conftest import FIXTURES_DIR
+
+    admission = FIXTURES_DIR / "encounters" / "admission.jsonl"
+    result = invoke(mini_home, "suggest", "--encounter", str(admission), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["encounter_id"] == "adm-1" and data["service_date"] == "2026-03-05"
+    assert [item["role"] for item in data["suggestions"]].count("principal") == 1
+    assert {piece["document_id"] for item in data["suggestions"] for piece in item["evidence"]} <= {
+        "hp-1",
+        "pn-1",
+        "pn-2",
+        "ds-1",
+    }
+    table = invoke(mini_home, "suggest", "--encounter", str(admission))
+    assert table.exit_code == 0 and "principal" in table.stdout
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"type": "progress_note", "text": "Gout.", "date": "2026-13-01"}\n', encoding="utf-8")
+    refused = invoke(mini_home, "suggest", "--encounter", str(bad))
+    assert refused.exit_code == 2 and "not a date" in refused.output
+    assert invoke(mini_home, "suggest", "--encounter", str(tmp_path / "missing.jsonl")).exit_code == 2

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 import pytest
 
 from suggest.errors import EmptyNoteError, Errors
-from suggest.types import CODE_SET_NAME, Candidate, NoteSuggestions, Suggestion
+from suggest.types import Candidate, NoteSuggestions, Suggestion
 
 # keyword -> ranked (code, score) pairs it suggests, and codes it only proposes as candidates
 FAKE_RULES: dict[str, tuple[tuple[tuple[str, float], ...], tuple[str, ...]]] = {
@@ -48,7 +48,7 @@ class FakeEngine:
             Suggestion(rank, code, "", score, True, (), (), "keyword", **_proposal(score >= self.threshold))
             for rank, (code, score) in enumerate(scored, 1)
         )
-        return NoteSuggestions(note_id, CODE_SET_NAME, self.model_id, setting, suggestions, ())  # type: ignore[arg-type]
+        return NoteSuggestions(note_id, "ICD-10-CM FY2026", self.model_id, setting, suggestions, ())  # type: ignore[arg-type]
 
     def candidates(self, text: str, setting: str = "outpatient") -> list[Candidate]:
         codes = [code for keyword in self._matches(text) for code, _ in self.rules[keyword][0]]

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 import vocab.build
 import vocab.bundled_index
 from cli.main import app
+from vocab.artifact import codeset_folder
 from vocab.bundled_index import BUNDLED_INDEX_FILES, read_bundled_indexes
 from vocab.index import read_index
 from vocab.vocabulary import build_vocabulary, load_vocabulary
@@ -143,7 +144,7 @@ def test_a_users_import_wins_over_the_bundled_file_and_survives_rebuilds(
 def test_an_artifact_from_before_the_bundling_counts_its_indexes_as_the_users(tmp_path: Path, mini_codeset) -> None:
     home = tmp_path / "home"
     build_vocabulary(home, codeset=mini_codeset, indexes=[user_index(tmp_path)])
-    manifest = home / "codeset" / "manifest.json"
+    manifest = codeset_folder(home) / "manifest.json"
     data = json.loads(manifest.read_text(encoding="utf-8"))
     del data["sources"]["index_index_origin"]  # as written by chartcoder before the Index was bundled
     manifest.write_text(json.dumps(data), encoding="utf-8")

@@ -195,7 +195,7 @@ def test_no_artifact_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_a_modified_part_is_refused_by_its_hash(tmp_path: Path, mini_home: Path) -> None:
     shutil.copytree(mini_home / "codeset", tmp_path / "codeset")
-    lexicon = tmp_path / "codeset" / "lexicon.msgpack"
+    lexicon = codeset_folder(tmp_path) / "lexicon.msgpack"
     lexicon.write_bytes(lexicon.read_bytes()[:-10])
     vocabulary = load_vocabulary(tmp_path)  # the lexicon is read lazily
     with pytest.raises(CodeSetFormatError, match=r"lexicon\.msgpack does not match its sha256"):
@@ -208,7 +208,7 @@ def test_the_artifact_holds_no_pickle_and_a_pickle_is_not_run(tmp_path: Path, mi
     import pickle
 
     shutil.copytree(mini_home / "codeset", tmp_path / "codeset")
-    folder = tmp_path / "codeset"
+    folder = codeset_folder(tmp_path)
     assert not any(path.read_bytes().startswith(b"\x80") for path in folder.iterdir())  # no pickle protocol 2+
     marker = tmp_path / "ran.txt"
     evil = pickle.dumps(_WritesFile(str(marker)))
@@ -223,7 +223,7 @@ def test_the_artifact_holds_no_pickle_and_a_pickle_is_not_run(tmp_path: Path, mi
 
 def test_an_old_pickled_artifact_is_refused_naming_the_upgrade(tmp_path: Path, mini_home: Path) -> None:
     shutil.copytree(mini_home / "codeset", tmp_path / "codeset")
-    manifest_path = tmp_path / "codeset" / "manifest.json"
+    manifest_path = codeset_folder(tmp_path) / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest["format_version"] = 1
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
@@ -241,7 +241,7 @@ class _WritesFile:
 
 def test_a_newer_format_is_refused(tmp_path: Path, mini_home: Path) -> None:
     shutil.copytree(mini_home / "codeset", tmp_path / "codeset")
-    manifest_path = tmp_path / "codeset" / "manifest.json"
+    manifest_path = codeset_folder(tmp_path) / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest["format_version"] = FORMAT_VERSION + 1
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
@@ -251,7 +251,7 @@ def test_a_newer_format_is_refused(tmp_path: Path, mini_home: Path) -> None:
 
 def test_a_garbled_manifest_is_refused(tmp_path: Path, mini_home: Path) -> None:
     shutil.copytree(mini_home / "codeset", tmp_path / "codeset")
-    (tmp_path / "codeset" / "manifest.json").write_text("{not json", encoding="utf-8")
+    (codeset_folder(tmp_path) / "manifest.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(CodeSetFormatError, match="not a chartcoder code-set manifest"):
         load_vocabulary(tmp_path)
 
@@ -330,7 +330,7 @@ def test_rebuilding_an_old_artifact_with_imported_indexes_asks_for_the_upgrade_f
     from vocab.vocabulary import build_vocabulary
 
     shutil.copytree(mini_home / "codeset", tmp_path / "codeset")
-    manifest_path = tmp_path / "codeset" / "manifest.json"
+    manifest_path = codeset_folder(tmp_path) / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest.update(format_version=1, files={"tabular.pkl": "0" * 64, "index-index.pkl": "1" * 64})
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")

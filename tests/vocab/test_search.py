@@ -369,7 +369,7 @@ def test_the_lexicon_is_the_same_bytes_whatever_the_hash_seed(mini_home) -> None
     import subprocess
     import sys
 
-    from vocab.artifact import PART_SUFFIX
+    from vocab.artifact import PART_SUFFIX, codeset_folder
 
     program = (
         "import sys\n"
@@ -382,7 +382,7 @@ def test_the_lexicon_is_the_same_bytes_whatever_the_hash_seed(mini_home) -> None
     )
     name = f"lexicon{PART_SUFFIX}"
     fixtures = Path(__file__).resolve().parents[1] / "fixtures"
-    manifest = json.loads((mini_home / "codeset" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((codeset_folder(mini_home) / "manifest.json").read_text(encoding="utf-8"))
     digests = {manifest["files"][name]}  # this process's build
     for seed in ("1", "2"):
         with tempfile.TemporaryDirectory() as home:

@@ -2,7 +2,12 @@
 // Note text only ever enters the page through textContent / text nodes, and is never logged or put in a URL.
 
 import { Api, ApiError, newIdempotencyKey } from "./api.js";
+import { attachEncounters, detachEncounters, installEncounterView } from "./encounter-view.js";
 import { PALETTE_SIZE, assertionLabel, renderNote, sectionLabel } from "./note-view.js";
+import { hccBadge } from "./hcc.js";
+import { initDashboard } from "./dashboard.js";
+import { clearQueries, draftFirstQuery, setupQueries, showQueries } from "./queries.js";
+import { initFindView } from "./find-view.js";
 
 const KEY_STORAGE = "chartcoder.apiKey";
 const QUEUE_LIMIT = 100;
@@ -19,7 +24,7 @@ const FLAG_NAMES = {
 };
 const SPECIFIC_FLAGS = ["needs_specificity", "unspecified", "seventh_character"];
 const LONG_FLAG = 120; // characters: longer coding-rule notes show two lines until expanded
-const NOTE_KEYS = new Set(["j", "k", "J", "K", "a", "r", "u", "s", "e", "o", "/"]);
+const NOTE_KEYS = new Set(["j", "k", "J", "K", "a", "r", "u", "s", "e", "o", "q", "/"]);
 // Present-on-admission indicators (Official Guidelines, Appendix I), in the order `o` cycles through them.
 const POA_VALUES = ["Y", "N", "U", "W", "1"];
 const POA_NAMES = {
@@ -102,6 +107,7 @@ async function signIn(token, { quiet = false } = {}) {
   }
   sessionStorage.setItem(KEY_STORAGE, token);
   state.api = api;
+  attachEncounters(api);
   $("api-key").value = "";
   $("sign-in-error").textContent = "";
   $("sign-in").hidden = true;
@@ -124,6 +130,7 @@ function showSignIn() {
 function signOut(message = "") {
   sessionStorage.removeItem(KEY_STORAGE);
   state.api = null;
+  detachEncounters();
   state.queue = [];
   state.retry = null;
   clearNote();
@@ -239,6 +246,7 @@ function clearNote() {
   $("excluded-count").textContent = "";
   $("history-box").hidden = true;
   $("submit-error").textContent = "";
+  clearQueries();
   closeSearch();
   updateSummary();
 }
@@ -302,6 +310,7 @@ async function openNote(id) {
   renderExcluded(excluded);
   renderAdded();
   renderHistory(note.reviews);
+  showQueries(note);
   renderQueue();
   updateSummary();
   if (state.items.length) setCurrent(state.order[0], { focus: true, scroll: false });
@@ -398,6 +407,7 @@ function suggestionCard(item) {
             attrs: { title: `The engine's ${ROLE_NAMES[suggestion.role]} diagnosis` },
           })
         : null,
+      hccBadge(suggestion),
       el("span", { className: "decision-badge", attrs: { "aria-hidden": "true" } }),
     ]),
     el("p", { className: "title", text: suggestion.description }),
@@ -1213,10 +1223,12 @@ function onKey(event) {
     u: () => decide(state.current, null),
     s: () => openSpecific(),
     e: () => showEvidence(`s${state.current}e`),
+    q: () => draftFirstQuery(),
     n: () => openNext(),
     p: () => openPaste(),
     "?": () => $("help-dialog").showModal(),
     "/": () => $("code-search").focus(),
+    f: () => findView?.show(),
   };
   if (event.key === "Enter") {
     if (interactive || !state.note) return; // Enter on a button presses it
@@ -1264,6 +1276,10 @@ function wire() {
   $("note-text").addEventListener("mouseover", (event) => hoverMark(event, true));
   $("note-text").addEventListener("mouseout", (event) => hoverMark(event, false));
   document.addEventListener("keydown", onKey);
+  initDashboard(() => state.api);
+  setupQueries({ getApi: () => state.api, toast, reportError, onChange: loadQueue });
+  findView = initFindView({ api: () => state.api, open: (id) => openNote(id) });
+  $("find-open").addEventListener("click", () => findView.show());
 }
 
 function hoverMark(event, on) {
@@ -1275,7 +1291,9 @@ function hoverMark(event, on) {
   }
 }
 
+let findView = null; // the find view (find-view.js): search filed encounters
 const EMPTY_HINT = $("note-empty").firstElementChild.cloneNode(true);
+installEncounterView();
 wire();
 const saved = sessionStorage.getItem(KEY_STORAGE);
 if (saved) signIn(saved, { quiet: true });
