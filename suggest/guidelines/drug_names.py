@@ -74,6 +74,17 @@ def class_of_row(row: IndexTerm) -> str | None:
     return next((drug_class for prefix, drug_class in _class_by_category() if code.startswith(prefix)), None)
 
 
+def _drug_word(word: str, reviewed: dict[str, dict[str, str]], rows: dict[str, IndexTerm]) -> str:
+    """The word as the tables name it: itself, else its part before a hyphen ("steroid-induced", "opioid-related"),
+    else its singular ("steroids")."""
+    if word in reviewed or word in rows:
+        return word
+    for form in (word.split("-")[0], word.split("-")[0].removesuffix("s")):
+        if len(form) >= 5 and (form in reviewed or form in rows):
+            return form
+    return word
+
+
 def find_drugs(text: str, start: int, end: int, table: AlphabeticIndex) -> Iterator[DrugMention]:
     """Every drug named in ``text[start:end]``: reviewed names first, then Table of Drugs main terms."""
     reviewed = _reviewed()
@@ -83,25 +94,26 @@ def find_drugs(text: str, start: int, end: int, table: AlphabeticIndex) -> Itera
         if skip_next:
             skip_next = False
             continue
-        word = match.group().lower()
+        word = _drug_word(match.group().lower(), reviewed, _main_rows(table))
+        begin, finish = match.start(), match.start() + len(word)
         if word in reviewed:
             entry = reviewed[word]
             row = None if entry["table_row"] == "-" else table.find(*entry["table_row"].split(", "))
             drug_class = None if entry["class"] == "-" else entry["class"]
-            yield DrugMention(match.start(), match.end(), word, entry["generic"], row, drug_class)
+            yield DrugMention(begin, finish, word, entry["generic"], row, drug_class)
             continue
         main = _main_rows(table).get(word)
         if main is None:
             continue
         following = matches[position + 1] if position + 1 < len(matches) else None
-        if following is not None and text[match.end() : following.start()].strip() == "" and table.children(main.id):
+        if following is not None and text[finish : following.start()].strip() == "" and table.children(main.id):
             pair = table.find(word, following.group().lower())  # "carbon monoxide": main term, subterm
             if pair is not None and pair.columns and table.path(pair.id)[0].lower() == word:
                 name = f"{word} {following.group().lower()}"
                 skip_next = True
-                yield DrugMention(match.start(), following.end(), name, name, pair, class_of_row(pair))
+                yield DrugMention(begin, following.end(), name, name, pair, class_of_row(pair))
                 continue
         if len(word) < 5 or word in _NOT_DRUG_WORDS:
             continue
         if main.columns:
-            yield DrugMention(match.start(), match.end(), word, word, main, class_of_row(main))
+            yield DrugMention(begin, finish, word, word, main, class_of_row(main))
