@@ -75,13 +75,12 @@ def class_of_row(row: IndexTerm) -> str | None:
 
 
 def _drug_word(word: str, reviewed: dict[str, dict[str, str]], rows: dict[str, IndexTerm]) -> str:
-    """The word as the tables name it: itself, else its part before a hyphen ("steroid-induced", "opioid-related"),
-    else its singular ("steroids")."""
+    """The word as the tables name it: itself, else its part before a hyphen ("steroid-induced")."""
     if word in reviewed or word in rows:
         return word
-    for form in (word.split("-")[0], word.split("-")[0].removesuffix("s")):
-        if len(form) >= 5 and (form in reviewed or form in rows):
-            return form
+    form = word.split("-")[0]
+    if len(form) >= 5 and (form in reviewed or form in rows):
+        return form
     return word
 
 
