@@ -58,6 +58,9 @@ _SHORTHAND = {
     "lue": ("left", "upper", "limb"),
     "rue": ("right", "upper", "limb"),
     "hypoxic": ("hypoxia",),
+    "npdr": ("nonproliferative", "diabetic", "retinopathy"),
+    "pdr": ("proliferative", "diabetic", "retinopathy"),
+    "dme": ("diabetic", "macular", "edema"),
     # burn depth (I.C.19.d.1: burns are classified by depth), stage and degree are written as ordinals
     "1st": ("first",),
     "2nd": ("second",),
@@ -157,7 +160,7 @@ def _find_elaborations(code: str, codeset: CodeSet) -> tuple[tuple[str, frozense
     found = []
     for candidate in codeset.billable_descendants(code[:3]):
         compact = candidate.code.replace(".", "")
-        if candidate.code == code or not compact.endswith(seventh) or (seventh == "" and len(compact) == 7):
+        if candidate.code == code or not compact.endswith(seventh) or (seventh == "" and _has_extension(compact)):
             continue
         plain, bracketed = _title_words(candidate.description)
         if not anchor <= plain | bracketed:
@@ -170,6 +173,12 @@ def _find_elaborations(code: str, codeset: CodeSet) -> tuple[tuple[str, frozense
         if extra:
             found.append((candidate.code, extra, bracketed))
     return tuple(found)
+
+
+def _has_extension(compact: str) -> bool:
+    """A 7-character code whose 7th character is an extension (the encounter's A / D / S ..., the fetus of an O
+    code), not a subclassification digit (E11.3293: mild NPDR without macular edema, bilateral)."""
+    return len(compact) == 7 and (compact[-1].isalpha() or compact[0] == "O")
 
 
 @lru_cache(maxsize=16384)

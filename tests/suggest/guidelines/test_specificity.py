@@ -99,3 +99,11 @@ def test_i_c_19_d_burn_depth_written_as_an_ordinal(codeset):
     draft = draft_of(("T22.012A", 0.8, [mention(text, "burn L forearm", ("T22.012A",))]))
     refine_specificity(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["T22.212A"]
+
+
+def test_i_b_2_subclassification_in_the_seventh_character_npdr_ou(codeset):
+    # I.B.2: E11.3293's 7th character is laterality, not an encounter extension; "mild NPDR OU" says all of it
+    text = "Assessment: DM2 w/ mild NPDR OU w/o macular edema - annual eye exam.\n"
+    draft = draft_of(("E11.319", 0.8, [mention(text, "NPDR", ("E11.319",))]))
+    refine_specificity(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["E11.3293"]
