@@ -58,6 +58,7 @@ _SHORTHAND = {
     "lue": ("left", "upper", "limb"),
     "rue": ("right", "upper", "limb"),
     "hypoxic": ("hypoxia",),
+    "atn": ("tubular", "necrosis"),
     "npdr": ("nonproliferative", "diabetic", "retinopathy"),
     "pdr": ("proliferative", "diabetic", "retinopathy"),
     "dme": ("diabetic", "macular", "edema"),

@@ -107,3 +107,10 @@ def test_i_b_2_subclassification_in_the_seventh_character_npdr_ou(codeset):
     draft = draft_of(("E11.319", 0.8, [mention(text, "NPDR", ("E11.319",))]))
     refine_specificity(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["E11.3293"]
+
+
+def test_i_b_2_atn_is_acute_kidney_failure_with_tubular_necrosis(codeset):
+    text = "Assessment: AKI - ATN from septic shock, renally dose meds.\n"
+    draft = draft_of(("N17.9", 0.8, [mention(text, "AKI", ("N17.9",))]))
+    refine_specificity(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["N17.0"]
