@@ -15,8 +15,10 @@ def test_reviews_and_key_actions_are_audited(client, app, keys, queued_note):
     assert page.status_code == 200
     entries = page.json()["items"]
     actions = [entry["action"] for entry in entries]
-    assert actions == ["key.revoked", "review.created", "note.created", "key.created", "key.created"]  # newest first
-    revoked, reviewed = entries[0], entries[1]
+    # newest first; the review files the note as an encounter in its own transaction (issue 17.3)
+    assert actions == ["key.revoked", "encounter.filed", "review.created", "note.created", "key.created", "key.created"]
+    revoked, filed, reviewed = entries[0], entries[1], entries[2]
+    assert filed["target"] == queued_note["id"] and filed["actor"] == "coder-test"
     assert revoked["actor"] == "cli:tester" and revoked["target"] == keys.coder_id
     assert reviewed["actor"] == "coder-test" and reviewed["actor_key_id"] == keys.coder_id
     assert reviewed["model"] == queued_note["model"]

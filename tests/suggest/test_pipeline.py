@@ -159,7 +159,16 @@ def test_scores_are_probabilities_and_ranks_are_in_reporting_order(engine) -> No
 
 def test_output_matches_the_documented_schema(engine) -> None:
     data = engine.suggest(NOTE, note_id="n1").to_dict()
-    assert set(data) == {"note_id", "code_set", "model", "setting", "suggestions", "excluded", "release_before_date"}
+    assert set(data) == {
+        "note_id",
+        "code_set",
+        "model",
+        "setting",
+        "suggestions",
+        "excluded",
+        "release_before_date",
+        "documentation",
+    }
     # the release that coded the note, by its own name (the bundled one is the FY2026 April 1, 2026 update)
     assert data["code_set"] == "ICD-10-CM FY2026 (April 1, 2026)" and data["note_id"] == "n1"
     first = data["suggestions"][0]
