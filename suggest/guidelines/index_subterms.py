@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
+from typing import NamedTuple
 
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
@@ -42,6 +43,7 @@ _PARENTHESIS_RE = re.compile(r"\([^)]*\)")
 _STEM = 7
 _NEC_RE = re.compile(r"\bNEC\b")
 _ENTRIES: dict[int, dict[str, list[int]]] = {}
+_WALKS: dict[tuple[int, str], tuple[tuple[frozenset[str], tuple[_Walk, ...]], ...]] = {}
 _WITHOUT_RE = re.compile(r"\bwithout\b.*$", re.IGNORECASE)
 # A phrase the note denies ("w/o macular edema", "no coma"): its words name no subterm.
 _DENIED_RE = re.compile(
@@ -83,31 +85,58 @@ def index_subterm_code(index: AlphabeticIndex, codeset: CodeSet, code: str, word
     prints, when ``words`` say every essential word of the walk to it and more of them than ``code``'s own
     entry (as many, when that entry is an "NEC" one); None otherwise."""
     best: tuple[tuple[int, int], str] | None = None
-    for term_id in _entries(index).get(code, ()):
-        term = index.term(term_id)
-        known = _stems(_walk_words(index, term, None))  # what the code's own entry already says
-        own_words = _required(term)
+    for own_words, walks in _code_walks(index, code):
         if not own_words or own_words - words:
             continue  # the note does not name this entry of the code
-        starts = [(term, False)]
-        if term.parent is not None and _NEC_RE.search(term.title):
-            # "seasonal NEC": a sibling entry the note names is the more specific one (I.A.9.a)
-            starts.append((index.term(term.parent), True))
-        for start, beside in starts:
-            for child, _, _, _, depth in subterm_rows(index, start):
-                if not child.codes or (beside and _is_within(index, child, term)) or _is_catch_all(index, child, start):
-                    continue
-                required = _walk_words(index, child, start)
-                new_words = {word for word in required if word[:_STEM] not in known}
-                if not new_words or required - words or any(word.isdigit() for word in required):
-                    continue
-                chosen = billable_choice(codeset, child.codes[0], words)
-                if chosen is None or chosen == code or chosen[:3] != code[:3]:
-                    continue
-                key = (len(new_words), depth)
-                if best is None or key > best[0]:
-                    best = (key, chosen)
+        for walk in walks:
+            if walk.required - words:
+                continue
+            chosen = billable_choice(codeset, walk.printed, words)
+            if chosen is None or chosen == code or chosen[:3] != code[:3]:
+                continue
+            key = (walk.new_words, walk.depth)
+            if best is None or key > best[0]:
+                best = (key, chosen)
     return best[1] if best is not None else None
+
+
+class _Walk(NamedTuple):
+    """One subterm walk from a code's entry: its essential words, how many of them the code's own entry does
+    not already say, the code the subterm prints and its depth."""
+
+    required: frozenset[str]
+    new_words: int
+    printed: str
+    depth: int
+
+
+def _code_walks(index: AlphabeticIndex, code: str) -> tuple[tuple[frozenset[str], tuple[_Walk, ...]], ...]:
+    """For each Index entry printing ``code``: its essential words and the subterm walks that could refine it.
+    They depend on the Index alone, so they are worked out once per code, not once per note."""
+    key = (id(index), code)
+    walks = _WALKS.get(key)
+    if walks is None:
+        walks = tuple(_entry_walks(index, index.term(term_id)) for term_id in _entries(index).get(code, ()))
+        _WALKS[key] = walks
+    return walks
+
+
+def _entry_walks(index: AlphabeticIndex, term: IndexTerm) -> tuple[frozenset[str], tuple[_Walk, ...]]:
+    known = _stems(_walk_words(index, term, None))  # what the code's own entry already says
+    starts = [(term, False)]
+    if term.parent is not None and _NEC_RE.search(term.title):
+        # "seasonal NEC": a sibling entry the note names is the more specific one (I.A.9.a)
+        starts.append((index.term(term.parent), True))
+    walks = []
+    for start, beside in starts:
+        for child, _, _, _, depth in subterm_rows(index, start):
+            if not child.codes or (beside and _is_within(index, child, term)) or _is_catch_all(index, child, start):
+                continue
+            required = _walk_words(index, child, start)
+            new_words = sum(1 for word in required if word[:_STEM] not in known)
+            if new_words and not any(word.isdigit() for word in required):
+                walks.append(_Walk(required, new_words, child.codes[0], depth))
+    return _required(term), tuple(walks)
 
 
 def _words(text: str) -> frozenset[str]:
@@ -134,7 +163,12 @@ def _stems(words: AbstractSet[str]) -> frozenset[str]:
 
 def _required(term: IndexTerm) -> frozenset[str]:
     """The essential words of one entry's title: before its first comma ("plants, non-food" needs "plants")."""
-    return _words(_PARENTHESIS_RE.sub(" ", _WITHOUT_RE.sub("", term.title.split(",")[0])))
+    return _title_words(term.title)
+
+
+@lru_cache(maxsize=65_536)
+def _title_words(title: str) -> frozenset[str]:
+    return _words(_PARENTHESIS_RE.sub(" ", _WITHOUT_RE.sub("", title.split(",")[0])))
 
 
 def _walk_words(index: AlphabeticIndex, term: IndexTerm, start: IndexTerm | None) -> frozenset[str]:

@@ -59,6 +59,7 @@ _SHORT_RE = re.compile(r"(?<![A-Za-z0-9.])(?:[A-Za-z]|\d{1,2}[a-z]?)(?![A-Za-z0-
 # A clause about the past or the family is no diagnosis of this encounter (the history steps code it).
 _HISTORY_RE = re.compile(r"^\s*(?:h/o|hx|history|fh|family|s/p|status post|prior|previous|past)\b", re.IGNORECASE)
 _MAINS: dict[int, dict[str, list[tuple[IndexTerm, frozenset[str]]]]] = {}
+_WALKS: dict[tuple[int, int], tuple[tuple[IndexTerm, frozenset[str], int], ...]] = {}
 
 
 @guideline_steps.register("chartcoder.guidelines.index_terms.v1")
@@ -114,17 +115,29 @@ def _stated_diagnoses(
     return found
 
 
+def _main_walks(index: AlphabeticIndex, main: IndexTerm) -> tuple[tuple[IndexTerm, frozenset[str], int], ...]:
+    """The subterm walks under ``main`` that print a code and are no catch-all, with their essential words: the
+    Index's alone, so worked out once per main term, not once per clause."""
+    key = (id(index), main.id)
+    walks = _WALKS.get(key)
+    if walks is None:
+        walks = tuple(
+            (child, required, depth)
+            for child, _, _, _, depth in subterm_rows(index, main)
+            if child.codes and not _is_catch_all(index, child, main) and (required := _walk_words(index, child, main))
+        )
+        _WALKS[key] = walks
+    return walks
+
+
 def _walk_clause(
     index: AlphabeticIndex, codeset: CodeSet, clause: str
 ) -> tuple[str, tuple[str, ...], frozenset[str]] | None:
     words = expanded_words(clause, _abbreviations()) | _short_tokens(clause)
     best: tuple[tuple[int, int], str, IndexTerm] | None = None
     for main, main_words in _main_terms_named(index, words):
-        for child, _, _, _, depth in subterm_rows(index, main):
-            if not child.codes or _is_catch_all(index, child, main):
-                continue
-            required = _walk_words(index, child, main)
-            if not required or not all(_said(word, words) for word in required):
+        for child, required, depth in _main_walks(index, main):
+            if not all(_said(word, words) for word in required):
                 continue
             if main_words & _BROAD_MAIN_TERMS and len(required) < 2:
                 continue

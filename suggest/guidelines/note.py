@@ -10,6 +10,7 @@ import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from spacy.tokens import Doc
@@ -81,14 +82,19 @@ class NoteView:
 
     def sentences(self, *sections: str) -> Iterator[NoteLine]:
         """Sentence-like pieces (split at '.', ';' and line ends), in the given sections when named."""
+        for line in _sentences_of(self):
+            if not sections or line.section in sections:
+                yield line
+
+    def split_sentences(self) -> tuple[NoteLine, ...]:
+        pieces = []
         for match in _SENTENCE_RE.finditer(self.text):
             piece = match.group()
             if not piece.strip():
                 continue
             start = match.start() + (len(piece) - len(piece.lstrip()))
-            section = self.section_at(start)
-            if not sections or section in sections:
-                yield NoteLine(start, match.end(), self.text[start : match.end()], section)
+            pieces.append(NoteLine(start, match.end(), self.text[start : match.end()], self.section_at(start)))
+        return tuple(pieces)
 
     def evidence(self, start: int, end: int, assertion: Assertion = "present") -> Evidence:
         return Evidence(start, end, self.text[start:end], self.section_at(start), assertion)
@@ -153,3 +159,8 @@ def _rule_score(item: AddedCode, threshold: float) -> float:
     if item.code.startswith(("Z", "V", "W", "X", "Y")):
         return max(threshold + SUPPLEMENTARY_MARGIN, SUPPLEMENTARY_SCORE)
     return RULE_SCORE
+
+
+@lru_cache(maxsize=16)  # every guideline step reads the same note's sentences: split it once per note
+def _sentences_of(note: NoteView) -> tuple[NoteLine, ...]:
+    return note.split_sentences()
