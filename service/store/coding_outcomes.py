@@ -17,9 +17,18 @@ from statistics import median
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from service.store.encounter_models import EncounterReview, EncounterReviewCode
 from service.store.models import AuditEntry, Note, Review, ReviewCode
 
-__all__ = ["MAX_REVIEW_SECONDS", "CoderThroughput", "ReviewTiming", "coder_throughput", "final_codes", "review_timings"]
+__all__ = [
+    "MAX_REVIEW_SECONDS",
+    "CoderThroughput",
+    "ReviewTiming",
+    "coder_throughput",
+    "encounter_review_timings",
+    "final_codes",
+    "review_timings",
+]
 
 # A note left open longer (a coder away from the desk) counts this long: one hour of work at most per review.
 MAX_REVIEW_SECONDS = 3600.0
@@ -120,6 +129,30 @@ def review_timings(session: Session, since: datetime | None) -> list[ReviewTimin
             seconds = min(MAX_REVIEW_SECONDS, max(0.0, (submitted - opened).total_seconds()))
         timings.append(ReviewTiming(coder=coder, codes=reported.get(review_id, 0), seconds=seconds))
     return timings
+
+
+def encounter_review_timings(session: Session, since: datetime | None) -> list[ReviewTiming]:
+    """Every encounter review submitted since ``since`` with the open -> submit seconds stored with it (issue 17:
+    the encounter's latest reading before the submission), capped like a note's; None when it was not opened."""
+    query = (
+        select(
+            EncounterReview.id,
+            EncounterReview.coder_name,
+            EncounterReview.seconds_to_submit,
+            func.count(EncounterReviewCode.id),
+        )
+        .outerjoin(
+            EncounterReviewCode,
+            and_(EncounterReviewCode.review_id == EncounterReview.id, EncounterReviewCode.decision.in_(REPORTED)),
+        )
+        .group_by(EncounterReview.id, EncounterReview.coder_name, EncounterReview.seconds_to_submit)
+    )
+    if since is not None:
+        query = query.where(EncounterReview.created_at >= since)
+    return [
+        ReviewTiming(coder=coder, codes=codes, seconds=None if seconds is None else min(MAX_REVIEW_SECONDS, seconds))
+        for _, coder, seconds, codes in session.execute(query)
+    ]
 
 
 def _last_reading(times: list[datetime], after: datetime | None, until: datetime) -> datetime | None:

@@ -87,6 +87,9 @@ def test_hcc_badges_and_the_dashboard_with_the_keyboard(live_server, page, outpu
     assert f"HCC {with_hcc[0]['hcc'][0]['hcc']}" in hcc_rows.get_attribute("aria-label")
     assert page.locator("#dashboard-body svg rect").count() >= 5
     assert page.locator("#dashboard-body script, #dashboard-body img").count() == 0
+    # provider queries (issue 16) on the dashboard: their figures and a chart by finding kind and status
+    expect(page.locator("#dashboard-body dt", has_text="Query answer rate")).to_have_count(1)
+    expect(page.locator("figure.chart", has_text="Queries by finding kind and status")).to_have_count(1)
     reached = set()
     for _ in range(charts.count() + 6):
         page.keyboard.press("Tab")

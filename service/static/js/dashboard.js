@@ -15,6 +15,12 @@ const DECISIONS = [
   { key: "rejected", name: "rejected", className: "seg-rejected" },
 ];
 
+// Provider queries by status (issue 16's workflow, counted in /v1/stats "queries").
+const QUERY_STATES = [
+  { key: "answered", name: "answered", className: "seg-accepted" },
+  { key: "open", name: "open", className: "seg-added" },
+  { key: "withdrawn", name: "withdrawn", className: "seg-rejected" },
+];
 const $ = (id) => document.getElementById(id);
 
 function html(tag, { className, text, attrs } = {}, children = []) {
@@ -153,6 +159,9 @@ function numbers(stats) {
     ["Acceptance", percent(stats.acceptance_rate)],
     ["HCC capture", capture ? percent(capture.capture_rate) : "–"],
     ["HCC codes rejected", capture ? String(capture.rejected) : "–"],
+    ["Queries raised", stats.queries ? String(stats.queries.raised) : "–"],
+    ["Query answer rate", stats.queries ? percent(stats.queries.answer_rate) : "–"],
+    ["Median hours to answer", stats.queries && stats.queries.median_hours_to_answer != null ? String(stats.queries.median_hours_to_answer) : "–"],
   ];
   return html(
     "dl",
@@ -191,6 +200,7 @@ export function renderDashboard(container, stats) {
   const coders = stats.per_coder || [];
   const chapters = stats.per_chapter || [];
   const capture = stats.hcc_capture || { accepted: 0, added: 0, rejected: 0, per_hcc: [] };
+  const queries = stats.queries || { raised: 0, answer_rate: null, by_kind: [] };
   container.replaceChildren(
     numbers(stats),
     figuresBox(
@@ -239,6 +249,14 @@ export function renderDashboard(container, stats) {
         "By HCC",
         capture.per_hcc.slice(0, TOP).map((row) => ({ label: `HCC ${row.hcc} ${row.label}`, values: row })),
         DECISIONS,
+      ),
+    ),
+    figuresBox(
+      "Provider queries",
+      barsFigure(
+        "Queries by finding kind and status",
+        queries.by_kind.slice(0, TOP).map((row) => ({ label: row.kind, values: row, note: String(row.raised) })),
+        QUERY_STATES,
       ),
     ),
   );
