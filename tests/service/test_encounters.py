@@ -207,8 +207,17 @@ def test_a_reviewed_encounter_is_filed_and_found_with_its_stay_order_poa_and_evi
     ]
     documents = {place["document"] for code in filed["codes"] for place in code["evidence"]}
     assert documents and documents <= {"hp-1", "pn-1", "pn-2", "ds-1"}
-    bundle = client.get(f"/v1/encounters/{admission['id']}/fhir", headers=keys.coder)
-    assert bundle.status_code == 200 and bundle.json()["resourceType"] == "Bundle"
+    response = client.get(f"/v1/encounters/{admission['id']}/fhir", headers=keys.coder)
+    assert response.status_code == 200
+    from fhir.resources.R4B.bundle import Bundle  # issue 20.1: the fixture encounter's export validates
+
+    bundle = Bundle.model_validate(response.json())
+    (claim,) = [entry.resource for entry in bundle.entry if entry.resource.__resource_type__ == "Claim"]
+    claimed = [
+        (d.sequence, d.diagnosisCodeableConcept.coding[0].code, d.onAdmission.coding[0].code if d.onAdmission else None)
+        for d in claim.diagnosis
+    ]
+    assert claimed[:2] == [(1, suggested[1], "y"), (2, suggested[0], "n")]  # the filed review's order and POA
 
 
 def test_a_patients_filed_encounters_over_a_date_range_get_their_hccs_and_risk_score(client, keys, admission) -> None:
