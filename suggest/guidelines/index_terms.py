@@ -56,6 +56,11 @@ _DENIED_RE = re.compile(
 # steps, and symptoms (R) are integral to a diagnosis more often than not.
 _DISEASE_CHAPTERS = ("A00", "N99")
 _SHORT_RE = re.compile(r"(?<![A-Za-z0-9.])(?:[A-Za-z]|\d{1,2}[a-z]?)(?![A-Za-z0-9/])")
+# A diagnosis the clause itself rules out, after the finding ("PE has been ruled out"), is not coded (II.H, IV.H);
+# "r/o" / "rule out" before a finding is an uncertain diagnosis, which II.H codes as established: not matched.
+_RULED_OUT_RE = re.compile(
+    r"\b(?:(?:was|were|been|is|are)\s+)?(?:ruled out|excluded)\b|\bno evidence of\b", re.IGNORECASE
+)
 # A clause about the past or the family is no diagnosis of this encounter (the history steps code it).
 _HISTORY_RE = re.compile(r"^\s*(?:h/o|hx|history|fh|family|s/p|status post|prior|previous|past)\b", re.IGNORECASE)
 _MAINS: dict[int, dict[str, list[tuple[IndexTerm, frozenset[str]]]]] = {}
@@ -101,7 +106,7 @@ def _stated_diagnoses(
         text = _LIST_MARK_RE.sub("", line.text)
         clause_end = _CLAUSE_END_RE.search(text)
         clause = text[: clause_end.start()] if clause_end else text
-        if len(clause.strip()) < 4 or _HISTORY_RE.match(clause):
+        if len(clause.strip()) < 4 or _HISTORY_RE.match(clause) or _RULED_OUT_RE.search(clause):
             continue
         offset = line.start + (len(line.text) - len(line.text.lstrip())) + line.text.lstrip().find(clause.strip()[:8])
         result = _walk_clause(index, codeset, _DENIED_RE.sub(" ", clause))

@@ -48,6 +48,12 @@ def test_i_b_1_history_and_unlisted_lines_are_no_diagnosis(codes_of):
     assert codes_of(text) == ["I10"]
 
 
+def test_ii_h_a_diagnosis_the_clause_rules_out_is_not_coded(codes_of):
+    # II.H / IV.H: "has been ruled out" after the finding negates it; "r/o" before one is an uncertain diagnosis
+    assert codes_of("Discharge Diagnoses:\n1. Pulmonary embolism has been ruled out\n2. HTN\n") == ["I10"]
+    assert "I26.99" in codes_of("Discharge Diagnoses:\n1. R/O pulmonary emboli\n2. HTN\n")
+
+
 def test_i_b_1_listed_category_is_left_to_the_specificity_steps(run_step):
     text = "Assessment & Plan:\n1. Acute pulmonary embolism\n"
     draft = run_step(text, draft_of(("I26.90", 0.8, [mention(text, "pulmonary embolism", ("I26.90",))])))
