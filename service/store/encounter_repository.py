@@ -297,11 +297,7 @@ class EncounterReviewRepository:
                 details={
                     "review_id": review.id,
                     "version": review.version,
-                    "accepted": list(decision.accepted),
-                    "rejected": list(decision.rejected),
-                    "added": list(decision.added),
-                    "sequence": list(decision.sequence),
-                    "poa": dict(decision.poa),
+                    **decision.audit_details(),
                     "seconds_to_submit": review.seconds_to_submit,
                 },
             )

@@ -276,6 +276,16 @@ class ReviewDecision:
     sequence: tuple[str, ...] = ()  # reporting order of (some of) the accepted and added codes
     poa: tuple[tuple[str, str], ...] = ()  # (code, present-on-admission indicator), accepted/added codes only
 
+    def audit_details(self) -> dict[str, Any]:
+        """The decision as the audit trail records it (a note's review and an encounter's alike)."""
+        return {
+            "accepted": list(self.accepted),
+            "rejected": list(self.rejected),
+            "added": list(self.added),
+            "sequence": list(self.sequence),
+            "poa": dict(self.poa),
+        }
+
     def rows(self) -> list[tuple[str, str]]:
         return [
             *((code, "accepted") for code in self.accepted),
@@ -413,11 +423,7 @@ class ReviewRepository:
                 details={
                     "review_id": review.id,
                     "version": review.version,
-                    "accepted": list(decision.accepted),
-                    "rejected": list(decision.rejected),
-                    "added": list(decision.added),
-                    "sequence": list(decision.sequence),
-                    "poa": dict(decision.poa),
+                    **decision.audit_details(),
                 },
             )
             if on_stored is not None:
