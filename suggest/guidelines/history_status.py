@@ -25,8 +25,9 @@ from functools import lru_cache
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words, expanded_words, subterm_rows
-from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
+from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
+from suggest.guidelines.tables import read_table
 from suggest.types import Mention
 from vocab.codeset import CodeRange, CodeSet, parse_code_references
 from vocab.index import AlphabeticIndex, IndexTerm
@@ -184,7 +185,10 @@ _STATUS_CUE_RE = re.compile(
 _STATUS_WORD_RE = re.compile(
     r"\b(pseudophakia|pseudophakic|colostomy|ileostomy|tracheostomy|gastrostomy|nephrostomy|"
     r"(?:home|supplemental|continuous|nocturnal) (?:o2|oxygen)|hemodialysis|peritoneal dialysis|"
-    r"(?:pacemaker|defibrillator|aicd|icd) in place|wheelchair[- ]bound|"
+    r"(?:pacemaker|defibrillator|aicd|icd) in place|wheelchair[- ](?:bound|user|dependent)|"
+    r"(?:full[- ]time|uses an?|in an?|confined to an?) (?:manual |power |motorized )?wheelchair(?: user)?|"
+    r"(?:on|in-center|chronic|maintenance|outpatient|home) (?:hd|hemodialysis|peritoneal dialysis|dialysis)|"
+    r"dialysis[- ]dependent|dnr(?:/dni)?|do[- ]not[- ]resuscitate|"
     r"(?:kidney|renal|liver|heart|lung|pancreas) transplant (?:recipient|status)|"
     r"(?:(?:left|right|bilateral|[lr]) )?"
     r"(?:mastectomy|nephrectomy|pneumonectomy|splenectomy|laryngectomy|hysterectomy)|"
@@ -195,32 +199,56 @@ _STATUS_ENTRIES = (("Status",), ("Absence",), ("Dependence",), ("Transplant",), 
 _SKIP_SECTIONS = ("family_history", "allergies")
 _STATUS_CATEGORIES = ("Z89", "Z9")
 # Index status codes that are findings, not the patient's status (Status, asthmaticus ...).
-_STATUS_PREFIXES = ("Z2", "Z4", "Z8", "Z9", "Z7")
+_STATUS_PREFIXES = ("Z2", "Z4", "Z8", "Z9", "Z7", "Z66")
 # Catch-all status codes ("presence of other specified devices") that one loosely shared word would give.
 _TOO_GENERAL = frozenset({"Z97.8", "Z98.890", "Z99.89", "Z93.9", "Z96.9", "Z95.9", "Z94.9", "Z90.89", "Z89.9"})
 
 
+# Words that say an organ or limb was taken away: an "Absence" entry names a status only with one of them
+# ("L TKA" leaves a knee implant, not an absent knee).
+_REMOVAL_RE = re.compile(r"ectom|amputat|absen|resect|remov|excis|explant", re.IGNORECASE)
+# A procedure of this stay is the stay's procedure, not the patient's status ("s/p lap cholecystectomy 2/4" in a
+# discharge summary): a date without a year or a hospital day in the phrase.
+_THIS_STAY_RE = re.compile(
+    r"\b\d{1,2}/\d{1,2}\b(?!/\d)|\b(?:hd|pod|hospital day)\s*#?\d+\b|\bthis (?:admission|stay|hospitalization)\b",
+    re.IGNORECASE,
+)
+_NEGATED_BEFORE_RE = re.compile(r"\b(?:no|not|denies|without|never)\s+(?:[\w/-]+\s+){0,2}$", re.IGNORECASE)
+_HEADING_RE = re.compile(r"^\s*[A-Za-z /]{1,30}:\s*")
+_SURGICAL_HISTORY = "past_surgical_history"
+
+
 def status_codes(
-    note: NoteView, index: AlphabeticIndex, codeset: CodeSet, abbreviations: Abbreviations | None
+    note: NoteView,
+    index: AlphabeticIndex,
+    codeset: CodeSet,
+    abbreviations: Abbreviations | None,
+    setting: str = "outpatient",
 ) -> list[AddedCode]:
-    """Status codes (Z89-Z99 ...) for devices, transplants, ostomies, absent organs and machine dependence."""
+    """Status codes (Z89-Z99, Z66 ...) for devices, transplants, ostomies, absent organs, machine dependence and
+    a do-not-resuscitate order (I.C.21.c.3)."""
     entries = [term for path in _STATUS_ENTRIES if (term := index.find(*path)) is not None]
     found: dict[str, list[tuple[int, int]]] = {}
+    scores: dict[str, int] = {}
     for sentence in note.sentences():
         if sentence.section in _SKIP_SECTIONS:
             continue
-        phrases = [
-            (m.start("what"), m.end("what")) for m in _STATUS_CUE_RE.finditer(note.text, sentence.start, sentence.end)
-        ]
-        phrases += [(m.start(), m.end()) for m in _STATUS_WORD_RE.finditer(note.text, sentence.start, sentence.end)]
+        phrases = _status_phrases(note.text, sentence)
         coded: list[tuple[int, int]] = []
         for start, end in sorted(phrases, key=lambda span: span[0] - span[1]):  # longest first
             if any(start >= other_start and end <= other_end for other_start, other_end in coded):
                 continue  # "transplant" inside "kidney transplant" already coded
-            code = _status_code(note.text[start:end], entries, index, codeset, abbreviations)
-            if code is not None:
+            if _NEGATED_BEFORE_RE.search(note.text, sentence.start, start) or (
+                setting == "inpatient" and _THIS_STAY_RE.search(note.text[start:end])
+            ):
+                continue
+            scored = _status_code(note.text[start:end], entries, index, codeset, abbreviations)
+            if scored is not None:
                 coded.append((start, end))
-                found.setdefault(code, []).append((start, end))
+                found.setdefault(scored[1], []).append((start, end))
+                scores[scored[1]] = max(scores.get(scored[1], 0), scored[0])
+    for code in _excluded_statuses(scores, codeset):
+        del found[code]
     return [
         AddedCode(
             code,
@@ -232,12 +260,41 @@ def status_codes(
     ]
 
 
-def _status_code(phrase, entries, index, codeset, abbreviations) -> str | None:
-    words = expanded_words(phrase, abbreviations)
+def _status_phrases(text: str, sentence: NoteLine) -> list[tuple[int, int]]:
+    """Where the sentence may state a status: after a cue ("s/p", "on home"), a status word ("pseudophakia",
+    "DNR"), and each item of the past surgical history, which lists procedures already done (I.C.21.c.3)."""
+    phrases = [(m.start("what"), m.end("what")) for m in _STATUS_CUE_RE.finditer(text, sentence.start, sentence.end)]
+    phrases += [(m.start(), m.end()) for m in _STATUS_WORD_RE.finditer(text, sentence.start, sentence.end)]
+    if sentence.section == _SURGICAL_HISTORY:
+        heading = _HEADING_RE.match(sentence.text)
+        offset = sentence.start + (heading.end() if heading else 0)
+        for item in re.finditer(r"[^,()]+", text[offset : sentence.end]):
+            if item.group().strip():
+                phrases.append((offset + item.start(), offset + item.end()))
+    return phrases
+
+
+def _excluded_statuses(scores: dict[str, int], codeset: CodeSet) -> set[str]:
+    """Of two status codes whose Excludes1 notes rule each other out (I.A.12.a: "s/p PCI" Z98.61 and "DES to LAD"
+    Z95.5, coronary angioplasty without and with implant), the one the fewer of the Index's words named."""
+    return {
+        code
+        for code in scores
+        for _note, reference in codeset.excludes1_references(code)
+        if any(other != code and reference.covers(other) and scores[other] > scores[code] for other in scores)
+    }
+
+
+def _status_code(phrase, entries, index, codeset, abbreviations) -> tuple[int, str] | None:
+    words = expanded_words(phrase, abbreviations) | _synonym_words(phrase)
+    words |= _removed_organs(words, index, entries)
     if not words or not words & _entry_vocabulary(index, entries):
         return None
+    removal = bool(_REMOVAL_RE.search(" ".join((phrase, *words))))
     best: tuple[int, str] | None = None
     for entry in entries:
+        if entry.title == "Absence" and not removal:
+            continue
         found = best_subterm(index, entry, words)
         if found is None:
             continue
@@ -253,7 +310,54 @@ def _status_code(phrase, entries, index, codeset, abbreviations) -> str | None:
             continue
         if best is None or score > best[0]:
             best = (score, code)
-    return None if best is None else best[1]
+    return best
+
+
+def _synonym_words(phrase: str) -> frozenset[str]:
+    """The Index words of the reviewed status wording in the phrase ("DES" -> coronary angioplasty, implant)."""
+    synonyms = _status_synonyms()
+    return frozenset().union(*(synonyms.get(word, frozenset()) for word in re.findall(r"[a-z]+", phrase.lower())))
+
+
+@lru_cache(maxsize=1)
+def _status_synonyms() -> dict[str, frozenset[str]]:
+    return {row["word"]: content_words(row["index_words"]) for row in read_table("status_synonyms")}
+
+
+def _removed_organs(words: set[str], index: AlphabeticIndex, entries: list[IndexTerm]) -> set[str]:
+    """The organ an "-ectomy" word names, as the Index's "Absence" entry spells it: "prostatectomy" -> prostate,
+    "pancreatectomy" -> pancreas (the stem and the organ's word agree but for their last letter)."""
+    organs: set[str] = set()
+    for word in words:
+        if word.endswith("ectomy") and len(word) > 10:
+            organs |= _organ_of(word[: -len("ectomy")], _absence_vocabulary(index, entries))
+    return organs
+
+
+@lru_cache(maxsize=1024)
+def _organ_of(stem: str, vocabulary: frozenset[str]) -> frozenset[str]:
+    return frozenset(word for word in vocabulary if _shared_prefix(stem, word) >= max(5, len(stem) - 1, len(word) - 1))
+
+
+def _shared_prefix(first: str, second: str) -> int:
+    length = 0
+    for a, b in zip(first, second, strict=False):
+        if a != b:
+            break
+        length += 1
+    return length
+
+
+_ABSENCE_WORDS: dict[int, frozenset[str]] = {}
+
+
+def _absence_vocabulary(index: AlphabeticIndex, entries: list[IndexTerm]) -> frozenset[str]:
+    if id(index) not in _ABSENCE_WORDS:
+        absence = [entry for entry in entries if entry.title == "Absence"]
+        _ABSENCE_WORDS[id(index)] = frozenset(
+            word for entry in absence for row in subterm_rows(index, entry) for word in row[1]
+        )
+    return _ABSENCE_WORDS[id(index)]
 
 
 _VOCABULARY: dict[int, frozenset[str]] = {}
@@ -281,7 +385,7 @@ def code_status(draft: CodeSetDraft, context: GuidelineContext) -> None:
     (I.C.21.c.3)."""
     index = context.index("index")
     if index is not None:
-        added = status_codes(note_of(context), index, context.codeset, _abbreviations())
+        added = status_codes(note_of(context), index, context.codeset, _abbreviations(), context.setting)
         add_codes(draft, added, context.codeset, threshold=context.threshold)
     _drop_unstated_status(draft, context)
 

@@ -148,3 +148,73 @@ def test_a_passing_word_is_no_status(codeset):
     code_status(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["Z94.0"]
     assert "I.C.21.c.3" in draft.excluded[0].reason
+
+
+@pytest.fixture(scope="module")
+def statuses(vocabulary, note):
+    """``statuses(text, setting)`` -> the set of status codes :func:`status_codes` finds in the note."""
+    from vocab.lexicon import load_abbreviations
+
+    abbreviations = load_abbreviations()
+
+    def run(text: str, setting: str = "outpatient") -> set[str]:
+        found = status_codes(note(text), vocabulary.index("index"), vocabulary.codeset, abbreviations, setting)
+        return {item.code for item in found}
+
+    return run
+
+
+def test_dnr_dialysis_and_wheelchair_are_status_codes(statuses):
+    """I.C.21.c.3: a do-not-resuscitate order (Index: Status, do not resuscitate Z66), dialysis dependence written
+    "on HD" (Status, dialysis Z99.2) and a full-time wheelchair user (Status, wheelchair confinement Z99.3) are
+    status codes; "not DNR" is none."""
+    text = (
+        "Assessment:\n1. ESRD on HD since 2022.\n2. Paraplegia, full-time manual wheelchair user.\n"
+        "Code status: DNR/DNI.\n"
+    )
+    assert statuses(text) == {"Z66", "Z99.2", "Z99.3"}
+    assert statuses("Assessment:\nFull code, not DNR.\n") == set()
+
+
+def test_past_surgical_history_lists_status_procedures(statuses):
+    """I.C.21.c.3: the past surgical history lists procedures already done: "L TKA 2021" is a knee joint implant
+    (Presence, knee-joint implant Z96.652), "radical prostatectomy" an absent prostate (Absence, prostate Z90.79,
+    the "-ectomy" word naming the Index's organ) and an ileocecal resection an absent part of the intestine."""
+    text = "PSH: L TKA 2021 (doing well); radical prostatectomy 2015; ileocecal resection 2020.\n"
+    assert statuses(text) == {"Z96.652", "Z90.79", "Z90.49"}
+
+
+def test_a_joint_replacement_is_no_absence(statuses):
+    """I.C.21.c.3: "s/p R TKA" leaves a knee prosthesis (Z96.651), not an acquired absence of the knee (Z89.521):
+    an "Absence" entry names a status only where the note says the part was removed; "s/p R BKA" does."""
+    assert statuses("PMH: s/p R TKA 2019.\n") == {"Z96.651"}
+    assert statuses("PMH: s/p R BKA 2019.\n") == {"Z89.511"}
+
+
+def test_a_procedure_of_this_stay_is_no_status(statuses):
+    """I.C.21.c.3: an organ removed during this admission ("s/p lap cholecystectomy 2/4" in a discharge summary)
+    is the stay's procedure, not an acquired-absence status; a prior one (with its year) is Z90.49."""
+    stay = "DISCHARGE DIAGNOSES:\n2. Acute cholecystitis - s/p lap cholecystectomy 2/4.\n"
+    assert statuses(stay, "inpatient") == set()
+    assert statuses("PMH: s/p lap cholecystectomy 2015.\n", "inpatient") == {"Z90.49"}
+
+
+def test_a_coronary_stent_is_not_also_angioplasty_status(statuses):
+    """I.C.21.c.3, I.A.12.a: "s/p DES to LAD" is coronary angioplasty with implant (Status, angioplasty, coronary
+    artery, with implant Z95.5); "s/p PCI" alone would be Z98.61, which Excludes1 Z95.5: the stent's code stays."""
+    assert statuses("PMH: CAD s/p PCI 2018.\n") == {"Z98.61"}
+    assert statuses("PMH: CAD s/p DES to LAD 2019 - no angina since.\nA/P: CAD s/p PCI, stable.\n") == {"Z95.5"}
+
+
+def test_status_synonyms_cite_valid_codes(codeset):
+    """I.C.21.c.3: every code the reviewed status wording table cites as its Index source is in the code set."""
+    import re
+
+    from suggest.guidelines.tables import read_table
+
+    rows = read_table("status_synonyms")
+    assert rows
+    for row in rows:
+        cited = re.findall(r"\b(Z\d\d(?:\.\d+)?)", row["source"])
+        assert cited, row
+        assert all(code in codeset.codes for code in cited), row
