@@ -113,6 +113,8 @@ def _by_assertion(
     groups: dict[str, list[Mention]] = {}
     for mention in candidate.mentions:
         groups.setdefault(mention.assertion, []).append(mention)
+    if _stated_as_history(groups):
+        groups["historical"] = groups.pop("present") + groups["historical"]
     # a relative's condition is coded as family history whatever the patient's own status
     yield from _family(candidate, score, groups.get("family", []), context)
     # Section II.H codes an inpatient "possible" diagnosis as established only while it is still to be ruled
@@ -137,6 +139,22 @@ def _by_assertion(
     ):
         if assertion in groups and (assertion != "possible" or context.setting == "outpatient"):
             yield candidate.code, None, Exclusion(candidate.code, reason, _evidence(groups[assertion]))
+
+
+# Where the provider states the encounter's diagnoses (Section III): the statement there classifies a condition.
+_STATEMENT_SECTIONS = frozenset({"diagnoses", "assessment_and_plan", "problem_list"})
+
+
+def _stated_as_history(groups: dict[str, list[Mention]]) -> bool:
+    """I.C.21.c.4 with Section III: the diagnostic statement says the condition is history ("Hx DVT (11/2025) - no
+    residual thrombus") and affirms no current one there; the narrative's mention of it ("w/ DVT dx 11/2025") does
+    not make it current."""
+    historical, present = groups.get("historical", []), groups.get("present", [])
+    return (
+        bool(present)
+        and any(mention.section in _STATEMENT_SECTIONS for mention in historical)
+        and not any(mention.section in _STATEMENT_SECTIONS for mention in present)
+    )
 
 
 def _historical(

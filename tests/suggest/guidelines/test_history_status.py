@@ -218,3 +218,24 @@ def test_status_synonyms_cite_valid_codes(codeset):
         cited = re.findall(r"\b(Z\d\d(?:\.\d+)?)", row["source"])
         assert cited, row
         assert all(code in codeset.codes for code in cited), row
+
+
+def test_the_diagnostic_statement_of_history_outweighs_the_narrative(codeset):
+    """I.C.21.c.4 with Section III: "Hx unprovoked DVT (11/2025) - no residual thrombus" in the discharge diagnoses
+    is history (Z86.718) though the HPI tells the story "w/ DVT dx 11/2025"; a current DVT stated in the diagnoses
+    stays active."""
+    from suggest.rules import RuleContext, _by_assertion
+    from suggest.types import Candidate
+    from tests.suggest.guidelines.conftest import mention
+
+    text = "Discharge Diagnoses:\n3. Hx DVT (11/2025) - no residual thrombus.\nHPI: 46M w/ DVT dx 11/2025."
+    past = mention(text, "DVT", ("I82.40",), section="diagnoses", assertion="historical")
+    story = mention(text, "DVT", ("I82.40",), section="history_of_present_illness", occurrence=1)
+    context = RuleContext(
+        codeset=codeset, setting="inpatient", text=text, history_code=lambda kind, code, sentence="": "Z86.718"
+    )
+    results = list(_by_assertion(Candidate(code="I82.40", mentions=(past, story)), 0.8, context))
+    assert [code for code, ranked, _ in results if ranked is not None] == ["Z86.718"]
+    current = mention(text, "DVT", ("I82.40",), section="diagnoses")
+    results = list(_by_assertion(Candidate(code="I82.40", mentions=(current, story)), 0.8, context))
+    assert [code for code, ranked, _ in results if ranked is not None] == ["I82.40"]
