@@ -36,7 +36,7 @@ from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.registry import guideline_steps
 from suggest.guidelines.statements import stating_sections
 from suggest.types import Mention, Role
-from vocab.codeset import parse_code_references
+from vocab.codeset import CodeRange, parse_code_references
 
 __all__ = ["DIAGNOSTIC_SECTIONS", "ENCOUNTER_REASON_PREFIXES", "SECONDARY_ONLY_PREFIXES", "sequence_codes"]
 
@@ -398,7 +398,51 @@ def _reporting_order(entries: list[DraftCode], first: DraftCode | None, context:
                 ordered.append(target)
             entry.cite("I.A.13", f"sequenced after {', '.join(target.code for target in targets)} (code first)")
         ordered.append(entry)
-    return ordered
+    return _additional_codes_follow(ordered, context)
+
+
+def _additional_codes_follow(ordered: list[DraftCode], context: GuidelineContext) -> list[DraftCode]:
+    """I.A.13 ("use additional code"): a secondary-only code a listed code's note asks for - the receptor status
+    of a breast cancer (Z17, I.C.2.o), the BMI of an obesity (Z68, I.B.14), the insulin or oral agent of a
+    diabetes (Z79.4 / Z79.84, I.C.4.a.3), the tobacco use of a hypertension - is reported right after that code,
+    not after every other condition."""
+    pending = [entry for entry in ordered[1:] if entry.code.startswith(SECONDARY_ONLY_PREFIXES)]
+    if not pending:
+        return ordered
+    result: list[DraftCode] = []
+    placed: set[int] = set()
+    for entry in ordered:
+        if id(entry) in placed:
+            continue
+        result.append(entry)
+        placed.add(id(entry))
+        if entry.code.startswith(SECONDARY_ONLY_PREFIXES):
+            continue
+        references = _additional_references(entry.code, context)
+        for other in pending:
+            if id(other) not in placed and any(reference.covers(other.code) for reference in references):
+                other.cite("I.A.13", f"sequenced after {entry.code} (use additional code)")
+                result.append(other)
+                placed.add(id(other))
+    return result
+
+
+def _additional_references(code: str, context: GuidelineContext) -> tuple[CodeRange, ...]:
+    """The codes the Tabular's "use additional code" notes of ``code`` and its category name (once per code); a
+    block's note ("I10-I1A: tobacco use") speaks of every code in the block, not of this condition."""
+    key = (id(context.codeset), code)
+    if key not in _ADDITIONAL:
+        notes = context.codeset.inherited_notes(code, "use_additional")
+        _ADDITIONAL[key] = tuple(
+            reference
+            for where, note in notes
+            if context.codeset.get(where) is not None  # the code's and its category's notes, not a block's
+            for reference in parse_code_references(note)
+        )
+    return _ADDITIONAL[key]
+
+
+_ADDITIONAL: dict[tuple[int, str], tuple[CodeRange, ...]] = {}
 
 
 def _excluded_by_the_provider(entry: DraftCode, context: GuidelineContext) -> bool:

@@ -45,6 +45,7 @@ def test_temporary_inpatient_insulin_gives_no_z79_4(note, drugs):
         ("Warfarin 5 mg daily", "Z79.01"),  # Table of Drugs row Warfarin -> T45.51 anticoagulants
         ("Clopidogrel 75 mg daily", "Z79.02"),
         ("Aspirin 81 mg daily", "Z79.82"),
+        ("ASA 81 mg", "Z79.82"),  # reviewed table: ASA = acetylsalicylic acid (Table of Drugs row Aspirin)
         ("Prednisone 10 mg daily", "Z79.52"),  # T38.0 glucocorticoids
         ("Oxycodone 5 mg q6h", "Z79.891"),  # T40.2 other opioids
         ("Anastrozole 1 mg daily", "Z79.811"),

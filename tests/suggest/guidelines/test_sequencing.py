@@ -160,3 +160,22 @@ def test_i_a_12_a_the_first_statement_is_coded_where_its_excludes1_note_sends_it
     sequence_codes(draft, context_of(codeset, text, draft))
     assert draft.codes()[0] == "I70.213"
     assert "I.A.12.a" in draft.entries[0].sections
+
+
+def test_i_a_13_use_additional_code_follows_its_condition(codeset):
+    """I.A.13 ("use additional code"), I.B.14, I.C.2: the BMI code E66 asks for (Z68.-) and the receptor status
+    C50 asks for (Z17.-) follow their conditions, not every other code; a block's note (I10-I1A: tobacco use)
+    does not pull Z72.0 after the hypertension."""
+    text = "Assessment: obesity class 2. Breast cancer. HTN. Gout. Tobacco use. BMI 36.1. ER+.\n"
+    draft = draft_of(
+        ("E66.812", 0.9, [mention(text, "obesity class 2", ("E66.812",))]),
+        ("C50.912", 0.85, [mention(text, "Breast cancer", ("C50.912",))]),
+        ("I10", 0.8, [mention(text, "HTN", ("I10",))]),
+        ("M10.9", 0.7, [mention(text, "Gout", ("M10.9",))]),
+        ("Z72.0", 0.65, [mention(text, "Tobacco use", ("Z72.0",))]),
+        ("Z68.36", 0.6, [mention(text, "BMI 36.1", ("Z68.36",))]),
+        ("Z17.0", 0.6, [mention(text, "ER+", ("Z17.0",))]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["E66.812", "Z68.36", "C50.912", "Z17.0", "I10", "M10.9", "Z72.0"]
+    assert any("use additional code" in note for note in draft.entries[1].notes)
