@@ -93,20 +93,26 @@ class HistoryCodes:
             return None
         words = self._condition_words(record.code)
         if kind == "family":  # a relative's condition: its Tabular range names the family-history code
-            return self._from_ranges(kind, record.code, words) or self._from_index(kind, words)
-        found = self._from_ranges(kind, record.code, words, narrow=True) or self._from_index(kind, words)
+            return self._from_ranges(kind, record.code, words) or self._from_index(kind, words, record.code)
+        found = self._from_ranges(kind, record.code, words, narrow=True) or self._from_index(kind, words, record.code)
         if found is None and resolved:
             found = self._from_ranges(kind, record.code, words) or self._from_body_system(record.code)
         return found
 
     def _condition_words(self, code: str) -> set[str]:
-        titles = [self.codeset.codes[code].description, self.codeset.codes[code[:3]].description]
-        return set().union(*(content_words(_WITHOUT_RE.sub("", title)) for title in titles)) - {"unspecified"}
+        """The words of the code's title and its category's, "without ..." clauses left out."""
+        words = self._title_words(code) | self._title_words(code[:3])
+        return words - {"unspecified"}
+
+    def _title_words(self, code: str) -> set[str]:
+        words = set(content_words(_WITHOUT_RE.sub("", self.codeset.codes[code].description)))
+        # a plural title word names the Index's singular subterm ("Repeated falls": History, personal, fall)
+        return words | {word[:-1] for word in words if len(word) > 4 and word.endswith("s") and word[-2] not in "isu"}
 
     def _entry(self, kind: str) -> IndexTerm | None:
         return None if self.index is None else self.index.find("History", kind)
 
-    def _from_index(self, kind: str, words: set[str]) -> str | None:
+    def _from_index(self, kind: str, words: set[str], code: str) -> str | None:
         entry = self._entry(kind)
         if entry is None or self.index is None:
             return None
@@ -115,8 +121,14 @@ class HistoryCodes:
             return None
         term, score = found
         title_words = content_words(" ".join((term.title, *term.nemod))) - {"nec"}
-        # the subterm must be named by the condition: all its words, or at least two of them
-        if not (title_words <= words or score >= 2):
+        # the subterm must be named by the condition: all its words, or at least two of them, or one of the
+        # forms its title lists ("fall, falling")
+        if not (title_words <= words or score >= 2 or _names_a_form(term.title, words)):
+            return None
+        # a subterm the condition's own title does not name ("Repeated falls" is no "musculoskeletal system") must
+        # be reached through subterms its words name (not "congenital malformation, musculoskeletal system")
+        named_by_title = content_words(term.title) - {"nec"} <= self._title_words(code)
+        if not named_by_title and any(not content_words(title) & words for title in self.index.path(term.id)[2:-1]):
             return None
         code = billable_choice(self.codeset, term.codes[0], words)
         # the Index may point a personal history elsewhere ("History, personal, myocardial infarction" I25.2)
@@ -163,6 +175,15 @@ class HistoryCodes:
         chapter_words = content_words(re.sub(r"\(.*?\)", "", self.codeset.chapter_of(code).title)) - {"disease"}
         found = best_subterm(self.index, disorder, chapter_words)
         return None if found is None else billable_choice(self.codeset, found[0].codes[0], chapter_words)
+
+
+def _names_a_form(title: str, words: set[str]) -> bool:
+    """A title listing the forms of one word ("fall, falling") is named by any of them."""
+    forms = [content_words(form) for form in title.split(",")]
+    if len(forms) < 2 or not all(len(form) == 1 for form in forms):
+        return False
+    stems = {next(iter(form))[:4] for form in forms}
+    return len(stems) == 1 and any(form <= words for form in forms)
 
 
 def _categories(kind: str) -> tuple[str, ...]:

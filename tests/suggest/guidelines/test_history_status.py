@@ -20,6 +20,10 @@ def histories(vocabulary):
         ("C50.919", "Z85.3"),  # Tabular Z85.3: conditions classifiable to C50.-
         ("I21.9", "I25.2"),  # the Index sends a past MI to I25.2 (old myocardial infarction)
         ("I10", None),  # chronic and not said to be resolved: stays I10
+        ("W19.XXXA", "Z91.81"),  # a fall: History, personal, "fall, falling" (one of the title's forms)
+        # the subterms on the way must be named too: a laceration is no "malignant neoplasm, renal pelvis"
+        ("S31.011A", None),
+        ("R76.11", None),  # a tuberculin reaction is no "allergy, serum" status
     ],
 )
 def test_personal_history_code(histories, code, expected):
