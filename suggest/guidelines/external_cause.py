@@ -54,6 +54,9 @@ _VERB_FORMS = {
     "burnt": "burn",
     "lifting": "lifting",
     "struck": "striking",
+    # a hot liquid splashed or spilled on the skin: External Cause Index "Contact (with), hot, <liquid>" (X10-X12)
+    "splashed": "contact",
+    "spilled": "contact",
 }
 _PLACE_RE = re.compile(
     r"\b(?:at|in|on|inside|outside)\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+)?"
@@ -65,6 +68,13 @@ _ACTIVITY_RE = re.compile(
     r"(?P<activity>[a-z][a-z ]{2,40}?)(?=[,.;()\n]|\s+(?:at|on|in|and)\b)",
     re.I,
 )
+# "was walking her neighbor's dog on the sidewalk": the activity said by the verb the injury interrupted.
+_ACTIVITY_WAS_RE = re.compile(
+    r"\b(?:was|were)\s+(?P<activity>[a-z]+ing\b[a-z' ]{0,40}?)(?=[,.;()\n]|\s+(?:at|on|in|and|when|while)\b)",
+    re.I,
+)
+# Animals the Activity entries name as "an animal" ("Activity, walking an animal" Y93.K1).
+_ANIMALS = frozenset({"dog", "dogs", "puppy", "cat", "cats", "horse", "horses", "pony", "cow", "cows", "goat", "sheep"})
 # I.C.20.k: Y99.8 (other external cause status) for an activity not done for income, military or volunteer
 # service: leisure, a hobby, a favour, a student's activity - said of the injury, never inferred from silence.
 _LEISURE_RE = cue_words(
@@ -101,7 +111,9 @@ def external_cause_codes(
         return added
     text_sentences = [s for s in note.sentences(*_NARRATIVE_SECTIONS)]
     place = _walk_named(note, text_sentences, _PLACE_RE, "place", eindex, "Place of occurrence", codeset)
-    activity = _walk_named(note, text_sentences, _ACTIVITY_RE, "activity", eindex, "Activity", codeset)
+    activity = _walk_named(note, text_sentences, _ACTIVITY_RE, "activity", eindex, "Activity", codeset) or _walk_named(
+        note, text_sentences, _ACTIVITY_WAS_RE, "activity", eindex, "Activity", codeset
+    )
     for found, guideline, what in (
         (place, PLACE_GUIDELINE, "place of occurrence"),
         (activity, ACTIVITY_GUIDELINE, "activity"),
@@ -176,6 +188,7 @@ def _walk_named(note, sentences, pattern, group, eindex, entry_title, codeset):
         for match in pattern.finditer(note.text, sentence.start, sentence.end):
             words = content_words(match.group(group))
             words |= {_VERB_FORMS[word] for word in words if word in _VERB_FORMS}
+            words |= {"animal"} if group == "activity" and words & _ANIMALS else set()
             found = best_subterm(eindex, entry, words)
             if found is None:
                 continue
@@ -183,6 +196,8 @@ def _walk_named(note, sentences, pattern, group, eindex, entry_title, codeset):
             title_words = content_words(term.title)
             if not title_words or len(title_words & words) < max(1, len(title_words) - 1):
                 continue  # the phrase must name the entry ("restaurant", "sidewalk"), not share one word of many
+            if not (content_words(" ".join(eindex.path(term.id)[1:])) - {"animal"}) & words:
+                continue  # "startled the dog" names an animal, not what the patient did with it
             code = billable_choice(codeset, term.codes[0], words)
             if code is not None:
                 return code, match.start(group), match.end(group), " > ".join(eindex.path(term.id))

@@ -64,3 +64,19 @@ def test_i_c_20_k_leisure_activity_is_other_external_cause_status(run):
     found = run("History of Present Illness:\nBitten by a dog on the sidewalk, walking it as a favor for a friend.\n")
     assert "Y99.8" in found
     assert "Y99.0" not in found
+
+
+def test_hot_liquid_splashed_on_the_skin_is_contact_with_it(run):
+    """I.C.20.a: "hot oil splashed onto his forearm" is External Cause Index "Contact, with, hot, oil (cooking)"
+    X10.2XXA (a splash or spill of a hot liquid is contact with it)."""
+    found = run("History of Present Illness:\nHe was frying when hot oil splashed onto his L forearm.\n")
+    assert "X10.2XXA" in found
+
+
+def test_the_activity_the_injury_interrupted(run):
+    """I.C.20.c: "was walking her neighbor's dog" names the activity (Activity, walking, an animal Y93.K1); a dog
+    named only as what startled ("a skateboarder startled the dog") names none."""
+    text = "History of Present Illness:\nShe was walking her neighbor's dog (on leash) when it bit her R calf.\n"
+    assert "Y93.K1" in run(text)
+    text = "History of Present Illness:\nBitten on the R calf when a skateboarder startled the dog.\n"
+    assert not any(code.startswith("Y93") for code in run(text))
