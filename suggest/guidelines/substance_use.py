@@ -17,15 +17,23 @@ import re
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.cues import cue_words
 from suggest.guidelines.draft import CodeSetDraft
-from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
+from suggest.guidelines.note import (
+    SUPPLEMENTARY_MARGIN,
+    SUPPLEMENTARY_SCORE,
+    AddedCode,
+    NoteView,
+    add_codes,
+    note_of,
+)
 from suggest.guidelines.registry import guideline_steps
 
-__all__ = ["substance_hierarchy_drops", "tobacco_codes"]
+__all__ = ["remission_codes", "substance_hierarchy_drops", "tobacco_codes"]
 
 TOBACCO_GUIDELINE = "I.C.5.b"
 HISTORY_GUIDELINE = "I.C.21.c.4"
 EXPOSURE_GUIDELINE = "I.C.21.c.1"
 HIERARCHY_GUIDELINE = "I.C.5.b.2"
+REMISSION_GUIDELINE = "I.C.5.b.1"
 USE_GUIDELINE = "I.C.5.b.3"
 SUBSTANCE_GUIDELINE = "I.C.5.b"
 
@@ -194,6 +202,34 @@ def code_substance_use(draft: CodeSetDraft, context: GuidelineContext) -> None:
     for dropped, kept in substance_hierarchy_drops(draft.codes()).items():
         draft.remove(dropped, f"{kept} stands for it: dependence over abuse over use ({HIERARCHY_GUIDELINE})")
     _drop_unnamed_other_substance(draft, context)
+    # proposed from wherever it is stated; a disorder the provider documents only in the history sections is
+    # reported after the conditions the diagnoses list and the status codes read from their own lists
+    remission_score = max(context.threshold + SUPPLEMENTARY_MARGIN, SUPPLEMENTARY_SCORE) - SUPPLEMENTARY_MARGIN / 2
+    add_codes(draft, remission_codes(draft, context), context.codeset, score=remission_score)
+
+
+def remission_codes(draft: CodeSetDraft, context: GuidelineContext) -> list[AddedCode]:
+    """I.C.5.b.1: a substance use disorder the provider documents as in remission ("alcohol use disorder, moderate
+    - in sustained remission" in the past medical history) is reported with its remission code (F1x.11 / F1x.21),
+    wherever the note states it: the disorder is the patient's, not a past condition to leave out."""
+    note = note_of(context)
+    added = []
+    for entry in draft.entries:
+        code = entry.code
+        if not (code.startswith("F1") and code[:3] != "F17" and len(code) == 6 and code[4] in "12" and code[5] == "1"):
+            continue
+        if any(other.code[:3] == code[:3] and other is not entry for other in draft.entries):
+            continue  # another state of the same substance is documented: the statements decide, not this rule
+        spans = [
+            (mention.start, mention.end)
+            for mention in entry.mentions
+            if mention.assertion == "present"
+            and _REMISSION_RE.search(context.sentence_around(mention.start, mention.end))
+        ]
+        if spans:
+            why = "substance use disorder documented as in remission"
+            added.append(_added(note, code, spans, why, REMISSION_GUIDELINE))
+    return added
 
 
 def _drop_unnamed_other_substance(draft: CodeSetDraft, context: GuidelineContext) -> None:

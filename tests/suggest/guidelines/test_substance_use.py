@@ -81,3 +81,19 @@ def test_a_bare_dependence_beside_the_named_substance_is_no_other_substance(code
     )
     _drop_unnamed_other_substance(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["F17.210", "F19.20"]
+
+
+def test_a_disorder_in_remission_is_reported_from_the_history(codeset):
+    """I.C.5.b.1: "alcohol use disorder, moderate - in sustained remission" in the past medical history is reported
+    with F10.21 (a guideline-built mention, so sequencing proposes it outside the diagnosis list); a disorder the
+    sentence does not say is in remission gets nothing from this rule."""
+    from suggest.guidelines.substance_use import remission_codes
+    from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+    text = "PMH: HTN; alcohol use disorder, moderate - in sustained remission, sober since 2019.\nPMH: OUD.\n"
+    draft = draft_of(
+        ("F10.21", 0.5, [mention(text, "alcohol use disorder, moderate", ("F10.21",), "past_medical_history")]),
+        ("F11.21", 0.5, [mention(text, "OUD", ("F11.21",), "past_medical_history")]),
+    )
+    found = remission_codes(draft, context_of(codeset, text, draft))
+    assert [(item.code, item.guideline) for item in found] == [("F10.21", "I.C.5.b.1")]
