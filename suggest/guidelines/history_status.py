@@ -130,9 +130,11 @@ class HistoryCodes:
         named_by_title = content_words(term.title) - {"nec"} <= self._title_words(code)
         if not named_by_title and any(not content_words(title) & words for title in self.index.path(term.id)[2:-1]):
             return None
-        code = billable_choice(self.codeset, term.codes[0], words)
+        history = billable_choice(self.codeset, term.codes[0], words)
         # the Index may point a personal history elsewhere ("History, personal, myocardial infarction" I25.2)
-        return code if code is not None and (kind == "personal" or code.startswith(_categories(kind))) else None
+        return (
+            history if history is not None and (kind == "personal" or history.startswith(_categories(kind))) else None
+        )
 
     @property
     def _ranges(self) -> dict[str, list[tuple[str, CodeRange]]]:
