@@ -41,9 +41,12 @@ _PERSONAL_CATEGORIES = ("Z85", "Z86", "Z87")
 _NARROW_RANGE = 5  # categories
 _CLASSIFIABLE_RE = re.compile(r"conditions classifiable (?:to|elsewhere in)", re.IGNORECASE)
 _WITHOUT_RE = re.compile(r"\b(?:without|w/o)\b[^,;]*", re.IGNORECASE)
+# "old" as in "old MI", never an age ("67-year-old", "3 months old"): the opening line of most notes says it
 _RESOLVED_RE = re.compile(
     r"\b(resolved|without residual\w*|no residual\w*|no longer|recovered|remote|s/p|status post|prior|previous|"
-    r"old|healed|cured|completed|eradicated|no recurrence|no evidence of (?:disease|recurrence))\b",
+    r"(?<!-)(?<!years )(?<!months )(?<!weeks )(?<!days )(?<!year )(?<!month )old|healed|cured|completed|"
+    r"eradicated|no recurrence|"
+    r"no evidence of (?:disease|recurrence))\b",
     re.IGNORECASE,
 )
 _STILL_TREATED_RE = re.compile(

@@ -55,6 +55,23 @@ def test_still_treated_and_resolved_cues():
     assert is_resolved("resolved alcoholic pancreatitis")
 
 
+@pytest.mark.parametrize(
+    "sentence", ["A 67-year-old male with a history of hypertension", "She is 45 years old, hx of HTN", "2-month-old"]
+)
+def test_an_age_is_no_sign_that_a_condition_resolved(histories, sentence):
+    """I.C.21.c.4: history codes are for conditions that no longer exist; the "old" of an age ("67-year-old",
+    "45 years old") says nothing of the kind, so "history of hypertension" on the opening line stays I10, not
+    Z86.79 (personal history of other diseases of the circulatory system)."""
+    assert not is_resolved(sentence)
+    assert histories.code_for("personal", "I10", resolved=is_resolved(sentence)) is None
+
+
+@pytest.mark.parametrize("sentence", ["old MI", "he has old MI on ECG", "h/o old CVA"])
+def test_old_before_a_condition_still_says_it_is_past(sentence):
+    """I.C.21.c.4: "old" naming the condition ("old MI") is a past condition."""
+    assert is_resolved(sentence)
+
+
 def test_status_codes_from_the_index(vocabulary, note):
     """I.C.21.c.3: s/p CABG Z95.1, pseudophakia Z96.1, L mastectomy Z90.12, home oxygen Z99.81, hemodialysis
     Z99.2 - and nothing for a passing word ("stomach bug", "transplant evaluation")."""
