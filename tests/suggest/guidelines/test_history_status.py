@@ -27,6 +27,21 @@ def test_personal_history_code(histories, code, expected):
     assert histories.code_for("personal", code) == expected
 
 
+@pytest.mark.parametrize(
+    ("code", "wrong"),
+    [
+        ("J44.9", "Z86.711"),  # COPD: "History, personal, embolism, pulmonary" shares only "pulmonary"
+        ("R53.81", "Z87.312"),  # malaise and fatigue: "History, personal, fracture, fatigue" is a stress fracture
+        ("M81.0", "Z87.310"),  # osteoporosis: "History, personal, fracture, osteoporosis" is a healed fracture
+    ],
+)
+def test_a_history_subterm_is_named_by_its_whole_walk(histories, code, wrong):
+    """I.C.21.c.4, I.B.1: the Index's history subterm must be named by the condition down its whole walk, not by
+    its last word alone: COPD is no history of pulmonary embolism."""
+    assert histories.code_for("personal", code) != wrong
+    assert histories.code_for("personal", code) is None
+
+
 def test_resolved_condition_gets_the_body_system_history_code(histories):
     """I.C.21.c.4: resolved alcoholic pancreatitis -> Z87.19 (History, personal, disease, digestive system)."""
     assert histories.code_for("personal", "K85.20") is None
