@@ -239,11 +239,16 @@ def _drop_unnamed_other_substance(draft: CodeSetDraft, context: GuidelineContext
     named = [entry for entry in draft.entries if "F10" <= entry.code[:3] <= "F18"]
     if not named:
         return
+    # each piece of evidence, by where it starts: a rule's code holds every sentence it read ("SH: smoker 1 ppd",
+    # "2. Tobacco dependence - cigarettes."), and its mention's own offsets span them all
     named_sentences = {
-        context.sentence_around(mention.start, mention.end) for entry in named for mention in entry.mentions
+        context.sentence_around(piece.start, piece.start)
+        for entry in named
+        for mention in entry.mentions
+        for piece in mention.evidence
     }
     for entry in draft.in_category("F19"):
-        sentences = {context.sentence_around(mention.start, mention.end) for mention in entry.mentions}
+        sentences = {context.sentence_around(mention.start, mention.start) for mention in entry.mentions}
         if sentences and sentences <= named_sentences:
             reason = f"the substance the note names is coded: not another substance ({SUBSTANCE_GUIDELINE})"
             draft.remove(entry.code, reason)

@@ -97,3 +97,23 @@ def test_a_disorder_in_remission_is_reported_from_the_history(codeset):
     )
     found = remission_codes(draft, context_of(codeset, text, draft))
     assert [(item.code, item.guideline) for item in found] == [("F10.21", "I.C.5.b.1")]
+
+
+def test_a_bare_dependence_in_the_rule_s_tobacco_statement_is_no_other_substance(codeset):
+    """I.C.5.b: "2. Tobacco dependence - cigarettes." is the F17.210 the tobacco rule read (with the social history);
+    the bare "dependence" in it is no F19.20 other psychoactive substance, though the rule's mention spans both."""
+    from suggest.guidelines.note import NoteView, guideline_mention
+    from suggest.guidelines.substance_use import _drop_unnamed_other_substance
+    from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+    text = "SH: current smoker 1 ppd.\nAssessment:\n1. PAD.\n2. Tobacco dependence - cigarettes.\n3. HTN.\n"
+    view = NoteView(text)
+    pieces = tuple(
+        view.evidence(text.index(words), text.index(words) + len(words))
+        for words in ("SH: current smoker 1 ppd.", "Tobacco dependence - cigarettes.")
+    )
+    draft = draft_of(("F19.20", 0.66, [mention(text, "dependence", ("F19.20",))]))
+    draft.entries.extend(draft_of(("F17.210", 0.8, [guideline_mention(pieces, "F17.210")])).entries)
+    _drop_unnamed_other_substance(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["F17.210"]
+    assert "I.C.5.b" in draft.excluded[0].reason
