@@ -4,7 +4,10 @@
   disease"; two otitis media codes for one ear) describe one finding: the best-supported one stays (higher
   score, then the more specific title), the others leave into ``excluded``.
 - An injury of unspecified body region (T14) leaves beside a site-specific injury code (I.C.19.b).
-- An Excludes1 pair ("not coded here": the two conditions cannot occur together) is resolved when the note
+- An Excludes1 pair whose note only one side prints ("K81.0 Excludes1 cholecystitis with cholelithiasis
+  (K80.-)") names where the classification puts the condition: the named code stays when the note supports it,
+  the printing one leaves (I.A.12.a).
+- Another Excludes1 pair ("not coded here": the two conditions cannot occur together) is resolved when the note
   supports only one side: the two readings rest on the same words, and the better-supported one stays. A pair
   with separate evidence keeps both, flagged (the Excludes1 exception for unrelated conditions).
 """
@@ -66,6 +69,17 @@ def _resolve_excludes1(draft: CodeSetDraft, context: GuidelineContext) -> None:
             other = draft.get(flag.codes[0])
             if other is None:
                 continue
+            home = _classified_at(entry, other, context)
+            if home is not None:
+                away = other if home is entry else entry
+                draft.remove(
+                    away.code,
+                    f"Excludes1 at {away.code}: the condition is classified to {home.code}, which the note supports "
+                    "(I.A.12.a)",
+                )
+                if away is entry:
+                    break
+                continue
             weaker, stronger = sorted((entry, other), key=lambda item: _preference(item, context))
             if _same_words(weaker, stronger):
                 draft.remove(
@@ -73,6 +87,39 @@ def _resolve_excludes1(draft: CodeSetDraft, context: GuidelineContext) -> None:
                 )
                 if weaker is entry:
                     break
+
+
+def _classified_at(first: DraftCode, second: DraftCode, context: GuidelineContext) -> DraftCode | None:
+    """The code of the pair that the other's Excludes1 note sends the condition to, when only one side prints it
+    and the note supports that side (proposed, affirmed): "K81.0 Excludes1 cholecystitis with cholelithiasis
+    (K80.-)", "I73.9 Excludes1 atherosclerosis of the extremities (I70.2-I70.7-)", "K65.0 Excludes1 acute
+    appendicitis with generalized peritonitis (K35.2-)". The note names where the classification puts the
+    condition (I.A.12.a: "the code excluded should never be used at the same time as the code above the
+    Excludes1 note"), so the code printing it is the less exact reading of the same condition."""
+    codeset = context.codeset
+    first_names = _naming_note(codeset, first.code, second.code)
+    second_names = _naming_note(codeset, second.code, first.code)
+    if bool(first_names) == bool(second_names):
+        return None
+    home, away, note = (second, first, first_names) if first_names else (first, second, second_names)
+    # "bacteremia NOS (R78.81)" at A41 sends only the unqualified finding away; a sign or finding (chapter 18)
+    # is never the home of a disease coded elsewhere.
+    if "NOS" in (note or "").split() or (home.code.startswith("R") and not away.code.startswith("R")):
+        return None
+    supported = home.score >= context.threshold and any(m.assertion == "present" for m in home.mentions)
+    return home if supported else None
+
+
+def _naming_note(codeset, printer: str, named: str) -> str | None:
+    """``printer``'s Excludes1 note (own or inherited) that names ``named``, or None."""
+    return next(
+        (
+            note
+            for note, reference in codeset.excludes1_references(printer)
+            if reference.covers(named) and not reference.covers(printer)
+        ),
+        None,
+    )
 
 
 def _preference(entry: DraftCode, context: GuidelineContext) -> tuple[float, int, int, int]:

@@ -1,0 +1,123 @@
+"""Codes a coder must not report beside the right one: the Excludes1 note's home (I.A.12.a), symptoms and pain
+integral to a confirmed diagnosis (I.B.4-I.B.5, I.C.6.b.1.a)."""
+
+from __future__ import annotations
+
+from suggest.guidelines.integral import drop_integral_symptoms
+from suggest.guidelines.one_per_finding import one_code_per_finding
+from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+
+def test_i_a_12_a_excludes1_note_sends_the_condition_to_the_code_it_names(codeset):
+    # K81 Excludes1 "cholecystitis with cholelithiasis (K80.-)": the combination code is the condition's home,
+    # even when the two readings rest on different words of the note.
+    text = "Diagnoses: acute cholecystitis. Cholelithiasis with obstruction on US.\n"
+    draft = draft_of(
+        ("K81.0", 0.8, [mention(text, "acute cholecystitis", ("K81.0",))]),
+        ("K80.01", 0.6, [mention(text, "Cholelithiasis with obstruction", ("K80.01",))]),
+    )
+    one_code_per_finding(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes() == ["K80.01"]
+    assert "I.A.12.a" in draft.excluded[0].reason and "K80.01" in draft.excluded[0].reason
+
+
+def test_i_a_12_a_atherosclerosis_of_the_extremities_is_not_also_peripheral_vascular_disease(codeset):
+    # I73.9 Excludes1 "atherosclerosis of the extremities (I70.2-I70.7-)"
+    text = "Assessment: PAD - atherosclerosis of native arteries of both legs w/ intermittent claudication.\n"
+    draft = draft_of(
+        ("I73.9", 0.85, [mention(text, "PAD", ("I73.9",))]),
+        ("I70.213", 0.5, [mention(text, "atherosclerosis of native arteries", ("I70.213",))]),
+    )
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["I70.213"]
+
+
+def test_i_a_12_a_an_nos_note_does_not_send_a_disease_to_a_finding(codeset):
+    # A41 Excludes1 "bacteremia NOS (R78.81)": the sepsis is not the less exact reading of the bacteremia
+    text = "Diagnoses: sepsis due to E. coli. Blood cultures: E. coli bacteremia.\n"
+    draft = draft_of(
+        ("A41.51", 0.7, [mention(text, "sepsis due to E. coli", ("A41.51",))]),
+        ("R78.81", 0.6, [mention(text, "bacteremia", ("R78.81",))]),
+    )
+    one_code_per_finding(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert "A41.51" in draft.codes()
+
+
+def test_i_a_12_a_the_named_code_must_be_supported_by_the_note(codeset):
+    # the home is only listed (below the threshold): the printing code stays for the finding
+    text = "Diagnoses: acute cholecystitis. Gallstones?\n"
+    draft = draft_of(
+        ("K81.0", 0.8, [mention(text, "acute cholecystitis", ("K81.0",))]),
+        ("K80.00", 0.2, [mention(text, "Gallstones", ("K80.00",))]),
+    )
+    one_code_per_finding(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert "K81.0" in draft.codes()
+
+
+def test_i_c_6_b_1_a_chronic_sickle_cell_pain_is_not_coded_beside_the_disease(codeset):
+    text = (
+        "HPI: HbSS disease with chronic SCD pain.\n"
+        "ASSESSMENT & PLAN\n1. HbSS w/ vaso-occlusive pain crisis.\n2. Chronic SCD pain on long-term opioid therapy.\n"
+    )
+    draft = draft_of(
+        ("D57.00", 0.8, [mention(text, "HbSS w/ vaso-occlusive pain crisis", ("D57.00",))]),
+        ("G89.29", 0.9, [mention(text, "Chronic SCD pain", ("G89.29",))]),
+    )
+    drop_integral_symptoms(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes() == ["D57.00"]
+    assert draft.excluded[0].reason.startswith("integral to D57.00")
+
+
+def test_i_b_5_back_and_thigh_pain_are_integral_to_a_sickle_cell_crisis(codeset):
+    text = (
+        "CC: low back and both thighs pain x 2 days\n"
+        "ASSESSMENT & PLAN\n1. HbSS w/ vaso-occlusive pain crisis - hydromorphone PCA.\n"
+    )
+    draft = draft_of(
+        ("D57.00", 0.8, [mention(text, "HbSS w/ vaso-occlusive pain crisis", ("D57.00",))]),
+        ("M54.50", 0.8, [mention(text, "low back", ("M54.50",), section="chief_complaint")]),
+        ("M79.659", 0.8, [mention(text, "thighs pain", ("M79.659",), section="chief_complaint")]),
+    )
+    drop_integral_symptoms(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes() == ["D57.00"]
+
+
+def test_i_b_5_pain_stays_beside_sickle_cell_disease_without_crisis(codeset):
+    # D57.1 (without crisis): back pain is not the crisis's pain; it stays unless something else explains it
+    text = "CC: low back pain\nAssessment: sickle-cell disease without crisis.\n"
+    draft = draft_of(
+        ("D57.1", 0.8, [mention(text, "sickle-cell disease without crisis", ("D57.1",))]),
+        ("M54.50", 0.8, [mention(text, "low back pain", ("M54.50",), section="chief_complaint")]),
+    )
+    drop_integral_symptoms(draft, context_of(codeset, text, draft))
+    assert "M54.50" in draft.codes()
+
+
+def test_i_b_5_hallucinations_are_the_perceptual_disturbance_of_withdrawal(codeset):
+    text = "Discharge diagnoses: alcohol withdrawal w/ perceptual disturbances; tactile hallucinations.\n"
+    draft = draft_of(
+        ("F10.232", 0.8, [mention(text, "alcohol withdrawal w/ perceptual disturbances", ("F10.232",), "diagnoses")]),
+        ("R44.2", 0.9, [mention(text, "tactile hallucinations", ("R44.2",), "diagnoses")]),
+    )
+    drop_integral_symptoms(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes() == ["F10.232"]
+
+
+def test_i_b_5_delirium_is_integral_to_toxic_encephalopathy(codeset):
+    text = "A/P: 1. Toxic encephalopathy from lithium. Delirium improving.\n"
+    draft = draft_of(
+        ("G92.8", 0.8, [mention(text, "Toxic encephalopathy", ("G92.8",))]),
+        ("R41.0", 0.65, [mention(text, "Delirium", ("R41.0",))]),
+    )
+    drop_integral_symptoms(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes() == ["G92.8"]
+
+
+def test_i_b_4_chest_pain_explained_by_reflux_is_not_coded(codeset):
+    text = "Discharge Dx:\n1. Chest pain - ACS ruled out. Most likely d/t GERD.\n"
+    draft = draft_of(
+        ("K21.9", 0.8, [mention(text, "GERD", ("K21.9",), "diagnoses", "possible")]),
+        ("R07.9", 0.86, [mention(text, "Chest pain", ("R07.9",), "diagnoses")]),
+    )
+    drop_integral_symptoms(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes() == ["K21.9"]
