@@ -50,6 +50,7 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     history_status,
     hypertension,
     immunization,
+    index_default,
     index_subterms,
     index_terms,
     integral,
@@ -89,6 +90,7 @@ def prepare_guidelines(vocabulary: Any) -> None:
     index = vocabulary.index("index")
     if index is not None:
         combination.index_links(index, vocabulary.codeset)
+        index_default.is_default_above(index, vocabulary.codeset, "A00.0", "A00.1")  # builds its printed-code table
 
 
 def apply_guidelines(

@@ -42,6 +42,7 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.encounter_reason.v1",
     "chartcoder.guidelines.burns.v1",
     "chartcoder.guidelines.one_per_finding.v1",
+    "chartcoder.guidelines.index_default.v1",
     "chartcoder.guidelines.integral.v1",
     "chartcoder.guidelines.sequencing.v1",
     "chartcoder.guidelines.poa.v1",
