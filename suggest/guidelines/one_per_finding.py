@@ -3,6 +3,8 @@
 - Codes of one category that rest on the same words of the note (E11.21 and E11.22 for one "diabetic kidney
   disease"; two otitis media codes for one ear) describe one finding: the best-supported one stays (higher
   score, then the more specific title), the others leave into ``excluded``.
+- A condition a combination code stands for, named again elsewhere, is not coded again (I.A.15), unless the
+  combination's "use additional code" note asks for it.
 - An injury of unspecified body region (T14) leaves beside a site-specific injury code (I.C.19.b).
 - An Excludes1 pair whose note only one side prints ("K81.0 Excludes1 cholecystitis with cholelithiasis
   (K80.-)") names where the classification puts the condition: the named code stays when the note supports it,
@@ -18,6 +20,7 @@ from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.registry import guideline_steps
 from suggest.rules import excludes1_flags
+from vocab.codeset import parse_code_references
 
 __all__ = ["one_code_per_finding"]
 
@@ -28,6 +31,51 @@ def one_code_per_finding(draft: CodeSetDraft, context: GuidelineContext) -> None
     _resolve_siblings(draft, context)
     _resolve_excludes1(draft, context)
     _resolve_unspecified_injury(draft)
+    _resolve_named_again(draft, context)
+
+
+def _resolve_named_again(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """A condition that a combination code stands for, named again elsewhere in the note ("DM2" and "peripheral
+    neuropathy" made E11.42; "Peripheral neuropathy" in the plan is still that neuropathy), is not coded again
+    (I.A.15, I.B.9): the other, unspecified reading of the same words leaves into the combination's
+    ``replaces``. A code the combination's "use additional code" / "code also" / "code first" notes ask for stays
+    (N18.4 beside I12.9, I50.32 beside I11.0, N18.6 beside D63.1)."""
+    for combination in [entry for entry in draft.entries if entry.replaces]:
+        if combination not in draft.entries:
+            continue
+        words = {_said(piece.text) for mention in combination.mentions for piece in mention.evidence}
+        for other in list(draft.entries):
+            if other is combination or other.replaces or not other.mentions:
+                continue
+            if "unspecified" not in context.codeset.codes[other.code].description.lower():
+                continue  # a specific code says more than the combination's component ("generalized" anxiety)
+            said = {_said(piece.text) for mention in other.mentions for piece in mention.evidence}
+            if said <= words and not _asked_for(combination.code, other.code, context):
+                draft.replace(
+                    [other.code],
+                    combination,
+                    "I.A.15",
+                    f"{other.code} is a condition {combination.code} already stands for, named again in the note",
+                )
+
+
+def _said(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _asked_for(combination: str, other: str, context: GuidelineContext) -> bool:
+    """Whether the combination's "use additional code", "code also" or "code first" notes (own or inherited) name
+    ``other``, or one of its own such notes names a condition with no code ("Code also associated mental disorder"
+    at F51.05): then a second code for the words is what the Tabular asks for."""
+    codeset = context.codeset
+    for field in ("use_additional", "code_also", "code_first"):
+        for source, note in codeset.inherited_notes(combination, field):
+            references = parse_code_references(note)
+            if any(reference.covers(other) for reference in references):
+                return True
+            if not references and source == combination:
+                return True
+    return False
 
 
 def _resolve_unspecified_injury(draft: CodeSetDraft) -> None:

@@ -121,3 +121,48 @@ def test_i_b_4_chest_pain_explained_by_reflux_is_not_coded(codeset):
     )
     drop_integral_symptoms(draft, context_of(codeset, text, draft, setting="inpatient"))
     assert draft.codes() == ["K21.9"]
+
+
+def _combination(code: str, score: float, found: list, replaces: list[str]):
+    from suggest.guidelines import DraftCode
+
+    return DraftCode(code=code, score=score, mentions=found, replaces=replaces)
+
+
+def test_i_a_15_a_condition_the_combination_stands_for_is_not_coded_again(codeset):
+    text = "PMH: DM2; Peripheral neuropathy, bilat feet.\nAssessment: 4. Peripheral neuropathy - fall precautions.\n"
+    combined = _combination(
+        "E11.42",
+        0.87,
+        [mention(text, "DM2", ("E11.9",)), mention(text, "Peripheral neuropathy", ("G62.9",), "past_medical_history")],
+        ["E11.9", "G62.9"],
+    )
+    draft = draft_of(("G62.9", 0.8, [mention(text, "Peripheral neuropathy", ("G62.9",), occurrence=1)]))
+    draft.entries.insert(0, combined)
+    # the plan's "Peripheral neuropathy" says the same words as the PMH's, which E11.42 already stands for
+    combined.mentions.append(mention(text, "Peripheral neuropathy", ("G62.9",), occurrence=1))
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["E11.42"]
+    assert "I.A.15" in draft.entries[0].sections
+
+
+def test_i_a_15_a_code_the_combinations_use_additional_note_asks_for_stays(codeset):
+    # I12.9 "Use additional code to identify the stage of chronic kidney disease (N18.1-N18.4, N18.9)"
+    text = "Assessment: HTN. CKD.\n"
+    combined = _combination("I12.9", 0.8, [mention(text, "HTN", ("I10",)), mention(text, "CKD", ("N18.9",))], ["I10"])
+    draft = draft_of(("N18.9", 0.7, [mention(text, "CKD", ("N18.9",))]))
+    draft.entries.insert(0, combined)
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["I12.9", "N18.9"]
+
+
+def test_i_a_15_a_specific_diagnosis_named_with_a_combination_stays(codeset):
+    # F51.05 "Insomnia due to other mental disorder" ("Code also associated mental disorder"): GAD stays
+    text = "Assessment: GAD with insomnia.\n"
+    combined = _combination(
+        "F51.05", 0.9, [mention(text, "GAD", ("F41.1",)), mention(text, "insomnia", ("G47.00",))], ["G47.00"]
+    )
+    draft = draft_of(("F41.1", 0.7, [mention(text, "GAD", ("F41.1",))]))
+    draft.entries.insert(0, combined)
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["F51.05", "F41.1"]
