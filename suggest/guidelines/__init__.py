@@ -57,6 +57,7 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     medications,
     neoplasm,
     one_per_finding,
+    place_names,
     poa,
     pregnancy,
     sepsis,
