@@ -4,9 +4,10 @@ A coder locates a term in the Alphabetic Index and reads down its subterms to th
 documentation supports (I.B.1); the code printed at the entry above is the default for when nothing more is said.
 When the list holds both ("HCV" read as "Hepatitis, C" -> B19.20, and "chronic hepatitis C" as "Hepatitis, C,
 chronic" -> B18.2; "dependence" as "Dependence" -> F19.20 beside "Dependence, nicotine, cigarettes" -> F17.210),
-the default is the same condition at a lower level of detail (I.B.2): it leaves, and the subterm's code lists it
-as ``replaces``. Only codes of one Tabular block are read so: "Hypertension" (I10) and "Hypertension, pulmonary"
-(I27.20) are two conditions of different blocks, both reported.
+the default is the same condition at a lower level of detail (I.B.2): it is not proposed (its score drops below
+the threshold, so it is only listed, with the reason in its rationale). Only codes of one Tabular block are read
+so: "Hypertension" (I10) and "Hypertension, pulmonary" (I27.20) are two conditions of different blocks, both
+reported.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from vocab.index import AlphabeticIndex
 __all__ = ["drop_index_defaults", "is_default_above"]
 
 SECTION = "I.B.2"
+# A demoted default's score, as a fraction of the threshold: below it, so listed and not proposed.
+LISTED_FACTOR = 0.9
 # Index entries printing each code, exactly ("B19.20") or as a stem ("I82.40-"), built once per Index.
 _Printed = tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]
 _PRINTED: dict[int, tuple[AlphabeticIndex, _Printed]] = {}
@@ -29,8 +32,8 @@ _PRINTED: dict[int, tuple[AlphabeticIndex, _Printed]] = {}
 
 @guideline_steps.register("chartcoder.guidelines.index_default.v1")
 def drop_index_defaults(draft: CodeSetDraft, context: GuidelineContext) -> None:
-    """Remove a proposed code printed at an Index entry above the entry of another proposed code of its block: the
-    subterm's code is the condition at the level of detail the note supports (I.B.1, I.B.2)."""
+    """List, not propose, a code printed at an Index entry above the entry of another proposed code of its block:
+    the subterm's code is the condition at the level of detail the note supports (I.B.1, I.B.2)."""
     index = context.index("index")
     if index is None:
         return
@@ -47,16 +50,20 @@ def drop_index_defaults(draft: CodeSetDraft, context: GuidelineContext) -> None:
                 if other is not general
                 and other in draft.entries
                 and is_default_above(index, context.codeset, general.code, other.code)
+                # entries both ways ("Rhinitis, allergic" prints J30.1 above J30.89 and J30.89 above J30.1): the
+                # Index does not rank the two, so neither is the other's default
+                and not is_default_above(index, context.codeset, other.code, general.code)
             ),
             None,
         )
         if specific is not None:
-            draft.replace(
-                [general.code],
-                specific,
+            # listed for the coder below the proposed codes, not proposed: the words may yet be a second
+            # condition the coder knows of, and a listed code costs no claim line
+            general.score = min(general.score, context.threshold * LISTED_FACTOR)
+            general.cite(
                 SECTION,
-                f"Index subterm below the entry of {general.code}: the same condition at the level of detail "
-                "the note supports",
+                f"the Index entry above {specific.code}'s: the same condition at less detail than {specific.code}; "
+                "listed, not proposed",
             )
 
 

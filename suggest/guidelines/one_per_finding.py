@@ -6,9 +6,9 @@
 - A condition a combination code stands for, named again elsewhere, is not coded again (I.A.15), unless the
   combination's "use additional code" note asks for it.
 - An injury of unspecified body region (T14) leaves beside a site-specific injury code (I.C.19.b).
-- An Excludes1 pair whose note only one side prints ("K81.0 Excludes1 cholecystitis with cholelithiasis
-  (K80.-)") names where the classification puts the condition: the named code stays when the note supports it,
-  the printing one leaves (I.A.12.a).
+- An Excludes1 pair of one chapter whose note only one side prints ("K81.0 Excludes1 cholecystitis with
+  cholelithiasis (K80.-)") names where the classification puts the condition: the named code stays when the note
+  supports it, the printing one leaves (I.A.12.a). Signs and symptoms are the integral step's (I.B.5).
 - Another Excludes1 pair ("not coded here": the two conditions cannot occur together) is resolved when the note
   supports only one side: the two readings rest on the same words, and the better-supported one stays. A pair
   with separate evidence keeps both, flagged (the Excludes1 exception for unrelated conditions).
@@ -150,9 +150,13 @@ def _classified_at(first: DraftCode, second: DraftCode, context: GuidelineContex
     if bool(first_names) == bool(second_names):
         return None
     home, away, note = (second, first, first_names) if first_names else (first, second, second_names)
-    # "bacteremia NOS (R78.81)" at A41 sends only the unqualified finding away; a sign or finding (chapter 18)
-    # is never the home of a disease coded elsewhere.
-    if "NOS" in (note or "").split() or (home.code.startswith("R") and not away.code.startswith("R")):
+    # "bacteremia NOS (R78.81)" at A41 sends only the unqualified finding away. A sign or symptom (chapter 18)
+    # leaves only as integral to its diagnosis (I.B.5, the integral step), never by its Excludes1 notes: "pain NOS"
+    # at R52 beside a pain by site is a second finding. A note naming another chapter's code speaks of another
+    # condition ("N05.1 Excludes1 ... with hypertension (I12.-)"), not a more exact reading of this one.
+    if "NOS" in (note or "").split() or home.code.startswith("R") or away.code.startswith("R"):
+        return None
+    if codeset.codes[home.code].chapter != codeset.codes[away.code].chapter:
         return None
     supported = home.score >= context.threshold and any(m.assertion == "present" for m in home.mentions)
     return home if supported else None

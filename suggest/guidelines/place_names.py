@@ -28,6 +28,8 @@ _PLACE_AFTER = re.compile(
 def drop_place_names(draft: CodeSetDraft, context: GuidelineContext) -> None:
     """Remove codes read only from the name of a clinic, unit or service ("Movement Disorders Clinic") (IV.J)."""
     for entry in list(draft.entries):
+        if entry.code.startswith("Z"):
+            continue  # "Palliative Care Service" names the service given (Z51.5), which is what a Z code says
         if entry.mentions and all(names_a_place(context.text, piece.end) for piece in _pieces(entry)):
             draft.remove(
                 entry.code, f"the words name a clinic or service, not a condition the note documents ({SECTION})"

@@ -166,3 +166,31 @@ def test_i_a_15_a_specific_diagnosis_named_with_a_combination_stays(codeset):
     draft.entries.insert(0, combined)
     one_code_per_finding(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["F51.05", "F41.1"]
+
+
+def test_i_a_12_a_a_signs_excludes1_note_does_not_remove_it_beside_another_finding(codeset):
+    # R06.00 (dyspnea) Excludes1 names respiratory failure (J96.-): a symptom leaves only as integral (I.B.5),
+    # by the integral step, never by the one-sided Excludes1 reading
+    assert codeset.excludes1_conflict("R06.00", "J96.90")
+    text = "HPI: dyspnea on exertion for months.\nDx: respiratory failure.\n"
+    draft = draft_of(
+        ("J96.90", 0.8, [mention(text, "respiratory failure", ("J96.90",), "diagnoses")]),
+        ("R06.00", 0.6, [mention(text, "dyspnea", ("R06.00",), "history_of_present_illness")]),
+    )
+    one_code_per_finding(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes() == ["J96.90", "R06.00"]
+
+
+def test_i_a_12_a_a_note_naming_another_chapter_is_another_condition(codeset):
+    # N05.1 ... Excludes1 names hypertensive CKD (I12.-): the kidney and the circulatory codes both stay
+    if not codeset.excludes1_conflict("N05.1", "I12.9"):
+        import pytest
+
+        pytest.skip("this release prints no such note")
+    text = "Dx: focal glomerulosclerosis on biopsy. Hypertensive CKD.\n"
+    draft = draft_of(
+        ("N05.1", 0.7, [mention(text, "focal glomerulosclerosis", ("N05.1",), "diagnoses")]),
+        ("I12.9", 0.8, [mention(text, "Hypertensive CKD", ("I12.9",), "diagnoses")]),
+    )
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert sorted(draft.codes()) == ["I12.9", "N05.1"]
