@@ -194,3 +194,14 @@ def test_i_a_12_a_a_note_naming_another_chapter_is_another_condition(codeset):
     )
     one_code_per_finding(draft, context_of(codeset, text, draft))
     assert sorted(draft.codes()) == ["I12.9", "N05.1"]
+
+
+def test_i_c_19_e_5_a_a_culture_count_is_not_an_adverse_effect_cue(vocabulary, note):
+    from suggest.guidelines.drugs import drug_event_codes
+
+    def codes(text: str) -> list[str]:
+        return [item.code for item in drug_event_codes(note(text), vocabulary.index("drug"), vocabulary.codeset)]
+
+    # "Blood cx 2/2" counts culture bottles; "2/2" after a condition still says "secondary to"
+    assert not any(code.startswith("T45.8") for code in codes("Hospital course: Blood cx 2/2 and urine cx: E. coli.\n"))
+    assert "T46.4X5A" in codes("Assessment: hyperkalemia 2/2 lisinopril.\n")
