@@ -64,6 +64,7 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     sequencing,
     specificity,
     substance_use,
+    word_senses,
 )
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode

@@ -22,6 +22,7 @@ guideline_steps = catalogue.create("chartcoder", "guidelines", entry_points=Fals
 # "one_per_finding", so duplicates they create are resolved and sequencing sees their codes).
 DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.place_names.v1",
+    "chartcoder.guidelines.word_senses.v1",
     "chartcoder.guidelines.combination.v1",
     "chartcoder.guidelines.index_terms.v1",
     "chartcoder.guidelines.hypertension.v1",

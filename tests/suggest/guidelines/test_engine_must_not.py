@@ -39,3 +39,10 @@ def test_iii_c_a_negated_history_between_the_words_of_a_combination_is_not_coded
 def test_iv_d_an_uncertain_modifier_leaves_the_main_term_affirmed(engine):
     text = "Dx:\n1. Syncope - likely vasovagal\n2. Mild dehydration\n"
     assert "R55" in _proposed(engine, text)
+
+
+def test_iii_c_precautions_for_a_condition_are_not_the_condition(engine):
+    # "fever precautions": watching for a fever the patient does not have (III.C: conditions of this encounter)
+    text = "A/P: 1. Functional asplenia - vaccines up to date; fever precautions. 2. Seizure precautions.\n"
+    codes = _proposed(engine, text)
+    assert not any(code.startswith(("R50", "R56", "G40")) for code in codes)
