@@ -261,16 +261,15 @@ def _code_walks(session: Session, search: FiledSearch) -> list[ColumnElement[boo
     return [FiledCode.category == category for category in categories]
 
 
-def _walk(search: FiledSearch, walk: ColumnElement[bool], limit: int | None) -> Select[Any]:
+def _walk(search: FiledSearch, walk: ColumnElement[bool], limit: int) -> Select[date, str]:
     """The distinct current encounters (service date, filed id) one walk finds, newest first, at most ``limit``."""
     query = select(FiledCode.service_start, FiledCode.filed_id).where(*_reported(search), walk)
     if search.code is None:  # a category may hold several of an encounter's codes; an exact code only one
         query = query.distinct()
-    query = query.order_by(FiledCode.service_start.desc(), FiledCode.filed_id.desc())
-    return query if limit is None else query.limit(limit)
+    return query.order_by(FiledCode.service_start.desc(), FiledCode.filed_id.desc()).limit(limit)
 
 
-def _walked(search: FiledSearch, walks: list[ColumnElement[bool]], limit: int) -> Select[Any]:
+def _walked(search: FiledSearch, walks: list[ColumnElement[bool]], limit: int) -> Select[date, str]:
     """The first ``limit`` distinct encounters of all the walks together, newest first."""
     if len(walks) == 1:
         return _walk(search, walks[0], limit)

@@ -21,10 +21,9 @@ down_revision = "0005_encounters"
 branch_labels = None
 depends_on = None
 
-_CURRENT_REPORTED = {
-    "postgresql_where": sa.text("current AND decision != 'rejected'"),
-    "sqlite_where": sa.text("current = 1 AND decision != 'rejected'"),
-}
+# As revision 0004's partial indexes: the predicate each planner matches against a code search's WHERE.
+_CURRENT_REPORTED_POSTGRESQL = sa.text("current AND decision != 'rejected'")
+_CURRENT_REPORTED_SQLITE = sa.text("current = 1 AND decision != 'rejected'")
 _CATEGORY_TYPE = sa.String(3).with_variant(sa.String(3, collation="C"), "postgresql")
 
 
@@ -51,19 +50,27 @@ def upgrade() -> None:
         "ix_filed_codes_current_reported_code_date",
         "filed_codes",
         ["code", "service_start", "filed_id"],
-        **_CURRENT_REPORTED,
+        postgresql_where=_CURRENT_REPORTED_POSTGRESQL,
+        sqlite_where=_CURRENT_REPORTED_SQLITE,
     )
     op.create_index(
         "ix_filed_codes_current_reported_category_date",
         "filed_codes",
         ["category", "service_start", "filed_id", "code"],
-        **_CURRENT_REPORTED,
+        postgresql_where=_CURRENT_REPORTED_POSTGRESQL,
+        sqlite_where=_CURRENT_REPORTED_SQLITE,
     )
 
 
 def downgrade() -> None:
     op.drop_index("ix_filed_codes_current_reported_category_date", table_name="filed_codes")
     op.drop_index("ix_filed_codes_current_reported_code_date", table_name="filed_codes")
-    op.create_index("ix_filed_codes_current_reported_code", "filed_codes", ["code", "filed_id"], **_CURRENT_REPORTED)
+    op.create_index(
+        "ix_filed_codes_current_reported_code",
+        "filed_codes",
+        ["code", "filed_id"],
+        postgresql_where=_CURRENT_REPORTED_POSTGRESQL,
+        sqlite_where=_CURRENT_REPORTED_SQLITE,
+    )
     op.drop_column("filed_codes", "category")
     op.drop_column("filed_codes", "service_start")
