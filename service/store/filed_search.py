@@ -169,12 +169,15 @@ WALK_BY_DATE_ABOVE = 1000
 COUNT_CAP = 10_000
 
 
-def _reported(search: FiledSearch) -> list[ColumnElement[bool]]:
-    """The code rows a code search matches: current, reported, the code criteria, and (copied onto each code row)
-    the service dates and the categories the codes lie in, so that either code index can narrow the rows."""
+def _reported(search: FiledSearch, *, narrowed: bool = True) -> list[ColumnElement[bool]]:
+    """The code rows a code search matches: current, reported, the code criteria, and unless not ``narrowed``
+    (copied onto each code row) the service dates and the categories the codes lie in, so that either code index
+    can narrow the rows."""
     # The literal (not a bound parameter) lets the planners see that the query implies the partial index.
     conditions = [FiledCode.current.expression, FiledCode.decision != literal_column("'rejected'")]
     conditions += search.code_conditions()
+    if not narrowed:
+        return conditions
     if search.service_from is not None:
         conditions.append(FiledCode.service_start >= search.service_from)
     if search.service_to is not None:
@@ -195,12 +198,19 @@ def _category_bounds(search: FiledSearch) -> tuple[str, str]:
     return max(lows, default="")[:3], min(highs, default="~~~")[:3]
 
 
-def _matching_ids(search: FiledSearch, *, walk_by_date: bool = False) -> Select[Any]:
+def _matching_ids(search: FiledSearch, *, walk_by_date: bool = False, probe_each: bool = False) -> Select[Any]:
     """The ids of the current encounters that match: the code criteria read from the code index (``IN``), or
-    checked encounter by encounter through the (encounter, code) index as the encounters are walked (``EXISTS``)."""
+    checked encounter by encounter through the (encounter, code) index as the encounters are walked (``EXISTS``),
+    or (``probe_each``) one probe of that index per encounter the encounter criteria select: a subquery with a
+    LIMIT, which no planner turns into a join over every matching code."""
     query = select(FiledEncounter.id).where(*search.encounter_conditions())
     if search.code_conditions():
-        if walk_by_date:
+        if probe_each:
+            probe = select(FiledCode.id).where(
+                FiledCode.filed_id == FiledEncounter.id, *_reported(search, narrowed=False)
+            )
+            query = query.where(probe.limit(1).scalar_subquery().is_not(None))
+        elif walk_by_date:
             query = query.where(
                 select(FiledCode.id).where(FiledCode.filed_id == FiledEncounter.id, *_reported(search)).exists()
             )
@@ -294,11 +304,27 @@ def search_filed(
     walks = _code_walks(session, search)
     if walks is not None:
         return _search_by_walks(session, search, walks, limit=limit, offset=offset, cap=cap)
+    if search.code_conditions() and (search.patient_id is not None or search.coder is not None):
+        # A patient's or a coder's encounters are few (at most thousands): check each one's codes, rather than
+        # read every encounter holding the codes (tens of thousands for a common one).
+        return _search_by_probes(session, search, limit=limit, offset=offset, cap=cap)
     counted = _count(session, search, cap)
     total, capped = min(counted, cap), counted > cap
     if total == 0 or (offset >= total and not capped):
         return FiledSearchPage(items=[], total=total, total_capped=capped)
     matching = _matching_ids(search, walk_by_date=counted > WALK_BY_DATE_ABOVE)
+    ids = list(session.scalars(_newest_first(matching).limit(limit).offset(offset)))
+    return FiledSearchPage(items=load_filed(session, ids), total=total, total_capped=capped)
+
+
+def _search_by_probes(session: Session, search: FiledSearch, *, limit: int, offset: int, cap: int) -> FiledSearchPage:
+    """A code search narrowed to a patient or a coder: their encounters walked newest first, each one's codes
+    probed once; the count stops at ``cap + 1``."""
+    matching = _matching_ids(search, probe_each=True)
+    counted = session.scalar(select(func.count()).select_from(matching.limit(cap + 1).subquery())) or 0
+    total, capped = min(counted, cap), counted > cap
+    if total == 0 or (offset >= total and not capped):
+        return FiledSearchPage(items=[], total=total, total_capped=capped)
     ids = list(session.scalars(_newest_first(matching).limit(limit).offset(offset)))
     return FiledSearchPage(items=load_filed(session, ids), total=total, total_capped=capped)
 

@@ -290,7 +290,12 @@ def test_search_pages_match_a_plain_reading_of_the_filings(database_url, monkeyp
             session, FiledSearch(code_prefix="E1"), limit=5, count_cap=len(expected(lambda c: c[:2] == "E1"))
         )
         assert not exact.total_capped
-        mixed = search_filed(session, FiledSearch(code_prefix="E11.", coder="coder-1"), limit=100)
+        mixed = search_filed(session, FiledSearch(code_prefix="E11.", coder="coder-1"), limit=100)  # probed
+        assert mixed.total == len(mixed.items)
+        assert [
+            item.id
+            for item in search_filed(session, FiledSearch(code_prefix="E11.", coder="coder-1"), limit=2, offset=1).items
+        ] == [item.id for item in mixed.items[1:3]]
         assert {item.encounter_id for item in mixed.items} == {
             one.encounter_id
             for one in filings.values()
