@@ -304,9 +304,10 @@ def search_filed(
     walks = _code_walks(session, search)
     if walks is not None:
         return _search_by_walks(session, search, walks, limit=limit, offset=offset, cap=cap)
-    if search.code_conditions() and (search.patient_id is not None or search.coder is not None):
+    if (search.patient_id is not None or search.coder is not None) and _common_codes(session, search):
         # A patient's or a coder's encounters are few (at most thousands): check each one's codes, rather than
-        # read every encounter holding the codes (tens of thousands for a common one).
+        # read every encounter holding the codes (tens of thousands for a common one). Rare codes are read from
+        # the code index below (a probe per encounter would then be planned on the code index: a walk per probe).
         return _search_by_probes(session, search, limit=limit, offset=offset, cap=cap)
     counted = _count(session, search, cap)
     total, capped = min(counted, cap), counted > cap
@@ -315,6 +316,19 @@ def search_filed(
     matching = _matching_ids(search, walk_by_date=counted > WALK_BY_DATE_ABOVE)
     ids = list(session.scalars(_newest_first(matching).limit(limit).offset(offset)))
     return FiledSearchPage(items=load_filed(session, ids), total=total, total_capped=capped)
+
+
+# Above this many current reported codes matching (within the service dates), a code search narrowed to a patient
+# or a coder probes their encounters' codes one encounter at a time.
+PROBE_ABOVE = 2000
+
+
+def _common_codes(session: Session, search: FiledSearch) -> bool:
+    """Whether more than :data:`PROBE_ABOVE` code rows match the code criteria: one bounded index-only count."""
+    if not search.code_conditions():
+        return False
+    rows = select(FiledCode.id).where(*_reported(search)).limit(PROBE_ABOVE + 1).subquery()
+    return (session.scalar(select(func.count()).select_from(rows)) or 0) > PROBE_ABOVE
 
 
 def _search_by_probes(session: Session, search: FiledSearch, *, limit: int, offset: int, cap: int) -> FiledSearchPage:

@@ -232,8 +232,11 @@ def test_fhir_of_an_unfiled_encounter_is_404_and_a_search_answers_a_searchset(cl
 
 # Every page plan: the code indexes walked in page order (exact code, categories merged), or, for searches the
 # walks do not serve, the encounters walked by date or the matches read from the code index and sorted.
-@pytest.mark.parametrize(("category_walks", "walk_above"), [(30, 0), (0, 0), (0, 10_000)])
-def test_search_pages_match_a_plain_reading_of_the_filings(database_url, monkeypatch, category_walks, walk_above):
+# (a coder's encounters probed one by one when its codes are common: PROBE_ABOVE 0 makes every code common)
+@pytest.mark.parametrize(("category_walks", "walk_above", "probe_above"), [(30, 0, 0), (0, 0, 2000), (0, 10_000, 2000)])
+def test_search_pages_match_a_plain_reading_of_the_filings(
+    database_url, monkeypatch, category_walks, walk_above, probe_above
+):
     import random
 
     import service.store.filed_search as filed_search
@@ -244,6 +247,7 @@ def test_search_pages_match_a_plain_reading_of_the_filings(database_url, monkeyp
 
     monkeypatch.setattr(filed_search, "WALK_BY_DATE_ABOVE", walk_above)
     monkeypatch.setattr(filed_search, "MAX_CATEGORY_WALKS", category_walks)
+    monkeypatch.setattr(filed_search, "PROBE_ABOVE", probe_above)
     rng = random.Random(3)
     pool = ["E10.9", "E11.22", "E11.9", "E13.8", "E13.9", "E14", "I10", "I48.91", "J45.909", "Z79.4"]
     filings = {}
