@@ -142,7 +142,7 @@ def _column(text: str, drug: DrugMention, offset: int, nonprescribed: bool) -> t
     if cue_near(_UNDERDOSING_RE, text, where) and "underdosing" in columns:
         return "underdosing", UNDERDOSING, "underdosing (taken less than prescribed)"
     interaction = nonprescribed and _caused_by_drug(text, where)
-    toxic = (dict(drug.row.columns).get(_INTENT_COLUMNS[0]) or "").startswith(_TOXIC_EFFECT_CATEGORIES)
+    toxic = (columns.get(_INTENT_COLUMNS[0]) or "").startswith(_TOXIC_EFFECT_CATEGORIES)
     if cue_near(_POISONING_RE, text, where) or (toxic and cue_near(_TOXIC_EXPOSURE_RE, text, where)) or interaction:
         intent = _intent(text)
         column = _INTENT_COLUMNS[intent]
