@@ -78,10 +78,11 @@ _CAUSED_BY_RE = cue_words(
     r"toxicity (?:of|from)",
     r"from (?:his|her|the)? ?(?:\w+ )?(?:therapy|use)",
 )
-_EFFECT_OF_RE = cue_words("induced", "toxicity", r"side[- ]effects?", r"adverse (?:effect|reaction|drug reaction)s?")
+_EFFECT_OF_RE = cue_words("induced", "toxicity")
+_SIDE_EFFECT_RE = cue_words(r"side[- ]effects?", r"adverse (?:effect|reaction|drug reaction)s?")
 # Side effects discussed, reviewed or to be watched for are not an effect the patient has.
 _COUNSELING_RE = cue_words(r"discuss\w*", r"review\w*", r"counsel\w*", r"educat\w*", r"risks?", r"monitor\w* for")
-_ADVERSE_RE = re.compile(f"{_CAUSED_BY_RE.pattern}|{_EFFECT_OF_RE.pattern}", re.IGNORECASE)
+_ADVERSE_RE = re.compile("|".join(cue.pattern for cue in (_CAUSED_BY_RE, _EFFECT_OF_RE, _SIDE_EFFECT_RE)), re.I)
 # Between a cause cue and its drug: at most three words ("due to his recent lisinopril"), no punctuation.
 _SHORT_GAP_RE = re.compile(r"[\s\-]*(?:[\w'/]+[\s\-]+){0,3}")
 _INTENTIONAL_RE = cue_words(r"intentional\w*", r"suicid\w*", r"self[- ]harm", r"deliberate\w*", "on purpose")
@@ -151,7 +152,7 @@ def _column(text: str, drug: DrugMention, offset: int, nonprescribed: bool) -> t
             if interaction:
                 label += "; a nonprescribed drug taken with a prescribed one: a poisoning"
             return column, POISONING, f"poisoning, {label}"
-    if "adverse_effect" in columns and _caused_by_drug(text, where) and not _COUNSELING_RE.search(text):
+    if "adverse_effect" in columns and _caused_by_drug(text, where):
         return "adverse_effect", ADVERSE, "adverse effect of a drug correctly prescribed and taken"
     return None, "", ""
 
@@ -165,7 +166,14 @@ def _caused_by_drug(text: str, where: tuple[int, int]) -> bool:
         effect_before = text[: cue.start()].strip(" \t-*\u2022:")
         if cue.start() < start and effect_before and (cue.end() >= end or _short_gap(text, cue.end(), start)):
             return True
-    return any(_short_gap(text, end, cue.start()) for cue in _EFFECT_OF_RE.finditer(text, end, end + cue_reach))
+    if _effect_after(_EFFECT_OF_RE, text, end):
+        return True
+    # "metformin side effects reviewed": side effects discussed are none the patient has
+    return _effect_after(_SIDE_EFFECT_RE, text, end) and not _COUNSELING_RE.search(text)
+
+
+def _effect_after(pattern: re.Pattern[str], text: str, end: int) -> bool:
+    return any(_short_gap(text, end, cue.start()) for cue in pattern.finditer(text, end, end + cue_reach))
 
 
 def _short_gap(text: str, start: int, end: int) -> bool:

@@ -84,6 +84,7 @@ def test_i_c_19_e_5_a_adverse_effect_named_in_a_hyphenated_word(run):
         "Assessment and Plan:\nDepression with suicidal ideation, no plan; started sertraline 50 mg.\n",
         "History of Present Illness:\nFell at home while intoxicated, sent home with a lidocaine patch.\n",
         "Assessment and Plan:\nType 2 diabetes; discussed the side effects of metformin.\n",
+        "Assessment and Plan:\nType 2 diabetes, metformin side effects reviewed with the patient.\n",
     ],
 )
 def test_i_c_19_e_5_a_a_drug_merely_taken_gives_no_t_code(run, text):
