@@ -69,7 +69,8 @@ _TOXIC_EFFECT_CATEGORIES = tuple(f"T{number}" for number in range(51, 66))
 _CAUSED_BY_RE = cue_words(
     "due to",
     "secondary to",
-    "2/2",
+    # "2/2" is "secondary to" ("hypokalemia 2/2 HCTZ"), but after a culture it counts bottles ("Blood cx 2/2")
+    r"(?<!cx )(?<!cxs )(?<!culture )(?<!cultures )(?<!bottles )2/2",
     "caused by",
     "attributed to",
     "related to",
