@@ -28,7 +28,7 @@ from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words, expanded_words, subterm_rows
 from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
-from suggest.guidelines.tables import read_table
+from suggest.guidelines.tables import read_table as read_reviewed_table
 from suggest.types import Mention
 from vocab.codeset import CodeRange, CodeSet, parse_code_references
 from vocab.index import AlphabeticIndex, IndexTerm
@@ -369,7 +369,7 @@ def _synonym_words(phrase: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _status_synonyms() -> dict[str, frozenset[str]]:
-    return {row["word"]: content_words(row["index_words"]) for row in read_table("status_synonyms")}
+    return {row["word"]: content_words(row["index_words"]) for row in read_reviewed_table("status_synonyms")}
 
 
 def _removed_organs(words: set[str], index: AlphabeticIndex, entries: list[IndexTerm]) -> set[str]:
