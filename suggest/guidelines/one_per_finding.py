@@ -97,9 +97,13 @@ def _same_words(first: DraftCode, second: DraftCode) -> bool:
 
 
 def _two_complications(first: DraftCode, second: DraftCode, context: GuidelineContext) -> bool:
-    """Two "with" combinations of one condition naming different complications, each on words of its own ("DM2
-    w/ diabetic CKD", "HHS in DM2"): the "with" convention links each complication to the condition, and each
-    is coded (I.A.15, I.C.4.a: as many codes of E08-E13 as describe the complications) - not one finding."""
+    """Two "with" combinations of one condition naming complications of different subcategories (Tabular
+    parents), each on words of its own ("DM2 w/ diabetic CKD", "HHS in DM2"): the "with" convention links each
+    complication to the condition, and each is coded (I.A.15, I.C.4.a: as many codes of E08-E13 as describe
+    the complications) - not one finding."""
+    codes = context.codeset.codes
+    if codes[first.code].parent == codes[second.code].parent:
+        return False  # one subcategory is one complication read two ways (E11.21 / E11.22: one kidney disease)
     titles = [context.codeset.codes[entry.code].description.lower() for entry in (first, second)]
     complications = [title.partition(" with ")[2].split(",")[0] for title in titles]
     if not all(complications) or complications[0] == complications[1]:

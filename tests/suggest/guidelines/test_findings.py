@@ -246,3 +246,14 @@ def test_i_b_9_one_complication_read_twice_is_still_one_finding(codeset):
     draft = draft_of(("F03.B11", 0.8, [words]), ("F03.A11", 0.6, [words]))
     one_code_per_finding(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["F03.B11"]
+
+
+def test_i_b_9_two_kidney_complications_of_one_diabetes_are_one_finding(codeset):
+    # E11.21 (nephropathy) and E11.22 (CKD) are one subcategory: one kidney disease, one code
+    text = "Assessment:\n1. DM2 w/ diabetic CKD\n2. diabetic nephropathy\n"
+    ckd = mention(text, "DM2 w/ diabetic CKD", ("E11.22",))
+    nephropathy = mention(text, "diabetic nephropathy", ("E11.21",))
+    shared = mention(text, "DM2", ("E11.9",))
+    draft = draft_of(("E11.22", 0.8, [shared, ckd]), ("E11.21", 0.6, [shared, nephropathy]))
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["E11.22"]
