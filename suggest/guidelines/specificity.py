@@ -10,7 +10,8 @@ the same sentence: "acute on chronic systolic" -> I50.23 for I50.9; "right" -> S
 I.A.9): "right" alone does not make iridocyclitis "primary"; only a title's generic site name ("limb", "eye")
 may go unsaid. A title that denies the finding ("Vomiting without nausea" for nausea) or an "other specified"
 code (I.A.9.a) is never a more specific reading of an unspecified one. When the note says nothing more, the code
-stays and keeps its "unspecified" flag naming what a query would ask.
+stays and keeps its "unspecified" flag naming what a query would ask. When the more specific code is listed
+already, the less specific reading leaves into it (its words now support the listed code).
 
 Injury and poisoning codes take the 7th character of the encounter (I.C.19.a): D for a subsequent encounter
 ("follow-up", "routine healing", "cast check"), S for a sequela ("late effect", "sequela"), A otherwise.
@@ -112,7 +113,15 @@ def refine_specificity(draft: CodeSetDraft, context: GuidelineContext) -> None:
             continue
         words = _words_around(entry, context)
         better = more_specific_code(entry.code, words, context.codeset)
-        if better is not None and better not in draft:
+        if better is not None and better in draft:
+            # the specific code is listed already: this is the same finding read less specifically, and gives
+            # the listed code its words (I.B.2: the highest level of detail the documentation supports)
+            old = entry.code
+            reading = DraftCode(code=better, score=entry.score, mentions=list(entry.mentions))
+            kept = draft.replace([old], reading, "I.B.1", f"more specific than {old}: the note says it")
+            kept.refined_from.append(old)
+            continue
+        if better is not None:
             old = entry.code
             entry.code = better
             entry.refined_from.append(old)

@@ -114,3 +114,18 @@ def test_i_b_2_atn_is_acute_kidney_failure_with_tubular_necrosis(codeset):
     draft = draft_of(("N17.9", 0.8, [mention(text, "AKI", ("N17.9",))]))
     refine_specificity(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["N17.0"]
+
+
+def test_i_b_2_less_specific_sibling_gives_way_to_the_listed_specific_code(codeset):
+    # the ranker read "L common femoral" as I82.419 (unspecified femoral vein) beside the I82.412 the Index walk
+    # gave: the note says "left", so it is the same DVT and its words support I82.412 (I.B.1, I.B.2)
+    text = "A/P:\n1. Acute DVT, L common femoral vein - improving on apixaban.\n"
+    femoral = mention(text, "Acute DVT, L common femoral vein", ("I82.419",))
+    draft = draft_of(
+        ("I82.412", 0.56, [mention(text, "Acute DVT", ("I82.90",))]),
+        ("I82.419", 0.53, [femoral]),
+    )
+    refine_specificity(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["I82.412"]
+    assert femoral in draft.get("I82.412").mentions
+    assert "I82.419" in draft.get("I82.412").refined_from
