@@ -68,6 +68,8 @@ _SHORTHAND = {
     "2nd": ("second",),
     "3rd": ("third",),
     "hypercapnic": ("hypercapnia",),
+    # a site the note names by its noun that the Tabular titles name by the adjective ("sacral region")
+    "sacrum": ("sacral",),
 }
 _IGNORED = STOPWORDS | {
     "due",
@@ -85,7 +87,7 @@ _IGNORED = STOPWORDS | {
 # What "unspecified" leaves open in a title ("unspecified organism", "unspecified side"): a more specific code
 # names it instead, so the word itself is not kept. Any other word after "unspecified" is the condition itself
 # ("unspecified conjunctivitis") and stays.
-_QUALIFIED_NOUNS = frozenset({"organism", "side", "laterality", "cause", "agent", "part", "region", "body"})
+_QUALIFIED_NOUNS = frozenset({"organism", "side", "laterality", "cause", "agent", "part", "region", "body", "site"})
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _SUBSEQUENT = re.compile(
@@ -94,9 +96,10 @@ _SUBSEQUENT = re.compile(
 )
 _SEQUELA = re.compile(r"sequela|late effect|residual of")
 # A title's generic name of the site the note names by its part ("left leg" is the "left lower limb", "left
-# eye" is said by "OS"): the only added words that need not be said. Every other added word (laterality,
-# acuity, type, stage, organism) must be the note's own word for this finding (I.B.2, I.A.9).
-_IMPLIED = frozenset({"limb", "extremity", "eye", "ear"})
+# eye" is said by "OS", the sacrum is the "sacral region"): the only added words that need not be said. Every
+# other added word (laterality, acuity, type, stage, organism) must be the note's own word for this finding
+# (I.B.2, I.A.9).
+_IMPLIED = frozenset({"limb", "extremity", "eye", "ear", "region"})
 # How far from the finding's words a qualifier may stand, in words, within its sentence: "left" beside
 # "kidney tumor" qualifies it; a "left" eight words on qualifies something else.
 _WINDOW = 6
