@@ -14,8 +14,10 @@ it; a listed code of the category that the ranker read from most of the clause's
 (the provider's statement, read through the Index); otherwise a specific code of a listed category is a separate
 finding ("with" combinations: E11.00 for "HHS in DM2" beside E11.22, I.A.15) and is added. A clause may name a
 second condition: the best walk from another main term is kept too when it says words the first does not, or
-when the first code's "use additional code" note asks for it (I11.0 -> I50.-). A main term alone (no subterm
-named), a catch-all entry, or an unspecified code of a listed category gives nothing.
+when the first code's "use additional code" note asks for it (I11.0 -> I50.-). A main term whose lead is a
+name of two or more words ("Poison ivy ... dermatitis" L23.7) is a walk of its own, and a specific code beats an
+unspecified one of the same category the clause also names. A one-word main term alone (no subterm named), a
+catch-all entry, or an unspecified code of a listed category gives nothing.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ _RULED_OUT_RE = re.compile(
 _HISTORY_RE = re.compile(r"^\s*(?:h/o|hx|history|fh|family|s/p|status post|prior|previous|past)\b", re.IGNORECASE)
 _MAINS: dict[int, dict[str, list[tuple[IndexTerm, frozenset[str]]]]] = {}
 _WALKS: dict[tuple[int, int], tuple[tuple[IndexTerm, frozenset[str], int], ...]] = {}
+_COMPOUNDS: dict[int, dict[str, list[tuple[IndexTerm, frozenset[str]]]]] = {}
 
 
 @guideline_steps.register("chartcoder.guidelines.index_terms.v1")
@@ -194,14 +197,29 @@ def _walk_clause(
     if not walks:
         return []
     first = walks[0]
+    if _unspecified(codeset, first[1]):
+        # another entry names the same category's condition with the words the first leaves unread ("poison
+        # ivy" beside "Dermatitis, contact, allergic" L23.9): its specific code is the reading (I.B.2, I.A.9)
+        first = next(
+            (
+                walk
+                for walk in walks[1:]
+                if walk[1][:3] == first[1][:3] and walk[4] - first[4] and not _unspecified(codeset, walk[1])
+            ),
+            first,
+        )
     chosen = [first]
-    for walk in walks[1:]:
+    for walk in walks:
         if walk[3].id == first[3].id or walk[1][:3] == first[1][:3]:
             continue
         if (walk[4] - first[4] and walk[0] >= (3, 0, 0)) or _asks_for(codeset, first[1], walk[1]):
             chosen.append(walk)  # a second condition the clause names, or one the first code asks to add
         break
     return [(code, index.path(term.id), _broader_codes(index, term)) for _, code, term, _, _ in chosen]
+
+
+def _unspecified(codeset: CodeSet, code: str) -> bool:
+    return "unspecified" in codeset.codes[code].description.lower()
 
 
 def _asks_for(codeset: CodeSet, code: str, other: str) -> bool:
@@ -232,7 +250,40 @@ def _clause_walks(
             key = (len(required) + len(main_words), depth, _title_support(codeset, code, words))
             if main.id not in best or key > best[main.id][0]:
                 best[main.id] = (key, code, child, main, _used(words, required | main_words))
+    for main, lead_words in _compound_mains_named(index, words):
+        code = billable_choice(codeset, main.codes[0], words)
+        if code is None or not _DISEASE_CHAPTERS[0] <= code[:3] <= _DISEASE_CHAPTERS[1] or main.id in best:
+            continue
+        key = (len(lead_words), 0, _title_support(codeset, code, words))
+        best[main.id] = (key, code, main, main, _used(words, lead_words))
     return list(best.values())
+
+
+def _compound_mains_named(index: AlphabeticIndex, words: AbstractSet[str]) -> list[tuple[IndexTerm, frozenset[str]]]:
+    """Coded main terms whose lead (before the first comma) is a name of two or more words the clause says
+    ("Poison ivy, oak, sumac or other plant dermatitis" L23.7): a specific condition by itself, unlike a
+    one-word main term ("Dermatitis") whose own code is the default a subterm refines."""
+    named = []
+    for prefix in {word[:_STEM] for word in words}:
+        for main, lead_words in _compound_table(index).get(prefix, ()):
+            if all(_said(word, words) for word in lead_words) and (main, lead_words) not in named:
+                named.append((main, lead_words))
+    return named
+
+
+def _compound_table(index: AlphabeticIndex) -> dict[str, list[tuple[IndexTerm, frozenset[str]]]]:
+    key = id(index)
+    if key not in _COMPOUNDS:
+        table: dict[str, list[tuple[IndexTerm, frozenset[str]]]] = defaultdict(list)
+        for main in index.main_terms():
+            lead = _essential(main.title)
+            catch_all = _CATCH_ALL_RE.search(main.title.split(",")[0])
+            if not main.codes or len(lead) < 2 or lead & _GENERIC_MAIN_TERMS or catch_all:
+                continue
+            for word in lead:
+                table[word[:_STEM]].append((main, lead))
+        _COMPOUNDS[key] = dict(table)
+    return _COMPOUNDS[key]
 
 
 def _title_support(codeset: CodeSet, code: str, words: AbstractSet[str]) -> int:

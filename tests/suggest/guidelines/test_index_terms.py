@@ -104,3 +104,12 @@ def test_i_a_15_use_additional_code_of_the_combination_is_walked_too(run_step):
     codes = draft.codes()
     assert "I11.0" in codes
     assert any(code.startswith("I50") for code in codes)
+
+
+def test_i_b_2_compound_main_term_names_the_specific_code_of_the_category(run_step):
+    # "Poison ivy, oak, sumac or other plant dermatitis" (L23.7) is a main term of its own; the clause also
+    # names "Dermatitis, contact, allergic" (L23.9, unspecified cause): the specific reading wins (I.B.2)
+    text = "Assessment:\n1. Allergic contact dermatitis d/t poison ivy (Toxicodendron) - extensive.\n"
+    draft = run_step(text, draft_of(("L23.9", 0.76, [mention(text, "Allergic contact dermatitis", ("L23.9",))])))
+    assert "L23.7" in draft.codes()
+    assert "I.B.1" in draft.get("L23.7").sections
