@@ -17,7 +17,10 @@ second condition: the best walk from another main term is kept too when it says 
 when the first code's "use additional code" note asks for it (I11.0 -> I50.-). A main term whose lead is a
 name of two or more words ("Poison ivy ... dermatitis" L23.7) is a walk of its own, and a specific code beats an
 unspecified one of the same category the clause also names. A one-word main term alone (no subterm named), a
-catch-all entry, or an unspecified code of a listed category gives nothing.
+catch-all entry, or an unspecified code of a listed category gives nothing. A diagnosis may stand on its
+heading's line ("POSTOPERATIVE DIAGNOSIS: ..."); an entry naming its condition ("peritonitis NEC") is no
+catch-all; one of a title's "X or Y" alternatives said is enough. A refined code takes the clause as a mention
+(where the provider states it) and the confidence of a code the rule adds.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from functools import lru_cache
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.index_walk import billable_choice, content_words, expanded_words, subterm_rows
-from suggest.guidelines.note import RULE_SCORE, AddedCode, NoteView, add_codes, note_of
+from suggest.guidelines.note import RULE_SCORE, AddedCode, NoteView, add_codes, guideline_mention, note_of
 from suggest.guidelines.registry import guideline_steps
 from vocab.codeset import CodeSet, parse_code_references
 from vocab.index import AlphabeticIndex, IndexTerm
@@ -54,6 +57,8 @@ _FILLER = frozenset({"nec", "nos", "with", "due", "other", "specified", "unspeci
 _CATCH_ALL_RE = re.compile(r"\b(?:NEC|NOS|other|specified|unspecified)\b", re.IGNORECASE)
 _PARENTHESIS_RE = re.compile(r"\([^)]*\)")
 _CLAUSE_END_RE = re.compile(r"\s[-\u2013]\s|;|:|\.\s|\.$|\n")
+# A diagnosis stated on its heading's line ("POSTOPERATIVE DIAGNOSIS: Acute perforated appendicitis").
+_HEADING_RE = re.compile(r"^\s*(?:[A-Za-z-]+\s+){0,3}(?:diagnos[ie]s|impression)\s*:\s*", re.IGNORECASE)
 _LIST_MARK_RE = re.compile(r"^\s*(?:#|\d+[.)]|[-*\u2022])\s*")
 _DENIED_RE = re.compile(
     r"\b(?:w/o|without|no|not|negative for|neg for)\s+[a-z][a-z \-]*?"
@@ -91,15 +96,15 @@ def code_index_terms(draft: CodeSetDraft, context: GuidelineContext) -> None:
             continue
         # a listed code printed on an entry above the one the clause names is that entry's default: refine it
         refined = [entry for entry in draft.in_category(item.code[:3]) if entry.code in broader]
-        stated = False
         if not refined and _is_specific(context, item):
             # the ranker's reading of most of the clause's words is the same finding read less well (I.B.1)
-            refined, stated = _readers(draft, item)[:1], True
+            refined = _readers(draft, item)[:1]
         if item.code in draft:
             continue
         for entry in refined[:1]:
-            if stated:  # the provider's own statement of the diagnosis: as sure as a code added from it
-                entry.score = max(entry.score, RULE_SCORE)
+            # the provider's own statement of the diagnosis: as sure as a code added from it, and stated there
+            entry.score = max(entry.score, RULE_SCORE)
+            entry.mentions.append(guideline_mention(item.evidence, item.code))
             old = entry.code
             entry.code = item.code
             entry.refined_from.append(old)
@@ -155,7 +160,7 @@ def _stated_diagnoses(
     for line in note.lines(*_SECTIONS):
         if line.section == "assessment_and_plan" and not _LIST_MARK_RE.match(line.text):
             continue  # an assessment states its diagnoses as list items; the rest is plan and reasoning
-        text = _LIST_MARK_RE.sub("", line.text)
+        text = _LIST_MARK_RE.sub("", _HEADING_RE.sub("", line.text))
         clause_end = _CLAUSE_END_RE.search(text)
         clause = text[: clause_end.start()] if clause_end else text
         if len(clause.strip()) < 4 or _HISTORY_RE.match(clause) or _RULED_OUT_RE.search(clause):
@@ -378,16 +383,20 @@ def _main_words(title: str) -> frozenset[str]:
 
 
 def _is_catch_all(index: AlphabeticIndex, term: IndexTerm, main: IndexTerm) -> bool:
+    """A walk through an entry that names nothing but "other" / "specified" / "NEC" ("specified NEC"), or that
+    ends on one; an entry naming its condition ("peritonitis NEC") is no catch-all on the way below it."""
     current: IndexTerm | None = term
     while current is not None and current.id != main.id:
-        if _CATCH_ALL_RE.search(current.title):
+        if _CATCH_ALL_RE.search(current.title) and (current is term or not _essential(current.title)):
             return True
         current = None if current.parent is None else index.term(current.parent)
     return False
 
 
 def _essential(title: str) -> frozenset[str]:
-    text = _PARENTHESIS_RE.sub(" ", title.split(",")[0])
+    """The words an entry's title needs said: before its first comma, the first of "X or Y" alternatives
+    ("perforation or rupture" is said by "perforated")."""
+    text = _PARENTHESIS_RE.sub(" ", title.split(",")[0].split(" or ")[0])
     return (content_words(text) | _short_tokens(text)) - _FILLER
 
 

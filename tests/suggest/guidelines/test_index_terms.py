@@ -113,3 +113,16 @@ def test_i_b_2_compound_main_term_names_the_specific_code_of_the_category(run_st
     draft = run_step(text, draft_of(("L23.9", 0.76, [mention(text, "Allergic contact dermatitis", ("L23.9",))])))
     assert "L23.7" in draft.codes()
     assert "I.B.1" in draft.get("L23.7").sections
+
+
+def test_i_b_1_postoperative_diagnosis_on_its_heading_line_is_walked_to_the_combination_code(run_step):
+    # "Appendicitis, acute, with, peritonitis NEC, generalized, with, perforation or rupture" (K35.201): the
+    # diagnosis stated on the heading's own line; "peritonitis NEC" names its condition (no catch-all); one of
+    # "perforation or rupture" said is enough. It refines the listed K35.80 and is stated there (I.B.1)
+    text = (
+        "PREOPERATIVE DIAGNOSIS: Acute appendicitis.\n\n"
+        "POSTOPERATIVE DIAGNOSIS: Acute perforated appendicitis with generalized purulent peritonitis. No abscess.\n"
+    )
+    draft = run_step(text, draft_of(("K35.80", 0.66, [mention(text, "Acute appendicitis", ("K35.80",))])))
+    assert draft.codes() == ["K35.201"]
+    assert draft.get("K35.201").score >= 0.8
