@@ -33,7 +33,15 @@ from functools import lru_cache
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.index_walk import billable_choice, content_words, expanded_words, subterm_rows
-from suggest.guidelines.note import RULE_SCORE, AddedCode, NoteView, add_codes, guideline_mention, note_of
+from suggest.guidelines.note import (
+    RULE_SCORE,
+    AddedCode,
+    NoteView,
+    add_codes,
+    calibrated_confidence,
+    guideline_mention,
+    note_of,
+)
 from suggest.guidelines.registry import guideline_steps
 from vocab.codeset import CodeSet, parse_code_references
 from vocab.index import AlphabeticIndex, IndexTerm
@@ -103,7 +111,9 @@ def code_index_terms(draft: CodeSetDraft, context: GuidelineContext) -> None:
             continue
         for entry in refined[:1]:
             # the provider's own statement of the diagnosis: as sure as a code added from it, and stated there
-            entry.score = max(entry.score, RULE_SCORE)
+            if entry.score < RULE_SCORE:  # placed by the rule; its confidence stays on the ranker's scale
+                entry.confidence = calibrated_confidence(entry.calibrated_score, context.threshold)
+                entry.score = RULE_SCORE
             entry.mentions.append(guideline_mention(item.evidence, item.code))
             old = entry.code
             entry.code = item.code

@@ -21,7 +21,7 @@ import re
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.index_walk import billable_choice, content_words
-from suggest.guidelines.note import RULE_SCORE, AddedCode, NoteView, add_codes, note_of
+from suggest.guidelines.note import RULE_SCORE, AddedCode, NoteView, add_codes, calibrated_confidence, note_of
 from suggest.guidelines.registry import guideline_steps
 from suggest.guidelines.tables import read_table
 from vocab.codeset import CodeRange, CodeSet, parse_code_references
@@ -202,6 +202,7 @@ def _classify_symptoms(draft: CodeSetDraft, context: GuidelineContext, trimester
             continue
         why = f"{entry.code} in pregnancy: Alphabetic Index, Pregnancy, complicated by"
         combination = DraftCode(code=o_code, score=max(entry.score, RULE_SCORE), mentions=list(entry.mentions))
+        combination.confidence = calibrated_confidence(entry.calibrated_score, context.threshold)
         combination.refined_from.append(entry.code)  # the same finding's words: one code per finding (I.B.9)
         draft.replace([entry.code], combination, GUIDELINE, why)
 
