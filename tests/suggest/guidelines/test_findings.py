@@ -249,11 +249,20 @@ def test_i_b_9_one_complication_read_twice_is_still_one_finding(codeset):
 
 
 def test_i_b_9_two_kidney_complications_of_one_diabetes_are_one_finding(codeset):
-    # E11.21 (nephropathy) and E11.22 (CKD) are one subcategory: one kidney disease, one code
-    text = "Assessment:\n1. DM2 w/ diabetic CKD\n2. diabetic nephropathy\n"
-    ckd = mention(text, "DM2 w/ diabetic CKD", ("E11.22",))
-    nephropathy = mention(text, "diabetic nephropathy", ("E11.21",))
-    shared = mention(text, "DM2", ("E11.9",))
-    draft = draft_of(("E11.22", 0.8, [shared, ckd]), ("E11.21", 0.6, [shared, nephropathy]))
+    # E11.21 (nephropathy) and E11.22 (CKD) share their Tabular parent E11.2: one kidney disease read two ways,
+    # one code (I.B.9), even though each also rests on words of its own
+    text = "Assessment:\n1. DM2 w/ diabetic CKD - diabetic nephropathy\n2. CKD stage 3b\n"
+    draft = draft_of(
+        (
+            "E11.22",
+            0.8,
+            [mention(text, "DM2 w/ diabetic CKD", ("E11.22",)), mention(text, "CKD stage 3b", ("E11.22",))],
+        ),
+        (
+            "E11.21",
+            0.6,
+            [mention(text, "diabetic nephropathy", ("E11.21",)), mention(text, "DM2 w/ diabetic", ("E11.21",))],
+        ),
+    )
     one_code_per_finding(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["E11.22"]
