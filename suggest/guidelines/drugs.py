@@ -52,7 +52,8 @@ _POISONING_RE = re.compile(
 _ADVERSE_RE = cue_words(
     "due to",
     "secondary to",
-    "2/2",
+    # "2/2" is "secondary to" ("hypokalemia 2/2 HCTZ"), but after a culture it counts bottles ("Blood cx 2/2")
+    r"(?<!cx )(?<!cxs )(?<!culture )(?<!cultures )(?<!bottles )2/2",
     "induced",
     "caused by",
     r"side[- ]effects?",
