@@ -48,6 +48,7 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     external_cause,
     external_effects,
     history_status,
+    hiv,
     hypertension,
     immunization,
     index_default,

@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+import re
+
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.registry import guideline_steps
@@ -105,6 +107,9 @@ def _resolve_siblings(draft: CodeSetDraft, context: GuidelineContext) -> None:
             if _two_complications(entry, other, context):
                 continue
             if entry.code in other.replaces or other.code in entry.replaces:
+                continue
+            if _two_diseases(entry, other, context):
+                other.cite("I.B.9", f"a disease of its own beside {entry.code} in one phrase: two findings")
                 continue
             draft.remove(other.code, f"same finding as {entry.code}: one code per finding (I.B.9)")
             entry.mentions.extend(mention for mention in other.mentions if mention not in entry.mentions)
@@ -226,6 +231,30 @@ def _complication_mentions(entry: DraftCode) -> list:
 def _has_own_words(spans: list[tuple[int, int]], others: list[tuple[int, int]]) -> bool:
     """Whether one of ``spans`` overlaps none of ``others``."""
     return any(all(end <= first or last <= start for first, last in others) for start, end in spans)
+
+
+def _two_diseases(first: DraftCode, second: DraftCode, context: GuidelineContext) -> bool:
+    """I.B.9: "hepatitis B and C" names two diseases (B19.1- and B19.2-), not one finding read twice: of different
+    subcategories, each code rests on words of its own that only its subcategory's title has ("B", "C")."""
+    if first.code[:5] == second.code[:5] or len(first.code) < 5 or len(second.code) < 5:
+        return False
+    titles = [_title_words(context, code[:5]) for code in (first.code, second.code)]
+    pieces = [[piece for mention in _own_mentions(entry) for piece in mention.evidence] for entry in (first, second)]
+    for own, theirs, naming in ((0, 1, titles[0] - titles[1]), (1, 0, titles[1] - titles[0])):
+        words = {
+            word.group().lower()
+            for piece in pieces[own]
+            for word in re.finditer(r"\w+", piece.text)
+            if not any(o.start <= piece.start + word.start() < o.end for o in pieces[theirs])
+        }
+        if not words & naming:
+            return False
+    return True
+
+
+def _title_words(context: GuidelineContext, code: str) -> set[str]:
+    record = context.codeset.get(code)
+    return set(re.findall(r"\w+", record.description.lower())) if record is not None else set()
 
 
 def _nested_evidence(first: DraftCode, second: DraftCode) -> bool:

@@ -27,6 +27,7 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.index_terms.v1",
     "chartcoder.guidelines.hypertension.v1",
     "chartcoder.guidelines.sepsis.v1",
+    "chartcoder.guidelines.hiv.v1",
     "chartcoder.guidelines.specificity.v1",
     "chartcoder.guidelines.index_subterms.v1",
     "chartcoder.guidelines.long_term_drugs.v1",
