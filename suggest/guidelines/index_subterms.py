@@ -92,12 +92,18 @@ def index_subterm_code(index: AlphabeticIndex, codeset: CodeSet, code: str, word
             if walk.required - words:
                 continue
             chosen = billable_choice(codeset, walk.printed, words)
-            if chosen is None or chosen == code or chosen[:3] != code[:3]:
+            if chosen is None or chosen == code or chosen[:3] != code[:3] or _below_dependence(code, chosen):
                 continue
             key = (walk.new_words, walk.depth)
             if best is None or key > best[0]:
                 best = (key, chosen)
     return best[1] if best is not None else None
+
+
+def _below_dependence(code: str, chosen: str) -> bool:
+    """A dependence code (F1x.2-) read again as abuse or use ("alcohol use disorder, severe" is dependence):
+    dependence stands for abuse and use of the same substance, never the reverse (I.C.5.b.2)."""
+    return code[:2] == "F1" and code[4:5] == "2" and chosen[4:5] != "2"
 
 
 class _Walk(NamedTuple):

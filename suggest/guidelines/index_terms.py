@@ -8,8 +8,19 @@ sacral region"). For each diagnosis the provider states (the first clause of eac
 assessment sections) the step finds the Index main terms the clause names and walks their subterms with the
 clause's words (word stems, so "emboli" is "embolism"; abbreviations spelled out; denied phrases left out): the
 deepest subterm whose every essential title word the clause says gives the code, verified in the Tabular List
-(billable, or the child the words support). A code whose category the list already holds is left to the
-specificity steps; a main term alone (no subterm named) or a catch-all entry gives nothing.
+(billable, or the child the words support); between subterms the clause names equally, the code whose Tabular
+title says more of the clause. A listed code printed on an entry above the one the clause names is refined to
+it; a listed code of the category that the ranker read from most of the clause's words becomes the clause's code
+(the provider's statement, read through the Index); otherwise a specific code of a listed category is a separate
+finding ("with" combinations: E11.00 for "HHS in DM2" beside E11.22, I.A.15) and is added. A clause may name a
+second condition: the best walk from another main term is kept too when it says words the first does not, or
+when the first code's "use additional code" note asks for it (I11.0 -> I50.-). A main term whose lead is a
+name of two or more words ("Poison ivy ... dermatitis" L23.7) is a walk of its own, and a specific code beats an
+unspecified one of the same category the clause also names. A one-word main term alone (no subterm named), a
+catch-all entry, or an unspecified code of a listed category gives nothing. A diagnosis may stand on its
+heading's line ("POSTOPERATIVE DIAGNOSIS: ..."); an entry naming its condition ("peritonitis NEC") is no
+catch-all; one of a title's "X or Y" alternatives said is enough. A refined code takes the clause as a mention
+(where the provider states it) and the confidence of a code the rule adds.
 """
 
 from __future__ import annotations
@@ -20,11 +31,19 @@ from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from suggest.guidelines.context import GuidelineContext
-from suggest.guidelines.draft import CodeSetDraft
+from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.index_walk import billable_choice, content_words, expanded_words, subterm_rows
-from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
+from suggest.guidelines.note import (
+    RULE_SCORE,
+    AddedCode,
+    NoteView,
+    add_codes,
+    calibrated_confidence,
+    guideline_mention,
+    note_of,
+)
 from suggest.guidelines.registry import guideline_steps
-from vocab.codeset import CodeSet
+from vocab.codeset import CodeSet, parse_code_references
 from vocab.index import AlphabeticIndex, IndexTerm
 from vocab.lexicon import Abbreviations, load_abbreviations
 
@@ -46,6 +65,8 @@ _FILLER = frozenset({"nec", "nos", "with", "due", "other", "specified", "unspeci
 _CATCH_ALL_RE = re.compile(r"\b(?:NEC|NOS|other|specified|unspecified)\b", re.IGNORECASE)
 _PARENTHESIS_RE = re.compile(r"\([^)]*\)")
 _CLAUSE_END_RE = re.compile(r"\s[-\u2013]\s|;|:|\.\s|\.$|\n")
+# A diagnosis stated on its heading's line ("POSTOPERATIVE DIAGNOSIS: Acute perforated appendicitis").
+_HEADING_RE = re.compile(r"^\s*(?:[A-Za-z-]+\s+){0,3}(?:diagnos[ie]s|impression)\s*:\s*", re.IGNORECASE)
 _LIST_MARK_RE = re.compile(r"^\s*(?:#|\d+[.)]|[-*\u2022])\s*")
 _DENIED_RE = re.compile(
     r"\b(?:w/o|without|no|not|negative for|neg for)\s+[a-z][a-z \-]*?"
@@ -65,11 +86,13 @@ _RULED_OUT_RE = re.compile(
 _HISTORY_RE = re.compile(r"^\s*(?:h/o|hx|history|fh|family|s/p|status post|prior|previous|past)\b", re.IGNORECASE)
 _MAINS: dict[int, dict[str, list[tuple[IndexTerm, frozenset[str]]]]] = {}
 _WALKS: dict[tuple[int, int], tuple[tuple[IndexTerm, frozenset[str], int], ...]] = {}
+_COMPOUNDS: dict[int, dict[str, list[tuple[IndexTerm, frozenset[str]]]]] = {}
 
 
 @guideline_steps.register("chartcoder.guidelines.index_terms.v1")
 def code_index_terms(draft: CodeSetDraft, context: GuidelineContext) -> None:
-    """Codes of the Index entries the stated diagnoses name, when their category is not yet listed (I.B.1)."""
+    """Codes of the Index entries the stated diagnoses name: added, or refining the listed code that reads the
+    same finding less specifically (I.B.1, I.A.15)."""
     index = context.index("index")
     if index is None:
         return
@@ -80,13 +103,57 @@ def code_index_terms(draft: CodeSetDraft, context: GuidelineContext) -> None:
             added.append(item)
             continue
         # a listed code printed on an entry above the one the clause names is that entry's default: refine it
-        for entry in draft.in_category(item.code[:3]):
-            if entry.code in broader and item.code not in draft:
-                old = entry.code
-                entry.code = item.code
-                entry.refined_from.append(old)
-                entry.cite(GUIDELINE, f"{item.rationale}: the subterm the diagnosis names, below {old}")
+        refined = [entry for entry in draft.in_category(item.code[:3]) if entry.code in broader]
+        if not refined and _is_specific(context, item):
+            # the ranker's reading of most of the clause's words is the same finding read less well (I.B.1)
+            refined = _readers(draft, item)[:1]
+        if item.code in draft:
+            continue
+        for entry in refined[:1]:
+            # the provider's own statement of the diagnosis: as sure as a code added from it, and stated there
+            if entry.score < RULE_SCORE:  # placed by the rule; its confidence stays on the ranker's scale
+                entry.confidence = calibrated_confidence(entry.calibrated_score, context.threshold)
+                entry.score = RULE_SCORE
+            entry.mentions.append(guideline_mention(item.evidence, item.code))
+            old = entry.code
+            entry.code = item.code
+            entry.refined_from.append(old)
+            entry.cite(GUIDELINE, f"{item.rationale}: the subterm the diagnosis names, not {old}")
+        if not refined and _is_specific(context, item):
+            # a "with" combination the diagnosis names beside the category's other codes (E11.00 for "HHS in
+            # DM2" beside E11.22): a separate finding of the same category (I.A.15, I.B.9)
+            added.append(item)
     add_codes(draft, added, context.codeset, threshold=context.threshold)
+
+
+def _is_specific(context: GuidelineContext, item: AddedCode) -> bool:
+    """A code that names its finding: not an unspecified or "other" catch-all (those only ever restate a listed
+    code of the category less specifically, I.B.2)."""
+    title = context.codeset.codes[item.code].description.lower()
+    return "unspecified" not in title and not title.startswith("other ")
+
+
+def _readers(draft: CodeSetDraft, item: AddedCode) -> list[DraftCode]:
+    """Listed codes of ``item``'s category whose own mentions (naming the code, an ancestor or a descendant:
+    not a combination's components) rest on most of the clause's words, best score first: the ranker's reading
+    of the finding the clause states."""
+    clause = item.evidence[0]
+    found = []
+    for entry in draft.in_category(item.code[:3]):
+        own = [code.replace(".", "") for code in (entry.code, *entry.refined_from)]
+        for mention in entry.mentions:
+            if mention.assertion in ("negated", "family", "hypothetical") or not _names(mention.codes, own):
+                continue
+            inside = clause.start <= mention.start and mention.end <= clause.end
+            if inside and 2 * (mention.end - mention.start) >= clause.end - clause.start:
+                found.append(entry)
+                break
+    return sorted(found, key=lambda entry: entry.score, reverse=True)
+
+
+def _names(codes: tuple[str, ...], own: list[str]) -> bool:
+    compacts = [code.replace(".", "") for code in codes]
+    return any(code.startswith(mine) or mine.startswith(code) for code in compacts for mine in own)
 
 
 def stated_diagnosis_codes(note: NoteView, index: AlphabeticIndex, codeset: CodeSet) -> list[AddedCode]:
@@ -103,20 +170,19 @@ def _stated_diagnoses(
     for line in note.lines(*_SECTIONS):
         if line.section == "assessment_and_plan" and not _LIST_MARK_RE.match(line.text):
             continue  # an assessment states its diagnoses as list items; the rest is plan and reasoning
-        text = _LIST_MARK_RE.sub("", line.text)
+        text = _LIST_MARK_RE.sub("", _HEADING_RE.sub("", line.text))
         clause_end = _CLAUSE_END_RE.search(text)
         clause = text[: clause_end.start()] if clause_end else text
         if len(clause.strip()) < 4 or _HISTORY_RE.match(clause) or _RULED_OUT_RE.search(clause):
             continue
         offset = line.start + (len(line.text) - len(line.text.lstrip())) + line.text.lstrip().find(clause.strip()[:8])
-        result = _walk_clause(index, codeset, _DENIED_RE.sub(" ", clause))
-        if result is None or result[0] in seen:
-            continue
-        code, path, broader = result
-        seen.add(code)
-        start = max(line.start, offset)
-        evidence = (note.evidence(start, min(line.end, start + len(clause.strip()))),)
-        found.append((AddedCode(code, evidence, f"Alphabetic Index: {' > '.join(path)}", GUIDELINE), broader))
+        for code, path, broader in _walk_clause(index, codeset, _DENIED_RE.sub(" ", clause)):
+            if code in seen:
+                continue
+            seen.add(code)
+            start = max(line.start, offset)
+            evidence = (note.evidence(start, min(line.end, start + len(clause.strip()))),)
+            found.append((AddedCode(code, evidence, f"Alphabetic Index: {' > '.join(path)}", GUIDELINE), broader))
     return found
 
 
@@ -137,9 +203,56 @@ def _main_walks(index: AlphabeticIndex, main: IndexTerm) -> tuple[tuple[IndexTer
 
 def _walk_clause(
     index: AlphabeticIndex, codeset: CodeSet, clause: str
-) -> tuple[str, tuple[str, ...], frozenset[str]] | None:
+) -> list[tuple[str, tuple[str, ...], frozenset[str]]]:
+    """The clause's best Index walk, and a second one from another main term when the clause names a second
+    condition the first walk leaves out ("hypertensive heart disease w/ chronic HFpEF": the Tabular's "use
+    additional code to identify the type of heart failure", I.A.15, I.B.9 multiple coding)."""
     words = expanded_words(clause, _abbreviations()) | _short_tokens(clause)
-    best: tuple[tuple[int, int], str, IndexTerm] | None = None
+    walks = sorted(_clause_walks(index, codeset, words), key=lambda walk: walk[0], reverse=True)
+    if not walks:
+        return []
+    first = walks[0]
+    if _unspecified(codeset, first[1]):
+        # another entry names the same category's condition with the words the first leaves unread ("poison
+        # ivy" beside "Dermatitis, contact, allergic" L23.9): its specific code is the reading (I.B.2, I.A.9)
+        first = next(
+            (
+                walk
+                for walk in walks[1:]
+                if walk[1][:3] == first[1][:3] and walk[4] - first[4] and not _unspecified(codeset, walk[1])
+            ),
+            first,
+        )
+    chosen = [first]
+    for walk in walks:
+        if walk[3].id == first[3].id or walk[1][:3] == first[1][:3]:
+            continue
+        if (walk[4] - first[4] and walk[0] >= (3, 0, 0)) or _asks_for(codeset, first[1], walk[1]):
+            chosen.append(walk)  # a second condition the clause names, or one the first code asks to add
+        break
+    return [(code, index.path(term.id), _broader_codes(index, term)) for _, code, term, _, _ in chosen]
+
+
+def _unspecified(codeset: CodeSet, code: str) -> bool:
+    return "unspecified" in codeset.codes[code].description.lower()
+
+
+def _asks_for(codeset: CodeSet, code: str, other: str) -> bool:
+    """Whether ``code``'s Tabular "use additional code" notes name ``other``'s codes (I11.0: "type of heart
+    failure (I50.-)")."""
+    return any(
+        reference.covers(other)
+        for _, note in codeset.inherited_notes(code, "use_additional")
+        for reference in parse_code_references(note)
+    )
+
+
+def _clause_walks(
+    index: AlphabeticIndex, codeset: CodeSet, words: AbstractSet[str]
+) -> list[tuple[tuple[int, int, int], str, IndexTerm, IndexTerm, frozenset[str]]]:
+    """(key, code, subterm, main term, the essential words it uses) of each Index walk whose every essential word
+    the clause says, the best walk per main term."""
+    best: dict[int, tuple[tuple[int, int, int], str, IndexTerm, IndexTerm, frozenset[str]]] = {}
     for main, main_words in _main_terms_named(index, words):
         for child, required, depth in _main_walks(index, main):
             if not all(_said(word, words) for word in required):
@@ -149,12 +262,61 @@ def _walk_clause(
             code = billable_choice(codeset, child.codes[0], words)
             if code is None or not _DISEASE_CHAPTERS[0] <= code[:3] <= _DISEASE_CHAPTERS[1]:
                 continue
-            key = (len(required) + len(main_words), depth)
-            if best is None or key > best[0]:
-                best = (key, code, child)
-    if best is None:
-        return None
-    return best[1], index.path(best[2].id), _broader_codes(index, best[2])
+            key = (len(required) + len(main_words), depth, _title_support(codeset, code, words))
+            if main.id not in best or key > best[main.id][0]:
+                best[main.id] = (key, code, child, main, _used(words, required | main_words))
+    for main, lead_words in _compound_mains_named(index, words):
+        code = billable_choice(codeset, main.codes[0], words)
+        if code is None or not _DISEASE_CHAPTERS[0] <= code[:3] <= _DISEASE_CHAPTERS[1] or main.id in best:
+            continue
+        key = (len(lead_words), 0, _title_support(codeset, code, words))
+        best[main.id] = (key, code, main, main, _used(words, lead_words))
+    return list(best.values())
+
+
+def _compound_mains_named(index: AlphabeticIndex, words: AbstractSet[str]) -> list[tuple[IndexTerm, frozenset[str]]]:
+    """Coded main terms whose lead (before the first comma) is a name of two or more words the clause says
+    ("Poison ivy, oak, sumac or other plant dermatitis" L23.7): a specific condition by itself, unlike a
+    one-word main term ("Dermatitis") whose own code is the default a subterm refines."""
+    named = []
+    for prefix in {word[:_STEM] for word in words}:
+        for main, lead_words in _compound_table(index).get(prefix, ()):
+            if all(_said(word, words) for word in lead_words) and (main, lead_words) not in named:
+                named.append((main, lead_words))
+    return named
+
+
+def _compound_table(index: AlphabeticIndex) -> dict[str, list[tuple[IndexTerm, frozenset[str]]]]:
+    key = id(index)
+    if key not in _COMPOUNDS:
+        table: dict[str, list[tuple[IndexTerm, frozenset[str]]]] = defaultdict(list)
+        for main in index.main_terms():
+            lead = _essential(main.title)
+            catch_all = _CATCH_ALL_RE.search(main.title.split(",")[0])
+            if not main.codes or len(lead) < 2 or lead & _GENERIC_MAIN_TERMS or catch_all:
+                continue
+            for word in lead:
+                table[word[:_STEM]].append((main, lead))
+        _COMPOUNDS[key] = dict(table)
+    return _COMPOUNDS[key]
+
+
+def _title_support(codeset: CodeSet, code: str, words: AbstractSet[str]) -> int:
+    """How many of the clause's words the code's Tabular title says: two subterms the clause names equally
+    ("hyperosmolar hyperglycemic state": "with hyperosmolarity" E11.00, "with hyperglycemia" E11.65) are
+    verified in the Tabular List, whose title says more of the clause (I.B.1)."""
+    title = _title_words(codeset.codes[code].description)
+    return sum(1 for word in words if len(word) >= _STEM and any(_same_stem(word, own) for own in title))
+
+
+@lru_cache(maxsize=16_384)
+def _title_words(title: str) -> frozenset[str]:
+    return content_words(title.replace("-", " "))
+
+
+def _used(words: AbstractSet[str], essential: frozenset[str]) -> frozenset[str]:
+    """The clause's words that a walk's essential words say."""
+    return frozenset(word for word in words if any(_same_stem(own, word) or own == word for own in essential))
 
 
 def _broader_codes(index: AlphabeticIndex, term: IndexTerm) -> frozenset[str]:
@@ -172,10 +334,21 @@ def _said(word: str, words: AbstractSet[str]) -> bool:
         return True
     if len(word) < _STEM:
         return False
-    return any(
-        len(other) >= _STEM and abs(len(other) - len(word)) <= 3 and (other.startswith(word) or word.startswith(other))
-        for other in words
-    )
+    return any(_same_stem(word, other) for other in words)
+
+
+def _same_stem(word: str, other: str) -> bool:
+    """Two forms of one word: one a prefix of the other at most three letters apart ("emboli" / "embolism"), or
+    an adjective and its noun that differ in their last letters only ("perforated" / "perforation",
+    "hypertensive" / "hypertension"); a verb form ("stricturing") is not the noun ("stricture")."""
+    if len(other) < _STEM or abs(len(other) - len(word)) > 3:
+        return False
+    if other.startswith(word) or word.startswith(other):
+        return True
+    if word.endswith("ing") or other.endswith("ing"):
+        return False
+    shared = max(min(len(word), len(other)) - 3, _STEM + 2)
+    return word[:shared] == other[:shared]
 
 
 def _short_tokens(text: str) -> set[str]:
@@ -220,16 +393,20 @@ def _main_words(title: str) -> frozenset[str]:
 
 
 def _is_catch_all(index: AlphabeticIndex, term: IndexTerm, main: IndexTerm) -> bool:
+    """A walk through an entry that names nothing but "other" / "specified" / "NEC" ("specified NEC"), or that
+    ends on one; an entry naming its condition ("peritonitis NEC") is no catch-all on the way below it."""
     current: IndexTerm | None = term
     while current is not None and current.id != main.id:
-        if _CATCH_ALL_RE.search(current.title):
+        if _CATCH_ALL_RE.search(current.title) and (current is term or not _essential(current.title)):
             return True
         current = None if current.parent is None else index.term(current.parent)
     return False
 
 
 def _essential(title: str) -> frozenset[str]:
-    text = _PARENTHESIS_RE.sub(" ", title.split(",")[0])
+    """The words an entry's title needs said: before its first comma, the first of "X or Y" alternatives
+    ("perforation or rupture" is said by "perforated")."""
+    text = _PARENTHESIS_RE.sub(" ", title.split(",")[0].split(" or ")[0])
     return (content_words(text) | _short_tokens(text)) - _FILLER
 
 

@@ -2,7 +2,9 @@
 
 - Codes of one category that rest on the same words of the note (E11.21 and E11.22 for one "diabetic kidney
   disease"; two otitis media codes for one ear) describe one finding: the best-supported one stays (higher
-  score, then the more specific title), the others leave into ``excluded``.
+  score, then the more specific title), the others leave into ``excluded``. Two "with" combinations naming
+  different complications, each on words of its own (E11.00 for "HHS in DM2", E11.22 for "DM2 w/ CKD"), are
+  two findings and both stay (I.A.15, I.C.4.a).
 - A condition a combination code stands for, named again elsewhere, is not coded again (I.A.15), unless the
   combination's "use additional code" note asks for it.
 - An injury of unspecified body region (T14) leaves beside a site-specific injury code (I.C.19.b).
@@ -102,6 +104,8 @@ def _resolve_siblings(draft: CodeSetDraft, context: GuidelineContext) -> None:
                 continue
             if not (_same_words(entry, other) or _nested_evidence(entry, other)):
                 continue
+            if _two_complications(entry, other, context):
+                continue
             if entry.code in other.replaces or other.code in entry.replaces:
                 continue
             if _two_diseases(entry, other, context):
@@ -192,12 +196,41 @@ def _same_words(first: DraftCode, second: DraftCode) -> bool:
     also carries its components' mentions, and two combinations of one diabetes are different findings.
     """
     spans = [(piece.start, piece.end) for mention in _own_mentions(first) for piece in mention.evidence]
-    return any(
-        start < end_other and start_other < end
-        for mention in _own_mentions(second)
-        for start_other, end_other in ((piece.start, piece.end) for piece in mention.evidence)
-        for start, end in spans
-    )
+    others = [(piece.start, piece.end) for mention in _own_mentions(second) for piece in mention.evidence]
+    return any(start < end_other and start_other < end for start_other, end_other in others for start, end in spans)
+
+
+def _two_complications(first: DraftCode, second: DraftCode, context: GuidelineContext) -> bool:
+    """Two "with" combinations of one condition naming complications of different subcategories (Tabular
+    parents), each on words of its own ("DM2 w/ diabetic CKD", "HHS in DM2"): the "with" convention links each
+    complication to the condition, and each is coded (I.A.15, I.C.4.a: as many codes of E08-E13 as describe
+    the complications) - not one finding."""
+    codes = context.codeset.codes
+    if codes[first.code].parent == codes[second.code].parent:
+        return False  # one subcategory is one complication read two ways (E11.21 / E11.22: one kidney disease)
+    titles = [context.codeset.codes[entry.code].description.lower() for entry in (first, second)]
+    complications = [title.partition(" with ")[2].split(",")[0] for title in titles]
+    if not all(complications) or complications[0] == complications[1]:
+        return False
+    spans = [[(p.start, p.end) for m in _complication_mentions(entry) for p in m.evidence] for entry in (first, second)]
+    return _has_own_words(spans[0], spans[1]) and _has_own_words(spans[1], spans[0])
+
+
+def _complication_mentions(entry: DraftCode) -> list:
+    """A combination's own mentions and those of its components of other categories (the retinopathy of
+    E11.3293): not the mentions naming the category's other codes, which every combination of it shares."""
+    category = entry.code[:3]
+    own = _own_mentions(entry)
+    return own + [
+        mention
+        for mention in entry.mentions
+        if mention not in own and mention.codes and not any(code.startswith(category) for code in mention.codes)
+    ]
+
+
+def _has_own_words(spans: list[tuple[int, int]], others: list[tuple[int, int]]) -> bool:
+    """Whether one of ``spans`` overlaps none of ``others``."""
+    return any(all(end <= first or last <= start for first, last in others) for start, end in spans)
 
 
 def _two_diseases(first: DraftCode, second: DraftCode, context: GuidelineContext) -> bool:

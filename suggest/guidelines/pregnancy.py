@@ -8,6 +8,8 @@ for each condition complicating the pregnancy, and the Z33.1 / Z34 limits.
 - I.C.15.a.3: the trimester is counted from the weeks (first < 14 weeks 0 days, second 14w0d to < 28w0d, third
   28w0d on): a chapter 15 code for another or unspecified trimester becomes the documented one.
 - Z3A (Tabular, chapter 15 "use additional code from category Z3A"): the completed weeks of gestation.
+- I.C.15.a.1: a symptom the provider assesses that the Index lists under "Pregnancy, complicated by" (vomiting,
+  edema, fatigue, hypotension) is coded there (O21.9 for nausea and vomiting of pregnancy), not from chapter 18.
 - Z33.1 (pregnant state, incidental) never with a chapter 15 code; Z34 (normal pregnancy, I.C.15.b.1) only
   when no complication is coded.
 """
@@ -17,12 +19,13 @@ from __future__ import annotations
 import re
 
 from suggest.guidelines.context import GuidelineContext
-from suggest.guidelines.draft import CodeSetDraft
+from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.index_walk import billable_choice, content_words
-from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
+from suggest.guidelines.note import RULE_SCORE, AddedCode, NoteView, add_codes, calibrated_confidence, note_of
 from suggest.guidelines.registry import guideline_steps
 from suggest.guidelines.tables import read_table
 from vocab.codeset import CodeRange, CodeSet, parse_code_references
+from vocab.index import AlphabeticIndex
 
 __all__ = ["complicating_code", "gestation_weeks", "trimester_of", "weeks_code", "with_trimester"]
 
@@ -168,12 +171,59 @@ def code_pregnancy(draft: CodeSetDraft, context: GuidelineContext) -> None:
             why = f"{entry.code} complicating the pregnancy (use additional code {entry.code})"
             added.append(AddedCode(o_code, _evidence(entry), why, GUIDELINE, sequence="first"))
     add_codes(draft, added, codeset, threshold=context.threshold)
+    _classify_symptoms(draft, context, trimester)
     complications = [entry for entry in draft.in_category("O") if entry.score >= context.threshold]
     if complications:
         for entry in [*draft.in_category("Z33.1"), *draft.in_category("Z34")]:
             draft.remove(
                 entry.code, f"a complicated pregnancy is coded from chapter 15, not {entry.code} ({NORMAL_GUIDELINE})"
             )
+
+
+def _classify_symptoms(draft: CodeSetDraft, context: GuidelineContext, trimester: int | None) -> None:
+    """A symptom the provider assesses in a pregnant patient that the Index classifies under "Pregnancy,
+    complicated by" ("vomiting" O21.9, "edema" O12.0-, "fatigue" O26.81-) is coded there, not in chapter 18:
+    chapter 15 codes have sequencing priority and the O code describes the symptom (I.C.15.a.1)."""
+    index = context.index("index")
+    if index is None:
+        return
+    entries = _complicated_by(index)
+    for entry in list(draft.in_category("R")):
+        if entry.score < context.threshold or not any(m.section in _ASSESSED_SECTIONS for m in entry.mentions):
+            continue
+        said = content_words(context.codeset.codes[entry.code].description) - _GENERIC_SYMPTOM_WORDS
+        matches = [(len(words), printed) for words, printed in entries if words and words <= said]
+        if not matches:
+            continue
+        words = {"pregnancy", *said}
+        words |= set(_TRIMESTER_WORDS[trimester].split()) if trimester else {"unspecified", "trimester"}
+        o_code = billable_choice(context.codeset, max(matches)[1], words)
+        if o_code is None or o_code in draft:
+            continue
+        why = f"{entry.code} in pregnancy: Alphabetic Index, Pregnancy, complicated by"
+        combination = DraftCode(code=o_code, score=max(entry.score, RULE_SCORE), mentions=list(entry.mentions))
+        combination.confidence = calibrated_confidence(entry.calibrated_score, context.threshold)
+        combination.refined_from.append(entry.code)  # the same finding's words: one code per finding (I.B.9)
+        draft.replace([entry.code], combination, GUIDELINE, why)
+
+
+# Title words of a symptom code that say nothing about which "complicated by" subterm it is.
+_GENERIC_SYMPTOM_WORDS = frozenset({"unspecified", "other", "with", "without", "specified", "nos"})
+_COMPLICATED_BY: dict[int, tuple[tuple[frozenset[str], str], ...]] = {}
+
+
+def _complicated_by(index: AlphabeticIndex) -> tuple[tuple[frozenset[str], str], ...]:
+    """(essential title words, printed O code) of each subterm of "Pregnancy, complicated by" (once per Index)."""
+    key = id(index)
+    if key not in _COMPLICATED_BY:
+        parent = index.find("Pregnancy", "complicated by")
+        rows = []
+        for child in index.children(parent.id) if parent is not None else ():
+            if child.codes and child.codes[0].startswith("O"):
+                title = re.sub(r"\([^)]*\)", " ", child.title.split(",")[0])
+                rows.append((content_words(title) - _GENERIC_SYMPTOM_WORDS, child.codes[0]))
+        _COMPLICATED_BY[key] = tuple(rows)
+    return _COMPLICATED_BY[key]
 
 
 def _evidence(entry) -> tuple:

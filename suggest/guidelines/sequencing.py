@@ -287,13 +287,30 @@ def _first_stated(entries: list[DraftCode], context: GuidelineContext) -> DraftC
         placed = [
             (min(mention.start for mention in stated), -entry.score, index)
             for index, entry in enumerate(entries)
-            if (stated := [mention for mention in entry.mentions if _states(mention, section, context)])
+            if (stated := [mention for mention in _naming(entry) if _states(mention, section, context)])
         ]
         if placed:
             first = entries[min(placed)[2]]
             first = _attributed_cause(first, entries, context) or first
             return _classified_elsewhere(first, min(placed)[0], entries, context) or first
     return max(entries, key=lambda entry: entry.score) if entries else None
+
+
+def _naming(entry: DraftCode) -> list[Mention]:
+    """Where the note states the code: its own mentions (naming it, an ancestor, a descendant or a code it was
+    refined from), not the words it took from other readings ("hyperglycemic" that a diabetes-with-CKD code
+    absorbed from the line stating HHS); a combination built from components only is stated where they are."""
+    own = [code.replace(".", "") for code in (entry.code, *entry.refined_from)]
+    naming = [
+        mention
+        for mention in entry.mentions
+        if any(
+            compact.startswith(mine) or mine.startswith(compact)
+            for compact in (code.replace(".", "") for code in mention.codes)
+            for mine in own
+        )
+    ]
+    return naming or entry.mentions
 
 
 def _states(mention: Mention, section: str, context: GuidelineContext) -> bool:

@@ -10,7 +10,8 @@ the same sentence: "acute on chronic systolic" -> I50.23 for I50.9; "right" -> S
 I.A.9): "right" alone does not make iridocyclitis "primary"; only a title's generic site name ("limb", "eye")
 may go unsaid. A title that denies the finding ("Vomiting without nausea" for nausea) or an "other specified"
 code (I.A.9.a) is never a more specific reading of an unspecified one. When the note says nothing more, the code
-stays and keeps its "unspecified" flag naming what a query would ask.
+stays and keeps its "unspecified" flag naming what a query would ask. When the more specific code is listed
+already, the less specific reading leaves into it (its words now support the listed code).
 
 Injury and poisoning codes take the 7th character of the encounter (I.C.19.a): D for a subsequent encounter
 ("follow-up", "routine healing", "cast check"), S for a sequela ("late effect", "sequela"), A otherwise.
@@ -67,6 +68,8 @@ _SHORTHAND = {
     "2nd": ("second",),
     "3rd": ("third",),
     "hypercapnic": ("hypercapnia",),
+    # a site the note names by its noun that the Tabular titles name by the adjective ("sacral region")
+    "sacrum": ("sacral",),
 }
 _IGNORED = STOPWORDS | {
     "due",
@@ -84,7 +87,7 @@ _IGNORED = STOPWORDS | {
 # What "unspecified" leaves open in a title ("unspecified organism", "unspecified side"): a more specific code
 # names it instead, so the word itself is not kept. Any other word after "unspecified" is the condition itself
 # ("unspecified conjunctivitis") and stays.
-_QUALIFIED_NOUNS = frozenset({"organism", "side", "laterality", "cause", "agent", "part", "region", "body"})
+_QUALIFIED_NOUNS = frozenset({"organism", "side", "laterality", "cause", "agent", "part", "region", "body", "site"})
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _SUBSEQUENT = re.compile(
@@ -93,9 +96,10 @@ _SUBSEQUENT = re.compile(
 )
 _SEQUELA = re.compile(r"sequela|late effect|residual of")
 # A title's generic name of the site the note names by its part ("left leg" is the "left lower limb", "left
-# eye" is said by "OS"): the only added words that need not be said. Every other added word (laterality,
-# acuity, type, stage, organism) must be the note's own word for this finding (I.B.2, I.A.9).
-_IMPLIED = frozenset({"limb", "extremity", "eye", "ear"})
+# eye" is said by "OS", the sacrum is the "sacral region"): the only added words that need not be said. Every
+# other added word (laterality, acuity, type, stage, organism) must be the note's own word for this finding
+# (I.B.2, I.A.9).
+_IMPLIED = frozenset({"limb", "extremity", "eye", "ear", "region"})
 # How far from the finding's words a qualifier may stand, in words, within its sentence: "left" beside
 # "kidney tumor" qualifies it; a "left" eight words on qualifies something else.
 _WINDOW = 6
@@ -112,7 +116,15 @@ def refine_specificity(draft: CodeSetDraft, context: GuidelineContext) -> None:
             continue
         words = _words_around(entry, context)
         better = more_specific_code(entry.code, words, context.codeset)
-        if better is not None and better not in draft:
+        if better is not None and better in draft:
+            # the specific code is listed already: this is the same finding read less specifically, and gives
+            # the listed code its words (I.B.2: the highest level of detail the documentation supports)
+            old = entry.code
+            reading = DraftCode(code=better, score=entry.score, mentions=list(entry.mentions))
+            kept = draft.replace([old], reading, "I.B.1", f"more specific than {old}: the note says it")
+            kept.refined_from.append(old)
+            continue
+        if better is not None:
             old = entry.code
             entry.code = better
             entry.refined_from.append(old)

@@ -255,3 +255,43 @@ def test_i_b_9_a_refined_code_keeps_the_words_of_the_code_it_came_from(codeset):
         entry.refined_from.append("H66.90")
     one_code_per_finding(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["H66.001"]
+
+
+def test_i_c_4_a_two_with_complications_of_one_diabetes_are_two_findings(codeset):
+    # E11.22 carries every diabetes mention the ranker found (the "HHS" one too); E11.00 rests on "HHS in DM2"
+    # alone. Their complications differ and each has words of its own: both are coded (I.A.15, I.C.4.a)
+    text = "Diagnoses:\n1. HHS in DM2\n2. DM2 w/ diabetic CKD\n"
+    hhs = mention(text, "HHS in DM2", ("E11.65",))
+    ckd = mention(text, "DM2 w/ diabetic CKD", ("E11.22",))
+    draft = draft_of(("E11.22", 0.86, [hhs, ckd]), ("E11.00", 0.8, [hhs]))
+    draft.get("E11.00").refined_from.append("E11.65")
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert sorted(draft.codes()) == ["E11.00", "E11.22"]
+
+
+def test_i_b_9_one_complication_read_twice_is_still_one_finding(codeset):
+    text = "Assessment: dementia, moderate, with agitation.\n"
+    words = mention(text, "dementia, moderate, with agitation", ("F03.B11",))
+    draft = draft_of(("F03.B11", 0.8, [words]), ("F03.A11", 0.6, [words]))
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["F03.B11"]
+
+
+def test_i_b_9_two_kidney_complications_of_one_diabetes_are_one_finding(codeset):
+    # E11.21 (nephropathy) and E11.22 (CKD) share their Tabular parent E11.2: one kidney disease read two ways,
+    # one code (I.B.9), even though each also rests on words of its own
+    text = "Assessment:\n1. DM2 w/ diabetic CKD - diabetic nephropathy\n2. CKD stage 3b\n"
+    draft = draft_of(
+        (
+            "E11.22",
+            0.8,
+            [mention(text, "DM2 w/ diabetic CKD", ("E11.22",)), mention(text, "CKD stage 3b", ("E11.22",))],
+        ),
+        (
+            "E11.21",
+            0.6,
+            [mention(text, "diabetic nephropathy", ("E11.21",)), mention(text, "DM2 w/ diabetic", ("E11.21",))],
+        ),
+    )
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["E11.22"]

@@ -47,3 +47,11 @@ def test_i_b_1_sibling_of_an_entry_that_is_not_nec_is_another_finding(indexed_vo
     # Rhinitis, allergic, perennial (J30.89) is not a catch-all: "pollen" elsewhere in the sentence does not move it
     text = "A/P:\n1. Perennial allergic rhinitis, worse when pollen is high.\n"
     assert _refined(indexed_vocabulary, text, "Perennial allergic rhinitis", "J30.89") == ["J30.89"]
+
+
+def test_i_c_5_b_2_dependence_is_never_read_again_as_use(indexed_vocabulary):
+    # "alcohol use disorder, severe" is dependence: the Index's "in alcohol use" subterm below "perceptual
+    # disturbance due to alcohol withdrawal" must not turn F10.232 into F10.932 (dependence over use, I.C.5.b.2)
+    text = "Final Diagnoses:\n1. Alcohol withdrawal w/ perceptual disturbances - alcohol use disorder, severe.\n"
+    phrase = "Alcohol withdrawal w/ perceptual disturbances"
+    assert _refined(indexed_vocabulary, text, phrase, "F10.232") == ["F10.232"]

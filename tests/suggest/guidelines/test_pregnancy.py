@@ -64,3 +64,30 @@ def test_not_pregnant_gets_no_chapter_15_code(vocabulary):
     draft = draft_of(("D64.9", 0.8, [mention(text, "Anemia", ("D64.9",))]))
     code_pregnancy(draft, context_of(vocabulary.codeset, text, draft))
     assert draft.codes() == ["D64.9"]
+
+
+def test_i_c_15_a_1_symptom_in_pregnancy_is_coded_from_the_index_pregnancy_complicated_by(vocabulary):
+    """I.C.15.a.1: "nausea and vomiting of pregnancy" is Pregnancy, complicated by, vomiting (O21.9), not R11.2;
+    the O code replaces the symptom code and takes its words (one finding), so the ranker's other O21 reading
+    of the same words leaves as well."""
+    from suggest.guidelines.one_per_finding import one_code_per_finding
+
+    text = "OB visit: GA 12w3d.\nA/P:\n1. Nausea and vomiting of pregnancy, mild. Start doxylamine-pyridoxine.\n"
+    draft = draft_of(
+        ("R11.2", 0.9, [mention(text, "Nausea and vomiting", ("R11.2",), section="assessment_and_plan")]),
+        ("O21.1", 0.5, [mention(text, "vomiting of pregnancy", ("O21.1",), section="assessment_and_plan")]),
+    )
+    context = context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary)
+    code_pregnancy(draft, context)
+    assert "R11.2" not in draft
+    assert draft.get("O21.9") is not None and "I.C.15.a.1" in draft.get("O21.9").sections
+    assert draft.get("O21.9").replaces == ["R11.2"]
+    one_code_per_finding(draft, context)
+    assert "O21.1" not in draft and "O21.9" in draft
+
+
+def test_i_c_15_a_1_symptom_the_index_does_not_list_in_pregnancy_stays(vocabulary):
+    text = "OB visit: GA 20w.\nA/P:\n1. Cough x 3 days, no fever.\n"
+    draft = draft_of(("R05.9", 0.8, [mention(text, "Cough", ("R05.9",), section="assessment_and_plan")]))
+    code_pregnancy(draft, context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary))
+    assert "R05.9" in draft

@@ -181,6 +181,21 @@ def test_i_a_13_use_additional_code_follows_its_condition(codeset):
     assert any("use additional code" in note for note in draft.entries[1].notes)
 
 
+def test_section_ii_a_code_is_stated_where_its_own_words_are_not_where_absorbed_words_are(codeset):
+    # E11.22 absorbed the "hyperglycemic" mention of the first line when it was built; that line states HHS
+    # (E11.00, refined from that E11.65 reading): the first discharge diagnosis is E11.00 (Section II)
+    text = "DISCHARGE DIAGNOSES\n1. Hyperosmolar hyperglycemic state in DM2\n2. DM2 w/ diabetic CKD 3a\n"
+    hyperglycemic = mention(text, "hyperglycemic", ("E11.65",), "diagnoses")
+    draft = draft_of(
+        ("E11.22", 0.86, [hyperglycemic, mention(text, "DM2 w/ diabetic CKD", ("E11.22",), "diagnoses")]),
+        ("E11.00", 0.8, [hyperglycemic]),
+    )
+    draft.get("E11.00").refined_from.append("E11.65")
+    sequence_codes(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes()[0] == "E11.00"
+    assert draft.entries[0].role == "principal"
+
+
 def _smoker_with_hematuria(text: str, hematuria_score: float):
     from suggest.guidelines.note import AddedCode, NoteView, add_codes
 

@@ -114,3 +114,34 @@ def test_i_b_2_atn_is_acute_kidney_failure_with_tubular_necrosis(codeset):
     draft = draft_of(("N17.9", 0.8, [mention(text, "AKI", ("N17.9",))]))
     refine_specificity(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["N17.0"]
+
+
+def test_i_b_2_less_specific_sibling_gives_way_to_the_listed_specific_code(codeset):
+    # the ranker read "L common femoral" as I82.419 (unspecified femoral vein) beside the I82.412 the Index walk
+    # gave: the note says "left", so it is the same DVT and its words support I82.412 (I.B.1, I.B.2)
+    text = "A/P:\n1. Acute DVT, L common femoral vein - improving on apixaban.\n"
+    femoral = mention(text, "Acute DVT, L common femoral vein", ("I82.419",))
+    draft = draft_of(
+        ("I82.412", 0.56, [mention(text, "Acute DVT", ("I82.90",))]),
+        ("I82.419", 0.53, [femoral]),
+    )
+    refine_specificity(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["I82.412"]
+    assert femoral in draft.get("I82.412").mentions
+    assert "I82.419" in draft.get("I82.412").refined_from
+
+
+def test_i_c_12_a_pressure_ulcer_of_unspecified_site_takes_the_site_the_note_names(codeset):
+    # L89.93 "Pressure ulcer of unspecified site, stage 3": the note names the sacrum, so L89.153 (sacral
+    # region, stage 3): site and stage from the documentation (I.C.12.a, I.B.2)
+    text = "A/P:\n1. Pressure ulcer of sacrum, stage 3 - healing, 46% area reduction.\n"
+    draft = draft_of(("L89.93", 0.5, [mention(text, "Pressure ulcer", ("L89.93",))]))
+    refine_specificity(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["L89.153"]
+
+
+def test_i_b_2_unspecified_site_stays_when_the_note_names_none(codeset):
+    text = "A/P:\n1. Pressure ulcer, stage 3 - healing.\n"
+    draft = draft_of(("L89.93", 0.5, [mention(text, "Pressure ulcer", ("L89.93",))]))
+    refine_specificity(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["L89.93"]
