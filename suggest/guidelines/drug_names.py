@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from suggest.guidelines.derived import derived_table
 from suggest.guidelines.tables import read_table
 from vocab.index import AlphabeticIndex, IndexTerm
 
@@ -52,17 +53,16 @@ def long_term_code(drug_class: str) -> str | None:
     return next((row["code"] for row in read_table("long_term_codes") if row["class"] == drug_class), None)
 
 
-_MAIN_ROWS: dict[int, dict[str, IndexTerm]] = {}
-
-
 def _main_rows(table: AlphabeticIndex) -> dict[str, IndexTerm]:
     """The table's main terms by lower-cased title (built once per table: a dict lookup per word of a note)."""
-    if id(table) not in _MAIN_ROWS:
+    cached = derived_table("drug_names.main_rows", table)
+    if "rows" not in cached:
         rows: dict[str, IndexTerm] = {}
         for term in table.main_terms():
             rows.setdefault(term.title.lower(), term)
-        _MAIN_ROWS[id(table)] = rows
-    return _MAIN_ROWS[id(table)]
+        cached["rows"] = rows
+    main_rows: dict[str, IndexTerm] = cached["rows"]
+    return main_rows
 
 
 def class_of_row(row: IndexTerm) -> str | None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words, expanded_words, subterm_rows
 from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
@@ -205,6 +206,9 @@ def status_codes(
 ) -> list[AddedCode]:
     """Status codes (Z89-Z99 ...) for devices, transplants, ostomies, absent organs and machine dependence."""
     entries = [term for path in _STATUS_ENTRIES if (term := index.find(*path)) is not None]
+    # a phrase's status code depends on the phrase and the release alone: each is walked once per release
+    owners = (index, codeset) if abbreviations is None else (index, codeset, abbreviations)
+    walked = derived_table("history_status.status_code", *owners)
     found: dict[str, list[tuple[int, int]]] = {}
     for sentence in note.sentences():
         if sentence.section in _SKIP_SECTIONS:
@@ -217,7 +221,10 @@ def status_codes(
         for start, end in sorted(phrases, key=lambda span: span[0] - span[1]):  # longest first
             if any(start >= other_start and end <= other_end for other_start, other_end in coded):
                 continue  # "transplant" inside "kidney transplant" already coded
-            code = _status_code(note.text[start:end], entries, index, codeset, abbreviations)
+            phrase = note.text[start:end]
+            if phrase not in walked:
+                walked[phrase] = _status_code(phrase, entries, index, codeset, abbreviations)
+            code = walked[phrase]
             if code is not None:
                 coded.append((start, end))
                 found.setdefault(code, []).append((start, end))
@@ -256,18 +263,17 @@ def _status_code(phrase, entries, index, codeset, abbreviations) -> str | None:
     return None if best is None else best[1]
 
 
-_VOCABULARY: dict[int, frozenset[str]] = {}
-
-
 def _entry_vocabulary(index: AlphabeticIndex, entries: list[IndexTerm]) -> frozenset[str]:
     """Every word of the status entries' subterms (a phrase sharing none cannot name a status)."""
-    if id(index) not in _VOCABULARY:
+    cached = derived_table("history_status.entry_vocabulary", index)
+    if "words" not in cached:
         words: set[str] = set()
         for entry in entries:
             for row in subterm_rows(index, entry):
                 words |= row[1]
-        _VOCABULARY[id(index)] = frozenset(words)
-    return _VOCABULARY[id(index)]
+        cached["words"] = frozenset(words)
+    vocabulary: frozenset[str] = cached["words"]
+    return vocabulary
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
+from suggest.guidelines.derived import derived_table
 from vocab.codeset import CodeSet
 from vocab.index import AlphabeticIndex, IndexTerm
 from vocab.lexicon import Abbreviations
@@ -73,16 +74,14 @@ def best_subterm(
     return best[1], len(_path_words(index, best[1], parent) & words)
 
 
-_WALKS: dict[tuple[int, int], list[tuple[IndexTerm, frozenset[str], frozenset[str], frozenset[str], int]]] = {}
-
-
 def subterm_rows(
     index: AlphabeticIndex, parent: IndexTerm
 ) -> list[tuple[IndexTerm, frozenset[str], frozenset[str], frozenset[str], int]]:
     """Every subterm under ``parent`` with its words, the words of its walk (titles and modifiers; titles
     only) and its depth - computed once per index entry (the Index is read-only while the engine runs)."""
-    key = (id(index), parent.id)
-    if key not in _WALKS:
+    walks = derived_table("index_walk.subterm_rows", index)
+    key = parent.id
+    if key not in walks:
         rows: list[tuple[IndexTerm, frozenset[str], frozenset[str], frozenset[str], int]] = []
 
         def visit(term: IndexTerm, path_words: frozenset[str], path_titles: frozenset[str], depth: int) -> None:
@@ -93,8 +92,8 @@ def subterm_rows(
                 visit(child, path_words | title_words, path_titles | titles, depth + 1)
 
         visit(parent, frozenset(), frozenset(), 0)
-        _WALKS[key] = rows
-    return _WALKS[key]
+        walks[key] = rows
+    return walks[key]
 
 
 def _path_words(index: AlphabeticIndex, term: IndexTerm, parent: IndexTerm) -> set[str]:
