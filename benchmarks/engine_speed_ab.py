@@ -28,7 +28,7 @@ CHECKOUT = HERE.parent
 CORPORA = ("aci_bench", "codiesp", "500_words")
 
 
-def run_once(checkout: Path, home: Path, model: str | None) -> dict:  # type: ignore[type-arg]
+def run_once(checkout: Path, home: Path, model: str | None) -> dict:
     """One engine_speed.py run (no pool, no fresh-process load timing, no per-step table) of ``checkout``."""
     environment = dict(os.environ, PYTHONPATH=str(checkout), CHARTCODER_HOME=str(home))
     command = [sys.executable, str(HERE / "engine_speed.py"), "--json", "--workers", "1", "--no-load-time"]
@@ -39,7 +39,7 @@ def run_once(checkout: Path, home: Path, model: str | None) -> dict:  # type: ig
     return json.loads(output.stdout)
 
 
-def best(runs: list[dict], pass_name: str, corpus: str, field: str) -> float:  # type: ignore[type-arg]
+def best(runs: list[dict], pass_name: str, corpus: str, field: str) -> float:
     return max(run[pass_name][corpus][field] for run in runs)
 
 
@@ -56,7 +56,7 @@ def main() -> None:
         sys.exit("--home or $CHARTCODER_HOME is needed")
 
     engines = {"base": (arguments.base.resolve(), arguments.base_home), "now": (CHECKOUT, arguments.home)}
-    runs: dict[str, list[dict]] = {"base": [], "now": []}  # type: ignore[type-arg]
+    runs: dict[str, list[dict]] = {"base": [], "now": []}
     for round_number in range(1, arguments.rounds + 1):
         for name, (checkout, home) in engines.items():
             report = run_once(checkout, home, arguments.model)

@@ -87,13 +87,14 @@ def _drug_word(word: str, reviewed: dict[str, dict[str, str]], rows: dict[str, I
 def find_drugs(text: str, start: int, end: int, table: AlphabeticIndex) -> Iterator[DrugMention]:
     """Every drug named in ``text[start:end]``: reviewed names first, then Table of Drugs main terms."""
     reviewed = _reviewed()
+    rows = _main_rows(table)
     matches = list(_WORD_RE.finditer(text, start, end))
     skip_next = False
     for position, match in enumerate(matches):
         if skip_next:
             skip_next = False
             continue
-        word = _drug_word(match.group().lower(), reviewed, _main_rows(table))
+        word = _drug_word(match.group().lower(), reviewed, rows)
         begin, finish = match.start(), match.start() + len(word)
         if word in reviewed:
             entry = reviewed[word]
@@ -101,7 +102,7 @@ def find_drugs(text: str, start: int, end: int, table: AlphabeticIndex) -> Itera
             drug_class = None if entry["class"] == "-" else entry["class"]
             yield DrugMention(begin, finish, word, entry["generic"], row, drug_class)
             continue
-        main = _main_rows(table).get(word)
+        main = rows.get(word)
         if main is None:
             continue
         following = matches[position + 1] if position + 1 < len(matches) else None

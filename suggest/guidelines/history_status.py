@@ -66,9 +66,6 @@ def is_still_treated(sentence: str) -> bool:
     )
 
 
-_RANGES: dict[int, dict[str, list[tuple[str, CodeRange]]]] = {}
-
-
 @dataclass
 class HistoryCodes:
     """``code_for("personal"|"family", code, resolved)`` -> the history code, or None (the code stays)."""
@@ -125,8 +122,10 @@ class HistoryCodes:
     @property
     def _ranges(self) -> dict[str, list[tuple[str, CodeRange]]]:
         """History code -> the ranges its "Conditions classifiable to" notes name (once per code set)."""
-        if id(self.codeset) in _RANGES:
-            return _RANGES[id(self.codeset)]
+        cached = derived_table("history_status.ranges", self.codeset)
+        if "ranges" in cached:
+            known: dict[str, list[tuple[str, CodeRange]]] = cached["ranges"]
+            return known
         ranges: dict[str, list[tuple[str, CodeRange]]] = {"family": [], "personal": []}
         for record in self.codeset:
             kind = "family" if record.code.startswith(_FAMILY_CATEGORIES) else None
@@ -136,7 +135,7 @@ class HistoryCodes:
             for term in record.inclusion_terms:
                 if _CLASSIFIABLE_RE.search(term):
                     ranges[kind].extend((record.code, reference) for reference in parse_code_references(term))
-        _RANGES[id(self.codeset)] = ranges
+        cached["ranges"] = ranges
         return ranges
 
     def _from_ranges(self, kind: str, code: str, words: set[str], narrow: bool = False) -> str | None:

@@ -128,7 +128,7 @@ def _entry_walks(index: AlphabeticIndex, term: IndexTerm) -> tuple[frozenset[str
         starts.append((index.term(term.parent), True))
     walks = []
     for start, beside in starts:
-        for child, _, _, _, depth in subterm_rows(index, start):
+        for child, _, _, _, depth in subterm_rows(index, start, keep=False):
             if not child.codes or (beside and _is_within(index, child, term)) or _is_catch_all(index, child, start):
                 continue
             required = _walk_words(index, child, start)

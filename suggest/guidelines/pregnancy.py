@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.index_walk import billable_choice, content_words
 from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
@@ -73,13 +74,12 @@ def with_trimester(code: str, codeset: CodeSet, trimester: int) -> str:
     return code
 
 
-_RANGES: dict[int, tuple[tuple[str, CodeRange], ...]] = {}
-
-
 def _condition_ranges(codeset: CodeSet) -> tuple[tuple[str, CodeRange], ...]:
     """Chapter 15 categories and the "Conditions in ..." ranges their notes name (read once per code set)."""
-    if id(codeset) in _RANGES:
-        return _RANGES[id(codeset)]
+    cached = derived_table("pregnancy.condition_ranges", codeset)
+    if "ranges" in cached:
+        known: tuple[tuple[str, CodeRange], ...] = cached["ranges"]
+        return known
     ranges = [
         (record.code, reference)
         for record in codeset
@@ -88,8 +88,8 @@ def _condition_ranges(codeset: CodeSet) -> tuple[tuple[str, CodeRange], ...]:
         if _CONDITIONS_RE.search(note)
         for reference in parse_code_references(note)
     ]
-    _RANGES[id(codeset)] = tuple(ranges)
-    return _RANGES[id(codeset)]
+    cached["ranges"] = tuple(ranges)
+    return cached["ranges"]
 
 
 def complicating_code(code: str, codeset: CodeSet, trimester: int | None) -> str | None:
