@@ -40,7 +40,7 @@ class _Codes:
         def __init__(self, code: str) -> None:
             self.code, self.billable, self.description = code, True, code
 
-    def get(self, code: str):  # type: ignore[no-untyped-def]
+    def get(self, code: str):
         return self._Record(code)
 
 
