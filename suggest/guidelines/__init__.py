@@ -89,6 +89,9 @@ def prepare_guidelines(vocabulary: Any) -> None:
     index = vocabulary.index("index")
     if index is not None:
         combination.index_links(index, vocabulary.codeset)
+        # the Index-wide tables of the main-term and subterm walks (each a pass over every Index term)
+        index_terms._main_table(index)
+        index_subterms._entries(index)
 
 
 def apply_guidelines(
