@@ -191,6 +191,7 @@ _STATUS_WORD_RE = re.compile(
     r"(?:(?:left|right|[lr]) )?(?:above|below)[- ]the[- ]knee amputation)\b",
     re.IGNORECASE,
 )
+_WALKED_LIMIT = 20_000
 _STATUS_ENTRIES = (("Status",), ("Absence",), ("Dependence",), ("Transplant",), ("Presence",))
 _SKIP_SECTIONS = ("family_history", "allergies")
 _STATUS_CATEGORIES = ("Z89", "Z9")
@@ -208,6 +209,8 @@ def status_codes(
     # a phrase's status code depends on the phrase and the release alone: each is walked once per release
     owners = (index, codeset) if abbreviations is None else (index, codeset, abbreviations)
     walked = derived_table("history_status.status_code", *owners)
+    if len(walked) > _WALKED_LIMIT:
+        walked.clear()  # the phrases are the notes' words: a service running for months must not keep them all
     found: dict[str, list[tuple[int, int]]] = {}
     for sentence in note.sentences():
         if sentence.section in _SKIP_SECTIONS:
