@@ -551,6 +551,7 @@ def _shifted_entry(entry: DraftCode, by: int) -> DraftCode:
         notes=list(entry.notes),
         sections=list(entry.sections),
         replaces=list(entry.replaces),
+        confidence=entry.confidence,
     )
 
 

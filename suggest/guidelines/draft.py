@@ -32,6 +32,14 @@ class DraftCode:
     role: Role = "secondary"
     poa: PoaIndicator | None = None
     proposed: bool = False
+    # the confidence on the model's scale where a guideline rule raised ``score`` to place the code in reporting
+    # order (:func:`suggest.guidelines.note.add_codes`); None: ``score`` is the model's confidence
+    confidence: float | None = None
+
+    @property
+    def calibrated_score(self) -> float:
+        """The code's confidence on the ranker's scale (``score`` unless a rule placed the code): never above it."""
+        return self.score if self.confidence is None else min(self.confidence, self.score)
 
     def cite(self, section: str, note: str) -> None:
         """Record that guideline ``section`` shaped this code, and why (shown in the rationale)."""
@@ -44,6 +52,8 @@ class DraftCode:
     def absorb(self, other: DraftCode) -> None:
         """Take ``other``'s mentions (its evidence now supports this code) and the better score."""
         self.mentions.extend(mention for mention in other.mentions if mention not in self.mentions)
+        if self.confidence is not None or other.confidence is not None:
+            self.confidence = max(self.calibrated_score, other.calibrated_score)
         self.score = max(self.score, other.score)
         for code in (*other.replaces, other.code):
             if code != self.code and code not in self.replaces:

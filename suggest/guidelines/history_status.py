@@ -42,9 +42,12 @@ _PERSONAL_CATEGORIES = ("Z85", "Z86", "Z87")
 _NARROW_RANGE = 5  # categories
 _CLASSIFIABLE_RE = re.compile(r"conditions classifiable (?:to|elsewhere in)", re.IGNORECASE)
 _WITHOUT_RE = re.compile(r"\b(?:without|w/o)\b[^,;]*", re.IGNORECASE)
+# "old" as in "old MI", never an age ("67-year-old", "3 months old"): the opening line of most notes says it
 _RESOLVED_RE = re.compile(
     r"\b(resolved|without residual\w*|no residual\w*|no longer|recovered|remote|s/p|status post|prior|previous|"
-    r"old|healed|cured|completed|eradicated|no recurrence|no evidence of (?:disease|recurrence))\b",
+    r"(?<!-)(?<!years )(?<!months )(?<!weeks )(?<!days )(?<!year )(?<!month )old|healed|cured|completed|"
+    r"eradicated|no recurrence|"
+    r"no evidence of (?:disease|recurrence))\b",
     re.IGNORECASE,
 )
 _STILL_TREATED_RE = re.compile(
@@ -64,6 +67,17 @@ def is_still_treated(sentence: str) -> bool:
     return bool(_STILL_TREATED_RE.search(sentence)) and not re.search(
         r"\b(completed|finished|no evidence)\b", sentence, re.IGNORECASE
     )
+
+
+def _titles_above(index: AlphabeticIndex, term: IndexTerm, entry: IndexTerm) -> set[str]:
+    """The title words of the subterms between ``entry`` and ``term`` ("History, personal, fracture, fatigue":
+    "fracture"); none for a term reached through a "see" reference from elsewhere in the Index."""
+    words: set[str] = set()
+    current = None if term.parent is None else index.term(term.parent)
+    while current is not None and current.id != entry.id:
+        words |= content_words(_WITHOUT_RE.sub("", current.title))
+        current = None if current.parent is None else index.term(current.parent)
+    return words if current is not None else set()
 
 
 @dataclass
@@ -111,8 +125,10 @@ class HistoryCodes:
         if found is None:
             return None
         term, score = found
-        title_words = content_words(" ".join((term.title, *term.nemod))) - {"nec"}
-        # the subterm must be named by the condition: all its words, or at least two of them
+        named = content_words(" ".join((term.title, *term.nemod))) | _titles_above(self.index, term, entry)
+        title_words = named - {"nec"}
+        # the subterm must be named by the condition: all its words and those of the subterms above it
+        # ("embolism" above "pulmonary": COPD is no pulmonary embolism), or at least two of them
         if not (title_words <= words or score >= 2):
             return None
         code = billable_choice(self.codeset, term.codes[0], words)

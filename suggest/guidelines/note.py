@@ -22,7 +22,16 @@ from vocab.codeset import CodeSet
 if TYPE_CHECKING:
     from suggest.guidelines.context import GuidelineContext
 
-__all__ = ["RULE_SCORE", "AddedCode", "NoteLine", "NoteView", "add_codes", "guideline_mention", "note_of"]
+__all__ = [
+    "RULE_SCORE",
+    "AddedCode",
+    "NoteLine",
+    "NoteView",
+    "add_codes",
+    "calibrated_confidence",
+    "guideline_mention",
+    "note_of",
+]
 
 _LINE_RE = re.compile(r"[^\n]+")
 # a sentence ends at ";", a line end, or a "." not inside a number or word ("32.5", "e.g")
@@ -100,8 +109,9 @@ class NoteView:
         return Evidence(start, end, self.text[start:end], self.section_at(start), assertion)
 
 
-# Confidence of a code a guideline rule derives from explicit documentation (a poisoning, a pregnancy code):
-# above any model threshold, so it is proposed. Supplementary codes (status, history, long-term drugs, BMI,
+# Where a code a guideline rule derives from explicit documentation (a poisoning, a pregnancy code) goes in
+# reporting order: above any model threshold, so it is proposed; how sure the engine is of it, on the ranker's
+# scale, is its :func:`calibrated_confidence`. Supplementary codes (status, history, long-term drugs, BMI,
 # external causes: Z and V-Y) score lower (still proposed), so they mostly follow the stated diagnoses in
 # reporting order as a coder lists them; a "first" code (chemotherapy encounter, I.C.2.e.2) leads.
 RULE_SCORE = 0.8
@@ -122,18 +132,35 @@ def add_codes(
     threshold: float = 0.35,
 ) -> list[DraftCode]:
     """Put each rule's code in the draft (merged with the same code already there), its evidence as a mention
-    and its rationale cited with the guideline section."""
+    and its rationale cited with the guideline section.
+
+    Without a ``score`` (one on the ranker's scale), the code gets a rule score that places it in reporting order
+    (:data:`RULE_SCORE` ...) and a confidence on the ranker's scale (:func:`calibrated_confidence`)."""
     entries = []
     for item in added:
         if item.code not in codeset.codes or not item.evidence:
             continue
         mention = guideline_mention(item.evidence, item.code)
+        existing = draft.get(item.code)
+        model_score = existing.calibrated_score if existing is not None else None  # before the rule raises it
         value = score if score is not None else _rule_score(item, threshold)
         entry = draft.add(DraftCode(code=item.code, score=value, mentions=[mention], replaces=list(item.replaces)))
+        if score is None:
+            entry.confidence = calibrated_confidence(model_score, threshold)
         entry.score = max(entry.score, value)
         entry.cite(item.guideline, item.rationale)
         entries.append(entry)
     return entries
+
+
+def calibrated_confidence(model_score: float | None, threshold: float) -> float:
+    """The confidence of a code a guideline rule proposes, on the ranker's scale: the ranker's own score of the
+    code when it scored it at or above its threshold, else the threshold itself (proposed, but no more confident
+    than the ranker's least confident proposal: the ranker never vouched for it). The rule scores above place a
+    code in reporting order and sit over a learned ranker's scale (its threshold can be 0.05): where the engine
+    asks which code the note documents most strongly (the first-listed diagnosis of a note without headings),
+    it compares this, not them."""
+    return threshold if model_score is None else max(model_score, threshold)
 
 
 def guideline_mention(evidence: tuple[Evidence, ...], code: str) -> Mention:

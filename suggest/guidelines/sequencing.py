@@ -273,13 +273,16 @@ def _first_stated(entries: list[DraftCode], context: GuidelineContext) -> DraftC
     """The entry stated first in the most diagnostic section any entry is mentioned in; score breaks ties.
 
     A note without headings (a narrative) states no list of diagnoses whose order means anything: there the
-    condition the note documents most strongly (the best score) is the one chiefly responsible. A mention the
+    condition the note documents most strongly (the best score on the ranker's scale, ``calibrated_score``: a
+    rule's placement score says where a code goes in the list, not how strongly the note documents it - a
+    smoker's F17.210 from one passing word does not lead a note about hematuria) is the one chiefly
+    responsible. A mention the
     note rules out ("ACS ruled out") states nothing (II.H, IV.H); a statement that opens with a symptom and
     attributes it to a diagnosis is led by that diagnosis (II.A, see :func:`_attributed_cause`).
     """
     sections = {mention.section for entry in entries for mention in entry.mentions}
     if sections <= {"none"}:
-        return max(entries, key=lambda entry: entry.score) if entries else None
+        return max(entries, key=lambda entry: entry.calibrated_score) if entries else None
     for section in DIAGNOSTIC_SECTIONS:
         placed = [
             (min(mention.start for mention in stated), -entry.score, index)

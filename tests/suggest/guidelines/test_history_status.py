@@ -27,6 +27,21 @@ def test_personal_history_code(histories, code, expected):
     assert histories.code_for("personal", code) == expected
 
 
+@pytest.mark.parametrize(
+    ("code", "wrong"),
+    [
+        ("J44.9", "Z86.711"),  # COPD: "History, personal, embolism, pulmonary" shares only "pulmonary"
+        ("R53.81", "Z87.312"),  # malaise and fatigue: "History, personal, fracture, fatigue" is a stress fracture
+        ("M81.0", "Z87.310"),  # osteoporosis: "History, personal, fracture, osteoporosis" is a healed fracture
+    ],
+)
+def test_a_history_subterm_is_named_by_its_whole_walk(histories, code, wrong):
+    """I.C.21.c.4, I.B.1: the Index's history subterm must be named by the condition down its whole walk, not by
+    its last word alone: COPD is no history of pulmonary embolism."""
+    assert histories.code_for("personal", code) != wrong
+    assert histories.code_for("personal", code) is None
+
+
 def test_resolved_condition_gets_the_body_system_history_code(histories):
     """I.C.21.c.4: resolved alcoholic pancreatitis -> Z87.19 (History, personal, disease, digestive system)."""
     assert histories.code_for("personal", "K85.20") is None
@@ -53,6 +68,23 @@ def test_still_treated_and_resolved_cues():
     assert is_still_treated("history of breast cancer, currently on anastrozole")
     assert not is_still_treated("Hx prostate CA - no active disease")
     assert is_resolved("resolved alcoholic pancreatitis")
+
+
+@pytest.mark.parametrize(
+    "sentence", ["A 67-year-old male with a history of hypertension", "She is 45 years old, hx of HTN", "2-month-old"]
+)
+def test_an_age_is_no_sign_that_a_condition_resolved(histories, sentence):
+    """I.C.21.c.4: history codes are for conditions that no longer exist; the "old" of an age ("67-year-old",
+    "45 years old") says nothing of the kind, so "history of hypertension" on the opening line stays I10, not
+    Z86.79 (personal history of other diseases of the circulatory system)."""
+    assert not is_resolved(sentence)
+    assert histories.code_for("personal", "I10", resolved=is_resolved(sentence)) is None
+
+
+@pytest.mark.parametrize("sentence", ["old MI", "he has old MI on ECG", "h/o old CVA"])
+def test_old_before_a_condition_still_says_it_is_past(sentence):
+    """I.C.21.c.4: "old" naming the condition ("old MI") is a past condition."""
+    assert is_resolved(sentence)
 
 
 def test_status_codes_from_the_index(vocabulary, note):

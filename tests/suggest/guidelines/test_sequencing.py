@@ -160,3 +160,39 @@ def test_i_a_12_a_the_first_statement_is_coded_where_its_excludes1_note_sends_it
     sequence_codes(draft, context_of(codeset, text, draft))
     assert draft.codes()[0] == "I70.213"
     assert "I.A.12.a" in draft.entries[0].sections
+
+
+def _smoker_with_hematuria(text: str, hematuria_score: float):
+    from suggest.guidelines.note import AddedCode, NoteView, add_codes
+
+    draft = draft_of(("R31.9", hematuria_score, [mention(text, "painless hematuria", ("R31.9",), "none")]))
+    start = text.index("smoker")
+    smoker = NoteView(text).evidence(start, start + len("smoker"))
+    return draft, AddedCode("F17.210", (smoker,), "cigarette smoker", "I.C.5.b.1"), add_codes
+
+
+def test_a_rule_made_code_has_a_confidence_on_the_ranker_s_scale(codeset):
+    """A code a guideline rule adds keeps its placement score (proposed, after the stated diagnoses) and gets the
+    ranker's threshold as its confidence (the ranker never scored it); a code the ranker scored keeps its score."""
+    text = "A 60-year-old smoker came to the clinic for painless hematuria.\n"
+    draft, smoker, add_codes = _smoker_with_hematuria(text, 0.5)
+    (added,) = add_codes(draft, [smoker], codeset, threshold=0.35)
+    assert (added.score, added.calibrated_score) == (0.8, 0.35)
+    assert draft.get("R31.9").calibrated_score == 0.5
+    draft, smoker, add_codes = _smoker_with_hematuria(text, 0.5)
+    draft.entries.append(draft_of(("F17.210", 0.45, [])).entries[0])  # the ranker scored it too
+    (added,) = add_codes(draft, [smoker], codeset, threshold=0.35)
+    assert (added.score, added.calibrated_score) == (0.8, 0.45)
+
+
+def test_section_iv_a_a_narrative_note_is_led_by_what_it_documents_most_not_by_a_rule_s_placement(codeset):
+    """IV.A: in a note without headings the condition documented most strongly (the ranker's confidence) is
+    first-listed; a smoker's F17.210, placed high by the tobacco rule (I.C.5.b.1), does not lead a visit for
+    hematuria."""
+    text = "A 60-year-old smoker came to the clinic for painless hematuria.\n"
+    draft, smoker, add_codes = _smoker_with_hematuria(text, 0.5)
+    add_codes(draft, [smoker], codeset, threshold=0.35)
+    sequence_codes(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["R31.9", "F17.210"]
+    assert [entry.proposed for entry in draft.entries] == [True, True]
+    assert draft.entries[0].role == "first_listed"
