@@ -104,6 +104,8 @@ def _encounters(count: int, pool: list[str], weights: list[float], seed: int) ->
                     "sequence": None if rejected else place,
                     "poa": (None if rejected else rng.choice("YYYYNU1")) if inpatient else None,
                     "current": True,
+                    "service_start": start,
+                    "category": code[:3],
                     "evidence": [],
                 }
             )

@@ -610,10 +610,25 @@ def _csv_level(path: Path, line_number: int, text: str, open_depth: int) -> int:
     return level
 
 
+_CUT_TITLES_PATH = Path(__file__).parent / "data" / "index" / "csv_cut_titles.tsv"
+
+
+@lru_cache(maxsize=1)
+def csv_cut_titles() -> dict[tuple[int, str, str, str], str]:
+    """The reviewed rest of each title the CSV conversion cut at a glued letter group, by (level, term,
+    modifier, code) as the CSV has them (``vocab/data/index/csv_cut_titles.tsv``, which says where they come from)."""
+    rows = (line.split("\t") for line in _CUT_TITLES_PATH.read_text(encoding="utf-8").splitlines())
+    body = [row for row in rows if row[0] and not row[0].startswith("#")][1:]
+    return {(int(level), term, modifier, code): rest for level, term, modifier, code, rest in body}
+
+
 def _csv_term(term_id: int, parent: int | None, level: int, row: list[str]) -> IndexTerm:
     _, _, _, term_text, see, see_also, modifiers_text, code = row
     title = _collapse_space(term_text)
     nemod: tuple[str, ...] = ()
+    # "Cancer(o)phobia" came out as "Cancer" + "(o)", the rest lost: put the printed rest back after the group,
+    # where the conversion leaves the words that follow a modifier (handled just below).
+    modifiers_text += csv_cut_titles().get((level, title, modifiers_text.strip(), code.strip()), "")
     if modifiers_text:
         nemod, essential = _split_modifiers(modifiers_text)
         if essential.strip():

@@ -9,12 +9,13 @@ codes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from service.store.filing import FiledCode, FiledEncounter
@@ -118,7 +119,13 @@ class FiledRecord:
 
 
 _RECORD_COLUMNS = [getattr(FiledEncounter, field.name) for field in fields(FiledRecord) if field.name != "codes"]
-_CODE_COLUMNS = [FiledCode.filed_id] + [getattr(FiledCode, field.name) for field in fields(FiledCodeRecord)]
+# The evidence as the stored JSON text, decoded here: most codes have none ("[]"), which then costs no decoding.
+_CODE_COLUMNS = [FiledCode.filed_id, FiledCode.code, FiledCode.decision, FiledCode.sequence, FiledCode.poa]
+_EVIDENCE_TEXT = cast(FiledCode.evidence, Text)
+
+
+def _places(stored: str) -> list[dict[str, Any]]:
+    return [] if stored == "[]" else json.loads(stored)
 
 
 def load_filed(session: Session, filed_ids: Sequence[str], *, evidence: bool = True) -> list[FiledRecord]:
@@ -130,16 +137,20 @@ def load_filed(session: Session, filed_ids: Sequence[str], *, evidence: bool = T
     if not filed_ids:
         return []
     connection = session.connection()
-    columns = _CODE_COLUMNS if evidence else _CODE_COLUMNS[:-1]
+    columns = [*_CODE_COLUMNS, _EVIDENCE_TEXT] if evidence else _CODE_COLUMNS
     codes: dict[str, list[FiledCodeRecord]] = {filed_id: [] for filed_id in filed_ids}
     ordered = connection.execute(
         select(*columns)
         .where(FiledCode.filed_id.in_(filed_ids))
         .order_by(FiledCode.filed_id, FiledCode.sequence.is_(None), FiledCode.sequence, FiledCode.id)
-    )
-    for filed_id, *values in ordered:
-        codes[filed_id].append(FiledCodeRecord(*values, *(() if evidence else ([],))))
-    rows = {row[0]: row for row in connection.execute(select(*_RECORD_COLUMNS).where(FiledEncounter.id.in_(filed_ids)))}
+    ).all()  # one fetch of every row: iterating the result would fetch them one call at a time
+    for filed_id, code, decision, sequence, poa, *stored in ordered:
+        places = _places(stored[0]) if stored else []
+        codes[filed_id].append(FiledCodeRecord(code, decision, sequence, poa, places))
+    rows = {
+        row[0]: row
+        for row in connection.execute(select(*_RECORD_COLUMNS).where(FiledEncounter.id.in_(filed_ids))).all()
+    }
     return [FiledRecord(*rows[filed_id], tuple(codes[filed_id])) for filed_id in filed_ids if filed_id in rows]  # type: ignore[call-arg]
 
 
@@ -158,17 +169,48 @@ WALK_BY_DATE_ABOVE = 1000
 COUNT_CAP = 10_000
 
 
-def _reported(search: FiledSearch) -> list[ColumnElement[bool]]:
+def _reported(search: FiledSearch, *, narrowed: bool = True) -> list[ColumnElement[bool]]:
+    """The code rows a code search matches: current, reported, the code criteria, and unless not ``narrowed``
+    (copied onto each code row) the service dates and the categories the codes lie in, so that either code index
+    can narrow the rows."""
     # The literal (not a bound parameter) lets the planners see that the query implies the partial index.
-    return [FiledCode.current.expression, FiledCode.decision != literal_column("'rejected'"), *search.code_conditions()]
+    conditions = [FiledCode.current.expression, FiledCode.decision != literal_column("'rejected'")]
+    conditions += search.code_conditions()
+    if not narrowed:
+        return conditions
+    if search.service_from is not None:
+        conditions.append(FiledCode.service_start >= search.service_from)
+    if search.service_to is not None:
+        conditions.append(FiledCode.service_start <= search.service_to)
+    low, high = _category_bounds(search)
+    if search.code is None and low == high:
+        conditions.append(FiledCode.category == low)
+    elif search.code is None:
+        conditions += [FiledCode.category >= low, FiledCode.category <= high]
+    return conditions
 
 
-def _matching_ids(search: FiledSearch, *, walk_by_date: bool = False) -> Select[Any]:
+def _category_bounds(search: FiledSearch) -> tuple[str, str]:
+    """The first and last category a prefix or range can reach: a code's category is its first three characters,
+    and bounds cut to three characters keep every code between them."""
+    lows = [bound for bound in (search.code_prefix, search.code_from) if bound is not None]
+    highs = [bound + CODE_RANGE_END for bound in (search.code_prefix, search.code_to) if bound is not None]
+    return max(lows, default="")[:3], min(highs, default="~~~")[:3]
+
+
+def _matching_ids(search: FiledSearch, *, walk_by_date: bool = False, probe_each: bool = False) -> Select[Any]:
     """The ids of the current encounters that match: the code criteria read from the code index (``IN``), or
-    checked encounter by encounter through the (encounter, code) index as the encounters are walked (``EXISTS``)."""
+    checked encounter by encounter through the (encounter, code) index as the encounters are walked (``EXISTS``),
+    or (``probe_each``) one probe of that index per encounter the encounter criteria select: a subquery with a
+    LIMIT, which no planner turns into a join over every matching code."""
     query = select(FiledEncounter.id).where(*search.encounter_conditions())
     if search.code_conditions():
-        if walk_by_date:
+        if probe_each:
+            probe = select(FiledCode.id).where(
+                FiledCode.filed_id == FiledEncounter.id, *_reported(search, narrowed=False)
+            )
+            query = query.where(probe.limit(1).scalar_subquery().is_not(None))
+        elif walk_by_date:
             query = query.where(
                 select(FiledCode.id).where(FiledCode.filed_id == FiledEncounter.id, *_reported(search)).exists()
             )
@@ -192,6 +234,64 @@ def _newest_first(query: Select[Any]) -> Select[Any]:
     return query.order_by(FiledEncounter.service_start.desc(), FiledEncounter.id.desc())
 
 
+# A prefix or range spanning more categories than this is searched through the encounters (see search_filed).
+MAX_CATEGORY_WALKS = 30
+
+
+def _categories(session: Session, low: str, high: str) -> list[str] | None:
+    """The categories of current reported codes from ``low`` through ``high``, in order, or None when more than
+    :data:`MAX_CATEGORY_WALKS`: one statement, which probes the category index once per category (a skip scan)."""
+    if low == high:
+        return [low]
+    reported = [FiledCode.current.expression, FiledCode.decision != literal_column("'rejected'")]
+    first = select(func.min(FiledCode.category).label("category")).where(
+        *reported, FiledCode.category >= low, FiledCode.category <= high
+    )
+    found = first.cte("categories", recursive=True)
+    following = select(func.min(FiledCode.category)).where(
+        *reported, FiledCode.category > found.c.category, FiledCode.category <= high
+    )
+    found = found.union_all(select(following.scalar_subquery()).where(found.c.category.is_not(None)))
+    query = select(found.c.category).where(found.c.category.is_not(None)).limit(MAX_CATEGORY_WALKS + 1)
+    categories = list(session.scalars(query))
+    return categories if len(categories) <= MAX_CATEGORY_WALKS else None
+
+
+def _code_walks(session: Session, search: FiledSearch) -> list[ColumnElement[bool]] | None:
+    """How a code search reads the code indexes in page order: one walk per condition returned (an exact code, or
+    one category of a prefix or a range), or None when the search needs the encounters' own columns (patient,
+    coder, status) or spans more than :data:`MAX_CATEGORY_WALKS` categories."""
+    if not search.code_conditions() or {search.patient_id, search.coder, search.status} != {None}:
+        return None
+    if search.code is not None:
+        return [FiledCode.code == search.code]
+    categories = _categories(session, *_category_bounds(search))
+    if categories is None:
+        return None
+    return [FiledCode.category == category for category in categories]
+
+
+def _walk(search: FiledSearch, walk: ColumnElement[bool], limit: int) -> Select[date, str]:
+    """The distinct current encounters (service date, filed id) one walk finds, newest first, at most ``limit``."""
+    query = select(FiledCode.service_start, FiledCode.filed_id).where(*_reported(search), walk)
+    if search.code is None:  # a category may hold several of an encounter's codes; an exact code only one
+        query = query.distinct()
+    return query.order_by(FiledCode.service_start.desc(), FiledCode.filed_id.desc()).limit(limit)
+
+
+def _walked(search: FiledSearch, walks: list[ColumnElement[bool]], limit: int) -> Select[date, str]:
+    """The first ``limit`` distinct encounters of all the walks together, newest first."""
+    if len(walks) == 1:
+        return _walk(search, walks[0], limit)
+    merged = union_all(*(select(_walk(search, walk, limit).subquery()) for walk in walks)).subquery()
+    return (
+        select(merged.c.service_start, merged.c.filed_id)
+        .distinct()
+        .order_by(merged.c.service_start.desc(), merged.c.filed_id.desc())
+        .limit(limit)
+    )
+
+
 def search_filed(
     session: Session, search: FiledSearch, *, limit: int = 50, offset: int = 0, count_cap: int | None = None
 ) -> FiledSearchPage:
@@ -201,12 +301,61 @@ def search_filed(
     (``total_capped``, ``total`` = the cap) instead of counting every match, and pages past the cap still work.
     """
     cap = COUNT_CAP if count_cap is None else count_cap
+    walks = _code_walks(session, search)
+    if walks is not None:
+        return _search_by_walks(session, search, walks, limit=limit, offset=offset, cap=cap)
+    if (search.patient_id is not None or search.coder is not None) and _common_codes(session, search):
+        # A patient's or a coder's encounters are few (at most thousands): check each one's codes, rather than
+        # read every encounter holding the codes (tens of thousands for a common one). Rare codes are read from
+        # the code index below (a probe per encounter would then be planned on the code index: a walk per probe).
+        return _search_by_probes(session, search, limit=limit, offset=offset, cap=cap)
     counted = _count(session, search, cap)
     total, capped = min(counted, cap), counted > cap
     if total == 0 or (offset >= total and not capped):
         return FiledSearchPage(items=[], total=total, total_capped=capped)
     matching = _matching_ids(search, walk_by_date=counted > WALK_BY_DATE_ABOVE)
     ids = list(session.scalars(_newest_first(matching).limit(limit).offset(offset)))
+    return FiledSearchPage(items=load_filed(session, ids), total=total, total_capped=capped)
+
+
+# Above this many current reported codes matching (within the service dates), a code search narrowed to a patient
+# or a coder probes their encounters' codes one encounter at a time.
+PROBE_ABOVE = 2000
+
+
+def _common_codes(session: Session, search: FiledSearch) -> bool:
+    """Whether more than :data:`PROBE_ABOVE` code rows match the code criteria: one bounded index-only count."""
+    if not search.code_conditions():
+        return False
+    rows = select(FiledCode.id).where(*_reported(search)).limit(PROBE_ABOVE + 1).subquery()
+    return (session.scalar(select(func.count()).select_from(rows)) or 0) > PROBE_ABOVE
+
+
+def _search_by_probes(session: Session, search: FiledSearch, *, limit: int, offset: int, cap: int) -> FiledSearchPage:
+    """A code search narrowed to a patient or a coder: their encounters walked newest first, each one's codes
+    probed once; the count stops at ``cap + 1``."""
+    matching = _matching_ids(search, probe_each=True)
+    counted = session.scalar(select(func.count()).select_from(matching.limit(cap + 1).subquery())) or 0
+    total, capped = min(counted, cap), counted > cap
+    if total == 0 or (offset >= total and not capped):
+        return FiledSearchPage(items=[], total=total, total_capped=capped)
+    ids = list(session.scalars(_newest_first(matching).limit(limit).offset(offset)))
+    return FiledSearchPage(items=load_filed(session, ids), total=total, total_capped=capped)
+
+
+def _search_by_walks(
+    session: Session, search: FiledSearch, walks: list[ColumnElement[bool]], *, limit: int, offset: int, cap: int
+) -> FiledSearchPage:
+    """A code search (with or without service dates) read from the code indexes alone, each walk in page order:
+    the count stops at ``cap + 1`` encounters, the page reads ``offset + limit`` entries of each walk."""
+    if not walks:  # no current reported code lies in any category the criteria reach
+        return FiledSearchPage(items=[], total=0)
+    counted = session.scalar(select(func.count()).select_from(_walked(search, walks, cap + 1).subquery())) or 0
+    total, capped = min(counted, cap), counted > cap
+    if total == 0 or (offset >= total and not capped):
+        return FiledSearchPage(items=[], total=total, total_capped=capped)
+    page = _walked(search, walks, offset + limit).limit(limit).offset(offset)
+    ids = [filed_id for _day, filed_id in session.execute(page)]
     return FiledSearchPage(items=load_filed(session, ids), total=total, total_capped=capped)
 
 

@@ -25,6 +25,7 @@ from service.store.models import DECISIONS, POA_VALUES, Base, new_id, utcnow
 from service.store.repositories import AuditRepository
 
 __all__ = [
+    "CATEGORY_COLUMN",
     "CODE_COLUMN",
     "FILING_STATUSES",
     "EvidenceRef",
@@ -41,6 +42,7 @@ FILING_STATUSES: tuple[FilingStatus, ...] = get_args(FilingStatus)
 # Codes compare byte by byte on PostgreSQL ("C" collation), as on SQLite, so that a prefix or a range of codes is
 # one contiguous stretch of the index whatever the database's locale.
 CODE_COLUMN = String(16).with_variant(String(16, collation="C"), "postgresql")
+CATEGORY_COLUMN = String(3).with_variant(String(3, collation="C"), "postgresql")
 
 
 class FiledEncounter(Base):
@@ -114,11 +116,22 @@ class FiledCode(Base):
     __tablename__ = "filed_codes"
     __table_args__ = (
         UniqueConstraint("filed_id", "code", name="uq_filed_codes_filed_code"),
-        # Code searches (exact, prefix, range) read only current, reported codes: an index-only scan on PostgreSQL.
+        # Code searches read only current, reported codes, newest service date first: an exact code walks the first
+        # index in page order, a prefix or a range the second one category at a time (index-only on PostgreSQL).
         Index(
-            "ix_filed_codes_current_reported_code",
+            "ix_filed_codes_current_reported_code_date",
             "code",
+            "service_start",
             "filed_id",
+            postgresql_where=text("current AND decision != 'rejected'"),
+            sqlite_where=text("current = 1 AND decision != 'rejected'"),
+        ),
+        Index(
+            "ix_filed_codes_current_reported_category_date",
+            "category",
+            "service_start",
+            "filed_id",
+            "code",
             postgresql_where=text("current AND decision != 'rejected'"),
             sqlite_where=text("current = 1 AND decision != 'rejected'"),
         ),
@@ -131,6 +144,10 @@ class FiledCode(Base):
     sequence: Mapped[int | None] = mapped_column(Integer)  # 1 = principal / first-listed; NULL when rejected
     poa: Mapped[str | None] = mapped_column(String(1))  # Y N U W 1 (inpatient), else NULL
     current: Mapped[bool] = mapped_column(Boolean)
+    # Copies of the encounter's service date and of the code's first three characters, so that a code search
+    # pages from the code indexes alone (see revision 0007_filed_code_order).
+    service_start: Mapped[date] = mapped_column(Date)
+    category: Mapped[str] = mapped_column(CATEGORY_COLUMN)
     # [{"document": id, "start": int, "end": int}]: places in the encounter's documents, never their words
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
@@ -255,6 +272,8 @@ def file_encounter(session: Session, filed: FiledEncounterIn) -> FiledEncounter:
                 sequence=code.sequence,
                 poa=code.poa,
                 current=True,
+                service_start=filed.service_start,
+                category=code.code[:3],
                 evidence=[{"document": ref.document, "start": ref.start, "end": ref.end} for ref in code.evidence],
             )
             for code in filed.codes

@@ -33,12 +33,15 @@ from spacy.tokens import Doc, Span
 from suggest.components.sections import section_at
 from suggest.components.terms import SPAN_GROUP
 from suggest.errors import Errors
+from vocab.text import normalize_token, normalize_tokens
 
 __all__ = ["CONTEXT_CHUNK_TOKENS", "ClinicalAssertion", "assertion_of"]
 
 CONTEXT_CHUNK_TOKENS = 256
 
 _RULES_FILE = "context_rules.json"
+# a term span's matched token positions and those of its main term's words
+_TermWords = tuple[frozenset[int], frozenset[int]]
 _MAX_PHRASES_PER_RULE = 400
 # ConText modifier categories, strongest first, and the label each gives.
 _LABELS = (
@@ -128,8 +131,9 @@ class ClinicalAssertion:
         if len(doc) > CONTEXT_CHUNK_TOKENS and self._label_by_chunks(doc, _sentence_chunks(doc, CONTEXT_CHUNK_TOKENS)):
             return doc
         doc = self._context(doc)
+        words = _term_words(doc)
         for span in doc.spans[SPAN_GROUP]:
-            span._.chartcoder_assertion = _label(span, _cue_categories(span))
+            span._.chartcoder_assertion = _label(span, _cue_categories(span, words.get((span.start, span.end))))
         return doc
 
     def _label_by_chunks(self, doc: Doc, chunks: list[tuple[int, int]]) -> bool:
@@ -147,12 +151,17 @@ class ClinicalAssertion:
             if inside:
                 grouped.append((start, end, inside))
         columns = doc.to_array([ORTH, NORM, SPACY, SENT_START])
+        words = _term_words(doc)
         for start, end, inside in grouped:
             piece = _chunk_doc(doc, columns[start:end])
             piece.spans[SPAN_GROUP] = [Span(piece, span.start - start, span.end - start, span.label) for span in inside]
             self._context(piece)
             for span, local in zip(inside, piece.spans[SPAN_GROUP], strict=True):
-                span._.chartcoder_assertion = _label(span, _cue_categories(local))
+                own = words.get((span.start, span.end))
+                local_words = (
+                    (frozenset(p - start for p in own[0]), frozenset(p - start for p in own[1])) if own else None
+                )
+                span._.chartcoder_assertion = _label(span, _cue_categories(local, local_words))
         return True
 
     def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
@@ -279,17 +288,50 @@ def _label(span: Span, categories: set[str]) -> str:
     return "present"
 
 
-def _cue_categories(span: Span) -> set[str]:
+def _cue_categories(span: Span, words: _TermWords | None = None) -> set[str]:
     """The categories of the cues that modify the mention, less cue words inside the mention itself.
 
     medspaCy's overlap test (``util.tuple_overlaps``) misses a cue lying wholly inside a longer target, so
     "without" negated "Type 2 diabetes mellitus without complications"; a term's own words never qualify it.
+    A forward cue in a gap between the term's matched ``words`` (token positions) is not the term's: it
+    qualifies the words after it ("postmenopausal woman - r/o osteoporosis" is uncertain osteoporosis,
+    "hyperglycemia - no h/o DM" no diabetes), so it counts (III.C, IV.H: a ruled-out or uncertain diagnosis).
     """
     return {
         modifier.category.upper()
         for modifier in span._.modifiers
         if not (span.start <= modifier.modifier_span[0] and modifier.modifier_span[1] <= span.end)
+        or _in_gap(modifier, span, words)
     }
+
+
+def _in_gap(modifier: ConTextModifier, span: Span, words: _TermWords | None) -> bool:
+    """Whether a forward cue inside ``span`` lies between the term's own words (none of its tokens one of them)
+    and the term's main word (the Index main term) comes after it: "syncope - likely vasovagal" stays syncope,
+    "likely" only qualifies the modifier."""
+    if not words or modifier.direction.upper() not in ("FORWARD", "BIDIRECTIONAL"):
+        return False
+    positions, main = words
+    start, end = modifier.modifier_span
+    return (
+        min(positions) < start
+        and max(positions) >= end
+        and not any(position in positions for position in range(start, end))
+        and not any(position < start for position in main)
+        and span.start <= start
+    )
+
+
+def _term_words(doc: Doc) -> dict[tuple[int, int], _TermWords]:
+    """Each term span's extent -> the token positions its matches found words at, and those that are a word of
+    the matched term's main term (its first comma part: "Osteoporosis" of "Osteoporosis, postmenopausal")."""
+    found: dict[tuple[int, int], tuple[set[int], set[int]]] = {}
+    for match in getattr(doc._, "chartcoder_matches", None) or ():
+        positions, main = found.setdefault((match.positions[0], match.positions[-1] + 1), (set(), set()))
+        positions.update(match.positions)
+        main_words = set(normalize_tokens(match.term.split(",")[0]))
+        main.update(position for position in match.positions if normalize_token(doc[position].lower_) in main_words)
+    return {extent: (frozenset(positions), frozenset(main)) for extent, (positions, main) in found.items()}
 
 
 def assertion_of(span: Span) -> str:

@@ -48,20 +48,24 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     external_cause,
     external_effects,
     history_status,
+    hiv,
     hypertension,
     immunization,
+    index_default,
     index_subterms,
     index_terms,
     integral,
     medications,
     neoplasm,
     one_per_finding,
+    place_names,
     poa,
     pregnancy,
     sepsis,
     sequencing,
     specificity,
     substance_use,
+    word_senses,
 )
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
@@ -89,6 +93,7 @@ def prepare_guidelines(vocabulary: Any) -> None:
     index = vocabulary.index("index")
     if index is not None:
         combination.index_links(index, vocabulary.codeset)
+        index_default.is_default_above(index, vocabulary.codeset, "A00.0", "A00.1")  # builds its printed-code table
         # the Index-wide tables of the main-term and subterm walks (each a pass over every Index term)
         index_terms._main_table(index)
         index_subterms._entries(index)

@@ -11,6 +11,10 @@ The drug named in the sentence gives its Table of Drugs row; the sentence says w
   hardship / other), Z91.130 / Z91.138 unintentional (age-related debility / other), Z91.141 / Z91.148 other;
 - toxic effects of non-medicinal substances (T51-T65) use the same intent columns.
 
+A drug merely taken (a medication list, "timolol drops OD", "apixaban due to atrial fibrillation") gets no T code
+(I.C.19.e.5): a poisoning needs words of overdose, ingestion, a wrong drug / dose / route or an intent said of the
+drug; an adverse effect needs an effect stated as caused by it ("X due to DRUG", "DRUG-induced X").
+
 The 7th character is A (initial encounter) unless the note says subsequent (D) or sequela (S).
 """
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 import re
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.cues import REACH as cue_reach
 from suggest.guidelines.cues import cue_near, cue_words, forget_cues
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.drug_names import DrugMention, find_drugs
@@ -42,27 +47,45 @@ _UNDERDOSING_RE = re.compile(
     r"(?:couldn't|could not|can't|cannot) afford)\b",
     re.IGNORECASE,
 )
+# I.C.19.e.5.b: a poisoning is an overdose, a wrong substance / dose / route, an ingestion or an intent, said of
+# the drug. Not a poisoning: "OD" meaning the right eye ("14 mmHg in OD with timolol", so only "OD on/of ..."),
+# "suicidal" ideation, a person "intoxicated" (only an "intoxication" or "intoxicated with/on/by" names the drug),
+# a dose count ("took 2 tablets"), and a medicine's route ("albuterol inhaler"): see _TOXIC_EXPOSURE_RE.
 _POISONING_RE = re.compile(
-    r"\b(overdos\w*|OD|poison\w*|ingest\w*|intoxicat\w*|"
-    r"took (?:\d+|a handful|several|multiple|many|an? (?:entire|whole))|"
-    r"suicide attempt|suicidal|self[- ]harm|wrong (?:medication|drug|dose)|accidental(?:ly)? (?:took|ingest\w*|given)|"
-    r"exposure to|inhal\w*)\b",
+    r"\b(overdos\w*|OD (?:on|of)|poison\w*|ingest\w*|swallowed|intoxication|intoxicated (?:with|on|by)|"
+    r"took (?:about |approximately |~)?(?:\d{2,} (?:\w+ )?(?:tablets?|pills?|capsules?|tabs?)|a handful|several|"
+    r"multiple|many|an? (?:entire|whole))|(?:intentionally|deliberately|purposely) (?:took|ingested|swallowed)|"
+    r"suicide attempt|self[- ]harm|wrong (?:medication|drug|dose|route|patient)|(?:medication|dosing) error|"
+    r"given in error|by mistake|accidental(?:ly)? (?:took|ingest\w*|given))\b",
     re.IGNORECASE,
 )
-_ADVERSE_RE = cue_words(
+# Exposure to / inhalation of a substance is a toxic effect only for a nonmedicinal substance (T51-T65, I.C.19.e.5.b):
+# a medicine "inhaled" or an "inhalation" is its route of administration.
+_TOXIC_EXPOSURE_RE = cue_words("exposure to", "exposed to", r"inhal(?:ed|ation|ing)")
+_TOXIC_EFFECT_CATEGORIES = tuple(f"T{number}" for number in range(51, 66))
+# I.C.19.e.5.a: an adverse effect is an effect stated as caused by the drug: "hyperkalemia due to lisinopril" (the
+# cause cue before the drug) or "steroid-induced hyperglycemia" (the drug before its cue), within a few words and no
+# punctuation between; "apixaban due to atrial fibrillation" or "started on X due to Y" names why it was given.
+_CAUSED_BY_RE = cue_words(
     "due to",
     "secondary to",
-    "2/2",
-    "induced",
+    # "2/2" is "secondary to" ("hypokalemia 2/2 HCTZ"), but after a culture it counts bottles ("Blood cx 2/2")
+    r"(?<!cx )(?<!cxs )(?<!culture )(?<!cultures )(?<!bottles )2/2",
     "caused by",
-    r"side[- ]effects?",
-    r"adverse (?:effect|reaction|drug)",
-    "reaction to",
     "attributed to",
-    "toxicity",
     "related to",
+    "reaction to",
+    r"adverse (?:effect|reaction|drug reaction)s? (?:of|to|from)",
+    r"toxicity (?:of|from)",
     r"from (?:his|her|the)? ?(?:\w+ )?(?:therapy|use)",
 )
+_EFFECT_OF_RE = cue_words("induced", "toxicity")
+_SIDE_EFFECT_RE = cue_words(r"side[- ]effects?", r"adverse (?:effect|reaction|drug reaction)s?")
+# Side effects discussed, reviewed or to be watched for are not an effect the patient has.
+_COUNSELING_RE = cue_words(r"discuss\w*", r"review\w*", r"counsel\w*", r"educat\w*", r"risks?", r"monitor\w* for")
+_ADVERSE_RE = re.compile("|".join(cue.pattern for cue in (_CAUSED_BY_RE, _EFFECT_OF_RE, _SIDE_EFFECT_RE)), re.I)
+# Between a cause cue and its drug: at most three words ("due to his recent lisinopril"), no punctuation.
+_SHORT_GAP_RE = re.compile(r"[\s\-]*(?:[\w'/]+[\s\-]+){0,3}")
 _INTENTIONAL_RE = cue_words(r"intentional\w*", r"suicid\w*", r"self[- ]harm", r"deliberate\w*", "on purpose")
 _ASSAULT_RE = re.compile(r"\b(assault\w*|poisoned by (?:her|his|a|an)|homicid\w*|given by (?:another|someone))\b", re.I)
 _UNDETERMINED_RE = re.compile(r"\b(undetermined|unknown intent|intent (?:unknown|unclear|undetermined))\b", re.I)
@@ -87,7 +110,8 @@ def drug_event_codes(note: NoteView, drug_table: AlphabeticIndex, codeset: CodeS
         if sentence.section in _SKIPPED_SECTIONS:
             continue
         text = sentence.text
-        if not (_UNDERDOSING_RE.search(text) or _POISONING_RE.search(text) or _ADVERSE_RE.search(text)):
+        cues = (_UNDERDOSING_RE, _POISONING_RE, _TOXIC_EXPOSURE_RE, _ADVERSE_RE)
+        if not any(cue.search(text) for cue in cues):
             continue  # no poisoning, adverse-effect or underdosing words: no drug event to code
         drugs = [drug for drug in find_drugs(note.text, sentence.start, sentence.end, drug_table) if drug.row]
         if not drugs:
@@ -119,8 +143,9 @@ def _column(text: str, drug: DrugMention, offset: int, nonprescribed: bool) -> t
     where = (drug.start - offset, drug.end - offset)
     if cue_near(_UNDERDOSING_RE, text, where) and "underdosing" in columns:
         return "underdosing", UNDERDOSING, "underdosing (taken less than prescribed)"
-    interaction = nonprescribed and cue_near(_ADVERSE_RE, text, where)
-    if cue_near(_POISONING_RE, text, where) or interaction:
+    interaction = nonprescribed and _caused_by_drug(text, where)
+    toxic = (columns.get(_INTENT_COLUMNS[0]) or "").startswith(_TOXIC_EFFECT_CATEGORIES)
+    if cue_near(_POISONING_RE, text, where) or (toxic and cue_near(_TOXIC_EXPOSURE_RE, text, where)) or interaction:
         intent = _intent(text)
         column = _INTENT_COLUMNS[intent]
         if column in columns:
@@ -128,9 +153,32 @@ def _column(text: str, drug: DrugMention, offset: int, nonprescribed: bool) -> t
             if interaction:
                 label += "; a nonprescribed drug taken with a prescribed one: a poisoning"
             return column, POISONING, f"poisoning, {label}"
-    if "adverse_effect" in columns and cue_near(_ADVERSE_RE, text, where):
+    if "adverse_effect" in columns and _caused_by_drug(text, where):
         return "adverse_effect", ADVERSE, "adverse effect of a drug correctly prescribed and taken"
     return None, "", ""
+
+
+def _caused_by_drug(text: str, where: tuple[int, int]) -> bool:
+    """Whether the sentence states an effect as caused by the drug at ``where`` (I.C.19.e.5.a): a cause cue a few
+    words before it with an effect before the cue ("hyperkalemia due to lisinopril"), or an effect cue a few words
+    after it ("steroid-induced", "lithium toxicity"). A drug merely taken, or given "due to" its indication, is not."""
+    start, end = where
+    for cue in _CAUSED_BY_RE.finditer(text, max(0, start - cue_reach), start + cue_reach):
+        effect_before = text[: cue.start()].strip(" \t-*\u2022:")
+        if cue.start() < start and effect_before and (cue.end() >= end or _short_gap(text, cue.end(), start)):
+            return True
+    if _effect_after(_EFFECT_OF_RE, text, end):
+        return True
+    # "metformin side effects reviewed": side effects discussed are none the patient has
+    return _effect_after(_SIDE_EFFECT_RE, text, end) and not _COUNSELING_RE.search(text)
+
+
+def _effect_after(pattern: re.Pattern[str], text: str, end: int) -> bool:
+    return any(_short_gap(text, end, cue.start()) for cue in pattern.finditer(text, end, end + cue_reach))
+
+
+def _short_gap(text: str, start: int, end: int) -> bool:
+    return start <= end and _SHORT_GAP_RE.fullmatch(text, start, end) is not None
 
 
 def _intent(text: str) -> int:

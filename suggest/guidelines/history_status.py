@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.data import read_table
 from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words, expanded_words, subterm_rows
@@ -69,6 +70,12 @@ def is_still_treated(sentence: str) -> bool:
     )
 
 
+@lru_cache(maxsize=1)
+def _lifelong_prefixes() -> tuple[str, ...]:
+    """Codes that never become a personal history code (the reviewed table ``data/lifelong_conditions.tsv``)."""
+    return tuple(row[0] for row in read_table("lifelong_conditions.tsv"))
+
+
 def _titles_above(index: AlphabeticIndex, term: IndexTerm, entry: IndexTerm) -> set[str]:
     """The title words of the subterms between ``entry`` and ``term`` ("History, personal, fracture, fatigue":
     "fracture"); none for a term reached through a "see" reference from elsewhere in the Index."""
@@ -102,6 +109,8 @@ class HistoryCodes:
         record = self.codeset.get(code)
         if record is None or record.code.startswith(_FAMILY_CATEGORIES + _PERSONAL_CATEGORIES):
             return None
+        if kind == "personal" and record.code.startswith(_lifelong_prefixes()):
+            return None  # HIV is reported on every encounter, never as a history code (I.C.1.a.2.f)
         words = self._condition_words(record.code)
         if kind == "family":  # a relative's condition: its Tabular range names the family-history code
             return self._from_ranges(kind, record.code, words) or self._from_index(kind, words)

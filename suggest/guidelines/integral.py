@@ -1,6 +1,7 @@
 """Signs and symptoms integral to a confirmed diagnosis are not reported (I.B.4, I.B.5, I.C.18.b, IV.D).
 
-A chapter-18 sign or symptom (R00-R99, and the symptom codes M25.5, M54, M79.6) leaves the list into
+A chapter-18 sign or symptom (R00-R99, the symptom codes M25.5, M54, M79.6, and the acute / chronic pain codes
+G89.1-G89.2, which are not used when the underlying definitive diagnosis is known, I.C.6.b.1.a) leaves the list into
 ``excluded`` ("integral to <code>") only when it is *routinely associated* with a coded definitive diagnosis and
 the note ties the two:
 
@@ -41,7 +42,9 @@ _SYSTEM_CHAPTERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("R80", "R82", ("14",)),  # abnormal findings on examination of urine
 )
 _NOT_DEFINITIVE = ("R", "Z", "V", "W", "X", "Y")
-_SYMPTOM_CODES_OUTSIDE_R = ("M25.5", "M54", "M79.6")
+# G89.1 / G89.2 (acute / chronic pain NEC): "not used if the underlying (definitive) diagnosis is known" (I.C.6.b.1.a);
+# G89.3 (neoplasm related pain) is coded beside its neoplasm, so it stays a diagnosis here.
+_SYMPTOM_CODES_OUTSIDE_R = ("M25.5", "M54", "M79.6", "G89.1", "G89.2")
 _ORGANISM_CODES = ("B95", "B96", "B97")
 _STATED = "stated"
 _PRESENTED = "presented"

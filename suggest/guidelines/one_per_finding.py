@@ -3,18 +3,26 @@
 - Codes of one category that rest on the same words of the note (E11.21 and E11.22 for one "diabetic kidney
   disease"; two otitis media codes for one ear) describe one finding: the best-supported one stays (higher
   score, then the more specific title), the others leave into ``excluded``.
+- A condition a combination code stands for, named again elsewhere, is not coded again (I.A.15), unless the
+  combination's "use additional code" note asks for it.
 - An injury of unspecified body region (T14) leaves beside a site-specific injury code (I.C.19.b).
-- An Excludes1 pair ("not coded here": the two conditions cannot occur together) is resolved when the note
+- An Excludes1 pair of one chapter whose note only one side prints ("K81.0 Excludes1 cholecystitis with
+  cholelithiasis (K80.-)") names where the classification puts the condition: the named code stays when the note
+  supports it, the printing one leaves (I.A.12.a). Signs and symptoms are the integral step's (I.B.5).
+- Another Excludes1 pair ("not coded here": the two conditions cannot occur together) is resolved when the note
   supports only one side: the two readings rest on the same words, and the better-supported one stays. A pair
   with separate evidence keeps both, flagged (the Excludes1 exception for unrelated conditions).
 """
 
 from __future__ import annotations
 
+import re
+
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.registry import guideline_steps
 from suggest.rules import excludes1_flags
+from vocab.codeset import parse_code_references
 
 __all__ = ["one_code_per_finding"]
 
@@ -25,6 +33,51 @@ def one_code_per_finding(draft: CodeSetDraft, context: GuidelineContext) -> None
     _resolve_siblings(draft, context)
     _resolve_excludes1(draft, context)
     _resolve_unspecified_injury(draft)
+    _resolve_named_again(draft, context)
+
+
+def _resolve_named_again(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """A condition that a combination code stands for, named again elsewhere in the note ("DM2" and "peripheral
+    neuropathy" made E11.42; "Peripheral neuropathy" in the plan is still that neuropathy), is not coded again
+    (I.A.15, I.B.9): the other, unspecified reading of the same words leaves into the combination's
+    ``replaces``. A code the combination's "use additional code" / "code also" / "code first" notes ask for stays
+    (N18.4 beside I12.9, I50.32 beside I11.0, N18.6 beside D63.1)."""
+    for combination in [entry for entry in draft.entries if entry.replaces]:
+        if combination not in draft.entries:
+            continue
+        words = {_said(piece.text) for mention in combination.mentions for piece in mention.evidence}
+        for other in list(draft.entries):
+            if other is combination or other.replaces or not other.mentions:
+                continue
+            if "unspecified" not in context.codeset.codes[other.code].description.lower():
+                continue  # a specific code says more than the combination's component ("generalized" anxiety)
+            said = {_said(piece.text) for mention in other.mentions for piece in mention.evidence}
+            if said <= words and not _asked_for(combination.code, other.code, context):
+                draft.replace(
+                    [other.code],
+                    combination,
+                    "I.A.15",
+                    f"{other.code} is a condition {combination.code} already stands for, named again in the note",
+                )
+
+
+def _said(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _asked_for(combination: str, other: str, context: GuidelineContext) -> bool:
+    """Whether the combination's "use additional code", "code also" or "code first" notes (own or inherited) name
+    ``other``, or one of its own such notes names a condition with no code ("Code also associated mental disorder"
+    at F51.05): then a second code for the words is what the Tabular asks for."""
+    codeset = context.codeset
+    for field in ("use_additional", "code_also", "code_first"):
+        for source, note in codeset.inherited_notes(combination, field):
+            references = parse_code_references(note)
+            if any(reference.covers(other) for reference in references):
+                return True
+            if not references and source == combination:
+                return True
+    return False
 
 
 def _resolve_unspecified_injury(draft: CodeSetDraft) -> None:
@@ -51,6 +104,9 @@ def _resolve_siblings(draft: CodeSetDraft, context: GuidelineContext) -> None:
                 continue
             if entry.code in other.replaces or other.code in entry.replaces:
                 continue
+            if _two_diseases(entry, other, context):
+                other.cite("I.B.9", f"a disease of its own beside {entry.code} in one phrase: two findings")
+                continue
             draft.remove(other.code, f"same finding as {entry.code}: one code per finding (I.B.9)")
             entry.mentions.extend(mention for mention in other.mentions if mention not in entry.mentions)
 
@@ -66,6 +122,17 @@ def _resolve_excludes1(draft: CodeSetDraft, context: GuidelineContext) -> None:
             other = draft.get(flag.codes[0])
             if other is None:
                 continue
+            home = _classified_at(entry, other, context)
+            if home is not None:
+                away = other if home is entry else entry
+                draft.remove(
+                    away.code,
+                    f"Excludes1 at {away.code}: the condition is classified to {home.code}, which the note supports "
+                    "(I.A.12.a)",
+                )
+                if away is entry:
+                    break
+                continue
             weaker, stronger = sorted((entry, other), key=lambda item: _preference(item, context))
             if _same_words(weaker, stronger):
                 draft.remove(
@@ -73,6 +140,43 @@ def _resolve_excludes1(draft: CodeSetDraft, context: GuidelineContext) -> None:
                 )
                 if weaker is entry:
                     break
+
+
+def _classified_at(first: DraftCode, second: DraftCode, context: GuidelineContext) -> DraftCode | None:
+    """The code of the pair that the other's Excludes1 note sends the condition to, when only one side prints it
+    and the note supports that side (proposed, affirmed): "K81.0 Excludes1 cholecystitis with cholelithiasis
+    (K80.-)", "I73.9 Excludes1 atherosclerosis of the extremities (I70.2-I70.7-)", "K65.0 Excludes1 acute
+    appendicitis with generalized peritonitis (K35.2-)". The note names where the classification puts the
+    condition (I.A.12.a: "the code excluded should never be used at the same time as the code above the
+    Excludes1 note"), so the code printing it is the less exact reading of the same condition."""
+    codeset = context.codeset
+    first_names = _naming_note(codeset, first.code, second.code)
+    second_names = _naming_note(codeset, second.code, first.code)
+    if bool(first_names) == bool(second_names):
+        return None
+    home, away, note = (second, first, first_names) if first_names else (first, second, second_names)
+    # "bacteremia NOS (R78.81)" at A41 sends only the unqualified finding away. A sign or symptom (chapter 18)
+    # leaves only as integral to its diagnosis (I.B.5, the integral step), never by its Excludes1 notes: "pain NOS"
+    # at R52 beside a pain by site is a second finding. A note naming another chapter's code speaks of another
+    # condition ("N05.1 Excludes1 ... with hypertension (I12.-)"), not a more exact reading of this one.
+    if "NOS" in (note or "").split() or home.code.startswith("R") or away.code.startswith("R"):
+        return None
+    if codeset.codes[home.code].chapter != codeset.codes[away.code].chapter:
+        return None
+    supported = home.score >= context.threshold and any(m.assertion == "present" for m in home.mentions)
+    return home if supported else None
+
+
+def _naming_note(codeset, printer: str, named: str) -> str | None:
+    """``printer``'s Excludes1 note (own or inherited) that names ``named``, or None."""
+    return next(
+        (
+            note
+            for note, reference in codeset.excludes1_references(printer)
+            if reference.covers(named) and not reference.covers(printer)
+        ),
+        None,
+    )
 
 
 def _preference(entry: DraftCode, context: GuidelineContext) -> tuple[float, int, int, int]:
@@ -94,6 +198,30 @@ def _same_words(first: DraftCode, second: DraftCode) -> bool:
         for start_other, end_other in ((piece.start, piece.end) for piece in mention.evidence)
         for start, end in spans
     )
+
+
+def _two_diseases(first: DraftCode, second: DraftCode, context: GuidelineContext) -> bool:
+    """I.B.9: "hepatitis B and C" names two diseases (B19.1- and B19.2-), not one finding read twice: of different
+    subcategories, each code rests on words of its own that only its subcategory's title has ("B", "C")."""
+    if first.code[:5] == second.code[:5] or len(first.code) < 5 or len(second.code) < 5:
+        return False
+    titles = [_title_words(context, code[:5]) for code in (first.code, second.code)]
+    pieces = [[piece for mention in _own_mentions(entry) for piece in mention.evidence] for entry in (first, second)]
+    for own, theirs, naming in ((0, 1, titles[0] - titles[1]), (1, 0, titles[1] - titles[0])):
+        words = {
+            word.group().lower()
+            for piece in pieces[own]
+            for word in re.finditer(r"\w+", piece.text)
+            if not any(o.start <= piece.start + word.start() < o.end for o in pieces[theirs])
+        }
+        if not words & naming:
+            return False
+    return True
+
+
+def _title_words(context: GuidelineContext, code: str) -> set[str]:
+    record = context.codeset.get(code)
+    return set(re.findall(r"\w+", record.description.lower())) if record is not None else set()
 
 
 def _nested_evidence(first: DraftCode, second: DraftCode) -> bool:

@@ -21,10 +21,13 @@ guideline_steps = catalogue.create("chartcoder", "guidelines", entry_points=Fals
 # where its decision belongs (history/status, drugs, external causes, pregnancy, neoplasm steps go before
 # "one_per_finding", so duplicates they create are resolved and sequencing sees their codes).
 DEFAULT_STEPS: tuple[str, ...] = (
+    "chartcoder.guidelines.place_names.v1",
+    "chartcoder.guidelines.word_senses.v1",
     "chartcoder.guidelines.combination.v1",
     "chartcoder.guidelines.index_terms.v1",
     "chartcoder.guidelines.hypertension.v1",
     "chartcoder.guidelines.sepsis.v1",
+    "chartcoder.guidelines.hiv.v1",
     "chartcoder.guidelines.specificity.v1",
     "chartcoder.guidelines.index_subterms.v1",
     "chartcoder.guidelines.long_term_drugs.v1",
@@ -42,6 +45,7 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.encounter_reason.v1",
     "chartcoder.guidelines.burns.v1",
     "chartcoder.guidelines.one_per_finding.v1",
+    "chartcoder.guidelines.index_default.v1",
     "chartcoder.guidelines.integral.v1",
     "chartcoder.guidelines.sequencing.v1",
     "chartcoder.guidelines.poa.v1",

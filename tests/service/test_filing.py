@@ -230,8 +230,13 @@ def test_fhir_of_an_unfiled_encounter_is_404_and_a_search_answers_a_searchset(cl
     assert [entry.resource.get_resource_type() for entry in matches] == ["Encounter"]
 
 
-@pytest.mark.parametrize("walk_above", [0, 10_000])  # both page plans: walk encounters by date, read the code index
-def test_search_pages_match_a_plain_reading_of_the_filings(database_url, monkeypatch, walk_above):
+# Every page plan: the code indexes walked in page order (exact code, categories merged), or, for searches the
+# walks do not serve, the encounters walked by date or the matches read from the code index and sorted.
+# (a coder's encounters probed one by one when its codes are common: PROBE_ABOVE 0 makes every code common)
+@pytest.mark.parametrize(("category_walks", "walk_above", "probe_above"), [(30, 0, 0), (0, 0, 2000), (0, 10_000, 2000)])
+def test_search_pages_match_a_plain_reading_of_the_filings(
+    database_url, monkeypatch, category_walks, walk_above, probe_above
+):
     import random
 
     import service.store.filed_search as filed_search
@@ -241,6 +246,8 @@ def test_search_pages_match_a_plain_reading_of_the_filings(database_url, monkeyp
     from service.store.migrate import open_migrated
 
     monkeypatch.setattr(filed_search, "WALK_BY_DATE_ABOVE", walk_above)
+    monkeypatch.setattr(filed_search, "MAX_CATEGORY_WALKS", category_walks)
+    monkeypatch.setattr(filed_search, "PROBE_ABOVE", probe_above)
     rng = random.Random(3)
     pool = ["E10.9", "E11.22", "E11.9", "E13.8", "E13.9", "E14", "I10", "I48.91", "J45.909", "Z79.4"]
     filings = {}
@@ -287,11 +294,76 @@ def test_search_pages_match_a_plain_reading_of_the_filings(database_url, monkeyp
             session, FiledSearch(code_prefix="E1"), limit=5, count_cap=len(expected(lambda c: c[:2] == "E1"))
         )
         assert not exact.total_capped
-        mixed = search_filed(session, FiledSearch(code_prefix="E11.", coder="coder-1"), limit=100)
+        mixed = search_filed(session, FiledSearch(code_prefix="E11.", coder="coder-1"), limit=100)  # probed
+        assert mixed.total == len(mixed.items)
+        assert [
+            item.id
+            for item in search_filed(session, FiledSearch(code_prefix="E11.", coder="coder-1"), limit=2, offset=1).items
+        ] == [item.id for item in mixed.items[1:3]]
         assert {item.encounter_id for item in mixed.items} == {
             one.encounter_id
             for one in filings.values()
             if one.coder_name == "coder-1"
             and any(c.code.startswith("E11.") for c in one.codes if c.decision != "rejected")
         }
+    database.dispose()
+
+
+def test_code_walks_reach_lettered_categories_merge_in_page_order_and_cap_the_count(database_url, monkeypatch):
+    """A range or prefix spanning categories (C7A sorts after C79, before C80) is walked category by category and
+    merged newest first, an encounter with two matching codes once; the same answers as the plan through the
+    encounters (MAX_CATEGORY_WALKS = 0); and the total stops at the cap, saying so."""
+    import service.store.filed_search as filed_search
+    from service.store.database import write_transaction
+    from service.store.filed_search import FiledSearch, search_filed
+    from service.store.filing import FiledCodeIn, FiledEncounterIn, file_encounter
+    from service.store.migrate import open_migrated
+
+    filings = {
+        "a": (date(2026, 1, 3), ["C7A.010", "C72.0"]),
+        "b": (date(2026, 1, 9), ["C80.1", "I10"]),
+        "c": (date(2026, 2, 1), ["C79.51", "D3A.01"]),
+        "d": (date(2026, 2, 1), ["C7B.00"]),
+        "e": (date(2026, 3, 5), ["C69.90", "C81.90"]),
+        "f": (date(2026, 3, 6), ["C72.0", "C7A.010", "C80.1"]),
+    }
+    database = open_migrated(database_url)
+    with database.session() as session, write_transaction(session):
+        for encounter_id, (day, codes) in filings.items():
+            coded = tuple(FiledCodeIn(code, "accepted", place) for place, code in enumerate(codes, start=1))
+            file_encounter(session, FiledEncounterIn(encounter_id, day, "outpatient", "coder-1", "m", coded))
+
+    def newest_first(match) -> list[str]:
+        hits = [key for key, (_day, codes) in filings.items() if any(match(code) for code in codes)]
+        return sorted(hits, key=lambda key: filings[key][0], reverse=True)
+
+    cases = [
+        (FiledSearch(code_from="C70", code_to="C80.9"), lambda code: "C70" <= code < "C80.9~"),
+        (FiledSearch(code_prefix="C7"), lambda code: code.startswith("C7")),
+        (FiledSearch(code_from="C7A", code_to="C7B"), lambda code: "C7A" <= code < "C7B~"),
+        (FiledSearch(code_prefix="C7A."), lambda code: code.startswith("C7A.")),
+        (FiledSearch(code="C72.0"), lambda code: code == "C72.0"),
+        (FiledSearch(code_from="C70", code_to="C80.9", service_from=date(2026, 2, 1)), None),
+        (FiledSearch(code_from="E00", code_to="E89.9"), lambda code: False),
+    ]
+    with database.session() as session:
+        for walks in (30, 0):
+            monkeypatch.setattr(filed_search, "MAX_CATEGORY_WALKS", walks)
+            for criteria, match in cases:
+                want = (
+                    ["f", "d", "c"]  # the range, on or after 1 February
+                    if match is None
+                    else newest_first(match)
+                )
+                page = search_filed(session, criteria, limit=50)
+                got = [item.encounter_id for item in page.items]
+                assert page.total == len(want) and not page.total_capped, (walks, criteria)
+                days = [item.service_start for item in page.items]
+                assert sorted(got) == sorted(want) and days == sorted(days, reverse=True), (walks, criteria)
+                assert [item.encounter_id for item in search_filed(session, criteria, limit=2, offset=1).items] == (
+                    got[1:3]
+                )
+            capped = search_filed(session, FiledSearch(code_from="C70", code_to="C80.9"), limit=2, count_cap=3)
+            assert (capped.total, capped.total_capped, len(capped.items)) == (3, True, 2)
+            assert [item.encounter_id for item in capped.items] in (["f", "c"], ["f", "d"])  # c and d: one day
     database.dispose()

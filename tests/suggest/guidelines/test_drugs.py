@@ -73,3 +73,37 @@ def test_i_c_19_e_5_a_adverse_effect_named_in_a_hyphenated_word(run):
     assert run("Assessment and Plan:\nSteroid-induced hyperglycemia, no history of diabetes.\n") == {
         "T38.0X5A": "I.C.19.e.5.a"
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Assessment and Plan:\nOpen-angle glaucoma, IOP 14 mmHg in OD with timolol 0.5% drops; continue timolol.\n",
+        "Assessment and Plan:\nAtrial fibrillation, on apixaban due to CHA2DS2-VASc of 4.\n",
+        "Assessment and Plan:\nAsthma, well controlled on albuterol inhaler as needed.\n",
+        "Assessment and Plan:\nDepression with suicidal ideation, no plan; started sertraline 50 mg.\n",
+        "History of Present Illness:\nFell at home while intoxicated, sent home with a lidocaine patch.\n",
+        "Assessment and Plan:\nType 2 diabetes; discussed the side effects of metformin.\n",
+        "Assessment and Plan:\nType 2 diabetes, metformin side effects reviewed with the patient.\n",
+    ],
+)
+def test_i_c_19_e_5_a_a_drug_merely_taken_gives_no_t_code(run, text):
+    """I.C.19.e.5: a drug correctly prescribed and taken, with no effect stated as caused by it, is no poisoning
+    ("OD" the right eye, "suicidal" ideation, a patient "intoxicated", an inhaler's route) and no adverse effect
+    (a drug given "due to" its indication, side effects only discussed): no T code at all."""
+    assert run(text) == {}
+
+
+def test_i_c_19_e_5_b_overdose_abbreviated_od_on_a_drug(run):
+    """I.C.19.e.5.b: "OD on heroin" is an overdose (poisoning, accidental when no intent is stated)."""
+    assert "T40.1X1A" in run("History of Present Illness:\nFound down after he OD on heroin.\n")
+
+
+def test_i_c_19_e_5_b_inhaled_nonmedicinal_substance_is_a_toxic_effect(run):
+    """I.C.19.e.5.b / T51-T65: inhaling a nonmedicinal substance (carbon monoxide) is a toxic effect."""
+    assert "T58.91XA" in run("History of Present Illness:\nInhaled carbon monoxide from a faulty heater.\n")
+
+
+def test_i_c_19_e_5_a_effect_from_drug_therapy(run):
+    """I.C.19.e.5.a: "hyperglycemia from steroid use" states the effect as caused by the drug -> T38.0X5A."""
+    assert run("Assessment and Plan:\nHyperglycemia from steroid use.\n") == {"T38.0X5A": "I.C.19.e.5.a"}

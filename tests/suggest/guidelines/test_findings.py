@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from suggest.guidelines.data import read_table
 from suggest.guidelines.integral import drop_integral_symptoms
 from suggest.guidelines.one_per_finding import one_code_per_finding
+from suggest.types import Evidence, Mention
 from tests.suggest.guidelines.conftest import context_of, draft_of, mention
 
 
@@ -18,6 +19,34 @@ def test_i_b_9_two_siblings_for_one_finding_leave_one(codeset):
     one_code_per_finding(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["E11.21"]
     assert "I.B.9" in draft.excluded[0].reason
+
+
+def _words(text: str, code: str, *phrases: str) -> Mention:
+    """A mention of ``code`` resting on the (possibly discontinuous) ``phrases`` of ``text``, as the matcher makes
+    one of "Chronic hepatitis ... C"."""
+    pieces, start = [], 0
+    for phrase in phrases:
+        start = text.index(phrase, start)
+        pieces.append(Evidence(start, start + len(phrase), phrase, "assessment_and_plan", "present"))
+        start += len(phrase)
+    return Mention(
+        tuple(pieces), " ".join(phrases), "index", (code,), "exact", 1.0, 0, "assessment_and_plan", "present"
+    )
+
+
+def test_i_b_9_hepatitis_b_and_c_in_one_phrase_are_two_findings(codeset):
+    """I.B.9: "hepatitis B and C" names two diseases of different subcategories (B19.1-, B19.2-), each on words of
+    its own ("B", "C"): both are coded; two readings of one otitis media (H66.0-, H66.4-) stay one finding."""
+    text = "Assessment: viral hepatitis B and C co-infection. Acute suppurative otitis media, right ear.\n"
+    draft = draft_of(
+        ("B19.20", 0.8, [_words(text, "B19.20", "viral hepatitis", "C")]),
+        ("B19.10", 0.8, [_words(text, "B19.10", "viral hepatitis B")]),
+        ("H66.001", 0.8, [_words(text, "H66.001", "Acute suppurative otitis media")]),
+        ("H66.41", 0.7, [_words(text, "H66.41", "suppurative otitis media", "right ear")]),
+    )
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["B19.20", "B19.10", "H66.001"]
+    assert "I.B.9" in draft.get("B19.10").sections
 
 
 def test_i_a_12_a_excludes1_pair_resolved_when_the_note_supports_one_side(codeset):

@@ -1,0 +1,57 @@
+"""A bare word that names a procedure, a test or the weather is not the condition an Index main term makes of it
+(I.B.1, IV.J).
+
+"Anesthesia" indexes to R20.0 (anesthesia of skin), "Cold" to J00 (common cold), "Stress" to F43.9 (reaction to
+severe stress); in a chart the words are more often "general anesthesia", "cold snare polypectomy", "stress echo".
+The reviewed table ``data/word_senses.tsv`` lists such words with the words that say the condition ("numb skin",
+"URI", "reaction to stress"): a code read only from the bare word, in sentences that say none of them, leaves the
+list (the code is found from the term that documents the condition, I.B.1; code what is documented, IV.J).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.data import read_table
+from suggest.guidelines.draft import CodeSetDraft, DraftCode
+from suggest.guidelines.registry import guideline_steps
+
+__all__ = ["drop_other_word_senses"]
+
+SECTION = "I.B.1"
+
+
+@lru_cache(maxsize=1)
+def _senses() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    rows = []
+    for code, word, cues, _why in read_table("word_senses.tsv"):
+        alternatives = "|".join(
+            re.escape(cue[:-1]) + r"\w*" if cue.endswith("*") else re.escape(cue) for cue in cues.split()
+        )
+        rows.append((code, word, re.compile(r"\b(?:" + alternatives + r")\b")))
+    return tuple(rows)
+
+
+@guideline_steps.register("chartcoder.guidelines.word_senses.v1")
+def drop_other_word_senses(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """Remove a code read only from a bare word whose sentences do not say the condition (I.B.1, IV.J)."""
+    for code, word, says_condition in _senses():
+        for entry in draft.in_category(code):
+            if _only_the_word(entry, word) and not any(
+                says_condition.search(context.sentence_around(piece.start, piece.end)) for piece in _pieces(entry)
+            ):
+                draft.remove(
+                    entry.code,
+                    f"'{word}' names a procedure, a test or the weather here, not the condition ({SECTION})",
+                )
+
+
+def _only_the_word(entry: DraftCode, word: str) -> bool:
+    pieces = _pieces(entry)
+    return bool(pieces) and all(piece.text.strip().lower() == word for piece in pieces)
+
+
+def _pieces(entry: DraftCode) -> list:
+    return [piece for mention in entry.mentions for piece in mention.evidence]

@@ -1,0 +1,41 @@
+"""A bare word that names a procedure, a test or the weather is not the condition (I.B.1, IV.J)."""
+
+from __future__ import annotations
+
+from suggest.guidelines.data import read_table
+from suggest.guidelines.word_senses import drop_other_word_senses
+from tests.suggest.guidelines.conftest import context_of, draft_of, mention
+
+
+def test_i_b_1_anesthesia_of_a_procedure_is_not_anesthesia_of_skin(codeset):
+    text = "PROCEDURE: colonoscopy.\nAnesthesia: MAC. Cold snare polypectomy of a sigmoid polyp.\n"
+    draft = draft_of(
+        ("R20.0", 0.5, [mention(text, "Anesthesia", ("R20.0",), section="procedures")]),
+        ("J00", 0.6, [mention(text, "Cold", ("J00",), section="procedures")]),
+    )
+    drop_other_word_senses(draft, context_of(codeset, text, draft))
+    assert draft.codes() == []
+    assert all("I.B.1" in item.reason for item in draft.excluded)
+
+
+def test_i_b_1_stress_test_is_not_a_stress_reaction(codeset):
+    text = "Hospital course: exercise stress echo HD2, no ischemia.\n"
+    draft = draft_of(("F43.9", 0.88, [mention(text, "stress", ("F43.9",), section="hospital_course")]))
+    drop_other_word_senses(draft, context_of(codeset, text, draft, setting="inpatient"))
+    assert draft.codes() == []
+
+
+def test_i_b_1_the_condition_stays_when_its_sentence_says_it(codeset):
+    text = "Assessment: cold - rhinorrhea and nasal congestion x 3 days. Anesthesia over the L thigh (numb skin).\n"
+    draft = draft_of(
+        ("J00", 0.7, [mention(text, "cold", ("J00",))]),
+        ("R20.0", 0.7, [mention(text, "Anesthesia", ("R20.0",))]),
+    )
+    drop_other_word_senses(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["J00", "R20.0"]
+
+
+def test_word_senses_table_codes_are_in_the_code_set(codeset):
+    for code, word, cues, why in read_table("word_senses.tsv"):
+        assert code in codeset.codes, code
+        assert word == word.lower() and cues.strip() and why.strip()
