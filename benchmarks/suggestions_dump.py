@@ -1,9 +1,11 @@
 """Dump the engine's suggestions for a fixed set of notes as JSON, to compare two versions byte for byte.
 
 Notes: the 250 CodiEsp dev case texts and the first 100 CodiEsp train case texts (by file name) from
-../shared/data, each coded once as an outpatient note. One JSON line per note (``NoteSuggestions.to_dict``,
-keys sorted), in that order. A refactor that claims to change no behaviour runs this on the commit before
-and on its own checkout, with the same home and model, and compares with ``cmp``::
+../shared/data, each coded once as an outpatient note; with ``--coder-notes FILE.jsonl`` (e.g.
+../shared/data/coder_notes/dev.jsonl) the coder-coded notes follow, each in its own setting. One JSON line per
+note (``NoteSuggestions.to_dict``, keys sorted), in that order. A refactor that claims to change no behaviour
+runs this on the commit before and on its own checkout, with the same home and model, and compares with
+``cmp``::
 
     git worktree add /tmp/base <commit>
     PYTHONPATH=/tmp/base python /tmp/base/benchmarks/suggestions_dump.py --model zero-shot --out before.jsonl
@@ -38,18 +40,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="zero-shot", help="zero-shot, champion, or a model id")
     parser.add_argument("--home", type=Path, default=None, help="chartcoder home (default: $CHARTCODER_HOME)")
     parser.add_argument("--codiesp", type=Path, default=SHARED / "codiesp", help="the CodiEsp folder")
+    parser.add_argument("--coder-notes", type=Path, default=None, help="coder-coded notes (JSONL) to add")
     parser.add_argument("--out", type=Path, required=True, help="where the JSON lines go")
     args = parser.parse_args(argv)
 
     from suggest.pipeline import load_engine
 
     engine = load_engine(home=args.home, model=None if args.model == "champion" else args.model)
-    paths = dump_notes(args.codiesp)
+    notes = [(path.stem, path.read_text(encoding="utf-8"), "outpatient") for path in dump_notes(args.codiesp)]
+    if args.coder_notes:
+        with args.coder_notes.open(encoding="utf-8") as handle:
+            records = [json.loads(line) for line in handle if line.strip()]
+        notes += [(record["id"], record["text"], record["setting"]) for record in records]
     with args.out.open("w", encoding="utf-8") as out:
-        for path in paths:
-            result = engine.suggest(path.read_text(encoding="utf-8"), "outpatient", note_id=path.stem)
+        for note_id, text, setting in notes:
+            result = engine.suggest(text, setting, note_id=note_id)
             out.write(json.dumps(result.to_dict(), sort_keys=True, ensure_ascii=False) + "\n")
-    print(f"{len(paths)} notes, model {engine.model_id}: {args.out}", file=sys.stderr)
+    print(f"{len(notes)} notes, model {engine.model_id}: {args.out}", file=sys.stderr)
     return 0
 
 

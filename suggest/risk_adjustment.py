@@ -130,9 +130,15 @@ class RiskProfile:
     risk_score_hcc: float
 
 
-@cache
 def load_hcc_tables(payment_year: int = DEFAULT_PAYMENT_YEAR) -> HccTables:
     """The payment year's code map, read once per process from CMS's mapping and label files."""
+    # cached by the year itself: ``@cache`` on this function kept ``load_hcc_tables()`` (the engine's load) and
+    # ``load_hcc_tables(2026)`` (every suggestion) apart, and read the map twice
+    return _hcc_tables(payment_year)
+
+
+@cache
+def _hcc_tables(payment_year: int) -> HccTables:
     files = _year_files(payment_year)
     labels = {
         row["cc"].removeprefix("HCC"): row["label"]

@@ -150,7 +150,7 @@ class IndexValidation:
     invalid: tuple[InvalidIndexCode, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)  # weakly referable: what the engine derives from it
 class AlphabeticIndex:
     """An index as a tree of terms; ``terms[i].id == i`` and a parent always precedes its children."""
 

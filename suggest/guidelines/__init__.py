@@ -94,6 +94,9 @@ def prepare_guidelines(vocabulary: Any) -> None:
     if index is not None:
         combination.index_links(index, vocabulary.codeset)
         index_default.is_default_above(index, vocabulary.codeset, "A00.0", "A00.1")  # builds its printed-code table
+        # the Index-wide tables of the main-term and subterm walks (each a pass over every Index term)
+        index_terms._main_table(index)
+        index_subterms._entries(index)
 
 
 def apply_guidelines(

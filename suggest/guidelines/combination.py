@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.registry import guideline_steps
 from suggest.rules import RuleContext, billable_code
@@ -234,15 +235,11 @@ def _said_unrelated(entry: DraftCode, context: GuidelineContext) -> bool:
 
 def index_links(index: Any, codeset: CodeSet) -> dict[str, list[IndexLink]]:
     """Base code -> its Index links (built once per imported Index)."""
-    cached = _LINKS.get(id(index))
-    if cached is None or cached[0] is not index:
-        cached = (index, _index_links(index, codeset))
-        _LINKS[id(index)] = cached
-    return cached[1]
-
-
-# id(index) -> (index, links): the index object is kept so that its id is not reused while cached
-_LINKS: dict[int, tuple[Any, dict[str, list[IndexLink]]]] = {}
+    cached = derived_table("combination.index_links", index, codeset)
+    if "links" not in cached:
+        cached["links"] = _index_links(index, codeset)
+    links: dict[str, list[IndexLink]] = cached["links"]
+    return links
 
 
 _CATEGORY_KEY = "category:"

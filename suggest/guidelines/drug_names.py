@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from suggest.guidelines.derived import derived_table
 from suggest.guidelines.tables import read_table
 from vocab.index import AlphabeticIndex, IndexTerm
 
@@ -52,17 +53,16 @@ def long_term_code(drug_class: str) -> str | None:
     return next((row["code"] for row in read_table("long_term_codes") if row["class"] == drug_class), None)
 
 
-_MAIN_ROWS: dict[int, dict[str, IndexTerm]] = {}
-
-
 def _main_rows(table: AlphabeticIndex) -> dict[str, IndexTerm]:
     """The table's main terms by lower-cased title (built once per table: a dict lookup per word of a note)."""
-    if id(table) not in _MAIN_ROWS:
+    cached = derived_table("drug_names.main_rows", table)
+    if "rows" not in cached:
         rows: dict[str, IndexTerm] = {}
         for term in table.main_terms():
             rows.setdefault(term.title.lower(), term)
-        _MAIN_ROWS[id(table)] = rows
-    return _MAIN_ROWS[id(table)]
+        cached["rows"] = rows
+    main_rows: dict[str, IndexTerm] = cached["rows"]
+    return main_rows
 
 
 def class_of_row(row: IndexTerm) -> str | None:
@@ -87,13 +87,14 @@ def _drug_word(word: str, reviewed: dict[str, dict[str, str]], rows: dict[str, I
 def find_drugs(text: str, start: int, end: int, table: AlphabeticIndex) -> Iterator[DrugMention]:
     """Every drug named in ``text[start:end]``: reviewed names first, then Table of Drugs main terms."""
     reviewed = _reviewed()
+    rows = _main_rows(table)
     matches = list(_WORD_RE.finditer(text, start, end))
     skip_next = False
     for position, match in enumerate(matches):
         if skip_next:
             skip_next = False
             continue
-        word = _drug_word(match.group().lower(), reviewed, _main_rows(table))
+        word = _drug_word(match.group().lower(), reviewed, rows)
         begin, finish = match.start(), match.start() + len(word)
         if word in reviewed:
             entry = reviewed[word]
@@ -101,7 +102,7 @@ def find_drugs(text: str, start: int, end: int, table: AlphabeticIndex) -> Itera
             drug_class = None if entry["class"] == "-" else entry["class"]
             yield DrugMention(begin, finish, word, entry["generic"], row, drug_class)
             continue
-        main = _main_rows(table).get(word)
+        main = rows.get(word)
         if main is None:
             continue
         following = matches[position + 1] if position + 1 < len(matches) else None

@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.data import read_table
+from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words, expanded_words, subterm_rows
 from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
@@ -68,9 +69,6 @@ def is_still_treated(sentence: str) -> bool:
     return bool(_STILL_TREATED_RE.search(sentence)) and not re.search(
         r"\b(completed|finished|no evidence)\b", sentence, re.IGNORECASE
     )
-
-
-_RANGES: dict[int, dict[str, list[tuple[str, CodeRange]]]] = {}
 
 
 @lru_cache(maxsize=1)
@@ -164,8 +162,10 @@ class HistoryCodes:
     @property
     def _ranges(self) -> dict[str, list[tuple[str, CodeRange]]]:
         """History code -> the ranges its "Conditions classifiable to" notes name (once per code set)."""
-        if id(self.codeset) in _RANGES:
-            return _RANGES[id(self.codeset)]
+        cached = derived_table("history_status.ranges", self.codeset)
+        if "ranges" in cached:
+            known: dict[str, list[tuple[str, CodeRange]]] = cached["ranges"]
+            return known
         ranges: dict[str, list[tuple[str, CodeRange]]] = {"family": [], "personal": []}
         for record in self.codeset:
             kind = "family" if record.code.startswith(_FAMILY_CATEGORIES) else None
@@ -175,7 +175,7 @@ class HistoryCodes:
             for term in record.inclusion_terms:
                 if _CLASSIFIABLE_RE.search(term):
                     ranges[kind].extend((record.code, reference) for reference in parse_code_references(term))
-        _RANGES[id(self.codeset)] = ranges
+        cached["ranges"] = ranges
         return ranges
 
     def _from_ranges(self, kind: str, code: str, words: set[str], narrow: bool = False) -> str | None:
@@ -243,6 +243,7 @@ _STATUS_WORD_RE = re.compile(
     r"(?:(?:left|right|[lr]) )?(?:above|below)[- ]the[- ]knee amputation)\b",
     re.IGNORECASE,
 )
+_WALKED_LIMIT = 20_000
 _STATUS_ENTRIES = (("Status",), ("Absence",), ("Dependence",), ("Transplant",), ("Presence",))
 _SKIP_SECTIONS = ("family_history", "allergies")
 _STATUS_CATEGORIES = ("Z89", "Z9")
@@ -276,6 +277,11 @@ def status_codes(
     """Status codes (Z89-Z99, Z66 ...) for devices, transplants, ostomies, absent organs, machine dependence and
     a do-not-resuscitate order (I.C.21.c.3)."""
     entries = [term for path in _STATUS_ENTRIES if (term := index.find(*path)) is not None]
+    # a phrase's status code depends on the phrase and the release alone: each is walked once per release
+    owners = (index, codeset) if abbreviations is None else (index, codeset, abbreviations)
+    walked = derived_table("history_status.status_code", *owners)
+    if len(walked) > _WALKED_LIMIT:
+        walked.clear()  # the phrases are the notes' words: a service running for months must not keep them all
     found: dict[str, list[tuple[int, int]]] = {}
     scores: dict[str, int] = {}
     for sentence in note.sentences():
@@ -286,11 +292,14 @@ def status_codes(
         for start, end in sorted(phrases, key=lambda span: span[0] - span[1]):  # longest first
             if any(start >= other_start and end <= other_end for other_start, other_end in coded):
                 continue  # "transplant" inside "kidney transplant" already coded
+            phrase = note.text[start:end]
             if _NEGATED_BEFORE_RE.search(note.text, sentence.start, start) or (
-                setting == "inpatient" and _THIS_STAY_RE.search(note.text[start:end])
+                setting == "inpatient" and _THIS_STAY_RE.search(phrase)
             ):
                 continue
-            scored = _status_code(note.text[start:end], entries, index, codeset, abbreviations)
+            if phrase not in walked:
+                walked[phrase] = _status_code(phrase, entries, index, codeset, abbreviations)
+            scored = walked[phrase]
             if scored is not None:
                 coded.append((start, end))
                 found.setdefault(scored[1], []).append((start, end))
@@ -396,30 +405,26 @@ def _shared_prefix(first: str, second: str) -> int:
     return length
 
 
-_ABSENCE_WORDS: dict[int, frozenset[str]] = {}
-
-
 def _absence_vocabulary(index: AlphabeticIndex, entries: list[IndexTerm]) -> frozenset[str]:
-    if id(index) not in _ABSENCE_WORDS:
+    cached = derived_table("history_status.absence_vocabulary", index)
+    if "words" not in cached:
         absence = [entry for entry in entries if entry.title == "Absence"]
-        _ABSENCE_WORDS[id(index)] = frozenset(
-            word for entry in absence for row in subterm_rows(index, entry) for word in row[1]
-        )
-    return _ABSENCE_WORDS[id(index)]
-
-
-_VOCABULARY: dict[int, frozenset[str]] = {}
+        cached["words"] = frozenset(word for entry in absence for row in subterm_rows(index, entry) for word in row[1])
+    words: frozenset[str] = cached["words"]
+    return words
 
 
 def _entry_vocabulary(index: AlphabeticIndex, entries: list[IndexTerm]) -> frozenset[str]:
     """Every word of the status entries' subterms (a phrase sharing none cannot name a status)."""
-    if id(index) not in _VOCABULARY:
+    cached = derived_table("history_status.entry_vocabulary", index)
+    if "words" not in cached:
         words: set[str] = set()
         for entry in entries:
             for row in subterm_rows(index, entry):
                 words |= row[1]
-        _VOCABULARY[id(index)] = frozenset(words)
-    return _VOCABULARY[id(index)]
+        cached["words"] = frozenset(words)
+    vocabulary: frozenset[str] = cached["words"]
+    return vocabulary
 
 
 @lru_cache(maxsize=1)

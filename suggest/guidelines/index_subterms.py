@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.index_walk import billable_choice, content_words, expanded_words, subterm_rows
 from suggest.guidelines.registry import guideline_steps
@@ -42,8 +43,6 @@ _PARENTHESIS_RE = re.compile(r"\([^)]*\)")
 # Leading letters that make two words one ("hyperactive" / "hyperactivity").
 _STEM = 7
 _NEC_RE = re.compile(r"\bNEC\b")
-_ENTRIES: dict[int, dict[str, list[int]]] = {}
-_WALKS: dict[tuple[int, str], tuple[tuple[frozenset[str], tuple[_Walk, ...]], ...]] = {}
 _WITHOUT_RE = re.compile(r"\bwithout\b.*$", re.IGNORECASE)
 # A phrase the note denies ("w/o macular edema", "no coma"): its words name no subterm.
 _DENIED_RE = re.compile(
@@ -119,11 +118,11 @@ class _Walk(NamedTuple):
 def _code_walks(index: AlphabeticIndex, code: str) -> tuple[tuple[frozenset[str], tuple[_Walk, ...]], ...]:
     """For each Index entry printing ``code``: its essential words and the subterm walks that could refine it.
     They depend on the Index alone, so they are worked out once per code, not once per note."""
-    key = (id(index), code)
-    walks = _WALKS.get(key)
+    cached = derived_table("index_subterms.code_walks", index)
+    walks = cached.get(code)
     if walks is None:
         walks = tuple(_entry_walks(index, index.term(term_id)) for term_id in _entries(index).get(code, ()))
-        _WALKS[key] = walks
+        cached[code] = walks
     return walks
 
 
@@ -135,7 +134,7 @@ def _entry_walks(index: AlphabeticIndex, term: IndexTerm) -> tuple[frozenset[str
         starts.append((index.term(term.parent), True))
     walks = []
     for start, beside in starts:
-        for child, _, _, _, depth in subterm_rows(index, start):
+        for child, _, _, _, depth in subterm_rows(index, start, keep=False):
             if not child.codes or (beside and _is_within(index, child, term)) or _is_catch_all(index, child, start):
                 continue
             required = _walk_words(index, child, start)
@@ -198,14 +197,14 @@ def _is_within(index: AlphabeticIndex, term: IndexTerm, ancestor: IndexTerm) -> 
 
 def _entries(index: AlphabeticIndex) -> dict[str, list[int]]:
     """The Index entries printing each code (a code stem "J30.1" as printed), built once per Index."""
-    key = id(index)
-    if key not in _ENTRIES:
+    cached = derived_table("index_subterms.entries", index)
+    if "entries" not in cached:
         found: dict[str, list[int]] = defaultdict(list)
         for term in index.terms:
             for printed in term.codes:
                 found[printed.rstrip("-").rstrip(".")].append(term.id)
-        _ENTRIES[key] = dict(found)
-    return _ENTRIES[key]
+        cached["entries"] = dict(found)
+    return cached["entries"]
 
 
 def _words_of(entry: DraftCode, context: GuidelineContext) -> set[str]:

@@ -31,6 +31,7 @@ from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.index_walk import billable_choice, content_words, expanded_words, subterm_rows
 from suggest.guidelines.note import (
@@ -84,9 +85,6 @@ _RULED_OUT_RE = re.compile(
 )
 # A clause about the past or the family is no diagnosis of this encounter (the history steps code it).
 _HISTORY_RE = re.compile(r"^\s*(?:h/o|hx|history|fh|family|s/p|status post|prior|previous|past)\b", re.IGNORECASE)
-_MAINS: dict[int, dict[str, list[tuple[IndexTerm, frozenset[str]]]]] = {}
-_WALKS: dict[tuple[int, int], tuple[tuple[IndexTerm, frozenset[str], int], ...]] = {}
-_COMPOUNDS: dict[int, dict[str, list[tuple[IndexTerm, frozenset[str]]]]] = {}
 
 
 @guideline_steps.register("chartcoder.guidelines.index_terms.v1")
@@ -189,15 +187,15 @@ def _stated_diagnoses(
 def _main_walks(index: AlphabeticIndex, main: IndexTerm) -> tuple[tuple[IndexTerm, frozenset[str], int], ...]:
     """The subterm walks under ``main`` that print a code and are no catch-all, with their essential words: the
     Index's alone, so worked out once per main term, not once per clause."""
-    key = (id(index), main.id)
-    walks = _WALKS.get(key)
+    cached = derived_table("index_terms.main_walks", index)
+    walks = cached.get(main.id)
     if walks is None:
         walks = tuple(
             (child, required, depth)
-            for child, _, _, _, depth in subterm_rows(index, main)
+            for child, _, _, _, depth in subterm_rows(index, main, keep=False)
             if child.codes and not _is_catch_all(index, child, main) and (required := _walk_words(index, child, main))
         )
-        _WALKS[key] = walks
+        cached[main.id] = walks
     return walks
 
 
@@ -253,9 +251,10 @@ def _clause_walks(
     """(key, code, subterm, main term, the essential words it uses) of each Index walk whose every essential word
     the clause says, the best walk per main term."""
     best: dict[int, tuple[tuple[int, int, int], str, IndexTerm, IndexTerm, frozenset[str]]] = {}
+    said: dict[str, bool] = {}  # the walks under a main term share words: each is looked for once per clause
     for main, main_words in _main_terms_named(index, words):
         for child, required, depth in _main_walks(index, main):
-            if not all(_said(word, words) for word in required):
+            if not all(said[word] if word in said else said.setdefault(word, _said(word, words)) for word in required):
                 continue
             if main_words & _BROAD_MAIN_TERMS and len(required) < 2:
                 continue
@@ -287,8 +286,8 @@ def _compound_mains_named(index: AlphabeticIndex, words: AbstractSet[str]) -> li
 
 
 def _compound_table(index: AlphabeticIndex) -> dict[str, list[tuple[IndexTerm, frozenset[str]]]]:
-    key = id(index)
-    if key not in _COMPOUNDS:
+    cached = derived_table("index_terms.compound_table", index)
+    if "table" not in cached:
         table: dict[str, list[tuple[IndexTerm, frozenset[str]]]] = defaultdict(list)
         for main in index.main_terms():
             lead = _essential(main.title)
@@ -297,8 +296,9 @@ def _compound_table(index: AlphabeticIndex) -> dict[str, list[tuple[IndexTerm, f
                 continue
             for word in lead:
                 table[word[:_STEM]].append((main, lead))
-        _COMPOUNDS[key] = dict(table)
-    return _COMPOUNDS[key]
+        cached["table"] = dict(table)
+    compound_table: dict[str, list[tuple[IndexTerm, frozenset[str]]]] = cached["table"]
+    return compound_table
 
 
 def _title_support(codeset: CodeSet, code: str, words: AbstractSet[str]) -> int:
@@ -368,8 +368,8 @@ def _main_terms_named(index: AlphabeticIndex, words: AbstractSet[str]) -> list[t
 
 def _main_table(index: AlphabeticIndex) -> dict[str, list[tuple[IndexTerm, frozenset[str]]]]:
     """Main terms by the first letters of each essential word (built once per Index)."""
-    key = id(index)
-    if key not in _MAINS:
+    cached = derived_table("index_terms.main_table", index)
+    if "table" not in cached:
         table: dict[str, list[tuple[IndexTerm, frozenset[str]]]] = defaultdict(list)
         for main in index.main_terms():
             words = _main_words(main.title)
@@ -377,8 +377,9 @@ def _main_table(index: AlphabeticIndex) -> dict[str, list[tuple[IndexTerm, froze
                 continue
             for word in words:
                 table[word[:_STEM]].append((main, words))
-        _MAINS[key] = dict(table)
-    return _MAINS[key]
+        cached["table"] = dict(table)
+    main_table: dict[str, list[tuple[IndexTerm, frozenset[str]]]] = cached["table"]
+    return main_table
 
 
 def _main_words(title: str) -> frozenset[str]:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
+from suggest.guidelines.derived import derived_table
 from vocab.codeset import CodeSet
 from vocab.index import AlphabeticIndex, IndexTerm
 from vocab.lexicon import Abbreviations
@@ -73,28 +74,39 @@ def best_subterm(
     return best[1], len(_path_words(index, best[1], parent) & words)
 
 
-_WALKS: dict[tuple[int, int], list[tuple[IndexTerm, frozenset[str], frozenset[str], frozenset[str], int]]] = {}
-
-
 def subterm_rows(
-    index: AlphabeticIndex, parent: IndexTerm
+    index: AlphabeticIndex, parent: IndexTerm, keep: bool = True
 ) -> list[tuple[IndexTerm, frozenset[str], frozenset[str], frozenset[str], int]]:
     """Every subterm under ``parent`` with its words, the words of its walk (titles and modifiers; titles
-    only) and its depth - computed once per index entry (the Index is read-only while the engine runs)."""
-    key = (id(index), parent.id)
-    if key not in _WALKS:
+    only) and its depth - computed once per index entry (the Index is read-only while the engine runs).
+    ``keep=False``: a caller that keeps what it derives from the rows itself (once per entry) has them
+    computed without keeping them (tens of MB over the Index's large main terms)."""
+    walks = derived_table("index_walk.subterm_rows", index)
+    key = parent.id
+    if key not in walks:
         rows: list[tuple[IndexTerm, frozenset[str], frozenset[str], frozenset[str], int]] = []
 
+        # a large entry ("Disease") has thousands of subterms: a row shares an equal set it already holds (a walk
+        # without non-essential modifiers has the same words and titles) rather than keep a copy of it
         def visit(term: IndexTerm, path_words: frozenset[str], path_titles: frozenset[str], depth: int) -> None:
             for child in index.children(term.id):
                 titles = content_words(_WITHOUT_RE.sub("", child.title))
-                title_words = titles | content_words(" ".join(child.nemod))
-                rows.append((child, title_words, path_words | title_words, path_titles | titles, depth))
-                visit(child, path_words | title_words, path_titles | titles, depth + 1)
+                modifiers = content_words(" ".join(child.nemod))
+                title_words = titles | modifiers if modifiers else titles
+                walk_words = path_words | title_words if path_words else title_words
+                if path_titles is path_words and titles is title_words:
+                    walk_titles = walk_words
+                else:
+                    walk_titles = path_titles | titles if path_titles else titles
+                rows.append((child, title_words, walk_words, walk_titles, depth))
+                visit(child, walk_words, walk_titles, depth + 1)
 
-        visit(parent, frozenset(), frozenset(), 0)
-        _WALKS[key] = rows
-    return _WALKS[key]
+        nothing: frozenset[str] = frozenset()
+        visit(parent, nothing, nothing, 0)
+        if not keep:
+            return rows
+        walks[key] = rows
+    return walks[key]
 
 
 def _path_words(index: AlphabeticIndex, term: IndexTerm, parent: IndexTerm) -> set[str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.index_walk import billable_choice, content_words
 from suggest.guidelines.note import RULE_SCORE, AddedCode, NoteView, add_codes, calibrated_confidence, note_of
@@ -76,13 +77,12 @@ def with_trimester(code: str, codeset: CodeSet, trimester: int) -> str:
     return code
 
 
-_RANGES: dict[int, tuple[tuple[str, CodeRange], ...]] = {}
-
-
 def _condition_ranges(codeset: CodeSet) -> tuple[tuple[str, CodeRange], ...]:
     """Chapter 15 categories and the "Conditions in ..." ranges their notes name (read once per code set)."""
-    if id(codeset) in _RANGES:
-        return _RANGES[id(codeset)]
+    cached = derived_table("pregnancy.condition_ranges", codeset)
+    if "ranges" in cached:
+        known: tuple[tuple[str, CodeRange], ...] = cached["ranges"]
+        return known
     ranges = [
         (record.code, reference)
         for record in codeset
@@ -91,8 +91,8 @@ def _condition_ranges(codeset: CodeSet) -> tuple[tuple[str, CodeRange], ...]:
         if _CONDITIONS_RE.search(note)
         for reference in parse_code_references(note)
     ]
-    _RANGES[id(codeset)] = tuple(ranges)
-    return _RANGES[id(codeset)]
+    cached["ranges"] = tuple(ranges)
+    return cached["ranges"]
 
 
 def complicating_code(code: str, codeset: CodeSet, trimester: int | None) -> str | None:
@@ -209,21 +209,21 @@ def _classify_symptoms(draft: CodeSetDraft, context: GuidelineContext, trimester
 
 # Title words of a symptom code that say nothing about which "complicated by" subterm it is.
 _GENERIC_SYMPTOM_WORDS = frozenset({"unspecified", "other", "with", "without", "specified", "nos"})
-_COMPLICATED_BY: dict[int, tuple[tuple[frozenset[str], str], ...]] = {}
 
 
 def _complicated_by(index: AlphabeticIndex) -> tuple[tuple[frozenset[str], str], ...]:
     """(essential title words, printed O code) of each subterm of "Pregnancy, complicated by" (once per Index)."""
-    key = id(index)
-    if key not in _COMPLICATED_BY:
+    cached = derived_table("pregnancy.complicated_by", index)
+    if "rows" not in cached:
         parent = index.find("Pregnancy", "complicated by")
         rows = []
         for child in index.children(parent.id) if parent is not None else ():
             if child.codes and child.codes[0].startswith("O"):
                 title = re.sub(r"\([^)]*\)", " ", child.title.split(",")[0])
                 rows.append((content_words(title) - _GENERIC_SYMPTOM_WORDS, child.codes[0]))
-        _COMPLICATED_BY[key] = tuple(rows)
-    return _COMPLICATED_BY[key]
+        cached["rows"] = tuple(rows)
+    complicated_by: tuple[tuple[frozenset[str], str], ...] = cached["rows"]
+    return complicated_by
 
 
 def _evidence(entry) -> tuple:

@@ -23,6 +23,7 @@ import re
 from functools import lru_cache
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.registry import guideline_steps
 from vocab.codeset import CodeSet
@@ -151,17 +152,16 @@ def more_specific_code(code: str, words: set[str], codeset: CodeSet) -> str | No
 def _elaborations(code: str, codeset: CodeSet) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
     """(code, the words its title adds, its bracketed words) for each billable code of the category whose title
     keeps every anchor word of ``code``'s title: computed once per code and code set."""
-    key = (id(codeset), code)
-    cached = _ELABORATIONS.get(key)
+    elaborations = derived_table("specificity.elaborations", codeset)
+    cached = elaborations.get(code)
     if cached is None:
         cached = _find_elaborations(code, codeset)
-        if len(_ELABORATIONS) > _ELABORATIONS_LIMIT:
-            _ELABORATIONS.clear()
-        _ELABORATIONS[key] = cached
+        if len(elaborations) > _ELABORATIONS_LIMIT:
+            elaborations.clear()
+        elaborations[code] = cached
     return cached
 
 
-_ELABORATIONS: dict[tuple[int, str], tuple[tuple[str, frozenset[str], frozenset[str]], ...]] = {}
 _ELABORATIONS_LIMIT = 50_000
 
 

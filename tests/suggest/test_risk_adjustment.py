@@ -157,3 +157,12 @@ def test_the_code_map_is_what_hccinfhirs_own_loader_reads() -> None:
     by_code = load_hcc_tables().by_code
     assert {code: {category.hcc for category in categories} for code, categories in by_code.items()} == expected
     assert len(expected) > 7000
+
+
+def test_the_hcc_map_is_read_once_however_its_year_is_given():
+    from suggest.risk_adjustment import DEFAULT_PAYMENT_YEAR
+
+    # the engine reads it at load, every suggestion with its year: one map in memory, not two
+    assert (
+        load_hcc_tables() is load_hcc_tables(DEFAULT_PAYMENT_YEAR) is load_hcc_tables(payment_year=DEFAULT_PAYMENT_YEAR)
+    )
