@@ -6,7 +6,8 @@ medical record, first locate the term in the Alphabetic Index, and then verify t
 ("pulmonary emboli" is "Embolism, pulmonary"; "pressure ulcer of sacrum, stage 3" is "Ulcer, pressure, stage 3,
 sacral region"). For each diagnosis the provider states (the first clause of each line of the diagnosis and
 assessment sections) the step finds the Index main terms the clause names and walks their subterms with the
-clause's words (word stems, so "emboli" is "embolism"; abbreviations spelled out; denied phrases left out): the
+clause's words (word stems, so "emboli" is "embolism"; abbreviations spelled out; the Index's own word for a site
+the clause names its way, "sigmoid" is "intestine, large" (``site_words``); denied phrases left out): the
 deepest subterm whose every essential title word the clause says gives the code, verified in the Tabular List
 (billable, or the child the words support); between subterms the clause names equally, the code whose Tabular
 title says more of the clause. A listed code printed on an entry above the one the clause names is refined to
@@ -43,6 +44,7 @@ from suggest.guidelines.note import (
     note_of,
 )
 from suggest.guidelines.registry import guideline_steps
+from suggest.guidelines.site_words import index_site_words
 from vocab.codeset import CodeSet, parse_code_references
 from vocab.index import AlphabeticIndex, IndexTerm
 from vocab.lexicon import Abbreviations, load_abbreviations
@@ -73,9 +75,10 @@ _DENIED_RE = re.compile(
     r"(?=\s+(?:d/t|due|with|w/|and|but|or)\b|[,.;:()\n]|$)",
     re.IGNORECASE,
 )
-# Diseases (A00-N99): injuries need their 7th character, pregnancy, external causes and Z codes have their own
+# Diseases (A00-N99) and injuries by body region (S00-S99: the specificity step gives the walk's code the
+# encounter's 7th character, I.C.19.a); pregnancy, external causes, poisonings (T) and Z codes have their own
 # steps, and symptoms (R) are integral to a diagnosis more often than not.
-_DISEASE_CHAPTERS = ("A00", "N99")
+_CODED_CHAPTERS = (("A00", "N99"), ("S00", "S99"))
 _SHORT_RE = re.compile(r"(?<![A-Za-z0-9.])(?:[A-Za-z]|\d{1,2}[a-z]?)(?![A-Za-z0-9/])")
 # A diagnosis the clause itself rules out, after the finding ("PE has been ruled out"), is not coded (II.H, IV.H);
 # "r/o" / "rule out" before a finding is an uncertain diagnosis, which II.H codes as established: not matched.
@@ -208,6 +211,7 @@ def _walk_clause(
     condition the first walk leaves out ("hypertensive heart disease w/ chronic HFpEF": the Tabular's "use
     additional code to identify the type of heart failure", I.A.15, I.B.9 multiple coding)."""
     words = expanded_words(clause, _abbreviations()) | _short_tokens(clause)
+    words |= index_site_words(words)  # the Index's word for a site the clause names its own way ("sigmoid")
     walks = sorted(_clause_walks(index, codeset, words), key=lambda walk: walk[0], reverse=True)
     if not walks:
         return []
@@ -260,18 +264,22 @@ def _clause_walks(
             if main_words & _BROAD_MAIN_TERMS and len(required) < 2:
                 continue
             code = billable_choice(codeset, child.codes[0], words)
-            if code is None or not _DISEASE_CHAPTERS[0] <= code[:3] <= _DISEASE_CHAPTERS[1]:
+            if code is None or not _coded_chapter(code):
                 continue
             key = (len(required) + len(main_words), depth, _title_support(codeset, code, words))
             if main.id not in best or key > best[main.id][0]:
                 best[main.id] = (key, code, child, main, _used(words, required | main_words))
     for main, lead_words in _compound_mains_named(index, words):
         code = billable_choice(codeset, main.codes[0], words)
-        if code is None or not _DISEASE_CHAPTERS[0] <= code[:3] <= _DISEASE_CHAPTERS[1] or main.id in best:
+        if code is None or not _coded_chapter(code) or main.id in best:
             continue
         key = (len(lead_words), 0, _title_support(codeset, code, words))
         best[main.id] = (key, code, main, main, _used(words, lead_words))
     return list(best.values())
+
+
+def _coded_chapter(code: str) -> bool:
+    return any(first <= code[:3] <= last for first, last in _CODED_CHAPTERS)
 
 
 def _compound_mains_named(index: AlphabeticIndex, words: AbstractSet[str]) -> list[tuple[IndexTerm, frozenset[str]]]:
