@@ -19,9 +19,10 @@ when the first code's "use additional code" note asks for it (I11.0 -> I50.-). A
 name of two or more words ("Poison ivy ... dermatitis" L23.7) is a walk of its own, and a specific code beats an
 unspecified one of the same category the clause also names. A one-word main term alone (no subterm named), a
 catch-all entry, or an unspecified code of a listed category gives nothing. A diagnosis may stand on its
-heading's line ("POSTOPERATIVE DIAGNOSIS: ..."); an entry naming its condition ("peritonitis NEC") is no
-catch-all; one of a title's "X or Y" alternatives said is enough. A refined code takes the clause as a mention
-(where the provider states it) and the confidence of a code the rule adds.
+heading's line ("POSTOPERATIVE DIAGNOSIS: ...") or, unlisted, on the line under "Assessment:"; an entry naming
+its condition ("peritonitis NEC") is no catch-all; one of a title's "X or Y" alternatives said is enough. A
+refined code takes the clause as a mention (where the provider states it) and the confidence of a code the rule
+adds.
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ _PARENTHESIS_RE = re.compile(r"\([^)]*\)")
 _CLAUSE_END_RE = re.compile(r"\s[-\u2013]\s|;|:|\.\s|\.$|\n")
 # A diagnosis stated on its heading's line ("POSTOPERATIVE DIAGNOSIS: Acute perforated appendicitis").
 _HEADING_RE = re.compile(r"^\s*(?:[A-Za-z-]+\s+){0,3}(?:diagnos[ie]s|impression)\s*:\s*", re.IGNORECASE)
+# A heading alone on its line ("Assessment:"): the line after it states the assessment's diagnosis.
+_HEADING_LINE_RE = re.compile(r"^\s*(?:assessment|impression|a)(?:\s*(?:&|and|/)\s*(?:plan|p))?\s*:\s*$", re.IGNORECASE)
 _LIST_MARK_RE = re.compile(r"^\s*(?:#|\d+[.)]|[-*\u2022])\s*")
 _DENIED_RE = re.compile(
     r"\b(?:w/o|without|no|not|negative for|neg for)\s+[a-z][a-z \-]*?"
@@ -170,9 +173,13 @@ def _stated_diagnoses(
     """Each clause's code with the codes printed on the entries above it (the walk's broader readings)."""
     found: list[tuple[AddedCode, frozenset[str]]] = []
     seen: set[str] = set()
+    after_heading = False
     for line in note.lines(*_SECTIONS):
-        if line.section == "assessment_and_plan" and not _LIST_MARK_RE.match(line.text):
-            continue  # an assessment states its diagnoses as list items; the rest is plan and reasoning
+        first_line, after_heading = after_heading, bool(_HEADING_LINE_RE.match(line.text))
+        if line.section == "assessment_and_plan" and not _LIST_MARK_RE.match(line.text) and not first_line:
+            # an assessment states its diagnoses as list items, or one diagnosis on the heading's next line;
+            # the rest is plan and reasoning
+            continue
         text = _LIST_MARK_RE.sub("", _HEADING_RE.sub("", line.text))
         clause_end = _CLAUSE_END_RE.search(text)
         clause = text[: clause_end.start()] if clause_end else text

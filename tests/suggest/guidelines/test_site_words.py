@@ -85,3 +85,12 @@ def test_site_word_rows_are_the_index_own_cross_references(indexed_vocabulary):
         assert row["index_see"] in (entry.see, entry.see_also), row
         assert set(row["index_words"].split()) <= set(row["index_see"].lower().replace(",", " ").split()), row
     assert site_word_table()["sigmoid"] == frozenset({"intestine", "large"})
+
+
+def test_i_b_1_lumbar_strain_on_the_assessment_heading_next_line_is_strain_of_the_back(run_step):
+    # one diagnosis stated on the line under "Assessment:" (no list mark) is the provider's statement; "lumbar"
+    # is the Index's "back" (S39.012-, 7th character from the specificity step, I.C.19.a); not "Injury" T14.90
+    text = "Assessment:\nAcute lumbar paraspinal muscle strain, work-related. R/o disc herniation.\n\nPlan:\nHeat\n"
+    draft = run_step(text, draft_of(("T14.90XA", 0.6, [mention(text, "muscle strain", ("T14.90XA",))])))
+    assert any(code.startswith("S39.012") for code in draft.codes())
+    assert "I.B.1" in next(entry for entry in draft.entries if entry.code.startswith("S39.012")).sections
