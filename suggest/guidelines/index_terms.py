@@ -6,7 +6,8 @@ medical record, first locate the term in the Alphabetic Index, and then verify t
 ("pulmonary emboli" is "Embolism, pulmonary"; "pressure ulcer of sacrum, stage 3" is "Ulcer, pressure, stage 3,
 sacral region"). For each diagnosis the provider states (the first clause of each line of the diagnosis and
 assessment sections) the step finds the Index main terms the clause names and walks their subterms with the
-clause's words (word stems, so "emboli" is "embolism"; abbreviations spelled out; denied phrases left out): the
+clause's words (word stems, so "emboli" is "embolism"; abbreviations spelled out; the Index's own word for a site
+the clause names its way, "sigmoid" is "intestine, large" (``site_words``); denied phrases left out): the
 deepest subterm whose every essential title word the clause says gives the code, verified in the Tabular List
 (billable, or the child the words support); between subterms the clause names equally, the code whose Tabular
 title says more of the clause. A listed code printed on an entry above the one the clause names is refined to
@@ -18,9 +19,10 @@ when the first code's "use additional code" note asks for it (I11.0 -> I50.-). A
 name of two or more words ("Poison ivy ... dermatitis" L23.7) is a walk of its own, and a specific code beats an
 unspecified one of the same category the clause also names. A one-word main term alone (no subterm named), a
 catch-all entry, or an unspecified code of a listed category gives nothing. A diagnosis may stand on its
-heading's line ("POSTOPERATIVE DIAGNOSIS: ..."); an entry naming its condition ("peritonitis NEC") is no
-catch-all; one of a title's "X or Y" alternatives said is enough. A refined code takes the clause as a mention
-(where the provider states it) and the confidence of a code the rule adds.
+heading's line ("POSTOPERATIVE DIAGNOSIS: ...") or, unlisted, on the line under "Assessment:"; an entry naming
+its condition ("peritonitis NEC") is no catch-all; one of a title's "X or Y" alternatives said is enough. A
+refined code takes the clause as a mention (where the provider states it) and the confidence of a code the rule
+adds.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from suggest.guidelines.note import (
     note_of,
 )
 from suggest.guidelines.registry import guideline_steps
+from suggest.guidelines.site_words import index_site_words
 from vocab.codeset import CodeSet, parse_code_references
 from vocab.index import AlphabeticIndex, IndexTerm
 from vocab.lexicon import Abbreviations, load_abbreviations
@@ -68,15 +71,18 @@ _PARENTHESIS_RE = re.compile(r"\([^)]*\)")
 _CLAUSE_END_RE = re.compile(r"\s[-\u2013]\s|;|:|\.\s|\.$|\n")
 # A diagnosis stated on its heading's line ("POSTOPERATIVE DIAGNOSIS: Acute perforated appendicitis").
 _HEADING_RE = re.compile(r"^\s*(?:[A-Za-z-]+\s+){0,3}(?:diagnos[ie]s|impression)\s*:\s*", re.IGNORECASE)
+# A heading alone on its line ("Assessment:"): the line after it states the assessment's diagnosis.
+_HEADING_LINE_RE = re.compile(r"^\s*(?:assessment|impression|a)(?:\s*(?:&|and|/)\s*(?:plan|p))?\s*:\s*$", re.IGNORECASE)
 _LIST_MARK_RE = re.compile(r"^\s*(?:#|\d+[.)]|[-*\u2022])\s*")
 _DENIED_RE = re.compile(
     r"\b(?:w/o|without|no|not|negative for|neg for)\s+[a-z][a-z \-]*?"
     r"(?=\s+(?:d/t|due|with|w/|and|but|or)\b|[,.;:()\n]|$)",
     re.IGNORECASE,
 )
-# Diseases (A00-N99): injuries need their 7th character, pregnancy, external causes and Z codes have their own
+# Diseases (A00-N99) and injuries by body region (S00-S99: the specificity step gives the walk's code the
+# encounter's 7th character, I.C.19.a); pregnancy, external causes, poisonings (T) and Z codes have their own
 # steps, and symptoms (R) are integral to a diagnosis more often than not.
-_DISEASE_CHAPTERS = ("A00", "N99")
+_CODED_CHAPTERS = (("A00", "N99"), ("S00", "S99"))
 _SHORT_RE = re.compile(r"(?<![A-Za-z0-9.])(?:[A-Za-z]|\d{1,2}[a-z]?)(?![A-Za-z0-9/])")
 # A diagnosis the clause itself rules out, after the finding ("PE has been ruled out"), is not coded (II.H, IV.H);
 # "r/o" / "rule out" before a finding is an uncertain diagnosis, which II.H codes as established: not matched.
@@ -165,9 +171,13 @@ def _stated_diagnoses(
     """Each clause's code with the codes printed on the entries above it (the walk's broader readings)."""
     found: list[tuple[AddedCode, frozenset[str]]] = []
     seen: set[str] = set()
+    after_heading = False
     for line in note.lines(*_SECTIONS):
-        if line.section == "assessment_and_plan" and not _LIST_MARK_RE.match(line.text):
-            continue  # an assessment states its diagnoses as list items; the rest is plan and reasoning
+        first_line, after_heading = after_heading, bool(_HEADING_LINE_RE.match(line.text))
+        if line.section == "assessment_and_plan" and not _LIST_MARK_RE.match(line.text) and not first_line:
+            # an assessment states its diagnoses as list items, or one diagnosis on the heading's next line;
+            # the rest is plan and reasoning
+            continue
         text = _LIST_MARK_RE.sub("", _HEADING_RE.sub("", line.text))
         clause_end = _CLAUSE_END_RE.search(text)
         clause = text[: clause_end.start()] if clause_end else text
@@ -206,6 +216,7 @@ def _walk_clause(
     condition the first walk leaves out ("hypertensive heart disease w/ chronic HFpEF": the Tabular's "use
     additional code to identify the type of heart failure", I.A.15, I.B.9 multiple coding)."""
     words = expanded_words(clause, _abbreviations()) | _short_tokens(clause)
+    words |= index_site_words(words)  # the Index's word for a site the clause names its own way ("sigmoid")
     walks = sorted(_clause_walks(index, codeset, words), key=lambda walk: walk[0], reverse=True)
     if not walks:
         return []
@@ -259,18 +270,22 @@ def _clause_walks(
             if main_words & _BROAD_MAIN_TERMS and len(required) < 2:
                 continue
             code = billable_choice(codeset, child.codes[0], words)
-            if code is None or not _DISEASE_CHAPTERS[0] <= code[:3] <= _DISEASE_CHAPTERS[1]:
+            if code is None or not _coded_chapter(code):
                 continue
             key = (len(required) + len(main_words), depth, _title_support(codeset, code, words))
             if main.id not in best or key > best[main.id][0]:
                 best[main.id] = (key, code, child, main, _used(words, required | main_words))
     for main, lead_words in _compound_mains_named(index, words):
         code = billable_choice(codeset, main.codes[0], words)
-        if code is None or not _DISEASE_CHAPTERS[0] <= code[:3] <= _DISEASE_CHAPTERS[1] or main.id in best:
+        if code is None or not _coded_chapter(code) or main.id in best:
             continue
         key = (len(lead_words), 0, _title_support(codeset, code, words))
         best[main.id] = (key, code, main, main, _used(words, lead_words))
     return list(best.values())
+
+
+def _coded_chapter(code: str) -> bool:
+    return any(first <= code[:3] <= last for first, last in _CODED_CHAPTERS)
 
 
 def _compound_mains_named(index: AlphabeticIndex, words: AbstractSet[str]) -> list[tuple[IndexTerm, frozenset[str]]]:
