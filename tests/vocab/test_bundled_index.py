@@ -80,9 +80,9 @@ def test_the_data_readme_states_provenance_and_every_checksum() -> None:
 
 
 def test_titles_the_csv_conversion_cut_inside_a_word_are_restored(bundled) -> None:
-    """"Cancer(o)phobia" F45.29 came out of the CSV conversion as the main term "Cancer" (its rest lost), which read
-    every "cancer" or "CA" of a note as cancer phobia. The reviewed table puts the printed rest back; each of its
-    rows names a row of the bundled CSV (a row it no longer matches would silently do nothing)."""
+    """The Index entry "Cancer(o)phobia" F45.29 came out of the CSV conversion as the main term "Cancer" (its rest
+    lost), which read every "cancer" or "CA" of a note as cancer phobia. The reviewed table puts the printed rest
+    back; each of its rows names a row of the bundled CSV (a row it no longer matches would silently do nothing)."""
     import csv
     import io
 
