@@ -93,7 +93,7 @@ def prepare_guidelines(vocabulary: Any) -> None:
     index = vocabulary.index("index")
     if index is not None:
         combination.index_links(index, vocabulary.codeset)
-        index_default.is_default_above(index, vocabulary.codeset, "A00.0", "A00.1")  # builds its printed-code table
+        index_default._printed(index)  # its printed-code table
         # the Index-wide tables of the main-term and subterm walks (each a pass over every Index term)
         index_terms._main_table(index)
         index_subterms._entries(index)
