@@ -57,3 +57,6 @@ def run_steps(draft: CodeSetDraft, context: GuidelineContext, steps: tuple[str, 
     for name in steps:
         step: GuidelineStep = guideline_steps.get(name)
         step(draft, context)
+        # a step may read a code off the Index that this release's code set lacks (a small or older release):
+        # it is no code of this release, and the steps after it look codes up in the code set
+        draft.entries[:] = [entry for entry in draft.entries if entry.code in context.codeset.codes]
