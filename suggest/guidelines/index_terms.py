@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
@@ -301,19 +302,16 @@ def _compound_mains_named(index: AlphabeticIndex, words: AbstractSet[str]) -> li
 
 
 def _compound_table(index: AlphabeticIndex) -> dict[str, list[tuple[IndexTerm, frozenset[str]]]]:
-    cached = derived_table("index_terms.compound_table", index)
-    if "table" not in cached:
-        table: dict[str, list[tuple[IndexTerm, frozenset[str]]]] = defaultdict(list)
-        for main in index.main_terms():
-            lead = _essential(main.title)
-            catch_all = _CATCH_ALL_RE.search(main.title.split(",")[0])
-            if not main.codes or len(lead) < 2 or lead & _GENERIC_MAIN_TERMS or catch_all:
-                continue
-            for word in lead:
-                table[word[:_STEM]].append((main, lead))
-        cached["table"] = dict(table)
-    compound_table: dict[str, list[tuple[IndexTerm, frozenset[str]]]] = cached["table"]
-    return compound_table
+    """Coded main terms of a lead of two or more words, by the first letters of each lead word."""
+    return _stem_table(index, "index_terms.compound_table", _compound_lead)
+
+
+def _compound_lead(main: IndexTerm) -> frozenset[str]:
+    lead = _essential(main.title)
+    catch_all = _CATCH_ALL_RE.search(main.title.split(",")[0])
+    if not main.codes or len(lead) < 2 or lead & _GENERIC_MAIN_TERMS or catch_all:
+        return frozenset()
+    return lead
 
 
 def _title_support(codeset: CodeSet, code: str, words: AbstractSet[str]) -> int:
@@ -383,18 +381,28 @@ def _main_terms_named(index: AlphabeticIndex, words: AbstractSet[str]) -> list[t
 
 def _main_table(index: AlphabeticIndex) -> dict[str, list[tuple[IndexTerm, frozenset[str]]]]:
     """Main terms by the first letters of each essential word (built once per Index)."""
-    cached = derived_table("index_terms.main_table", index)
+    return _stem_table(index, "index_terms.main_table", _named_main_words)
+
+
+def _named_main_words(main: IndexTerm) -> frozenset[str]:
+    words = _main_words(main.title)
+    return frozenset() if not words or words & _GENERIC_MAIN_TERMS else words
+
+
+def _stem_table(
+    index: AlphabeticIndex, name: str, words_of: Callable[[IndexTerm], frozenset[str]]
+) -> dict[str, list[tuple[IndexTerm, frozenset[str]]]]:
+    """Main terms by the first letters of each of their ``words_of`` (none: left out), built once per Index."""
+    cached = derived_table(name, index)
     if "table" not in cached:
         table: dict[str, list[tuple[IndexTerm, frozenset[str]]]] = defaultdict(list)
         for main in index.main_terms():
-            words = _main_words(main.title)
-            if not words or words & _GENERIC_MAIN_TERMS:
-                continue
+            words = words_of(main)
             for word in words:
                 table[word[:_STEM]].append((main, words))
         cached["table"] = dict(table)
-    main_table: dict[str, list[tuple[IndexTerm, frozenset[str]]]] = cached["table"]
-    return main_table
+    stem_table: dict[str, list[tuple[IndexTerm, frozenset[str]]]] = cached["table"]
+    return stem_table
 
 
 def _main_words(title: str) -> frozenset[str]:

@@ -166,9 +166,7 @@ _ELABORATIONS_LIMIT = 50_000
 
 
 def _find_elaborations(code: str, codeset: CodeSet) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
-    record = codeset.codes.get(code)
-    if record is None:  # a code the Index prints that this release lacks has no sibling to refine to
-        return ()
+    record = codeset.codes[code]
     anchor = _anchor_words(record.description)
     denied = _denied_words(record.description)
     seventh = code.replace(".", "")[6:] if len(code.replace(".", "")) == 7 else ""
