@@ -39,6 +39,7 @@ _MAX_CHILDREN_LISTED = 15
 _HISTORY_SCORE = 0.4  # above the zero-shot threshold (0.35): a stated history is proposed, after diagnoses
 _EXACT_ENOUGH = 0.9
 _DEFAULT_CHILD_WORDS = ("unspecified", "without complication", "not elsewhere classified")
+_OPEN_WORDS = frozenset({"unspecified", "nos"})
 
 
 @dataclass
@@ -278,15 +279,30 @@ def _supported_descendant(record: Code, words: set[str], codeset: CodeSet, seven
     if not options:
         return record
 
-    def support(code: Code) -> tuple[int, int, int]:
+    parent_words = set(normalize_tokens(record.description.lower()))
+
+    def support(code: Code) -> tuple[int, int, int, int]:
         title = code.description.lower()
-        extra = set(normalize_tokens(title)) - set(normalize_tokens(record.description.lower()))
+        extra = set(normalize_tokens(title)) - parent_words
         told = len(extra & words)
         default = 1 if any(word in title for word in _DEFAULT_CHILD_WORDS) else 0
-        return (told, default, -len(code.code))
+        # a default child asserts nothing the note does not say (I.A.9.b): "unspecified site of unspecified
+        # female breast" (C50.919), not "inflammatory neoplasm of unspecified breast" (C50.A0)
+        asserted = len(extra - words - _left_open(title))
+        return (told, default, -asserted, -len(code.code))
 
     best = max(options, key=support)
     return best if support(best)[:2] != (0, 0) else record
+
+
+def _left_open(title: str) -> set[str]:
+    """The words a title leaves open: "unspecified" (or "NOS") and the word it qualifies ("unspecified site")."""
+    tokens = normalize_tokens(title)
+    return {
+        word
+        for index, word in enumerate(tokens)
+        if word in _OPEN_WORDS or (index > 0 and tokens[index - 1] in _OPEN_WORDS)
+    }
 
 
 def _takes_seventh_directly(code: Code, codeset: CodeSet) -> bool:

@@ -145,3 +145,29 @@ def test_i_b_2_unspecified_site_stays_when_the_note_names_none(codeset):
     draft = draft_of(("L89.93", 0.5, [mention(text, "Pressure ulcer", ("L89.93",))]))
     refine_specificity(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["L89.93"]
+
+
+def test_i_a_9_b_default_child_asserts_nothing_the_note_does_not_say(codeset):
+    """I.A.9.b / I.B.2: a category read from "L breast cancer" (C50) becomes the unspecified-site code of the
+    side the note says (C50.912), never a sibling that adds a type nobody documented ("inflammatory", C50.A2)."""
+    from suggest.rules import RuleContext, billable_code
+
+    text = "Dx: L breast cancer, ER+, on anastrozole.\n"
+    found = mention(text, "breast cancer", ("C50",), section="diagnoses")
+    context = RuleContext(codeset=codeset, setting="outpatient", text=text, history_code=lambda *args, **kw: None)
+    code, flag = billable_code("C50", [found], context)
+    assert code == "C50.919"  # the side is the specificity step's to read; the default says nothing more
+    assert flag is not None and flag.kind == "needs_specificity"
+    draft = draft_of((code, 0.8, [found]))
+    refine_specificity(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["C50.912"]
+
+
+def test_i_a_9_b_default_child_of_a_dvt_leaves_the_side_open(codeset):
+    """I.A.9.b: "DVT" with no side said is the unspecified-side code (I82.409), not the right leg (I82.401)."""
+    from suggest.rules import RuleContext, billable_code
+
+    text = "Reason: f/u acute DVT on anticoagulation.\n"
+    found = mention(text, "DVT", ("I82.40",), section="none")
+    context = RuleContext(codeset=codeset, setting="outpatient", text=text, history_code=lambda *args, **kw: None)
+    assert billable_code("I82.40", [found], context)[0] == "I82.409"
