@@ -43,6 +43,7 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     bmi,
     burns,
     combination,
+    dementia,
     drugs,
     encounter_reason,
     external_cause,

@@ -30,6 +30,7 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.hiv.v1",
     "chartcoder.guidelines.specificity.v1",
     "chartcoder.guidelines.index_subterms.v1",
+    "chartcoder.guidelines.dementia.v1",
     "chartcoder.guidelines.long_term_drugs.v1",
     "chartcoder.guidelines.allergies.v1",
     "chartcoder.guidelines.status.v1",
