@@ -4,7 +4,9 @@
   disease"; two otitis media codes for one ear) describe one finding: the best-supported one stays (higher
   score, then the more specific title), the others leave into ``excluded``. Two "with" combinations naming
   different complications, each on words of its own (E11.00 for "HHS in DM2", E11.22 for "DM2 w/ CKD"), are
-  two findings and both stay (I.A.15, I.C.4.a).
+  two findings and both stay (I.A.15, I.C.4.a). An "other" code ("Other hemorrhoids", the Index's internal
+  hemorrhoids) yields to a sibling on the same words whose title names the finding ("First degree hemorrhoids"
+  for "grade I internal hemorrhoids"): "other" is for what has no code of its own (I.A.9.a).
 - A condition a combination code stands for, named again elsewhere, is not coded again (I.A.15), unless the
   combination's "use additional code" note asks for it.
 - An injury of unspecified body region (T14) leaves beside a site-specific injury code (I.C.19.b).
@@ -100,8 +102,18 @@ def _resolve_siblings(draft: CodeSetDraft, context: GuidelineContext) -> None:
         if entry not in draft.entries:
             continue
         for other in list(draft.entries):
-            if other is entry or other.code[:3] != entry.code[:3]:
+            if other is entry or other.code[:3] != entry.code[:3] or entry not in draft.entries:
                 continue
+            if _named_by_its_own_code(other, entry, context) and (
+                _same_words(entry, other) or _nested_evidence(entry, other)
+            ):
+                # "Other hemorrhoids" (K64.8) for "grade I internal hemorrhoids" beside "First degree
+                # hemorrhoids" (K64.0): a code of its own exists for what the note says (I.A.9.a)
+                draft.remove(
+                    entry.code, f"same finding as {other.code}, which names it: one code per finding (I.A.9.a)"
+                )
+                other.mentions.extend(mention for mention in entry.mentions if mention not in other.mentions)
+                break
             if not (_same_words(entry, other) or _nested_evidence(entry, other)):
                 continue
             if _two_complications(entry, other, context):
@@ -181,6 +193,17 @@ def _naming_note(codeset, printer: str, named: str) -> str | None:
         ),
         None,
     )
+
+
+def _named_by_its_own_code(specific: DraftCode, other: DraftCode, context: GuidelineContext) -> bool:
+    """Whether ``other`` is an "other" code (I.A.9.a: for what has no code of its own) and ``specific`` a code of
+    the same category whose title names its condition (neither "other" nor "unspecified")."""
+    titles = [context.codeset.codes[entry.code].description.lower() for entry in (specific, other)]
+    return _is_other(titles[1]) and not _is_other(titles[0]) and "unspecified" not in titles[0]
+
+
+def _is_other(title: str) -> bool:
+    return title.startswith("other ") or "other specified" in title
 
 
 def _preference(entry: DraftCode, context: GuidelineContext) -> tuple[float, int, int, int]:

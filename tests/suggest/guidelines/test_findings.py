@@ -21,6 +21,28 @@ def test_i_b_9_two_siblings_for_one_finding_leave_one(codeset):
     assert "I.B.9" in draft.excluded[0].reason
 
 
+def test_i_a_9_a_an_other_code_yields_to_the_sibling_that_names_the_finding(codeset):
+    """I.A.9.a / I.B.9: "Grade I internal hemorrhoids" read as "Other hemorrhoids" (K64.8, the Index's internal)
+    and as "First degree hemorrhoids" (K64.0) is one finding; the code of its own stays, even scored lower."""
+    text = "Post-procedure diagnosis:\n1. Grade I internal hemorrhoids\n"
+    draft = draft_of(
+        ("K64.8", 0.8, [mention(text, "internal hemorrhoids", ("K64.8",), section="diagnoses")]),
+        ("K64.0", 0.5, [mention(text, "Grade I internal hemorrhoids", ("K64.0",), section="diagnoses")]),
+    )
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["K64.0"]
+    assert "I.A.9.a" in draft.excluded[0].reason
+
+
+def test_i_a_9_a_an_other_code_stays_beside_an_unspecified_sibling(codeset):
+    """I.A.9.a: "Other hemorrhoids" (internal, by the Index) is not given up for "Unspecified hemorrhoids"."""
+    text = "Assessment: internal hemorrhoids.\n"
+    words = mention(text, "internal hemorrhoids", ("K64.8", "K64.9"))
+    draft = draft_of(("K64.8", 0.8, [words]), ("K64.9", 0.5, [words]))
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["K64.8"]
+
+
 def _words(text: str, code: str, *phrases: str) -> Mention:
     """A mention of ``code`` resting on the (possibly discontinuous) ``phrases`` of ``text``, as the matcher makes
     one of "Chronic hepatitis ... C"."""
