@@ -46,6 +46,7 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     dementia,
     drugs,
     encounter_reason,
+    excluded_cause,
     external_cause,
     external_effects,
     history_status,

@@ -45,6 +45,7 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.family_history.v1",
     "chartcoder.guidelines.encounter_reason.v1",
     "chartcoder.guidelines.burns.v1",
+    "chartcoder.guidelines.excluded_cause.v1",
     "chartcoder.guidelines.one_per_finding.v1",
     "chartcoder.guidelines.index_default.v1",
     "chartcoder.guidelines.integral.v1",
