@@ -1,10 +1,10 @@
 """A condition's words that name a clinic or service are not a documented condition (IV.J, III).
 
 "Movement Disorders Clinic", "Heart Failure Clinic", "Wound Care Center", "Dialysis Unit", "Liver Transplant
-Service": the words before the place word name where the patient is seen, not what the patient has. A code whose
-every mention is such a name leaves the list; the same condition documented anywhere else in the note (the
-assessment, the history) is coded from those words (IV.J: code the conditions documented as coexisting and
-affecting care).
+Service", "Addiction med consult" (the service consulted): the words before the place word name where the patient
+is seen, not what the patient has. A code whose every mention is such a name leaves the list; the same condition
+documented anywhere else in the note (the assessment, the history) is coded from those words (IV.J: code the
+conditions documented as coexisting and affecting care).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ __all__ = ["drop_place_names", "names_a_place"]
 SECTION = "IV.J"
 # The words that make the words before them the name of a place or service of care.
 _PLACE_AFTER = re.compile(
-    r"[ \t]*(?:clinic|clinics|center|centre|unit|service|department|dept|program|institute|team)\b", re.IGNORECASE
+    r"[ \t]*(?:clinic|clinics|center|centre|unit|service|department|dept|program|institute|team"
+    r"|(?:med(?:icine)?[ \t]+)?(?:consult|consultation|consulted)\b)\b",
+    re.IGNORECASE,
 )
 
 

@@ -37,3 +37,14 @@ def test_place_word_must_follow_on_the_same_line():
     text = "Dx: migraine\nClinic follow-up in 3 months"
     assert not names_a_place(text, text.index("migraine") + len("migraine"))
     assert names_a_place("Liver Clinic - new patient", len("Liver"))
+
+
+def test_iv_j_a_consulting_service_is_not_a_documented_condition(codeset):
+    """IV.J: "Addiction med consult: pt motivated" names the service consulted, not an addiction the patient has
+    (the alcohol dependence documented elsewhere is coded from its own words)."""
+    text = "Hospital course:\nAddiction med consult: pt motivated; acamprosate started.\n"
+    draft = draft_of(("F19.20", 0.4, [mention(text, "Addiction", ("F19.20",), section="hospital_course")]))
+    drop_place_names(draft, context_of(codeset, text, draft))
+    assert draft.codes() == []
+    assert names_a_place("Cardiology consult today", len("Cardiology"))
+    assert not names_a_place("Addiction to opioids, consult pending", len("Addiction"))
