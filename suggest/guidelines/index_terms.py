@@ -84,6 +84,9 @@ _DENIED_RE = re.compile(
 # encounter's 7th character, I.C.19.a); pregnancy, external causes, poisonings (T) and Z codes have their own
 # steps, and symptoms (R) are integral to a diagnosis more often than not.
 _CODED_CHAPTERS = (("A00", "N99"), ("S00", "S99"))
+# "-oid" ("resembling") makes a word of its own from a root: "hemorrhoids" is no form of "hemorrhage", nor
+# "lymphoid" of "lymphoma" ("hemorrhoidal" is a form of "hemorrhoids": both are the -oid word).
+_OID = "oid"
 _SHORT_RE = re.compile(r"(?<![A-Za-z0-9.])(?:[A-Za-z]|\d{1,2}[a-z]?)(?![A-Za-z0-9/])")
 # A diagnosis the clause itself rules out, after the finding ("PE has been ruled out"), is not coded (II.H, IV.H);
 # "r/o" / "rule out" before a finding is an uncertain diagnosis, which II.H codes as established: not matched.
@@ -353,7 +356,8 @@ def _said(word: str, words: AbstractSet[str]) -> bool:
 def _same_stem(word: str, other: str) -> bool:
     """Two forms of one word: one a prefix of the other at most three letters apart ("emboli" / "embolism"), or
     an adjective and its noun that differ in their last letters only ("perforated" / "perforation",
-    "hypertensive" / "hypertension"); a verb form ("stricturing") is not the noun ("stricture")."""
+    "hypertensive" / "hypertension", "metastatic" / "metastasis"); a verb form ("stricturing") is not the noun
+    ("stricture"), nor an "-oid" word its root's ("hemorrhoids" / "hemorrhage")."""
     if len(other) < _STEM or abs(len(other) - len(word)) > 3:
         return False
     if other.startswith(word) or word.startswith(other):
@@ -361,7 +365,9 @@ def _same_stem(word: str, other: str) -> bool:
     if word.endswith("ing") or other.endswith("ing"):
         return False
     shared = max(min(len(word), len(other)) - 3, _STEM + 2)
-    return word[:shared] == other[:shared]
+    if word[:shared] != other[:shared]:
+        return False
+    return (_OID in word[shared - 1 :]) == (_OID in other[shared - 1 :])
 
 
 def _short_tokens(text: str) -> set[str]:

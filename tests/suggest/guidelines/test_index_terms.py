@@ -126,3 +126,12 @@ def test_i_b_1_postoperative_diagnosis_on_its_heading_line_is_walked_to_the_comb
     draft = run_step(text, draft_of(("K35.80", 0.66, [mention(text, "Acute appendicitis", ("K35.80",))])))
     assert draft.codes() == ["K35.201"]
     assert draft.get("K35.201").score >= 0.8
+
+
+def test_i_b_1_hemorrhoids_are_no_form_of_hemorrhage(codes_of):
+    """I.B.1: the Index's main term must be the one the diagnosis names: "hemorrhoids of rectum" is not
+    "Hemorrhage, rectum" (K62.5), while "metastatic" stays a form of "metastasis"."""
+    from suggest.guidelines.index_terms import _same_stem
+
+    assert "K62.5" not in codes_of("Discharge Diagnoses:\n1. Hemorrhoids of rectum\n2. HTN\n")
+    assert _same_stem("metastatic", "metastasis") and _same_stem("hemorrhoidal", "hemorrhoids")
