@@ -9,6 +9,8 @@
   for "grade I internal hemorrhoids"): "other" is for what has no code of its own (I.A.9.a).
 - A condition a combination code stands for, named again elsewhere, is not coded again (I.A.15), unless the
   combination's "use additional code" note asks for it.
+- An unspecified code read from words a listed combination code's title names as its "with" / "due to" element
+  ("dyskinesias" G24.9 beside G20.B2 "... with dyskinesia") is not coded again (I.B.9), unless asked for.
 - An injury of unspecified body region (T14) leaves beside a site-specific injury code (I.C.19.b).
 - An Excludes1 pair of one chapter whose note only one side prints ("K81.0 Excludes1 cholecystitis with
   cholelithiasis (K80.-)") names where the classification puts the condition: the named code stays when the note
@@ -21,12 +23,15 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
+from suggest.guidelines.index_walk import content_words, expanded_words
 from suggest.guidelines.registry import guideline_steps
 from suggest.rules import excludes1_flags
 from vocab.codeset import parse_code_references
+from vocab.lexicon import Abbreviations, load_abbreviations
 
 __all__ = ["one_code_per_finding"]
 
@@ -38,6 +43,7 @@ def one_code_per_finding(draft: CodeSetDraft, context: GuidelineContext) -> None
     _resolve_excludes1(draft, context)
     _resolve_unspecified_injury(draft)
     _resolve_named_again(draft, context)
+    _resolve_elements_of_combinations(draft, context)
 
 
 def _resolve_named_again(draft: CodeSetDraft, context: GuidelineContext) -> None:
@@ -63,6 +69,72 @@ def _resolve_named_again(draft: CodeSetDraft, context: GuidelineContext) -> None
                     "I.A.15",
                     f"{other.code} is a condition {combination.code} already stands for, named again in the note",
                 )
+
+
+def _resolve_elements_of_combinations(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """An unspecified code read from words that a listed combination code's title names as its "with" / "due to"
+    element ("dyskinesias" G24.9 beside "Parkinson's disease with dyskinesia" G20.B2; "MRSA" A49.02 beside
+    "Sepsis due to Methicillin resistant Staphylococcus aureus" A41.02) is that element, already coded: "multiple
+    coding should not be used when the classification provides a combination code that clearly identifies all of
+    the elements documented" (I.B.9, I.A.15). A code the combination's notes ask for stays (N18.4 beside I12.9)."""
+    combinations = [(entry, words) for entry in draft.entries if (words := _element_words(entry.code, context))]
+    if not combinations:
+        return
+    for other in list(draft.entries):
+        title = context.codeset.codes[other.code].description.lower()
+        if "unspecified" not in title or other.code.startswith(_NOT_ELEMENTS) or other.replaces:
+            continue
+        pieces = [
+            piece.text
+            for mention in other.mentions
+            if mention.assertion not in ("negated", "family", "hypothetical")
+            for piece in mention.evidence
+        ]
+        if not pieces:
+            continue
+        for combination, elements in combinations:
+            if combination is other or combination not in draft.entries or combination.code[:3] == other.code[:3]:
+                continue
+            if all(_names_element(piece, elements) for piece in pieces) and not _asked_for(
+                combination.code, other.code, context
+            ):
+                draft.replace(
+                    [other.code],
+                    combination,
+                    "I.B.9",
+                    f"{other.code} is an element {combination.code} already names (combination code)",
+                )
+                break
+
+
+# Status, history, encounter and external-cause codes are never an element of a combination's title.
+_NOT_ELEMENTS = ("Z", "V", "W", "X", "Y")
+_ELEMENT_RE = re.compile(r"\b(?:with|due to)\b(.*)")
+_WITHOUT_RE = re.compile(r"\bwithout\b[^,]*")
+# Words that name no element of their own ("MRSA infection" is the organism the sepsis code names).
+_GENERIC_ELEMENT_WORDS = frozenset({"infection", "disease", "disorder", "condition"})
+
+
+def _element_words(code: str, context: GuidelineContext) -> frozenset[str]:
+    """The words of a combination title's "with" / "due to" part, less what it says is absent ("without ...")."""
+    match = _ELEMENT_RE.search(context.codeset.codes[code].description.lower())
+    if match is None:
+        return frozenset()
+    return frozenset(content_words(_WITHOUT_RE.sub(" ", match.group(1))))
+
+
+def _names_element(text: str, elements: frozenset[str]) -> bool:
+    """Whether a piece of evidence says only an element's words, itself or spelled out ("MRSA")."""
+    words = content_words(text) - _GENERIC_ELEMENT_WORDS
+    if words and words <= elements:
+        return True
+    expanded = expanded_words(text, _abbreviations()) - words - _GENERIC_ELEMENT_WORDS
+    return bool(expanded) and expanded <= elements
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> Abbreviations:
+    return load_abbreviations()
 
 
 def _said(text: str) -> str:

@@ -43,6 +43,35 @@ def test_i_a_9_a_an_other_code_stays_beside_an_unspecified_sibling(codeset):
     assert draft.codes() == ["K64.8"]
 
 
+def test_i_b_9_an_element_the_combination_code_names_is_not_coded_again(codeset):
+    """I.B.9 / I.A.15: "Parkinson disease with peak-dose dyskinesia" is G20.B2; "dyskinesias" in the history is
+    that element, not G24.9 beside it; "MRSA" is the organism A41.02 names, not A49.02."""
+    text = (
+        "HPI: peak-dose dyskinesias of neck. Blood cultures: MRSA.\n"
+        "A/P: 1. Parkinson disease w/ dyskinesia and fluctuations. 2. Sepsis due to MRSA.\n"
+    )
+    draft = draft_of(
+        ("G20.B2", 0.8, [mention(text, "Parkinson disease w/ dyskinesia and fluctuations", ("G20.B2",))]),
+        ("G24.9", 0.65, [mention(text, "dyskinesias", ("G24.9",), section="history_of_present_illness")]),
+        ("A41.02", 0.9, [mention(text, "Sepsis due to MRSA", ("A41.02",))]),
+        ("A49.02", 0.9, [mention(text, "MRSA", ("A49.02",), section="labs_and_studies")]),
+    )
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["G20.B2", "A41.02"]
+    assert "I.B.9" in draft.get("G20.B2").sections and "G24.9" in draft.get("G20.B2").replaces
+
+
+def test_i_b_9_a_code_the_combination_asks_for_stays(codeset):
+    """I.B.9: I11.0 "use additional code to identify the type of heart failure" - I50.9 stays beside it."""
+    text = "A/P: hypertensive heart disease with heart failure; heart failure compensated.\n"
+    draft = draft_of(
+        ("I11.0", 0.8, [mention(text, "hypertensive heart disease with heart failure", ("I11.0",))]),
+        ("I50.9", 0.7, [mention(text, "heart failure", ("I50.9",), occurrence=1)]),
+    )
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["I11.0", "I50.9"]
+
+
 def _words(text: str, code: str, *phrases: str) -> Mention:
     """A mention of ``code`` resting on the (possibly discontinuous) ``phrases`` of ``text``, as the matcher makes
     one of "Chronic hepatitis ... C"."""
