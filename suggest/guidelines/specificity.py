@@ -5,7 +5,8 @@ bilateral, also R / L / B, OD / OS / OU), acuity (acute, chronic, acute on chron
 diastolic / combined), stage, with / without, organism. For each code the step reads the Tabular titles of its
 category: a code whose title keeps every word of this code's title (but the "unspecified" part) and adds words
 that the note says of THIS finding (its affirmed mentions and the words at most six words either side of them in
-the same sentence: "acute on chronic systolic" -> I50.23 for I50.9; "right" -> S81.851A for S81.859A;
+the same sentence, with the Index's own word for a site the note names its way, "sigmoid" -> large intestine:
+"acute on chronic systolic" -> I50.23 for I50.9; "right" -> S81.851A for S81.859A;
 "E. coli" -> A41.51 for A41.9) replaces it; the most words told wins. Every added word must be said (I.B.2,
 I.A.9): "right" alone does not make iridocyclitis "primary"; only a title's generic site name ("limb", "eye")
 may go unsaid. A title that denies the finding ("Vomiting without nausea" for nausea) or an "other specified"
@@ -26,6 +27,7 @@ from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.registry import guideline_steps
+from suggest.guidelines.site_words import index_site_words
 from vocab.codeset import CodeSet
 from vocab.errors import ChartcoderError
 from vocab.text import STOPWORDS, normalize_tokens
@@ -207,13 +209,17 @@ def _title_words(title: str) -> tuple[frozenset[str], frozenset[str]]:
 
 @lru_cache(maxsize=16384)
 def _anchor_words(title: str) -> frozenset[str]:
-    """The title's words but "unspecified" and the word it qualifies ("unspecified organism", "unspecified
-    lower leg" -> leg stays): what every more specific code keeps."""
+    """The title's words but "unspecified" and the word it qualifies ("unspecified organism", "part
+    unspecified"; "unspecified lower leg" -> leg stays): what every more specific code keeps."""
     tokens = normalize_tokens(_PARENTHESES.sub(" ", _BRACKETS.sub(" ", title)))
     dropped = {
         index + 1
         for index, word in enumerate(tokens)
         if word in ("unspecified", "nos") and index + 1 < len(tokens) and tokens[index + 1] in _QUALIFIED_NOUNS
+    } | {  # "intestine, part unspecified": the part is what a more specific code names
+        index - 1
+        for index, word in enumerate(tokens)
+        if word == "unspecified" and index > 0 and tokens[index - 1] in _QUALIFIED_NOUNS
     }
     return frozenset(word for index, word in enumerate(tokens) if index not in dropped and word not in _IGNORED)
 
@@ -259,7 +265,8 @@ def _words_around(entry: DraftCode, context: GuidelineContext) -> set[str]:
         for word in _window(context, mention.start, mention.end):
             words.add(word)
             words.update(_SHORTHAND.get(word, ()))
-    return words
+    # the Index's own word for a site the note names its way ("sigmoid" is "large intestine", site_words)
+    return words | index_site_words(words)
 
 
 def _window(context: GuidelineContext, start: int, end: int) -> list[str]:

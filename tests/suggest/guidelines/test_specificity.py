@@ -171,3 +171,13 @@ def test_i_a_9_b_default_child_of_a_dvt_leaves_the_side_open(codeset):
     found = mention(text, "DVT", ("I82.40",), section="none")
     context = RuleContext(codeset=codeset, setting="outpatient", text=text, history_code=lambda *args, **kw: None)
     assert billable_code("I82.40", [found], context)[0] == "I82.409"
+
+
+def test_i_b_2_sigmoid_diverticulosis_is_the_large_intestine_code(codeset):
+    """I.B.1-2: "sigmoid diverticulosis" - the Index names the sigmoid "intestine, large" (site_words), so the
+    "part unspecified" code K57.90 becomes K57.30."""
+    text = "Post-procedure diagnosis:\n3. Sigmoid diverticulosis\n"
+    draft = draft_of(("K57.90", 0.8, [mention(text, "diverticulosis", ("K57.90",), section="procedures")]))
+    refine_specificity(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["K57.30"]
+    assert "I.B.1" in draft.entries[0].sections
