@@ -11,6 +11,8 @@
   combination's "use additional code" note asks for it.
 - An unspecified code read from words a listed combination code's title names as its "with" / "due to" element
   ("dyskinesias" G24.9 beside G20.B2 "... with dyskinesia") is not coded again (I.B.9), unless asked for.
+- An unspecified code of a subcategory whose words the note says again where a specific code of it is read
+  ("f/u acute DVT" I82.409 beside "Acute DVT, L common femoral vein" I82.412) leaves (I.B.2, I.A.9.b).
 - An injury of unspecified body region (T14) leaves beside a site-specific injury code (I.C.19.b).
 - An Excludes1 pair of one chapter whose note only one side prints ("K81.0 Excludes1 cholecystitis with
   cholelithiasis (K80.-)") names where the classification puts the condition: the named code stays when the note
@@ -44,6 +46,7 @@ def one_code_per_finding(draft: CodeSetDraft, context: GuidelineContext) -> None
     _resolve_unspecified_injury(draft)
     _resolve_named_again(draft, context)
     _resolve_elements_of_combinations(draft, context)
+    _resolve_unspecified_restated(draft, context)
 
 
 def _resolve_named_again(draft: CodeSetDraft, context: GuidelineContext) -> None:
@@ -105,6 +108,43 @@ def _resolve_elements_of_combinations(draft: CodeSetDraft, context: GuidelineCon
                     f"{other.code} is an element {combination.code} already names (combination code)",
                 )
                 break
+
+
+def _resolve_unspecified_restated(draft: CodeSetDraft, context: GuidelineContext) -> None:
+    """An unspecified code of a subcategory (I82.4: deep veins of the lower extremity) whose every word of
+    evidence the note says again where a specific code of that subcategory is read ("f/u acute DVT" I82.409;
+    "Acute DVT, L common femoral ... veins" I82.412) is that finding named without its detail: the specific code
+    is the one the documentation supports (I.B.2, I.A.9.b; one code per finding, I.B.9)."""
+    codes = context.codeset.codes
+    for other in list(draft.entries):
+        title = codes[other.code].description.lower()
+        if "unspecified" not in title or other.replaces or other not in draft.entries:
+            continue
+        said = _evidence_words(other)
+        if not said:
+            continue
+        for entry in draft.entries:
+            if entry is other or entry.code[:5] != other.code[:5] or len(entry.code) < 6:
+                continue
+            if "unspecified" in codes[entry.code].description.lower():
+                continue
+            if said <= _evidence_words(entry):
+                draft.remove(
+                    other.code,
+                    f"{entry.code} names the same finding with the detail the note gives (I.B.2, I.A.9.b)",
+                )
+                entry.mentions.extend(mention for mention in other.mentions if mention not in entry.mentions)
+                break
+
+
+def _evidence_words(entry: DraftCode) -> frozenset[str]:
+    return frozenset(
+        word
+        for mention in _own_mentions(entry)
+        if mention.assertion not in ("negated", "family", "hypothetical")
+        for piece in mention.evidence
+        for word in content_words(piece.text)
+    )
 
 
 # Status, history, encounter and external-cause codes are never an element of a combination's title.

@@ -72,6 +72,19 @@ def test_i_b_9_a_code_the_combination_asks_for_stays(codeset):
     assert draft.codes() == ["I11.0", "I50.9"]
 
 
+def test_i_b_2_an_unspecified_code_named_again_with_detail_leaves(codeset):
+    """I.B.2 / I.A.9.b: "f/u acute DVT" (I82.409) and "Acute DVT, L common femoral vein" (I82.412): one DVT, coded
+    with the detail the note gives; an unrelated unspecified code of another subcategory stays."""
+    text = "Reason: f/u acute DVT.\nA/P: 1. Acute DVT, L common femoral vein - apixaban.\n"
+    draft = draft_of(
+        ("I82.409", 0.5, [mention(text, "DVT", ("I82.40",), section="none")]),
+        ("I82.412", 0.8, [mention(text, "Acute DVT, L common femoral vein", ("I82.412",))]),
+    )
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["I82.412"]
+    assert "I.B.2" in draft.excluded[0].reason
+
+
 def _words(text: str, code: str, *phrases: str) -> Mention:
     """A mention of ``code`` resting on the (possibly discontinuous) ``phrases`` of ``text``, as the matcher makes
     one of "Chronic hepatitis ... C"."""
