@@ -228,8 +228,11 @@ def _drop_unspecified_site(draft: CodeSetDraft) -> None:
             draft.remove(entry.code, f"the neoplasm's site is documented ({sited[0].code}) (I.C.2.k)")
     # an "unspecified site of breast" code gives way to a code of the same category naming the site
     for entry in list(draft.in_category("C50.9")):
-        if any(other.code.startswith("C50") and not other.code.startswith("C50.9") for other in draft.entries):
-            draft.remove(entry.code, "a more specific site of the same neoplasm is coded (I.C.2)")
+        sites = [other for other in draft.in_category("C50") if not other.code.startswith("C50.9")]
+        if sites:
+            # the same neoplasm: its words (the diagnosis statement "breast CA") are the site code's too
+            site = next((other for other in sites if other.code[-1] == entry.code[-1]), sites[0])
+            draft.replace([entry.code], site, GUIDELINE, f"a more specific site of the same neoplasm than {entry.code}")
 
 
 def _current_or_history(draft: CodeSetDraft, context: GuidelineContext) -> None:

@@ -62,3 +62,19 @@ def test_laterality_and_unspecified_site(vocabulary):
     )
     code_neoplasms(draft, context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary))
     assert draft.codes() == ["C50.412"]
+
+
+def test_i_c_2_the_unspecified_site_statement_is_the_site_codes_own_words(vocabulary):
+    """I.C.2: "L breast cancer (upper-outer quadrant)" in the history and "Metastatic breast CA (L)" in the
+    assessment are one neoplasm: C50.912 gives way to C50.412, which keeps the assessment's words (so it is
+    proposed as a stated diagnosis)."""
+    text = "HPI: L breast cancer, upper-outer quadrant.\nA/P:\n2. Metastatic breast CA (L) to bone.\n"
+    statement = mention(text, "breast CA", ("C50.912",))
+    draft = draft_of(
+        ("C50.412", 0.54, [mention(text, "breast cancer", ("C50.412",), section="history_of_present_illness")]),
+        ("C50.912", 0.74, [statement]),
+    )
+    code_neoplasms(draft, context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary))
+    site = draft.get("C50.412")
+    assert "C50.912" not in draft and site is not None
+    assert statement in site.mentions and "C50.912" in site.replaces
