@@ -58,6 +58,7 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     medications,
     neoplasm,
     one_per_finding,
+    organisms,
     place_names,
     poa,
     pregnancy,

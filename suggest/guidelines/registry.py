@@ -41,6 +41,7 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.neoplasm.v1",
     "chartcoder.guidelines.external_effects.v1",
     "chartcoder.guidelines.external_cause.v1",
+    "chartcoder.guidelines.organisms.v1",
     "chartcoder.guidelines.family_history.v1",
     "chartcoder.guidelines.encounter_reason.v1",
     "chartcoder.guidelines.burns.v1",
