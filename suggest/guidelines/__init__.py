@@ -98,6 +98,7 @@ def prepare_guidelines(vocabulary: Any) -> None:
         # the Index-wide tables of the main-term and subterm walks (each a pass over every Index term)
         index_terms._main_table(index)
         index_subterms._entries(index)
+        organisms.organism_names(index)  # the Index's B95-B97 organism names, one compiled pattern
 
 
 def apply_guidelines(

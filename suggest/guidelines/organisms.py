@@ -114,12 +114,17 @@ def _normalised(name: str) -> str:
 
 
 def _asks_for_agent(codeset: CodeSet, code: str) -> bool:
-    """Whether the code's Tabular notes say "use additional code (B95-B97) to identify infectious agent"."""
-    return any(
-        reference.first.startswith(_AGENT_CATEGORIES)
-        for _, note in codeset.inherited_notes(code, "use_additional")
-        for reference in parse_code_references(note)
-    )
+    """Whether the code's Tabular notes say "use additional code (B95-B97) to identify infectious agent" (read
+    once per code of a code set)."""
+    known = derived_table("organisms.asks_for_agent", codeset)
+    if code not in known:
+        known[code] = any(
+            reference.first.startswith(_AGENT_CATEGORIES)
+            for _, note in codeset.inherited_notes(code, "use_additional")
+            for reference in parse_code_references(note)
+        )
+    asks: bool = known[code]
+    return asks
 
 
 def _agent_for(entry: DraftCode, note: NoteView, names: OrganismNames) -> tuple[int, int, str, str] | None:
