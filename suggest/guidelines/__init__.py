@@ -64,6 +64,7 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     pregnancy,
     sepsis,
     sequencing,
+    social_determinants,
     specificity,
     substance_use,
     word_senses,

@@ -35,6 +35,7 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "chartcoder.guidelines.status.v1",
     "chartcoder.guidelines.substance_use.v1",
     "chartcoder.guidelines.bmi.v1",
+    "chartcoder.guidelines.social_determinants.v1",
     "chartcoder.guidelines.immunization.v1",
     "chartcoder.guidelines.drugs.v1",
     "chartcoder.guidelines.pregnancy.v1",
