@@ -8,7 +8,8 @@ The drug named in the sentence gives its Table of Drugs row; the sentence says w
 - adverse effect of a drug properly prescribed and taken (T..5, I.C.19.e.5.a): the manifestation is coded
   first, the T code after it (the sequencing step never puts a T..5 first). The manifestation is the effect the
   sentence names ("hyperglycemia" of "steroid-induced hyperglycemia", "hyperkalemia" of "hyperkalemia due to
-  lisinopril"); when no listed code reads those words, the Alphabetic Index main term they name gives it;
+  lisinopril"); when no listed code reads those words, the Alphabetic Index main term they name gives it (a
+  "decreased" / "poor" function is the Index's "Loss (of)": "decreased appetite" -> Loss, appetite R63.0);
 - underdosing (T..6, I.C.19.e.5.c) with the noncompliance reason: Z91.120 / Z91.128 intentional (financial
   hardship / other), Z91.130 / Z91.138 unintentional (age-related debility / other), Z91.141 / Z91.148 other;
 - toxic effects of non-medicinal substances (T51-T65) use the same intent columns.
@@ -106,6 +107,8 @@ _CLAUSE_BREAK_RE = re.compile(r"[.;:,()\n]|\s[-\u2013]\s|\bw/|\bwith\b")
 _LIST_LEAD_RE = re.compile(r"\s*(?:#|\d{1,2}[.)]|[-*\u2022])?\s*")
 _TRIM = " \t-\u2013*\u2022#"
 _EFFECT_WORDS = 5
+# The Index's main term for what notes call a decrease: "Loss (of), appetite" R63.0 for "decreased appetite".
+_INDEX_WORDS = {"decreased": "loss", "reduced": "loss", "diminished": "loss", "poor": "loss"}
 # An effect is a condition: never an injury, external cause, drug or status code.
 _NOT_MANIFESTATIONS = ("S", "T", "V", "W", "X", "Y", "Z")
 _INTENT_COLUMNS = ("poisoning_accidental", "poisoning_intentional", "poisoning_assault", "poisoning_undetermined")
@@ -239,9 +242,11 @@ def adverse_effect_manifestations(
 def _index_code(phrase: str, index: AlphabeticIndex, codeset: CodeSet) -> tuple[str | None, str]:
     """The code of the Index main term a word of ``phrase`` names, walked to the subterm the other words name
     ("Rash" for "diffuse rash": words no subterm names only qualify it); the walk that reads most words wins."""
-    words = content_words(phrase)
+    said = re.findall(r"[a-z]+", phrase.lower())
+    said += [_INDEX_WORDS[word] for word in said if word in _INDEX_WORDS]
+    words = content_words(phrase) | set(said)
     best: tuple[int, str, str] | None = None
-    for word in re.findall(r"[a-z]+", phrase.lower()):
+    for word in said:
         main = index.resolve_reference(word)  # a main term by any of its forms ("Hyperglycemia, hyperglycemic")
         if main is None or main.parent is not None or not _leads_with(main.title, word):
             continue  # only the main term the word names ("Confusion, confused"), not one it qualifies

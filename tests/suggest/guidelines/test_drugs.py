@@ -137,3 +137,16 @@ def test_i_c_19_e_5_a_a_listed_manifestation_is_not_added_again(vocabulary, note
     code_drug_events(draft, context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary))
     assert "T46.4X5A" in draft.codes()
     assert "E87.5" not in draft.codes()
+
+
+def test_i_c_19_e_5_a_a_decreased_function_is_the_index_loss_of_it(vocabulary, note):
+    """I.C.19.e.5.a: "decreased appetite due to metformin" is the Index's "Loss (of), appetite" R63.0, coded first
+    beside the adverse-effect T code."""
+    from suggest.guidelines.drugs import code_drug_events
+
+    from .conftest import context_of, draft_of
+
+    text = "Assessment and Plan:\n2. Decreased appetite due to metformin, taking as prescribed.\n"
+    draft = draft_of()
+    code_drug_events(draft, context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary))
+    assert {"R63.0", "T38.3X5A"} <= set(draft.codes())
