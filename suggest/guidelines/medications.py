@@ -178,7 +178,9 @@ def _given_as_short_course(
     therapy (I.C.21.c.3: Z79 is not for "medication being administered for a brief period of time to treat an
     acute illness"), wherever else the same drug is named ("BG 180s on prednisone" is that course), unless the
     medication list also has it as a regimen of its own."""
-    short = set()
+    short: set[str] = set()
+    if not _SHORT_COURSE_RE.search(note.text):
+        return short  # one pass over the note: most say no course at all
     for sentence in note.sentences():
         if sentence.section in _SKIPPED_SECTIONS or not _SHORT_COURSE_RE.search(sentence.text):
             continue

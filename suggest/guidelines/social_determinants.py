@@ -30,10 +30,14 @@ _SKIPPED_SECTIONS = ("family_history",)
 
 
 @lru_cache(maxsize=1)
-def _statements() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
-    """(statement pattern, Index path) rows of the reviewed table, compiled once."""
+def _statements() -> tuple[tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...]], ...]:
+    """(statement pattern, gate words, Index path) rows of the reviewed table, compiled once."""
     return tuple(
-        (re.compile(r"\b(?:" + row["statement"] + r")\b", re.IGNORECASE), tuple(row["index_path"].split(" > ")))
+        (
+            re.compile(r"\b(?:" + row["statement"] + r")\b", re.IGNORECASE),
+            tuple(row["words"].split()),
+            tuple(row["index_path"].split(" > ")),
+        )
         for row in read_table("social_determinants")
     )
 
@@ -41,8 +45,11 @@ def _statements() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
 def social_determinant_codes(note: NoteView, index: AlphabeticIndex, codeset: CodeSet) -> list[AddedCode]:
     """One SDOH code per circumstance the note states, from its Index entry, with the statements as evidence."""
     text = note.text
+    lowered = text.lower()
     added = []
-    for pattern, path in _statements():
+    for pattern, gate, path in _statements():
+        if not any(word in lowered for word in gate):
+            continue
         evidence = tuple(
             note.evidence(match.start(), match.end())
             for match in pattern.finditer(text)

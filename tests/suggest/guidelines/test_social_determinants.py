@@ -32,9 +32,10 @@ def test_social_determinant_table_rows_reach_a_z55_z65_code(vocabulary):
     """Each reviewed row's Index entry exists and prints a code of Z55-Z65; each statement compiles."""
     index = vocabulary.index("index")
     header, *rows = read_table("social_determinants.tsv")
-    assert header == ["statement", "index_path", "why"]
-    for statement, path, _why in rows:
+    assert header == ["statement", "words", "index_path", "why"]
+    for statement, words, path, _why in rows:
         re.compile(statement)
+        assert words.split() and all(word == word.lower() for word in words.split())
         term = index.find(*path.split(" > "))
         assert term is not None and term.codes, path
         code = term.codes[0]
