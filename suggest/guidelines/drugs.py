@@ -5,6 +5,7 @@ The drug named in the sentence gives its Table of Drugs row; the sentence says w
 - poisoning (wrong drug, wrong dose, overdose, intoxication), intent 1-4 from the note: intentional self-harm
   (2), assault (3), undetermined only when the note says the intent cannot be told (4), else accidental (1)
   (I.C.19.e.5.b: "if the intent of the poisoning is unknown or unspecified, code the intent as accidental");
+  a nonprescribed drug taken with a prescribed one: each drug an "interaction of X with Y" names is a poisoning;
 - adverse effect of a drug properly prescribed and taken (T..5, I.C.19.e.5.a): the manifestation is coded
   first, the T code after it (the sequencing step never puts a T..5 first). The manifestation is the effect the
   sentence names ("hyperglycemia" of "steroid-induced hyperglycemia", "hyperkalemia" of "hyperkalemia due to
@@ -102,6 +103,9 @@ _NONPRESCRIBED_RE = re.compile(
     r"\b(otc|over[- ]the[- ]counter|non-?prescribed|not prescribed|on (?:his|her|their) own|interaction)\b", re.I
 )
 _INDUCED_RE = cue_words("induced")
+_INTERACTION_RE = cue_words(r"interactions?")
+_INTERACTION_REACH = 80
+_CLAUSE_STOP_RE = re.compile(r"[.;()\n]")
 # Where an effect's clause starts or stops: punctuation, a spaced dash, a list number or bullet.
 _CLAUSE_BREAK_RE = re.compile(r"[.;:,()\n]|\s[-\u2013]\s|\bw/|\bwith\b")
 _LIST_LEAD_RE = re.compile(r"\s*(?:#|\d{1,2}[.)]|[-*\u2022])?\s*")
@@ -132,7 +136,8 @@ def _drug_events(
             continue
         text = sentence.text
         cues = (_UNDERDOSING_RE, _POISONING_RE, _TOXIC_EXPOSURE_RE, _ADVERSE_RE)
-        if not any(cue.search(text) for cue in cues):
+        interaction = nonprescribed and _INTERACTION_RE.search(text) is not None
+        if not interaction and not any(cue.search(text) for cue in cues):
             continue  # no poisoning, adverse-effect or underdosing words: no drug event to code
         drugs = [drug for drug in find_drugs(note.text, sentence.start, sentence.end, drug_table) if drug.row]
         if not drugs:
@@ -168,7 +173,7 @@ def _column(text: str, drug: DrugMention, offset: int, nonprescribed: bool) -> t
     where = (drug.start - offset, drug.end - offset)
     if cue_near(_UNDERDOSING_RE, text, where) and "underdosing" in columns:
         return "underdosing", UNDERDOSING, "underdosing (taken less than prescribed)"
-    interaction = nonprescribed and _caused_by_drug(text, where)
+    interaction = nonprescribed and (_caused_by_drug(text, where) or _in_interaction(text, where))
     toxic = (columns.get(_INTENT_COLUMNS[0]) or "").startswith(_TOXIC_EFFECT_CATEGORIES)
     if cue_near(_POISONING_RE, text, where) or (toxic and cue_near(_TOXIC_EXPOSURE_RE, text, where)) or interaction:
         intent = _intent(text)
@@ -196,6 +201,16 @@ def _caused_by_drug(text: str, where: tuple[int, int]) -> bool:
         return True
     # "metformin side effects reviewed": side effects discussed are none the patient has
     return _effect_after(_SIDE_EFFECT_RE, text, end) and not _COUNSELING_RE.search(text)
+
+
+def _in_interaction(text: str, where: tuple[int, int]) -> bool:
+    """Whether the drug at ``where`` is one of the drugs an "interaction of X with Y" / "interaction between X and
+    Y" names (same clause, after the word): each is a poisoning when one was not prescribed (I.C.19.e.5.b)."""
+    start, _ = where
+    return any(
+        not _CLAUSE_STOP_RE.search(text, cue.end(), start)
+        for cue in _INTERACTION_RE.finditer(text, max(0, start - _INTERACTION_REACH), start)
+    )
 
 
 def _effect_span(text: str, where: tuple[int, int]) -> tuple[int, int] | None:

@@ -150,3 +150,14 @@ def test_i_c_19_e_5_a_a_decreased_function_is_the_index_loss_of_it(vocabulary, n
     draft = draft_of()
     code_drug_events(draft, context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary))
     assert {"R63.0", "T38.3X5A"} <= set(draft.codes())
+
+
+def test_i_c_19_e_5_b_both_drugs_an_interaction_names_are_poisonings(run):
+    """I.C.19.e.5.b: toxicity from "the interaction of prescribed warfarin with OTC naproxen she bought herself"
+    is a poisoning by both drugs, the nonprescribed one too (T39.311A for naproxen, a propionic acid derivative),
+    although no cause word stands right before it."""
+    found = run(
+        "Assessment and Plan:\nSupratherapeutic INR with hematuria from the interaction of prescribed warfarin with "
+        "nonprescribed OTC naproxen.\n"
+    )
+    assert "T45.511A" in found and "T39.311A" in found
