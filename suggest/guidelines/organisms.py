@@ -37,6 +37,9 @@ _BRACKETED_RE = re.compile(r"\[([^\]]+)\]")
 _ACRONYM_RE = re.compile(r"^[A-Z][A-Z0-9-]{2,}$")  # "MRSA", "MSSA": a name of its own
 _SEPARATOR_RE = re.compile(r"[\s.]+")
 _SKIPPED_ASSERTIONS = ("negated", "family", "hypothetical")
+# An organism denied or still to be found ("negative for E. coli", "r/o MRSA") is no cause the note states.
+_DENIED_RE = re.compile(r"\b(?:no|not|negative for|neg for|r/o|rule out|ruled out)\s+(?:[\w.]+\s+){0,2}$", re.I)
+_DENIAL_REACH = 30
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,11 @@ def _agent_for(entry: DraftCode, note: NoteView, names: OrganismNames) -> tuple[
             end = note.text.find("\n", piece.end)
             lines.add((start, len(note.text) if end < 0 else end))
     for start, end in sorted(lines):
-        found.extend(names.named_in(note.text, start, end))
+        found.extend(
+            item
+            for item in names.named_in(note.text, start, end)
+            if not _DENIED_RE.search(note.text, max(start, item[0] - _DENIAL_REACH), item[0])
+        )
     return max(found, key=lambda item: (item[1] - item[0], -item[0]), default=None)
 
 

@@ -40,3 +40,9 @@ def test_i_c_1_b_a_code_without_the_note_gets_no_agent(vocabulary):
     """I.C.1.b: a code that names its organism itself (J15.0, no "use additional code (B95-B97)") adds none."""
     text = "Assessment:\n1. Pneumonia due to Klebsiella pneumoniae\n"
     assert _run(vocabulary, text, ("J15.0", "Pneumonia due to Klebsiella pneumoniae")) == ["J15.0"]
+
+
+def test_i_c_1_b_an_organism_ruled_out_is_no_cause(vocabulary):
+    """I.C.1.b: the agent is one the note states as the cause; "negative for MRSA" names none."""
+    text = "Assessment:\n1. Cellulitis of left lower limb, nares swab negative for MRSA\n"
+    assert _run(vocabulary, text, ("L03.116", "Cellulitis of left lower limb")) == ["L03.116"]
