@@ -79,7 +79,8 @@ def _resolve_elements_of_combinations(draft: CodeSetDraft, context: GuidelineCon
     element ("dyskinesias" G24.9 beside "Parkinson's disease with dyskinesia" G20.B2; "MRSA" A49.02 beside
     "Sepsis due to Methicillin resistant Staphylococcus aureus" A41.02) is that element, already coded: "multiple
     coding should not be used when the classification provides a combination code that clearly identifies all of
-    the elements documented" (I.B.9, I.A.15). A code the combination's notes ask for stays (N18.4 beside I12.9)."""
+    the elements documented" (I.B.9, I.A.15). A code a listed code's notes ask for stays (N18.4 beside I12.9; B96.20
+    for the pyelonephritis N10 whose "use additional code (B95-B97)" names it, beside A41.51)."""
     combinations = [(entry, words) for entry in draft.entries if (words := _element_words(entry.code, context))]
     if not combinations:
         return
@@ -98,8 +99,8 @@ def _resolve_elements_of_combinations(draft: CodeSetDraft, context: GuidelineCon
         for combination, elements in combinations:
             if combination is other or combination not in draft.entries or combination.code[:3] == other.code[:3]:
                 continue
-            if all(_names_element(piece, elements) for piece in pieces) and not _asked_for(
-                combination.code, other.code, context
+            if all(_names_element(piece, elements) for piece in pieces) and not any(
+                _asked_for(entry.code, other.code, context) for entry in draft.entries if entry is not other
             ):
                 draft.replace(
                     [other.code],

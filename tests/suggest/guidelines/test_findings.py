@@ -61,6 +61,19 @@ def test_i_b_9_an_element_the_combination_code_names_is_not_coded_again(codeset)
     assert "I.B.9" in draft.get("G20.B2").sections and "G24.9" in draft.get("G20.B2").replaces
 
 
+def test_i_b_9_an_element_another_listed_code_asks_for_stays(codeset):
+    """I.B.9: B96.20 for the pyelonephritis (N10 "use additional code (B95-B97)") stays beside A41.51, whose
+    title names E. coli too."""
+    text = "A/P: 1. Sepsis due to E. coli. 2. Acute pyelonephritis, urine cx E. coli.\n"
+    draft = draft_of(
+        ("A41.51", 0.9, [mention(text, "Sepsis due to E. coli", ("A41.51",))]),
+        ("N10", 0.8, [mention(text, "Acute pyelonephritis", ("N10",))]),
+        ("B96.20", 0.6, [mention(text, "E. coli", ("B96.20",), occurrence=1)]),
+    )
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["A41.51", "N10", "B96.20"]
+
+
 def test_i_b_9_a_code_the_combination_asks_for_stays(codeset):
     """I.B.9: I11.0 "use additional code to identify the type of heart failure" - I50.9 stays beside it."""
     text = "A/P: hypertensive heart disease with heart failure; heart failure compensated.\n"
