@@ -6,13 +6,23 @@ suggestions are byte-identical, ``benchmarks/suggestions_dump.py``)."""
 from __future__ import annotations
 
 import gc
+import random
 import re
 import string
 
 import pytest
 
 from suggest.documentation import attributes
-from suggest.guidelines import drugs, history_status, immunization, index_default, pregnancy, substance_use
+from suggest.guidelines import (
+    drugs,
+    history_status,
+    immunization,
+    index_default,
+    medications,
+    pregnancy,
+    substance_use,
+)
+from suggest.guidelines import note as note_module
 from suggest.guidelines.derived import derived_table
 from suggest.guidelines.folding import folded, folded_note, says_any
 from suggest.guidelines.note import NoteView
@@ -258,6 +268,37 @@ _EXAMPLES = [
         ],
     ),
     (
+        (medications._NOT_TAKEN_RE,),
+        medications._NOT_TAKEN_WORDS,
+        [
+            "discontinued",
+            "discontinue",
+            "stop",
+            "stopped",
+            "stoped",
+            "taken off",
+            "not on",
+            "never",
+            "allergic",
+            "allergy",
+            "intolerant",
+            "intolerance",
+            "overdosed",
+            "ingested",
+            "ran out",
+            "out of",
+            "poisoning",
+            "avoids",
+            "decline",
+            "declined",
+            "refuses",
+            "refused",
+            "instead of",
+            "switch from",
+            "switched from",
+        ],
+    ),
+    (
         (pregnancy._NOT_PREGNANT_RE,),
         pregnancy._NOT_PREGNANT_WORDS,
         [
@@ -360,3 +401,16 @@ def test_index_defaults_table_belongs_to_its_index_and_goes_with_it():
     del first
     gc.collect()
     assert len(derived_table.__globals__["_TABLES"]) < tables  # the freed Index's tables went with it
+
+
+def test_the_sentence_pattern_reads_the_pieces_of_the_one_character_at_a_time_pattern_it_replaced():
+    replaced = re.compile(r"(?:[^.;\n]|\.(?=\w))+[.;]?")
+    generator = random.Random(13)
+    texts = ["", ".", "a.b", "..", "a..b", ";;", "x.\n.y", "1.5 mg. ok", "e.g. this; that.", "\n\n.a", ". a"]
+    texts += [
+        "".join(generator.choice("ab .;\n1_\u00e9") for _ in range(generator.randint(0, 14))) for _ in range(20_000)
+    ]
+    for text in texts:
+        assert [m.span() for m in note_module._SENTENCE_RE.finditer(text)] == [
+            m.span() for m in replaced.finditer(text)
+        ]
