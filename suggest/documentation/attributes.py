@@ -26,6 +26,7 @@ from suggest.documentation import bases
 from suggest.documentation.context import FAMILY_WORDS, NoteFacts
 from suggest.documentation.finding import Finding
 from suggest.documentation.registry import documentation_checks
+from suggest.guidelines.folding import folded_note, says_any
 from suggest.types import Evidence
 
 __all__ = ["AttributeMention", "attribute_mentions", "check_attributes"]
@@ -178,13 +179,25 @@ _READERS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], tuple[str,
     ("inconsistency.laterality", _LATERALITY_RE, _laterality),
 )
 
+# Every match of a reader's pattern holds one of its words (lower case): a note without any is not scanned
+# (suggest/guidelines/folding.py); the body parts are too common a set of words to be worth it.
+_READER_WORDS = {
+    "inconsistency.diabetes_type": ("type", "dm"),
+    "inconsistency.ckd_stage": ("ckd", "chronic kidney disease", "chronic renal"),
+    "inconsistency.heart_failure_type": ("heart failure", "hf"),
+    "inconsistency.acuity": ("acute", "chronic"),
+}
+
 
 def attribute_mentions(facts: NoteFacts) -> Iterator[AttributeMention]:
     """Each condition attribute said of the patient (not of a relative). Each pattern runs once over the whole
     text (cheaper than per sentence); a match is then placed in its sentence, whose words and section decide."""
     sentences = list(facts.view.sentences())
     starts = [sentence.start for sentence in sentences]
+    lowered = folded_note(facts.view)
     for kind, pattern, read in _READERS:
+        if kind in _READER_WORDS and not says_any(lowered, _READER_WORDS[kind]):
+            continue
         for match in pattern.finditer(facts.text):
             position = bisect.bisect_right(starts, match.start()) - 1
             if position < 0 or match.end() > sentences[position].end:

@@ -31,6 +31,7 @@ from suggest.guidelines.cues import REACH as cue_reach
 from suggest.guidelines.cues import cue_near, cue_words, forget_cues
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.drug_names import DrugMention, find_drugs
+from suggest.guidelines.folding import folded_note, says_any
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words
 from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
@@ -102,6 +103,57 @@ _AGE_RE = re.compile(r"\b(age-related|elderly|frail\w*|debility)\b", re.IGNORECA
 _NONPRESCRIBED_RE = re.compile(
     r"\b(otc|over[- ]the[- ]counter|non-?prescribed|not prescribed|on (?:his|her|their) own|interaction)\b", re.I
 )
+# Every match of _UNDERDOSING_RE, _POISONING_RE, _TOXIC_EXPOSURE_RE and _ADVERSE_RE holds one of these words (lower
+# case): a sentence without any is skipped before the patterns run (suggest/guidelines/folding.py).
+_EVENT_WORDS = (
+    # _UNDERDOSING_RE
+    "ran out",
+    "run out",
+    "running out",
+    "out of",
+    "missed",
+    "skipp",
+    "taking",
+    "complian",
+    "adheren",
+    "underdos",
+    "under-dos",
+    "cut back",
+    "cut down",
+    "ration",
+    "discontinued",
+    "afford",
+    # _POISONING_RE
+    "overdos",
+    "od ",
+    "poison",
+    "ingest",
+    "swallowed",
+    "intoxicat",
+    "took",
+    "suicide",
+    "harm",
+    "wrong",
+    "error",
+    "mistake",
+    "accidental",
+    # _TOXIC_EXPOSURE_RE
+    "expos",
+    "inhal",
+    # _ADVERSE_RE (_CAUSED_BY_RE, _EFFECT_OF_RE, _SIDE_EFFECT_RE)
+    "due to",
+    "secondary to",
+    "2/2",
+    "caused by",
+    "attributed to",
+    "related to",
+    "reaction to",
+    "adverse",
+    "toxicity",
+    "from",
+    "induced",
+    "side",
+)
 _INDUCED_RE = cue_words("induced")
 _INTERACTION_RE = cue_words(r"interactions?")
 _INTERACTION_REACH = 80
@@ -130,6 +182,7 @@ def _drug_events(
     seventh = _seventh_character(note.text)
     nonprescribed = bool(_NONPRESCRIBED_RE.search(note.text))
     sentences = list(note.sentences())
+    lowered = folded_note(note)
     added: list[tuple[AddedCode, tuple[int, int] | None]] = []
     for position, sentence in enumerate(sentences):
         if sentence.section in _SKIPPED_SECTIONS:
@@ -137,7 +190,9 @@ def _drug_events(
         text = sentence.text
         cues = (_UNDERDOSING_RE, _POISONING_RE, _TOXIC_EXPOSURE_RE, _ADVERSE_RE)
         interaction = nonprescribed and _INTERACTION_RE.search(text) is not None
-        if not interaction and not any(cue.search(text) for cue in cues):
+        if not interaction and not (
+            says_any(lowered, _EVENT_WORDS, sentence.start, sentence.end) and any(cue.search(text) for cue in cues)
+        ):
             continue  # no poisoning, adverse-effect or underdosing words: no drug event to code
         drugs = [drug for drug in find_drugs(note.text, sentence.start, sentence.end, drug_table) if drug.row]
         if not drugs:

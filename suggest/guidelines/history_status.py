@@ -26,6 +26,7 @@ from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.data import read_table
 from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft
+from suggest.guidelines.folding import folded, says_any
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words, expanded_words, subterm_rows
 from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
@@ -230,6 +231,34 @@ _STATUS_CUE_RE = re.compile(
     r"(?P<what>[^.;,\n()]{3,60})",
     re.IGNORECASE,
 )
+# Every match of _STATUS_CUE_RE / _STATUS_WORD_RE holds one of these words: a sentence without any is not scanned.
+_STATUS_CUE_WORDS = (
+    "s/p",
+    "post",
+    "history of",
+    "h/o",
+    "hx of",
+    "underwent",
+    "dependent on",
+    "requires",
+    "presence of",
+    "on home",
+)
+_STATUS_WORDS = (
+    "pseudophak",
+    "ostomy",
+    "o2",
+    "oxygen",
+    "dialysis",
+    "in place",
+    "wheelchair",
+    "hd",
+    "dnr",
+    "resuscitate",
+    "transplant",
+    "ectomy",
+    "amputation",
+)
 _STATUS_WORD_RE = re.compile(
     r"\b(pseudophakia|pseudophakic|colostomy|ileostomy|tracheostomy|gastrostomy|nephrostomy|"
     r"(?:home|supplemental|continuous|nocturnal) (?:o2|oxygen)|hemodialysis|peritoneal dialysis|"
@@ -320,8 +349,14 @@ def status_codes(
 def _status_phrases(text: str, sentence: NoteLine) -> list[tuple[int, int]]:
     """Where the sentence may state a status: after a cue ("s/p", "on home"), a status word ("pseudophakia",
     "DNR"), and each item of the past surgical history, which lists procedures already done (I.C.21.c.3)."""
-    phrases = [(m.start("what"), m.end("what")) for m in _STATUS_CUE_RE.finditer(text, sentence.start, sentence.end)]
-    phrases += [(m.start(), m.end()) for m in _STATUS_WORD_RE.finditer(text, sentence.start, sentence.end)]
+    lowered = folded(sentence.text)
+    phrases = []
+    if says_any(lowered, _STATUS_CUE_WORDS):
+        phrases += [
+            (m.start("what"), m.end("what")) for m in _STATUS_CUE_RE.finditer(text, sentence.start, sentence.end)
+        ]
+    if says_any(lowered, _STATUS_WORDS):
+        phrases += [(m.start(), m.end()) for m in _STATUS_WORD_RE.finditer(text, sentence.start, sentence.end)]
     if sentence.section == _SURGICAL_HISTORY:
         heading = _HEADING_RE.match(sentence.text)
         offset = sentence.start + (heading.end() if heading else 0)

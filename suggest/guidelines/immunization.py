@@ -14,6 +14,7 @@ import re
 
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft
+from suggest.guidelines.folding import folded_note, says_any
 from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
 
@@ -28,6 +29,32 @@ _VACCINE_RE = re.compile(
     r"Prevnar|Pneumovax|Boostrix|Adacel|Fluzone|Flublok)\b",
     re.IGNORECASE,
 )
+# Every match of _VACCINE_RE holds one of these words: a sentence without any is not scanned.
+_VACCINE_WORDS = (
+    "vaccin",
+    "immuni",
+    "toxoid",
+    "boost",
+    "flu shot",
+    "td",
+    "dtap",
+    "ipv",
+    "mmr",
+    "hib",
+    "pcv",
+    "ppsv",
+    "hpv",
+    "shingrix",
+    "havrix",
+    "engerix",
+    "heplisav",
+    "gardasil",
+    "prevnar",
+    "pneumovax",
+    "adacel",
+    "fluzone",
+    "flublok",
+)
 # Given at this visit: the administration verbs, not "received" alone (a history entry reads that way).
 _GIVEN_RE = re.compile(
     r"\b(?:given|administered|gave|administer(?:ed)? today|received today|given today|injected)\b", re.IGNORECASE
@@ -41,7 +68,10 @@ _NOT_GIVEN_RE = re.compile(
 
 def immunization_given(note: NoteView) -> AddedCode | None:
     """Z23 with the first sentence saying a vaccine was given at this encounter, or None."""
-    for sentence in note.sentences():
+    lowered = folded_note(note)
+    for sentence in note.sentences() if says_any(lowered, _VACCINE_WORDS) else ():
+        if not says_any(lowered, _VACCINE_WORDS, sentence.start, sentence.end):
+            continue
         vaccine = _VACCINE_RE.search(sentence.text)
         if vaccine is None or _GIVEN_RE.search(sentence.text) is None or _NOT_GIVEN_RE.search(sentence.text):
             continue

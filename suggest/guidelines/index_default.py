@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.registry import guideline_steps
 from vocab.codeset import CodeSet
@@ -25,9 +26,9 @@ __all__ = ["drop_index_defaults", "is_default_above"]
 SECTION = "I.B.2"
 # A demoted default's score, as a fraction of the threshold: below it, so listed and not proposed.
 LISTED_FACTOR = 0.9
-# Index entries printing each code, exactly ("B19.20") or as a stem ("I82.40-"), built once per Index.
+# Index entries printing each code, exactly ("B19.20") or as a stem ("I82.40-"), built once per Index (a table
+# derived from the Index, held as long as the Index lives: suggest/guidelines/derived.py).
 _Printed = tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]
-_PRINTED: dict[int, tuple[AlphabeticIndex, _Printed]] = {}
 
 
 @guideline_steps.register("chartcoder.guidelines.index_default.v1")
@@ -87,18 +88,23 @@ def is_default_above(index: AlphabeticIndex, codeset: CodeSet, general: str, spe
 
 
 def _entries_printing(index: AlphabeticIndex, code: str) -> tuple[int, ...]:
+    # asked for each pair of proposed codes of every note: worked out once per code (the Index is read-only)
+    known = derived_table("index_default.entries_printing", index)
+    if code in known:
+        return known[code]
     exact, stems = _printed(index)
     found = list(exact.get(code, ()))
     compact = code.replace(".", "")
     for length in range(3, len(compact)):
         stem = compact[:length]
         found.extend(stems.get(stem, ()))
-    return tuple(found)
+    known[code] = tuple(found)
+    return known[code]
 
 
 def _printed(index: AlphabeticIndex) -> _Printed:
-    key = id(index)
-    if key not in _PRINTED or _PRINTED[key][0] is not index:
+    table = derived_table("index_default.printed", index)
+    if "printed" not in table:
         exact: dict[str, list[int]] = defaultdict(list)
         stems: dict[str, list[int]] = defaultdict(list)
         for term in index.terms:
@@ -107,11 +113,11 @@ def _printed(index: AlphabeticIndex) -> _Printed:
                     stems[printed.rstrip("-").rstrip(".").replace(".", "")].append(term.id)
                 else:
                     exact[printed].append(term.id)
-        _PRINTED[key] = (
-            index,
-            ({code: tuple(ids) for code, ids in exact.items()}, {code: tuple(ids) for code, ids in stems.items()}),
+        table["printed"] = (
+            {code: tuple(ids) for code, ids in exact.items()},
+            {code: tuple(ids) for code, ids in stems.items()},
         )
-    return _PRINTED[key][1]
+    return table["printed"]
 
 
 def _affirmed(entry: DraftCode) -> bool:

@@ -350,7 +350,8 @@ def _said(word: str, words: AbstractSet[str]) -> bool:
         return True
     if len(word) < _STEM:
         return False
-    return any(_same_stem(word, other) for other in words)
+    stem = word[:_STEM]  # two forms of one word share their first _STEM letters (see _same_stem): compared first
+    return any(other[:_STEM] == stem and _same_stem(word, other) for other in words)
 
 
 def _same_stem(word: str, other: str) -> bool:

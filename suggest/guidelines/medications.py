@@ -15,6 +15,7 @@ from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.cues import cue_words
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.drug_names import DrugMention, find_drugs, long_term_code
+from suggest.guidelines.folding import folded_note, says_any
 from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
 from vocab.index import AlphabeticIndex
@@ -63,6 +64,26 @@ _NOT_TAKEN_RE = cue_words(
     "refuse[sd]?",
     "instead of",
     "switch(?:ed)? from",
+)
+# Every match of _NOT_TAKEN_RE holds one of these words: a sentence without any is not scanned for it.
+_NOT_TAKEN_WORDS = (
+    "discontinu",
+    "stop",
+    "taken off",
+    "not on",
+    "never",
+    "allerg",
+    "intoleran",
+    "overdose",
+    "ingest",
+    "ran out",
+    "out of",
+    "poison",
+    "avoid",
+    "decline",
+    "refuse",
+    "instead of",
+    "switch",
 )
 # A short course is not long-term therapy; an as-needed analgesic is not regular use.
 _SHORT_COURSE_RE = re.compile(
@@ -200,8 +221,11 @@ def _given_as_short_course(
 
 def _medication_statements(note: NoteView) -> list[NoteLine]:
     statements = []
+    lowered = folded_note(note)
     for sentence in note.sentences():
-        if sentence.section in _SKIPPED_SECTIONS or _NOT_TAKEN_RE.search(sentence.text):
+        if sentence.section in _SKIPPED_SECTIONS or (
+            says_any(lowered, _NOT_TAKEN_WORDS, sentence.start, sentence.end) and _NOT_TAKEN_RE.search(sentence.text)
+        ):
             continue
         line_start = note.text.rfind("\n", 0, sentence.start) + 1
         listed = sentence.section in _LIST_SECTIONS or _MED_HEADING_RE.match(note.text, line_start)

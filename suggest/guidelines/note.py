@@ -35,7 +35,7 @@ __all__ = [
 
 _LINE_RE = re.compile(r"[^\n]+")
 # a sentence ends at ";", a line end, or a "." not inside a number or word ("32.5", "e.g")
-_SENTENCE_RE = re.compile(r"(?:[^.;\n]|\.(?=\w))+[.;]?")
+_SENTENCE_RE = re.compile(r"(?:[^.;\n]+|\.(?=\w))+[.;]?")  # runs of plain characters at a time: the same pieces
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ import re
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
+from suggest.guidelines.folding import folded_note, says_any
 from suggest.guidelines.index_walk import billable_choice, content_words
 from suggest.guidelines.note import RULE_SCORE, AddedCode, NoteView, add_codes, calibrated_confidence, note_of
 from suggest.guidelines.registry import guideline_steps
@@ -125,6 +126,8 @@ _NOT_PREGNANT_RE = re.compile(
     r"(?:negative|neg)\b|negative (?:urine )?(?:pregnancy|hcg|upt))",
     re.IGNORECASE,
 )
+# Every match of _NOT_PREGNANT_RE holds one of these words: a note without any is not scanned.
+_NOT_PREGNANT_WORDS = ("pregnan", "hcg", "upt")
 _PREGNANT_NOW_RE = re.compile(r"\b(pregnant|pregnancy|G\d+\s*P\d+|IUP|gestation\w*|prenatal|antepartum|EGA)\b", re.I)
 # Sections where a provider assesses the conditions treated at the visit.
 _ASSESSED_SECTIONS = ("assessment_and_plan", "diagnoses", "problem_list", "hospital_course", "chief_complaint")
@@ -132,7 +135,7 @@ _ASSESSED_SECTIONS = ("assessment_and_plan", "diagnoses", "problem_list", "hospi
 
 def _pregnant(note: NoteView, draft: CodeSetDraft) -> bool:
     """A pregnancy the note documents (not "not pregnant" / a negative pregnancy test)."""
-    if _NOT_PREGNANT_RE.search(note.text):
+    if says_any(folded_note(note), _NOT_PREGNANT_WORDS) and _NOT_PREGNANT_RE.search(note.text):
         return bool(draft.in_category("O"))
     return bool(draft.in_category("O")) or bool(_PREGNANT_NOW_RE.search(note.text))
 

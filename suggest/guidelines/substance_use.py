@@ -17,6 +17,7 @@ import re
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.cues import cue_words
 from suggest.guidelines.draft import CodeSetDraft
+from suggest.guidelines.folding import folded_note, says_any
 from suggest.guidelines.note import (
     SUPPLEMENTARY_MARGIN,
     SUPPLEMENTARY_SCORE,
@@ -96,6 +97,9 @@ _RELATIVE_RE = cue_words(
 _REMISSION_RE = re.compile(r"\bin (?:early |sustained )?remission\b", re.IGNORECASE)
 _WITHDRAWAL_RE = re.compile(r"\bwithdrawal\b", re.IGNORECASE)
 _SKIPPED_SECTIONS = ("family_history",)
+# Every match of _PASSIVE_RE, _FORMER_RE, _CURRENT_RE and "tobacco" holds one of these words (lower case): a
+# sentence without any is skipped before its patterns are run (suggest/guidelines/folding.py).
+_TOBACCO_WORDS = ("smok", "tobacco", "cig", "pipe", "vap", "chew", "dip", "snuff", "nicotine", "ppd", "pack")
 
 
 def tobacco_codes(note: NoteView) -> list[AddedCode]:
@@ -103,8 +107,9 @@ def tobacco_codes(note: NoteView) -> list[AddedCode]:
     current: list[tuple[int, int, str]] = []
     former: list[tuple[int, int]] = []
     passive: list[tuple[int, int]] = []
-    for sentence in note.sentences():
-        if sentence.section in _SKIPPED_SECTIONS:
+    lowered = folded_note(note)
+    for sentence in note.sentences() if says_any(lowered, _TOBACCO_WORDS) else ():
+        if sentence.section in _SKIPPED_SECTIONS or not says_any(lowered, _TOBACCO_WORDS, sentence.start, sentence.end):
             continue
         text = sentence.text
         if _PASSIVE_RE.search(text):
