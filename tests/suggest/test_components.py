@@ -284,6 +284,30 @@ def test_context_without_inner_terminators_on_runs_gives_medspacys_edges_and_sco
     assert ours[1], "the note must have cues other than terminators"
 
 
+_CUE_WORDS = (
+    "neg", "NEG", "Negative", "pos", "Positive", "denies", "Denied", "absent", "no", "fever", "(", ")", "-", "+",
+    ":", ".", ",", ";", "\n",
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_CUE_WORDS), min_size=1, max_size=40), st.booleans())
+def test_token_rule_cues_are_found_as_medspacys_matcher_finds_them(mini_engine, words: list[str], spaced) -> None:
+    context = _context(mini_engine)
+    assert context._token_cues is not None, "the packaged token rules are all fixed words: the PhraseMatcher runs"
+    doc = mini_engine.nlp.make_doc((" " if spaced else "").join(words))
+    assert context._cue_matches(doc) == context._ConText__matcher(doc)
+
+
+def test_token_rule_cues_include_the_punctuation_rules(mini_engine) -> None:
+    context = _context(mini_engine)
+    doc = mini_engine.nlp.make_doc("Chest pain: denies. Troponin: negative. Strep (-) flu +")
+    found = context._cue_matches(doc)
+    assert found == context._ConText__matcher(doc)
+    literals = {context._ConText__matcher.rule_map[mini_engine.nlp.vocab[key].text].literal for key, _, _ in found}
+    assert {": denies", ": negative.", "(-)"} <= literals
+
+
 def test_context_keeps_the_first_and_last_terminator_of_a_run_only(mini_engine) -> None:
     context = _context(mini_engine)
     doc = mini_engine.nlp("No fever " + "; " * 200 + "+ ; + cough")
