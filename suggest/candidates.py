@@ -14,6 +14,7 @@ from spacy.tokens import Doc
 
 from suggest.components.sections import section_at
 from suggest.components.terms import SPAN_GROUP, TermMatch
+from suggest.components.tokenizer import note_text
 from suggest.types import Assertion, Candidate, Evidence, Mention
 from vocab.codeset import CodeSet, parse_code_references
 
@@ -96,7 +97,7 @@ def extract_mentions(doc: Doc, codeset: CodeSet) -> list[Mention]:
     for match in doc._.chartcoder_matches or ():
         by_sentence[match.sentence].append(match)
     mentions = []
-    text = doc.text  # spaCy joins every token's text on each call: once per note, not once per mention
+    text = note_text(doc)  # spaCy joins every token's text on each call: once per note, not once per mention
     for matches in by_sentence.values():
         for match in _heaviest_first(matches, codeset):
             assertion = assertions.get((match.positions[0], match.positions[-1] + 1), "present")

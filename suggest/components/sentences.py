@@ -19,6 +19,8 @@ from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from suggest.components.tokenizer import note_text
+
 __all__ = ["MAX_SENTENCE_TOKENS", "ClinicalSentences"]
 
 MAX_SENTENCE_TOKENS = 256
@@ -42,7 +44,7 @@ class ClinicalSentences:
         starts = doc.to_array([IDX]).tolist()
         values = numpy.full(len(doc), -1, dtype="int32")
         values[0] = 1
-        text = doc.text
+        text = note_text(doc)
         for match in _BOUNDARY.finditer(text):
             if match.group(0)[0] != "\n" and self._abbreviation_before(text, match.start()):
                 continue

@@ -42,8 +42,12 @@ __all__ = [
     "ClinicalTokenizer",
     "TailSuffixSearch",
     "create_clinical_tokenizer",
+    "note_text",
     "span_cuts",
 ]
+
+# the note's text, kept on the Doc by the tokenizer: ``Doc.text`` joins every token's text on each call
+_NOTE_TEXT = "chartcoder_note_text"
 
 # Kept as one token so ConText and the term matcher see them as written.
 CLINICAL_SHORTHAND = (
@@ -160,9 +164,12 @@ class ClinicalTokenizer(Tokenizer):
     def __call__(self, string: str) -> Doc:
         cuts = list(span_cuts(string))
         if not cuts:
-            return Tokenizer.__call__(self, string)
-        pieces = [string[start:end] for start, end in pairwise([0, *cuts, len(string)])]
-        return self._joined([Tokenizer.__call__(self, piece) for piece in pieces], string)
+            doc = Tokenizer.__call__(self, string)
+        else:
+            pieces = [string[start:end] for start, end in pairwise([0, *cuts, len(string)])]
+            doc = self._joined([Tokenizer.__call__(self, piece) for piece in pieces], string)
+        doc.user_data[_NOTE_TEXT] = string  # a tokenizer's tokens spell the text exactly
+        return doc
 
     def _joined(self, docs: list[Doc], string: str) -> Doc:
         """One Doc of the pieces' tokens (``Doc.from_docs`` does the same at ten times the cost). A tokenizer sets
@@ -190,6 +197,15 @@ class ClinicalTokenizer(Tokenizer):
         ):
             self.suffix_search = tail_search
         return self
+
+
+def note_text(doc: Doc) -> str:
+    """``doc.text`` without joining the tokens again: the text the tokenizer read, where it kept it and the
+    tokens still end where it ends."""
+    text = doc.user_data.get(_NOTE_TEXT)
+    if isinstance(text, str) and len(doc) and doc[-1].idx + len(doc[-1].text_with_ws) == len(text):
+        return text
+    return doc.text
 
 
 @spacy.registry.tokenizers("chartcoder.ClinicalTokenizer.v1")

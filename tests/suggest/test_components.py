@@ -96,6 +96,22 @@ def test_a_long_span_is_tokenized_in_bounded_pieces_of_the_unchanged_text(mini_e
         assert "hypertension" in [token.text for token in doc]
 
 
+@pytest.mark.parametrize("text", ["Cough x2.\nHTN ", "Cough.\n" + "?" * 5_000 + " fever", "  \n"])
+def test_note_text_is_the_text_the_tokenizer_read(mini_engine, text: str) -> None:
+    from spacy.tokens import Doc
+
+    from suggest.components.tokenizer import note_text
+
+    doc = mini_engine.nlp.make_doc(text)
+    assert note_text(doc) == doc.text == text
+    assert text in doc.user_data.values(), "the tokenizer keeps the text it read: no join of the tokens"
+    assert note_text(mini_engine.nlp(text)) == text, "the pipeline's components keep the tokenizer's text"
+    words = [token.text for token in doc]
+    other = Doc(mini_engine.nlp.vocab, words=words, spaces=[bool(token.whitespace_) for token in doc])
+    other.user_data.update(mini_engine.nlp.make_doc("not this note").user_data)
+    assert note_text(other) == other.text, "text kept for other tokens is not used"
+
+
 def test_the_reloaded_pipeline_keeps_the_fast_suffix_search(mini_engine, tmp_path: Path) -> None:
     import suggest.pipeline  # noqa: F401 - registers the factories spacy.load needs
     from suggest.components.tokenizer import ClinicalTokenizer, TailSuffixSearch
