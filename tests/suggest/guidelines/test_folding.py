@@ -20,6 +20,7 @@ from suggest.guidelines import (
     immunization,
     index_default,
     medications,
+    neoplasm,
     pregnancy,
     substance_use,
 )
@@ -73,6 +74,11 @@ def test_text_says_any_answers_what_says_any_answers_of_the_folded_text_for_ever
 
 # one example of every alternative of each pattern: the pattern matches it and its words pre-check says so
 _EXAMPLES = [
+    (
+        (neoplasm._SECONDARY_RE,),
+        neoplasm._SECONDARY_WORDS,
+        ["metastatic to the liver", "mets to bone", "spread into the lung", "Bony METS", "nodal metastases"],
+    ),
     (
         (allergies._ALLERGY_PHRASE_RE,),
         allergies._ALLERGY_WORDS,
