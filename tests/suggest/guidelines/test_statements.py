@@ -47,3 +47,21 @@ def test_a_diagnosis_reached_after_a_run_in_exam_heading_is_proposed(codeset):
     )
     sequence_codes(draft, context_of(codeset, text, draft))
     assert {entry.code: entry.proposed for entry in draft.entries} == {"R31.0": True, "C67.9": True}
+
+
+def test_a_case_narratives_first_listed_diagnosis_is_the_one_it_documents_most_strongly(codeset):
+    """Section IV.A: the opening line of a case narrative ("A 67-year-old man with hypertension ...") lists
+    background, not the reason for the encounter; with only run-in headings after it, the first-listed diagnosis
+    is the condition the note documents most strongly, as in a note with no headings at all."""
+    text = (
+        "A 67-year-old man with hypertension consulted for hematuria.\n"
+        "Physical examination revealed a palpable bladder.\n"
+        "Biopsy confirmed a urothelial carcinoma of the bladder.\n"
+    )
+    draft = draft_of(
+        ("I10", 0.5, [mention(text, "hypertension", ("I10",), section="none")]),
+        ("C67.9", 0.9, [mention(text, "carcinoma of the bladder", ("C67.9",), section="physical_exam")]),
+    )
+    sequence_codes(draft, context_of(codeset, text, draft))
+    assert draft.codes()[0] == "C67.9"
+    assert draft.entries[0].role == "first_listed"
