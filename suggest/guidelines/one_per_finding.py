@@ -190,12 +190,15 @@ def _preference(entry: DraftCode, context: GuidelineContext) -> tuple[float, int
 
 
 def _excludes1_preference(entry: DraftCode, context: GuidelineContext) -> tuple[int, float, int, int, int]:
-    """Which reading of one finding an Excludes1 pair keeps: a specified code before an unspecified one whatever
-    their scores (I.A.9.b: "unspecified" codes are for a record that does not say more; "urge incontinence" is
-    N39.41, not R32 "unspecified urinary incontinence"; "right upper quadrant pain" is R10.11, not R52 "pain,
-    unspecified", whose Excludes1 note says "localized pain - code to pain by site"), then by preference."""
+    """Which reading of one finding an Excludes1 pair keeps: the one that says more whatever their scores - a
+    specified code more than an unspecified one (I.A.9.b: "unspecified" codes are for a record that says no more;
+    "urge incontinence" is N39.41, not R32 "unspecified urinary incontinence"; "right upper quadrant pain" is
+    R10.11, not R52 "pain, unspecified", whose Excludes1 note says "localized pain - code to pain by site"), a
+    diagnosis more than a sign or symptom (I.B.4-I.B.5: respiratory failure J96.90 is not R06.89 for being
+    "unspecified" as to its type); where one says more in one way and less in the other, by preference."""
     specified = 0 if "unspecified" in context.codeset.codes[entry.code].description.lower() else 1
-    return (specified, *_preference(entry, context))
+    diagnosis = 0 if entry.code.startswith("R") else 1
+    return (specified + diagnosis, *_preference(entry, context))
 
 
 def _same_words(first: DraftCode, second: DraftCode) -> bool:

@@ -307,3 +307,13 @@ def test_i_a_12_a_an_excludes1_pair_on_one_finding_keeps_the_specified_reading(c
     one_code_per_finding(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["R10.11"]
     assert "I.A.12.a" in draft.excluded[0].reason
+
+
+def test_i_b_5_an_unspecified_diagnosis_is_not_given_up_for_a_specified_symptom(codeset):
+    """I.B.4-I.B.5 with I.A.9.b: respiratory failure J96.90, "unspecified" only as to its type, is not traded for
+    the symptom R06.89 read from the same words; the better-supported reading stays."""
+    text = "Assessment: respiratory failure.\n"
+    words = mention(text, "respiratory failure", ("J96.90", "R06.89"))
+    draft = draft_of(("J96.90", 0.8, [words]), ("R06.89", 0.3, [words]))
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert "J96.90" in draft.codes()
