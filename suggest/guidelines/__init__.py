@@ -58,11 +58,13 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     medications,
     neoplasm,
     one_per_finding,
+    organisms,
     place_names,
     poa,
     pregnancy,
     sepsis,
     sequencing,
+    social_determinants,
     specificity,
     substance_use,
     word_senses,
@@ -97,6 +99,7 @@ def prepare_guidelines(vocabulary: Any) -> None:
         # the Index-wide tables of the main-term and subterm walks (each a pass over every Index term)
         index_terms._main_table(index)
         index_subterms._entries(index)
+        organisms.organism_names(index)  # the Index's B95-B97 organism names, one compiled pattern
 
 
 def apply_guidelines(

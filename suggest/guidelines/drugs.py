@@ -5,8 +5,12 @@ The drug named in the sentence gives its Table of Drugs row; the sentence says w
 - poisoning (wrong drug, wrong dose, overdose, intoxication), intent 1-4 from the note: intentional self-harm
   (2), assault (3), undetermined only when the note says the intent cannot be told (4), else accidental (1)
   (I.C.19.e.5.b: "if the intent of the poisoning is unknown or unspecified, code the intent as accidental");
+  a nonprescribed drug taken with a prescribed one: each drug an "interaction of X with Y" names is a poisoning;
 - adverse effect of a drug properly prescribed and taken (T..5, I.C.19.e.5.a): the manifestation is coded
-  first, the T code after it (the sequencing step never puts a T..5 first);
+  first, the T code after it (the sequencing step never puts a T..5 first). The manifestation is the effect the
+  sentence names ("hyperglycemia" of "steroid-induced hyperglycemia", "hyperkalemia" of "hyperkalemia due to
+  lisinopril"); when no listed code reads those words, the Alphabetic Index main term they name gives it (a
+  "decreased" / "poor" function is the Index's "Loss (of)": "decreased appetite" -> Loss, appetite R63.0);
 - underdosing (T..6, I.C.19.e.5.c) with the noncompliance reason: Z91.120 / Z91.128 intentional (financial
   hardship / other), Z91.130 / Z91.138 unintentional (age-related debility / other), Z91.141 / Z91.148 other;
 - toxic effects of non-medicinal substances (T51-T65) use the same intent columns.
@@ -27,13 +31,14 @@ from suggest.guidelines.cues import REACH as cue_reach
 from suggest.guidelines.cues import cue_near, cue_words, forget_cues
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.drug_names import DrugMention, find_drugs
+from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words
 from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
 from vocab.codeset import CodeSet
 from vocab.errors import VocabError
 from vocab.index import AlphabeticIndex
 
-__all__ = ["drug_event_codes"]
+__all__ = ["adverse_effect_manifestations", "drug_event_codes"]
 
 POISONING = "I.C.19.e.5.b"
 ADVERSE = "I.C.19.e.5.a"
@@ -97,21 +102,42 @@ _AGE_RE = re.compile(r"\b(age-related|elderly|frail\w*|debility)\b", re.IGNORECA
 _NONPRESCRIBED_RE = re.compile(
     r"\b(otc|over[- ]the[- ]counter|non-?prescribed|not prescribed|on (?:his|her|their) own|interaction)\b", re.I
 )
+_INDUCED_RE = cue_words("induced")
+_INTERACTION_RE = cue_words(r"interactions?")
+_INTERACTION_REACH = 80
+_CLAUSE_STOP_RE = re.compile(r"[.;()\n]")
+# Where an effect's clause starts or stops: punctuation, a spaced dash, a list number or bullet.
+_CLAUSE_BREAK_RE = re.compile(r"[.;:,()\n]|\s[-\u2013]\s|\bw/|\bwith\b")
+_LIST_LEAD_RE = re.compile(r"\s*(?:#|\d{1,2}[.)]|[-*\u2022])?\s*")
+_TRIM = " \t-\u2013*\u2022#"
+_EFFECT_WORDS = 5
+# The Index's main term for what notes call a decrease: "Loss (of), appetite" R63.0 for "decreased appetite".
+_INDEX_WORDS = {"decreased": "loss", "reduced": "loss", "diminished": "loss", "poor": "loss"}
+# An effect is a condition: never an injury, external cause, drug or status code.
+_NOT_MANIFESTATIONS = ("S", "T", "V", "W", "X", "Y", "Z")
 _INTENT_COLUMNS = ("poisoning_accidental", "poisoning_intentional", "poisoning_assault", "poisoning_undetermined")
 
 
 def drug_event_codes(note: NoteView, drug_table: AlphabeticIndex, codeset: CodeSet) -> list[AddedCode]:
     """The T36-T65 codes (with their Z91.1- reason for underdosing) the note's sentences support."""
+    return _unique([item for item, _ in _drug_events(note, drug_table, codeset)])
+
+
+def _drug_events(
+    note: NoteView, drug_table: AlphabeticIndex, codeset: CodeSet
+) -> list[tuple[AddedCode, tuple[int, int] | None]]:
+    """Each drug event code with, for an adverse effect, where the note states the effect (note offsets)."""
     seventh = _seventh_character(note.text)
     nonprescribed = bool(_NONPRESCRIBED_RE.search(note.text))
     sentences = list(note.sentences())
-    added: list[AddedCode] = []
+    added: list[tuple[AddedCode, tuple[int, int] | None]] = []
     for position, sentence in enumerate(sentences):
         if sentence.section in _SKIPPED_SECTIONS:
             continue
         text = sentence.text
         cues = (_UNDERDOSING_RE, _POISONING_RE, _TOXIC_EXPOSURE_RE, _ADVERSE_RE)
-        if not any(cue.search(text) for cue in cues):
+        interaction = nonprescribed and _INTERACTION_RE.search(text) is not None
+        if not interaction and not any(cue.search(text) for cue in cues):
             continue  # no poisoning, adverse-effect or underdosing words: no drug event to code
         drugs = [drug for drug in find_drugs(note.text, sentence.start, sentence.end, drug_table) if drug.row]
         if not drugs:
@@ -129,12 +155,16 @@ def drug_event_codes(note: NoteView, drug_table: AlphabeticIndex, codeset: CodeS
             row_title = " > ".join(drug_table.path(drug.row.id)) if drug.row else drug.generic
             rationale = f"{why}: Table of Drugs row '{row_title}', column {column.replace('_', ' ')}"
             sequence = "after" if column == "adverse_effect" else "secondary"
-            added.append(AddedCode(code, evidence, rationale, guideline, sequence=sequence))
+            effect = None
+            if column == "adverse_effect":
+                found = _effect_span(text, (drug.start - sentence.start, drug.end - sentence.start))
+                effect = None if found is None else (sentence.start + found[0], sentence.start + found[1])
+            added.append((AddedCode(code, evidence, rationale, guideline, sequence=sequence), effect))
             if column == "underdosing":
                 following = sentences[position + 1].text if position + 1 < len(sentences) else ""
                 reason = _underdosing_reason(f"{text} {following}")  # the reason often follows ("... cost")
-                added.append(AddedCode(reason, evidence, "reason for the underdosing", UNDERDOSING))
-    return _unique(added)
+                added.append((AddedCode(reason, evidence, "reason for the underdosing", UNDERDOSING), None))
+    return added
 
 
 def _column(text: str, drug: DrugMention, offset: int, nonprescribed: bool) -> tuple[str | None, str, str]:
@@ -143,7 +173,7 @@ def _column(text: str, drug: DrugMention, offset: int, nonprescribed: bool) -> t
     where = (drug.start - offset, drug.end - offset)
     if cue_near(_UNDERDOSING_RE, text, where) and "underdosing" in columns:
         return "underdosing", UNDERDOSING, "underdosing (taken less than prescribed)"
-    interaction = nonprescribed and _caused_by_drug(text, where)
+    interaction = nonprescribed and (_caused_by_drug(text, where) or _in_interaction(text, where))
     toxic = (columns.get(_INTENT_COLUMNS[0]) or "").startswith(_TOXIC_EFFECT_CATEGORIES)
     if cue_near(_POISONING_RE, text, where) or (toxic and cue_near(_TOXIC_EXPOSURE_RE, text, where)) or interaction:
         intent = _intent(text)
@@ -171,6 +201,85 @@ def _caused_by_drug(text: str, where: tuple[int, int]) -> bool:
         return True
     # "metformin side effects reviewed": side effects discussed are none the patient has
     return _effect_after(_SIDE_EFFECT_RE, text, end) and not _COUNSELING_RE.search(text)
+
+
+def _in_interaction(text: str, where: tuple[int, int]) -> bool:
+    """Whether the drug at ``where`` is one of the drugs an "interaction of X with Y" / "interaction between X and
+    Y" names (same clause, after the word): each is a poisoning when one was not prescribed (I.C.19.e.5.b)."""
+    start, _ = where
+    return any(
+        not _CLAUSE_STOP_RE.search(text, cue.end(), start)
+        for cue in _INTERACTION_RE.finditer(text, max(0, start - _INTERACTION_REACH), start)
+    )
+
+
+def _effect_span(text: str, where: tuple[int, int]) -> tuple[int, int] | None:
+    """Where the sentence ``text`` names the effect of the drug at ``where`` (I.C.19.e.5.a): the clause before a
+    cause cue ("Hyperkalemia due to lisinopril") or the words after "induced" ("steroid-induced hyperglycemia")."""
+    start, end = where
+    for cue in _CAUSED_BY_RE.finditer(text, max(0, start - cue_reach), start + cue_reach):
+        if cue.start() < start and (cue.end() >= end or _short_gap(text, cue.end(), start)):
+            clause_start = max((match.end() for match in _CLAUSE_BREAK_RE.finditer(text, 0, cue.start())), default=0)
+            lead = _LIST_LEAD_RE.match(text, clause_start)
+            return _trimmed(text, lead.end() if lead else clause_start, cue.start())
+    for cue in _INDUCED_RE.finditer(text, end, end + cue_reach):
+        if _short_gap(text, end, cue.start()):
+            stop = _CLAUSE_BREAK_RE.search(text, cue.end())
+            return _trimmed(text, cue.end(), stop.start() if stop else len(text))
+    return None
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``start:end`` without the spaces and dashes around it; None when empty or longer than an effect's name."""
+    while start < end and text[start] in _TRIM:
+        start += 1
+    while end > start and text[end - 1] in _TRIM:
+        end -= 1
+    words = text[start:end].split()
+    return (start, end) if 0 < len(words) <= _EFFECT_WORDS else None
+
+
+def adverse_effect_manifestations(
+    note: NoteView, effects: list[tuple[int, int]], index: AlphabeticIndex, codeset: CodeSet
+) -> list[AddedCode]:
+    """The code of each stated effect, from the Alphabetic Index main term its words name (and the subterm the
+    other words name): the manifestation an adverse effect's T code follows (I.C.19.e.5.a). An effect whose words
+    name no main term gives nothing."""
+    added = []
+    for start, end in effects:
+        code, path = _index_code(note.text[start:end], index, codeset)
+        if code is not None:
+            rationale = f"manifestation of an adverse effect, coded first: Alphabetic Index {path}"
+            added.append(AddedCode(code, (note.evidence(start, end),), rationale, ADVERSE))
+    return added
+
+
+def _index_code(phrase: str, index: AlphabeticIndex, codeset: CodeSet) -> tuple[str | None, str]:
+    """The code of the Index main term a word of ``phrase`` names, walked to the subterm the other words name
+    ("Rash" for "diffuse rash": words no subterm names only qualify it); the walk that reads most words wins."""
+    said = re.findall(r"[a-z]+", phrase.lower())
+    said += [_INDEX_WORDS[word] for word in said if word in _INDEX_WORDS]
+    words = content_words(phrase) | set(said)
+    best: tuple[int, str, str] | None = None
+    for word in said:
+        main = index.resolve_reference(word)  # a main term by any of its forms ("Hyperglycemia, hyperglycemic")
+        if main is None or main.parent is not None or not _leads_with(main.title, word):
+            continue  # only the main term the word names ("Confusion, confused"), not one it qualifies
+        term, read = main, len(content_words(main.title) & words)
+        found = best_subterm(index, main, words - content_words(main.title))
+        if found is not None and content_words(found[0].title) <= words:
+            term, read = found[0], read + len(content_words(found[0].title))
+        if not term.codes:
+            continue
+        code = billable_choice(codeset, term.codes[0], words)
+        if code is not None and not code.startswith(_NOT_MANIFESTATIONS) and (best is None or read > best[0]):
+            best = (read, code, " > ".join(index.path(term.id)))
+    return (None, "") if best is None else (best[1], best[2])
+
+
+def _leads_with(title: str, word: str) -> bool:
+    lead = re.sub(r"\(.*?\)", "", title.split(",")[0]).strip().lower()
+    return lead in (word, word.rstrip("s"))
 
 
 def _effect_after(pattern: re.Pattern[str], text: str, end: int) -> bool:
@@ -236,12 +345,14 @@ def code_drug_events(draft: CodeSetDraft, context: GuidelineContext) -> None:
     drug_table = context.index("drug")
     if drug_table is None:
         return
+    note = note_of(context)
     try:
-        added = drug_event_codes(note_of(context), drug_table, context.codeset)
+        events = _drug_events(note, drug_table, context.codeset)
     finally:
         forget_cues()  # the cache's keys are the note's sentences: no note text outlives the note's coding
-    if not added:
+    if not events:
         return
+    added = _unique([item for item, _ in events])
     ours = {item.code for item in added}
     if any(code[0] == "T" and code[5:6] == "2" for code in ours):
         # I.C.19.e.5.b: an intentional self-poisoning code says the suicide attempt; T14.91 is not added
@@ -252,3 +363,25 @@ def code_drug_events(draft: CodeSetDraft, context: GuidelineContext) -> None:
             if entry.code not in ours:
                 draft.remove(entry.code, f"the underdosing reason the note gives is coded ({UNDERDOSING})")
     add_codes(draft, added, context.codeset, threshold=context.threshold)
+    index = context.index("index")
+    uncoded = [effect for _, effect in events if effect is not None and not _coded_at(draft, effect)]
+    if index is not None and uncoded:
+        manifestations = adverse_effect_manifestations(note, uncoded, index, context.codeset)
+        add_codes(
+            draft,
+            [item for item in manifestations if item.code not in draft],
+            context.codeset,
+            threshold=context.threshold,
+        )
+
+
+def _coded_at(draft: CodeSetDraft, span: tuple[int, int]) -> bool:
+    """Whether a listed code (other than a drug event's) reads words of ``span`` the patient has."""
+    start, end = span
+    return any(
+        piece.start < end and start < piece.end and piece.assertion not in ("negated", "family", "hypothetical")
+        for entry in draft.entries
+        if not entry.code.startswith("T")
+        for mention in entry.mentions
+        for piece in mention.evidence
+    )

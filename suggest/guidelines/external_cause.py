@@ -6,7 +6,9 @@ At the initial encounter for an injury (a chapter 19 code with 7th character A):
   "Contact, with, hot, fat, cooking"), walked by the sentence's words; its 7th character matches the injury's;
 - place of occurrence Y92 (I.C.20.b), activity Y93 (I.C.20.c) and external cause status Y99 (I.C.20.k), only
   when the note says them and only at the initial encounter: the "Place of occurrence" / "Activity" entries
-  walked by the words after "at / in / on" and "while", status from work / military / volunteer / leisure;
+  walked by the words after "at / in / on" and "while", status from work / military / volunteer / leisure; an
+  injury the narrative says happened at work took place at the workplace the note names ("Employer: ...
+  warehouse" -> "Place of occurrence, warehouse");
 - an external cause code is never first-listed (I.C.20.a; the sequencing step keeps V00-Y99 secondary).
 """
 
@@ -63,6 +65,13 @@ _PLACE_RE = re.compile(
     r"(?P<place>[a-z][a-z ]{2,30}?)(?=[,.;()\n]|\s+(?:while|when|and|after|at|on|in)\b)",
     re.I,
 )
+# I.C.20.b: an injury the narrative says happened at work happened at the workplace the note names
+# ("Employer: regional distribution warehouse", "works at a sawmill").
+_WORKPLACE_RE = re.compile(
+    r"\b(?:employer|workplace|place of (?:employment|work)|works? (?:at|in))\s*[:\-]?\s*"
+    r"(?:the\s+|a\s+|an\s+)?(?P<place>[a-z][a-z ]{2,40}?)(?=[,.;()\n])",
+    re.I,
+)
 _ACTIVITY_RE = re.compile(
     r"\b(?:while|when)\s+(?:he |she |they |patient |pt )?(?:was |were )?"
     r"(?P<activity>[a-z][a-z ]{2,40}?)(?=[,.;()\n]|\s+(?:at|on|in|and)\b)",
@@ -111,6 +120,9 @@ def external_cause_codes(
         return added
     text_sentences = [s for s in note.sentences(*_NARRATIVE_SECTIONS)]
     place = _walk_named(note, text_sentences, _PLACE_RE, "place", eindex, "Place of occurrence", codeset)
+    if place is None and _said_at_work(note):
+        workplace_lines = list(note.sentences())
+        place = _walk_named(note, workplace_lines, _WORKPLACE_RE, "place", eindex, "Place of occurrence", codeset)
     activity = _walk_named(note, text_sentences, _ACTIVITY_RE, "activity", eindex, "Activity", codeset) or _walk_named(
         note, text_sentences, _ACTIVITY_WAS_RE, "activity", eindex, "Activity", codeset
     )
@@ -202,6 +214,15 @@ def _walk_named(note, sentences, pattern, group, eindex, entry_title, codeset):
             if code is not None:
                 return code, match.start(group), match.end(group), " > ".join(eindex.path(term.id))
     return None
+
+
+def _said_at_work(note: NoteView) -> bool:
+    """Whether the narrative says the injury happened at work (the Y99.0 cues; an "Employer:" line says only who
+    employs the patient)."""
+    return any(
+        _WORK_RE.search(note.text, line.start, line.end) and not _WORKPLACE_RE.search(note.text, line.start, line.end)
+        for line in note.sentences(*_NARRATIVE_SECTIONS)
+    )
 
 
 def _status(note: NoteView, leisure_activity: bool) -> AddedCode | None:

@@ -3,7 +3,8 @@
 A drug the patient takes (medication list, or "on"/"continue" it elsewhere) gives its class's Z79 code; the
 class comes from the Table of Drugs row (its T-category) or the reviewed table (:mod:`drug_names`). Insulin and
 an oral hypoglycemic taken together give both Z79.4 and Z79.84; insulin given only temporarily in hospital
-(sliding scale, drip, "while inpatient") gives no Z79.4 (I.C.4.a.3). An antibiotic course is not long-term.
+(sliding scale, drip, "while inpatient") gives no Z79.4 (I.C.4.a.3). An antibiotic course is not long-term, nor
+a drug the note states as a brief course ("day 3/5", "x 5 days", "taper") wherever else it names it (I.C.21.c.3).
 """
 
 from __future__ import annotations
@@ -111,14 +112,14 @@ def long_term_drug_codes(note: NoteView, drug_table: AlphabeticIndex) -> list[Ad
         (line, list(find_drugs(note.text, line.start, line.end, drug_table))) for line in _medication_statements(note)
     ]
     as_needed = _taken_as_needed(note, statements)
+    short_courses = _given_as_short_course(note, statements, drug_table)
     for line, drugs in statements:
         for position, drug in enumerate(drugs):
-            if drug.drug_class is None or long_term_code(drug.drug_class) is None or drug.generic in as_needed:
+            if drug.drug_class is None or long_term_code(drug.drug_class) is None:
                 continue
-            item_start, item_end = _item_span(note.text, drug.start, drug.end, line)
-            item = note.text[item_start:item_end]
-            if _SHORT_COURSE_RE.search(item):
+            if drug.generic in as_needed or drug.generic in short_courses:
                 continue
+            _, item_end = _item_span(note.text, drug.start, drug.end, line)
             temporary = drug.drug_class == "insulin" and bool(_TEMPORARY_INSULIN_RE.search(line.text))
             # the evidence is the drug's own words ("aspirin 81 mg daily"), not the whole medication line nor the
             # next drug of the same item ("glargine + metformin"): each long-term code is its own finding
@@ -168,6 +169,33 @@ def _taken_as_needed(note: NoteView, statements: list[tuple[NoteLine, list[DrugM
                 if _AS_NEEDED_RE.search(note.text, start, end):
                     found.add(drug.generic)
     return found
+
+
+def _given_as_short_course(
+    note: NoteView, statements: list[tuple[NoteLine, list[DrugMention]]], drug_table: AlphabeticIndex
+) -> set[str]:
+    """Drugs the note states as a brief course ("prednisone 40 mg day 3/5", "x 5 days", "taper"): not long-term
+    therapy (I.C.21.c.3: Z79 is not for "medication being administered for a brief period of time to treat an
+    acute illness"), wherever else the same drug is named ("BG 180s on prednisone" is that course), unless the
+    medication list also has it as a regimen of its own."""
+    short: set[str] = set()
+    if not _SHORT_COURSE_RE.search(note.text):
+        return short  # one pass over the note: most say no course at all
+    for sentence in note.sentences():
+        if sentence.section in _SKIPPED_SECTIONS or not _SHORT_COURSE_RE.search(sentence.text):
+            continue
+        for drug in find_drugs(note.text, sentence.start, sentence.end, drug_table):
+            start, end = _item_span(note.text, drug.start, drug.end, sentence)
+            if _SHORT_COURSE_RE.search(note.text, start, end):
+                short.add(drug.generic)
+    listed = {
+        drug.generic
+        for line, drugs in statements
+        if line.section in _LIST_SECTIONS
+        for drug in drugs
+        if not _SHORT_COURSE_RE.search(note.text, *_item_span(note.text, drug.start, drug.end, line))
+    }
+    return short - listed
 
 
 def _medication_statements(note: NoteView) -> list[NoteLine]:

@@ -107,3 +107,57 @@ def test_i_c_19_e_5_b_inhaled_nonmedicinal_substance_is_a_toxic_effect(run):
 def test_i_c_19_e_5_a_effect_from_drug_therapy(run):
     """I.C.19.e.5.a: "hyperglycemia from steroid use" states the effect as caused by the drug -> T38.0X5A."""
     assert run("Assessment and Plan:\nHyperglycemia from steroid use.\n") == {"T38.0X5A": "I.C.19.e.5.a"}
+
+
+def test_i_c_19_e_5_a_adverse_effect_manifestation_is_coded_from_the_index(vocabulary, note):
+    """I.C.19.e.5.a: "code first the nature of the adverse effect": the effect the sentence names ("rash" of
+    "rash due to amoxicillin") gets its Alphabetic Index code (Rash R21) beside the T code when no listed code
+    reads it; the drug's T code follows it."""
+    from suggest.guidelines.drugs import code_drug_events
+
+    from .conftest import context_of, draft_of
+
+    text = "Assessment and Plan:\n1. Diffuse rash due to amoxicillin, taken as prescribed. Stop amoxicillin.\n"
+    draft = draft_of()
+    code_drug_events(draft, context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary))
+    assert {"T36.0X5A", "R21"} <= set(draft.codes())
+    rash = draft.get("R21")
+    assert rash is not None and any("I.C.19.e.5.a" in why for why in rash.notes)
+
+
+def test_i_c_19_e_5_a_a_listed_manifestation_is_not_added_again(vocabulary, note):
+    """I.C.19.e.5.a: an effect a listed code already reads (the ranker's E87.5 for "hyperkalemia") gets no
+    second code from the Index."""
+    from suggest.guidelines.drugs import code_drug_events
+
+    from .conftest import context_of, draft_of, mention
+
+    text = "Assessment and Plan:\nHyperkalemia due to lisinopril, hold lisinopril.\n"
+    draft = draft_of(("E87.9", 0.7, [mention(text, "Hyperkalemia", ("E87.9",))]))
+    code_drug_events(draft, context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary))
+    assert "T46.4X5A" in draft.codes()
+    assert "E87.5" not in draft.codes()
+
+
+def test_i_c_19_e_5_a_a_decreased_function_is_the_index_loss_of_it(vocabulary, note):
+    """I.C.19.e.5.a: "decreased appetite due to metformin" is the Index's "Loss (of), appetite" R63.0, coded first
+    beside the adverse-effect T code."""
+    from suggest.guidelines.drugs import code_drug_events
+
+    from .conftest import context_of, draft_of
+
+    text = "Assessment and Plan:\n2. Decreased appetite due to metformin, taking as prescribed.\n"
+    draft = draft_of()
+    code_drug_events(draft, context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary))
+    assert {"R63.0", "T38.3X5A"} <= set(draft.codes())
+
+
+def test_i_c_19_e_5_b_both_drugs_an_interaction_names_are_poisonings(run):
+    """I.C.19.e.5.b: toxicity from "the interaction of prescribed warfarin with OTC naproxen she bought herself"
+    is a poisoning by both drugs, the nonprescribed one too (T39.311A for naproxen, a propionic acid derivative),
+    although no cause word stands right before it."""
+    found = run(
+        "Assessment and Plan:\nSupratherapeutic INR with hematuria from the interaction of prescribed warfarin with "
+        "nonprescribed OTC naproxen.\n"
+    )
+    assert "T45.511A" in found and "T39.311A" in found

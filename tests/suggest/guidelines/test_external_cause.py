@@ -80,3 +80,13 @@ def test_the_activity_the_injury_interrupted(run):
     assert "Y93.K1" in run(text)
     text = "History of Present Illness:\nBitten on the R calf when a skateboarder startled the dog.\n"
     assert not any(code.startswith("Y93") for code in run(text))
+
+
+def test_i_c_20_b_an_injury_at_work_happened_at_the_named_workplace(run):
+    """I.C.20.b: an injury the narrative says happened at work took place at the workplace the note names
+    ("Employer: ... factory" -> Place of occurrence, factory Y92.63); without the at-work statement the employer
+    line says nothing of where the injury happened."""
+    at_work = "Employer: furniture factory.\nHistory of Present Illness:\nCut his hand on a blade at work.\n"
+    assert "Y92.63" in run(at_work)
+    elsewhere = "Employer: furniture factory.\nHistory of Present Illness:\nCut his hand on a knife while hiking.\n"
+    assert "Y92.63" not in run(elsewhere)

@@ -112,3 +112,22 @@ def test_a_stated_long_term_therapy_gives_its_class_code(note, drugs):
     view = note("A/P: Chronic pain on long-term opioid therapy.\nMeds: oxycodone 5 mg q6h prn\n")
     assert "Z79.891" in codes(long_term_drug_codes(view, drugs))
     assert "Z79.52" not in codes(long_term_drug_codes(note("A/P: no long-term steroid use.\n"), drugs))
+
+
+def test_i_c_21_c_3_a_drug_given_as_a_short_course_is_not_long_term(note, drugs):
+    """I.C.21.c.3: Z79 is not for a medication given for a brief period to treat an acute illness: prednisone
+    stated as "day 2/5" is that course wherever else the note says the patient is "on prednisone"."""
+    view = note(
+        "Subjective:\nGlucose 190s on prednisone.\n"
+        "Assessment and Plan:\n1. Asthma exacerbation - prednisone 40 mg day 2/5, albuterol q4h prn.\n"
+    )
+    assert "Z79.52" not in codes(long_term_drug_codes(view, drugs))
+
+
+def test_i_c_21_c_3_a_listed_regimen_stays_long_term_beside_a_short_course(note, drugs):
+    """I.C.21.c.3: a steroid the medication list has as a regimen stays long-term even with a burst noted."""
+    view = note(
+        "Medications:\nPrednisone 5 mg daily\n"
+        "Assessment and Plan:\n1. Asthma flare - prednisone burst 40 mg x 5 days, then back to 5 mg.\n"
+    )
+    assert "Z79.52" in codes(long_term_drug_codes(view, drugs))

@@ -39,3 +39,15 @@ def test_word_senses_table_codes_are_in_the_code_set(codeset):
     for code, word, cues, why in read_table("word_senses.tsv"):
         assert code in codeset.codes, code
         assert word == word.lower() and cues.strip() and why.strip()
+
+
+def test_i_b_1_the_visits_main_concern_is_no_sick_relative(codeset):
+    """I.B.1 / I.C.21.c.17: "concern" indexes to Z63.6 (Concern about sick person in family); "main concern: ..."
+    is the visit's worry, and only a sentence naming a sick relative keeps Z63.6."""
+    text = "S: Main concern: poor sleep for 2 weeks.\nSH: concern about caring for her ill mother at home.\n"
+    draft = draft_of(("Z63.6", 0.55, [mention(text, "concern", ("Z63.6",), section="none")]))
+    drop_other_word_senses(draft, context_of(codeset, text, draft))
+    assert draft.codes() == []
+    kept = draft_of(("Z63.6", 0.55, [mention(text, "concern", ("Z63.6",), section="none", occurrence=1)]))
+    drop_other_word_senses(kept, context_of(codeset, text, kept))
+    assert kept.codes() == ["Z63.6"]
