@@ -7,7 +7,7 @@ coding rules -> :class:`NoteSuggestions`. It loads nothing itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -183,6 +183,38 @@ class Engine:
             sections=guideline_context.sections,
             threshold=self.threshold,
         )
+
+    def reported_at(
+        self, text: str, thresholds: Sequence[float], setting: str = "outpatient"
+    ) -> list[tuple[tuple[str, ...], tuple[bool, ...]]]:
+        """The list the engine would report for ``text`` at each of ``thresholds``: (the codes in reporting order,
+        whether each is proposed). The pipeline, the candidates, the ranker and the coding rules run once; the
+        guideline layer, which decides from the threshold what is proposed, what is a confirmed diagnosis and the
+        reporting order, runs once per threshold (``chartcoder train`` chooses its operating threshold on this)."""
+        checked_setting = self._check(text, setting)
+        doc = self.nlp(text)
+        codeset = self.vocabulary.codeset
+        candidates = self._candidates(doc, text)
+        scores = self.ranker.score(candidates)
+        rule_context = RuleContext(codeset=codeset, setting=checked_setting, text=text, history_code=self._history_code)
+        ranked, excluded = rank_codes(candidates, scores, rule_context)
+        sections = NoteView.from_doc(doc).starts
+        reported = []
+        for threshold in thresholds:
+            context = GuidelineContext(
+                codeset=codeset,
+                setting=checked_setting,
+                text=text,
+                candidates=candidates,
+                scores=scores,
+                threshold=float(threshold),
+                index=self.vocabulary.index,
+                history_code=self._history_code,
+                sections=sections,
+            )
+            entries = draft_code_set(ranked, excluded, context).entries
+            reported.append((tuple(entry.code for entry in entries), tuple(entry.proposed for entry in entries)))
+        return reported
 
     def _check(self, text: object, setting: str) -> Setting:
         return check_note(text, setting, self.max_note_chars)
