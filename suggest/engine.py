@@ -7,7 +7,7 @@ coding rules -> :class:`NoteSuggestions`. It loads nothing itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,8 +26,8 @@ from suggest.guidelines.note import NoteView
 from suggest.note_checks import DEFAULT_MAX_NOTE_CHARS, check_note
 from suggest.ranking import NoteClassifier, Ranker
 from suggest.risk_adjustment import hcc_for
-from suggest.rules import RuleContext, rank_codes
-from suggest.types import Candidate, NoteSuggestions, Setting
+from suggest.rules import Ranked, RuleContext, rank_codes
+from suggest.types import Candidate, Exclusion, NoteSuggestions, Setting
 from vocab.vocabulary import Vocabulary
 
 __all__ = ["Engine"]
@@ -137,21 +137,9 @@ class Engine:
     def _code_doc(
         self, doc: Doc, text: str, setting: Setting, note_id: str | None, document_type: str | None = None
     ) -> CodedDocument:
-        codeset = self.vocabulary.codeset
-        candidates = self._candidates(doc, text)
-        scores = self.ranker.score(candidates)
-        context = RuleContext(codeset=codeset, setting=setting, text=text, history_code=self._history_code)
-        ranked, excluded = rank_codes(candidates, scores, context)
-        guideline_context = GuidelineContext(
-            codeset=codeset,
-            setting=setting,
-            text=text,
-            candidates=candidates,
-            scores=scores,
-            threshold=self.threshold,
-            index=self.vocabulary.index,
-            history_code=self._history_code,
-            sections=NoteView.from_doc(doc).starts,
+        candidates, scores, ranked, excluded = self._ranked(doc, text, setting)
+        guideline_context = self._guideline_context(
+            text, setting, candidates, scores, self.threshold, NoteView.from_doc(doc).starts
         )
         draft = draft_code_set(ranked, excluded, guideline_context)
         suggestions, exclusions = suggestions_of(draft, guideline_context)
@@ -182,6 +170,57 @@ class Engine:
             scores=tuple(float(score) for score in scores),
             sections=guideline_context.sections,
             threshold=self.threshold,
+        )
+
+    def reported_at(
+        self, text: str, thresholds: Sequence[float], setting: str = "outpatient"
+    ) -> list[tuple[tuple[str, ...], tuple[bool, ...]]]:
+        """The list the engine would report for ``text`` at each of ``thresholds``: (the codes in reporting order,
+        whether each is proposed). The pipeline, the candidates, the ranker and the coding rules run once; the
+        guideline layer, which decides from the threshold what is proposed, what is a confirmed diagnosis and the
+        reporting order, runs once per threshold (``chartcoder train`` chooses its operating threshold on this)."""
+        checked_setting = self._check(text, setting)
+        doc = self.nlp(text)
+        candidates, scores, ranked, excluded = self._ranked(doc, text, checked_setting)
+        sections = NoteView.from_doc(doc).starts
+        reported = []
+        for threshold in thresholds:
+            context = self._guideline_context(text, checked_setting, candidates, scores, float(threshold), sections)
+            entries = draft_code_set(ranked, excluded, context).entries
+            reported.append((tuple(entry.code for entry in entries), tuple(entry.proposed for entry in entries)))
+        return reported
+
+    def _ranked(
+        self, doc: Doc, text: str, setting: Setting
+    ) -> tuple[list[Candidate], list[float], list[Ranked], list[Exclusion]]:
+        """The note's candidates, their scores, and the coding rules' ranked and excluded codes."""
+        candidates = self._candidates(doc, text)
+        scores = self.ranker.score(candidates)
+        context = RuleContext(
+            codeset=self.vocabulary.codeset, setting=setting, text=text, history_code=self._history_code
+        )
+        ranked, excluded = rank_codes(candidates, scores, context)
+        return candidates, scores, ranked, excluded
+
+    def _guideline_context(
+        self,
+        text: str,
+        setting: Setting,
+        candidates: list[Candidate],
+        scores: list[float],
+        threshold: float,
+        sections: tuple[tuple[int, str], ...],
+    ) -> GuidelineContext:
+        return GuidelineContext(
+            codeset=self.vocabulary.codeset,
+            setting=setting,
+            text=text,
+            candidates=candidates,
+            scores=scores,
+            threshold=threshold,
+            index=self.vocabulary.index,
+            history_code=self._history_code,
+            sections=sections,
         )
 
     def _check(self, text: object, setting: str) -> Setting:

@@ -20,6 +20,12 @@ classifier is fitted on all the notes outside that fold of the sample, and the f
 operating threshold for the best micro F1 there, evaluates the current champion on the same notes, writes
 the pack, and promotes it according to the policy (``if-better``: higher MAP than the champion).
 
+The threshold is chosen on the list the engine really returns at each threshold (:func:`choose_reported_threshold`):
+the guideline layer decides from the threshold what is proposed (a code stated only in the exam of a note with an
+assessment is listed, not proposed), which codes are confirmed diagnoses (their integral symptoms leave), and what
+it adds, so the codes scored at or above a threshold in a list built at another threshold are not what the engine
+proposes at it.
+
 Deterministic for a seed: folds, splits and estimators are seeded and every estimator is single-threaded
 or order-independent, so the same data and seed give byte-identical parts.
 """
@@ -65,6 +71,7 @@ __all__ = [
     "FittedModel",
     "TrainingOptions",
     "TrainingRun",
+    "choose_reported_threshold",
     "choose_threshold",
     "collect_rows",
     "data_fingerprint",
@@ -359,22 +366,50 @@ def choose_threshold(
     return best
 
 
+def choose_reported_threshold(
+    engine: Engine, notes: Sequence[LabeledNote], grid: Sequence[float] = THRESHOLD_GRID, stride: int = 5
+) -> tuple[float, float]:
+    """(threshold, micro F1): the cut-off of ``grid`` whose *reported* codes - the codes the engine proposes at
+    that threshold, after the guideline layer (:meth:`suggest.engine.Engine.reported_at`) - have the best micro
+    F1 on ``notes`` (the lower one on a tie).
+
+    The guideline layer runs once per note and threshold, so the grid is searched coarse to fine: every
+    ``stride``-th threshold, then every threshold within ``stride`` steps of the best of those. A note the engine
+    refuses counts with nothing proposed."""
+    golds = [note.codes for note in notes]
+    tried: dict[float, float] = {}
+
+    def try_thresholds(thresholds: list[float]) -> None:
+        proposed: list[list[set[str]]] = [[] for _ in thresholds]
+        for note in notes:
+            try:
+                reported = engine.reported_at(note.text, thresholds, setting=note.setting or "outpatient")
+            except NoteError:
+                reported = [((), ())] * len(thresholds)
+            for index, (codes, flags) in enumerate(reported):
+                proposed[index].append({code for code, flag in zip(codes, flags, strict=True) if flag})
+        for threshold, predicted in zip(thresholds, proposed, strict=True):
+            tried[threshold] = micro_scores(predicted, golds).f1
+
+    values = [float(value) for value in grid]
+    try_thresholds(values[::stride])
+    best = values.index(max(tried, key=lambda threshold: (tried[threshold], -threshold)))
+    try_thresholds([value for value in values[max(0, best - stride + 1) : best + stride] if value not in tried])
+    chosen = max(tried, key=lambda threshold: (tried[threshold], -threshold))
+    return chosen, tried[chosen]
+
+
 def validate(
     engine: Engine, notes: Sequence[LabeledNote], progress: ProgressCallback | None = None
 ) -> tuple[EvaluationReport, float]:
-    """The engine's report on ``notes`` at the threshold chosen on them, and that threshold."""
+    """The engine's report on ``notes`` at the threshold chosen on them (on the codes it reports at each
+    threshold, :func:`choose_reported_threshold`), and that threshold."""
     started = time.perf_counter()
     advance = (lambda done, total: progress("validation", done, total)) if progress is not None else None
+    threshold, _ = choose_reported_threshold(engine, notes)
+    # The report is what ``evaluate`` measures on the pack written with that threshold (the next run's baseline).
+    engine = engine_with(engine, engine.ranker, engine.classifier, model_id=engine.model_id, threshold=threshold)
     outcomes, facts = score_notes(engine, notes, progress=advance, codeset=engine.vocabulary.codeset)
-    # The threshold is chosen on the scores alone: the outcomes' ``proposed`` flags were decided at the engine's
-    # current threshold and would make every threshold of the grid predict the same codes.
-    threshold, _ = choose_threshold(notes, [replace(outcome, proposed=()) for outcome in outcomes])
-    if threshold != engine.threshold:
-        # The guideline layer decides ``proposed`` and the reporting order at the engine's threshold, so the
-        # notes are scored again at the chosen one: the report is then what ``evaluate`` measures on the pack
-        # written with that threshold (the next run's baseline), not the ranking at the base's threshold.
-        engine = engine_with(engine, engine.ranker, engine.classifier, model_id=engine.model_id, threshold=threshold)
-        outcomes, facts = score_notes(engine, notes, progress=advance, codeset=engine.vocabulary.codeset)
     report = summarize(
         notes,
         outcomes,

@@ -13,6 +13,7 @@ import re
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.drug_names import find_drugs
+from suggest.guidelines.folding import text_says_any
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words
 from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
@@ -30,6 +31,8 @@ _ALLERGY_PHRASE_RE = re.compile(
     r"\ballerg(?:y|ies|ic)\s+to\s+(?P<after>[^.;:\n]+)|(?P<before>\b[A-Za-z][\w-]*)\s+allerg(?:y|ies)\b",
     re.IGNORECASE,
 )
+# Every match of _ALLERGY_PHRASE_RE holds this word (folded: suggest/guidelines/folding.py).
+_ALLERGY_WORDS = ("allerg",)
 _HEADING_LINE_RE = re.compile(r"^\s*[A-Z][A-Za-z /&]{1,30}:")
 _LIST_ITEM_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*\w")
 # An intolerance (an expected side effect) is not an allergy: no allergy status code.
@@ -83,6 +86,8 @@ def _allergen_spans(note: NoteView) -> list[tuple[int, int]]:
     for sentence in note.sentences():
         if sentence.section == "allergies":
             continue
+        if not text_says_any(note.text, _ALLERGY_WORDS, sentence.start, sentence.end):
+            continue  # every phrase names an allergy: most sentences need no scan
         for match in _ALLERGY_PHRASE_RE.finditer(note.text, sentence.start, sentence.end):
             group = "after" if match.group("after") else "before"
             for item in _ITEM_SPLIT_RE.finditer(note.text, match.start(group), match.end(group)):

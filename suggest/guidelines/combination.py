@@ -49,6 +49,8 @@ _GENERIC_WORDS = frozenset(
 _CATCH_ALL = re.compile(r"\b(?:nec|specified|other|classified elsewhere)\b", re.IGNORECASE)
 # Not conditions a combination code absorbs: status, history and encounter Z codes and external causes.
 _NOT_COMBINED = ("Z", "V", "W", "X", "Y")
+# A title's clause from "without" to its end: the conditions the code says are absent (I.A.15).
+_WITHOUT_CLAUSE = re.compile(r"\bwithout\b.*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,14 +216,34 @@ def _kept_beside(other: str, combination: str, link: IndexLink, codeset: CodeSet
 
 
 def _words_of(entry: DraftCode, context: GuidelineContext) -> set[str]:
-    words = set(normalize_tokens(context.codeset.codes[entry.code].description))
+    """What the note and the code's title say the patient has.
+
+    A title's "without ..." clause names what the code leaves out ("viral hepatitis C without hepatic coma",
+    "hernia without obstruction or gangrene"): the "with" convention links two conditions the note documents
+    (I.A.15), so those words count only where the note itself says them on the line of the code's mention
+    ("cholelithiasis, obstructing stone"), never on the title's word alone ("HCV" is no hepatic coma)."""
+    title = context.codeset.codes[entry.code].description
+    clause = _WITHOUT_CLAUSE.search(title)
+    words = set(normalize_tokens(title[: clause.start()] if clause else title))
+    said_on_lines: set[str] = set()
     for mention in entry.mentions:
         if mention.assertion in ("negated", "family", "hypothetical"):
             continue
         words.update(normalize_tokens(mention.term))
         for piece in mention.evidence:
             words.update(normalize_tokens(piece.text))
+        if clause:
+            start, end = _line_around(mention.start, context)
+            said_on_lines.update(word[:_STEM] for word in normalize_tokens(context.text[start:end]))
+    if clause:
+        words.update(word for word in normalize_tokens(clause.group(0)) if word[:_STEM] in said_on_lines)
     return words
+
+
+def _line_around(offset: int, context: GuidelineContext) -> tuple[int, int]:
+    start = context.lowered.rfind("\n", 0, offset) + 1
+    end = context.lowered.find("\n", offset)
+    return start, end if end != -1 else len(context.lowered)
 
 
 def _said_unrelated(entry: DraftCode, context: GuidelineContext) -> bool:

@@ -15,6 +15,7 @@ from vocab.codeset import CodeSet
 __all__ = ["GuidelineContext"]
 
 _SENTENCE_END = re.compile(r"\n|[.;:](?=\s)")
+_LINE_BREAK_RE = re.compile(r"\n")
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class GuidelineContext:
 
     @cached_property
     def _line_starts(self) -> list[int]:
-        return [0] + [index + 1 for index, char in enumerate(self.text) if char == "\n"]
+        return [0] + [match.end() for match in _LINE_BREAK_RE.finditer(self.text)]  # not a Python loop per character
 
     def line_of(self, offset: int) -> int:
         """The number (from 0) of the note's line that holds character ``offset``."""

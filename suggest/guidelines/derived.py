@@ -24,9 +24,15 @@ def derived_table(name: str, *owners: Any) -> dict[Any, Any]:
     """The table named ``name`` derived from exactly these ``owners`` (compared by identity); empty at first."""
     key = (name, *map(id, owners))
     held = _TABLES.get(key)
-    if held is None or any(ref() is not owner for ref, owner in zip(held[0], owners, strict=True)):
-        held = (tuple(weakref.ref(owner, partial(_forget, key)) for owner in owners), {})
-        _TABLES[key] = held
+    if held is not None:
+        # asked several times per note and step: a plain loop, not a generator, over the one or two owners
+        for ref, owner in zip(held[0], owners, strict=True):
+            if ref() is not owner:
+                break
+        else:
+            return held[1]
+    held = (tuple(weakref.ref(owner, partial(_forget, key)) for owner in owners), {})
+    _TABLES[key] = held
     return held[1]
 
 

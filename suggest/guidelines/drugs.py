@@ -31,7 +31,7 @@ from suggest.guidelines.cues import REACH as cue_reach
 from suggest.guidelines.cues import cue_near, cue_words, forget_cues
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.drug_names import DrugMention, find_drugs
-from suggest.guidelines.folding import folded_note, says_any
+from suggest.guidelines.folding import text_says_any
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words
 from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
@@ -182,7 +182,6 @@ def _drug_events(
     seventh = _seventh_character(note.text)
     nonprescribed = bool(_NONPRESCRIBED_RE.search(note.text))
     sentences = list(note.sentences())
-    lowered = folded_note(note)
     added: list[tuple[AddedCode, tuple[int, int] | None]] = []
     for position, sentence in enumerate(sentences):
         if sentence.section in _SKIPPED_SECTIONS:
@@ -191,7 +190,8 @@ def _drug_events(
         cues = (_UNDERDOSING_RE, _POISONING_RE, _TOXIC_EXPOSURE_RE, _ADVERSE_RE)
         interaction = nonprescribed and _INTERACTION_RE.search(text) is not None
         if not interaction and not (
-            says_any(lowered, _EVENT_WORDS, sentence.start, sentence.end) and any(cue.search(text) for cue in cues)
+            text_says_any(note.text, _EVENT_WORDS, sentence.start, sentence.end)
+            and any(cue.search(text) for cue in cues)
         ):
             continue  # no poisoning, adverse-effect or underdosing words: no drug event to code
         drugs = [drug for drug in find_drugs(note.text, sentence.start, sentence.end, drug_table) if drug.row]

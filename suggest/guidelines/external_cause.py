@@ -19,13 +19,14 @@ from collections.abc import Set as AbstractSet
 
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.cues import cue_words
+from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words
 from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
 from vocab.codeset import CodeSet
 from vocab.errors import VocabError
-from vocab.index import AlphabeticIndex
+from vocab.index import AlphabeticIndex, IndexTerm
 
 __all__ = ["external_cause_codes"]
 
@@ -145,10 +146,7 @@ def _mechanism(sentences, eindex: AlphabeticIndex, codeset: CodeSet, seventh: st
     for sentence in sentences:
         words = content_words(sentence.text)
         words |= {_VERB_FORMS[word] for word in words if word in _VERB_FORMS}
-        for main in eindex.main_terms():
-            if main.title.startswith(("Place", "Activity", "External")):
-                continue
-            forms = [content_words(part) for part in main.title.split(",")]
+        for main, forms in _mechanism_terms(eindex):
             title_words = next((form for form in forms if form and form <= words), None)
             if title_words is None:
                 continue
@@ -171,6 +169,19 @@ def _mechanism(sentences, eindex: AlphabeticIndex, codeset: CodeSet, seventh: st
     return AddedCode(
         code, (_as_evidence(note_evidence),), f"mechanism: External Cause Index '{title}'", GUIDELINE, sequence="after"
     )
+
+
+def _mechanism_terms(eindex: AlphabeticIndex) -> list[tuple[IndexTerm, list[frozenset[str]]]]:
+    """The main terms a mechanism may be read from, each with the words of its title's comma-separated forms:
+    worked out once per External Cause Index, not for each sentence of every note."""
+    table = derived_table("external_cause.mechanism_terms", eindex)
+    if "terms" not in table:
+        table["terms"] = [
+            (main, [content_words(part) for part in main.title.split(",")])
+            for main in eindex.main_terms()
+            if not main.title.startswith(("Place", "Activity", "External"))
+        ]
+    return table["terms"]
 
 
 def _as_evidence(line):

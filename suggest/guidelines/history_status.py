@@ -26,7 +26,7 @@ from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.data import read_table
 from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft
-from suggest.guidelines.folding import folded, says_any
+from suggest.guidelines.folding import text_says_any
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words, expanded_words, subterm_rows
 from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
@@ -349,13 +349,12 @@ def status_codes(
 def _status_phrases(text: str, sentence: NoteLine) -> list[tuple[int, int]]:
     """Where the sentence may state a status: after a cue ("s/p", "on home"), a status word ("pseudophakia",
     "DNR"), and each item of the past surgical history, which lists procedures already done (I.C.21.c.3)."""
-    lowered = folded(sentence.text)
     phrases = []
-    if says_any(lowered, _STATUS_CUE_WORDS):
+    if text_says_any(text, _STATUS_CUE_WORDS, sentence.start, sentence.end):
         phrases += [
             (m.start("what"), m.end("what")) for m in _STATUS_CUE_RE.finditer(text, sentence.start, sentence.end)
         ]
-    if says_any(lowered, _STATUS_WORDS):
+    if text_says_any(text, _STATUS_WORDS, sentence.start, sentence.end):
         phrases += [(m.start(), m.end()) for m in _STATUS_WORD_RE.finditer(text, sentence.start, sentence.end)]
     if sentence.section == _SURGICAL_HISTORY:
         heading = _HEADING_RE.match(sentence.text)

@@ -29,6 +29,8 @@ LISTED_FACTOR = 0.9
 # Index entries printing each code, exactly ("B19.20") or as a stem ("I82.40-"), built once per Index (a table
 # derived from the Index, held as long as the Index lives: suggest/guidelines/derived.py).
 _Printed = tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]
+# Pairs of codes answered at most before the table of answers starts afresh (a few bytes each).
+_PAIRS_LIMIT = 200_000
 
 
 @guideline_steps.register("chartcoder.guidelines.index_default.v1")
@@ -71,6 +73,18 @@ def drop_index_defaults(draft: CodeSetDraft, context: GuidelineContext) -> None:
 def is_default_above(index: AlphabeticIndex, codeset: CodeSet, general: str, specific: str) -> bool:
     """Whether an Index entry printing ``general`` lies above an entry printing ``specific`` (two codes of one
     Tabular block): ``general`` is the main term's or subterm's default for the condition ``specific`` names."""
+    # asked for each ordered pair of proposed codes of every note: answered once per pair and release
+    known = derived_table("index_default.default_above", index, codeset)
+    pair = (general, specific)
+    above = known.get(pair)
+    if above is None:
+        if len(known) > _PAIRS_LIMIT:
+            known.clear()  # the pairs are the notes' codes: a service running for months must not keep them all
+        above = known[pair] = _is_default_above(index, codeset, general, specific)
+    return above
+
+
+def _is_default_above(index: AlphabeticIndex, codeset: CodeSet, general: str, specific: str) -> bool:
     if general == specific or specific.startswith(general) or general.startswith(specific):
         return False
     if codeset.block_of(general) != codeset.block_of(specific):

@@ -379,9 +379,10 @@ def _short_tokens(text: str) -> set[str]:
 def _main_terms_named(index: AlphabeticIndex, words: AbstractSet[str]) -> list[tuple[IndexTerm, frozenset[str]]]:
     table = _main_table(index)
     named = []
+    said: dict[str, bool] = {}  # main terms share words: each is looked for once per clause
     for prefix in {word[:_STEM] for word in words}:
         for main, main_words in table.get(prefix, ()):
-            if all(_said(word, words) for word in main_words):
+            if all(said[word] if word in said else said.setdefault(word, _said(word, words)) for word in main_words):
                 named.append((main, main_words))
     return named
 

@@ -91,6 +91,9 @@ def drop_integral_symptoms(draft: CodeSetDraft, context: GuidelineContext) -> No
                 diagnosis
                 for diagnosis in definitive
                 if diagnosis is not entry
+                # the code pair first (the provider's statement, the widest tie): reading how the note ties the
+                # two is the costly part, and a pair that no tie makes integral needs none
+                and integral_to(entry.code, diagnosis.code, context.codeset.codes[diagnosis.code].chapter)
                 and integral_to(
                     entry.code,
                     diagnosis.code,

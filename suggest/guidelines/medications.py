@@ -15,7 +15,7 @@ from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.cues import cue_words
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.drug_names import DrugMention, find_drugs, long_term_code
-from suggest.guidelines.folding import folded_note, says_any
+from suggest.guidelines.folding import text_says_any
 from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
 from vocab.index import AlphabeticIndex
@@ -221,10 +221,10 @@ def _given_as_short_course(
 
 def _medication_statements(note: NoteView) -> list[NoteLine]:
     statements = []
-    lowered = folded_note(note)
     for sentence in note.sentences():
         if sentence.section in _SKIPPED_SECTIONS or (
-            says_any(lowered, _NOT_TAKEN_WORDS, sentence.start, sentence.end) and _NOT_TAKEN_RE.search(sentence.text)
+            text_says_any(note.text, _NOT_TAKEN_WORDS, sentence.start, sentence.end)
+            and _NOT_TAKEN_RE.search(sentence.text)
         ):
             continue
         line_start = note.text.rfind("\n", 0, sentence.start) + 1

@@ -17,6 +17,7 @@ import re
 
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
+from suggest.guidelines.folding import text_says_any
 from suggest.guidelines.index_walk import best_subterm, billable_choice, expanded_words
 from suggest.guidelines.note import AddedCode, NoteView, add_codes, guideline_mention, note_of
 from suggest.guidelines.registry import guideline_steps
@@ -36,6 +37,8 @@ _SECONDARY_RE = re.compile(
     r"\s+(?:metasta\w*|mets)\b",
     re.IGNORECASE,
 )
+# Every match of _SECONDARY_RE holds one of these words (folded: suggest/guidelines/folding.py).
+_SECONDARY_WORDS = ("metasta", "mets", "spread")
 _SITE_WORDS = {
     "bony": "bone",
     "osseous": "bone",
@@ -94,8 +97,8 @@ _NO_DISEASE_RE = re.compile(
 def secondary_site_codes(note: NoteView, table: AlphabeticIndex, codeset: CodeSet) -> list[AddedCode]:
     """Secondary malignant neoplasm codes for the sites a note says the cancer spread to."""
     main = table.find("Neoplasm, neoplastic") if table.main_terms() else None
-    if main is None:
-        return []
+    if main is None or not text_says_any(note.text, _SECONDARY_WORDS):
+        return []  # most notes name no spread: no scan of the note with the pattern
     added: dict[str, AddedCode] = {}
     for match in _SECONDARY_RE.finditer(note.text):
         group = "site" if match.group("site") else "site2"

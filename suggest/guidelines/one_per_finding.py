@@ -262,7 +262,7 @@ def _resolve_excludes1(draft: CodeSetDraft, context: GuidelineContext) -> None:
                 if away is entry:
                     break
                 continue
-            weaker, stronger = sorted((entry, other), key=lambda item: _preference(item, context))
+            weaker, stronger = sorted((entry, other), key=lambda item: _excludes1_preference(item, context))
             if _same_words(weaker, stronger):
                 draft.remove(
                     weaker.code, f"Excludes1 with {stronger.code}: the note supports {stronger.code} (I.A.12.a)"
@@ -323,6 +323,18 @@ def _preference(entry: DraftCode, context: GuidelineContext) -> tuple[float, int
     title = context.codeset.codes[entry.code].description.lower()
     vague = "unspecified" in title or "without complication" in title
     return (round(entry.score, 2), len(entry.replaces), 0 if vague else 1, len(entry.code))
+
+
+def _excludes1_preference(entry: DraftCode, context: GuidelineContext) -> tuple[int, float, int, int, int]:
+    """Which reading of one finding an Excludes1 pair keeps: the one that says more whatever their scores - a
+    specified code more than an unspecified one (I.A.9.b: "unspecified" codes are for a record that says no more;
+    "urge incontinence" is N39.41, not R32 "unspecified urinary incontinence"; "right upper quadrant pain" is
+    R10.11, not R52 "pain, unspecified", whose Excludes1 note says "localized pain - code to pain by site"), a
+    diagnosis more than a sign or symptom (I.B.4-I.B.5: respiratory failure J96.90 is not R06.89 for being
+    "unspecified" as to its type); where one says more in one way and less in the other, by preference."""
+    specified = 0 if "unspecified" in context.codeset.codes[entry.code].description.lower() else 1
+    diagnosis = 0 if entry.code.startswith("R") else 1
+    return (specified + diagnosis, *_preference(entry, context))
 
 
 def _same_words(first: DraftCode, second: DraftCode) -> bool:

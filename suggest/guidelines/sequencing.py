@@ -132,6 +132,9 @@ ENCOUNTER_REASON_PREFIXES = (
     "Z51",
     "Z34",
 )
+# The headed sections of DIAGNOSTIC_SECTIONS: a note with none of them is a narrative (its opening lines and the
+# run-in headings of its story), whose first-stated condition is not what the encounter was for.
+_HEADED_STATEMENTS = frozenset(DIAGNOSTIC_SECTIONS) - {"none"}
 # Sections where a provider states the encounter's diagnoses ("none": the opening lines before any heading, where
 # a note often says what the admission or visit is for); a code whose words appear only elsewhere (exam, review
 # of systems, medications, labs) is listed, not proposed. Guideline-built codes carry their components' mentions,
@@ -272,16 +275,19 @@ def _in_section_of(entry: DraftCode, stated: DraftCode | None) -> bool:
 def _first_stated(entries: list[DraftCode], context: GuidelineContext) -> DraftCode | None:
     """The entry stated first in the most diagnostic section any entry is mentioned in; score breaks ties.
 
-    A note without headings (a narrative) states no list of diagnoses whose order means anything: there the
-    condition the note documents most strongly (the best score on the ranker's scale, ``calibrated_score``: a
-    rule's placement score says where a code goes in the list, not how strongly the note documents it - a
-    smoker's F17.210 from one passing word does not lead a note about hematuria) is the one chiefly
-    responsible. A mention the
-    note rules out ("ACS ruled out") states nothing (II.H, IV.H); a statement that opens with a symptom and
+    A note without headings (a narrative), or with only the run-in headings of its story ("Physical examination
+    revealed ...", "Laboratory data: ...") and none of the sections where a provider states what the encounter
+    is for (diagnoses, assessment, chief complaint, problem list, course, HPI), states no list of diagnoses whose
+    order means anything (Sections II, IV.A; :mod:`suggest.guidelines.statements`): there the condition the
+    note documents most strongly (the best score on the ranker's scale, ``calibrated_score``: a rule's placement
+    score says where a code goes in the list, not how strongly the note documents it - a smoker's F17.210 from
+    one passing word does not lead a note about hematuria) is the one chiefly responsible. A mention the note
+    rules out ("ACS ruled out") states nothing (II.H, IV.H); a statement that opens with a symptom and
     attributes it to a diagnosis is led by that diagnosis (II.A, see :func:`_attributed_cause`).
     """
     sections = {mention.section for entry in entries for mention in entry.mentions}
-    if sections <= {"none"}:
+    if not sections & _HEADED_STATEMENTS:
+        # a narrative, with no headings or only the run-in ones of its story ("Physical examination revealed")
         return max(entries, key=lambda entry: entry.calibrated_score) if entries else None
     for section in DIAGNOSTIC_SECTIONS:
         placed = [

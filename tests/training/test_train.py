@@ -18,6 +18,8 @@ from training.data import DataReport, JsonlReader, LabeledNote, TrainingDataErro
 from training.reviews import read_reviews
 from training.train import (
     TrainingOptions,
+    choose_reported_threshold,
+    choose_threshold,
     collect_rows,
     data_fingerprint,
     fit_model,
@@ -38,6 +40,43 @@ def mini_engine(mini_vocabulary):
 def notes(mini_vocabulary) -> list[LabeledNote]:
     """Synthetic labeled notes over the mini code set (the bootstrap's generator, another seed)."""
     return list(NoteGenerator(load_term_table(mini_vocabulary), mini_vocabulary.codeset, seed=11).notes(160))
+
+
+# --- the operating threshold ---------------------------------------------------------------------------------
+class _IntegralAtLowThresholds:
+    """An engine whose guideline layer, as the real one, decides from the threshold what it reports: a weak
+    pneumonia (0.3) counts as a confirmed diagnosis at thresholds up to 0.3, and then the fever (0.6, the gold
+    code) leaves as integral to it (I.B.5); at 0.31-0.49 the fever is only listed (stated in the exam of a note
+    with an assessment); from 0.5 it is proposed."""
+
+    def reported_at(self, text: str, thresholds, setting: str = "outpatient"):
+        reported = []
+        for threshold in thresholds:
+            if threshold <= 0.3:
+                reported.append((("J18.9",), (True,)))
+            else:
+                reported.append((("R50.9", "J18.9"), (threshold >= 0.5, False)))
+        return reported
+
+
+def test_the_threshold_is_chosen_on_the_codes_the_engine_reports_at_it() -> None:
+    """The list scored at one threshold (fever 0.6, pneumonia 0.3) says the best cut-off is above 0.3; the codes
+    the engine really proposes there (after the guideline layer) say 0.5, where the fever is proposed."""
+    notes = [LabeledNote(id="n1", text="Fever. Pneumonia?", codes=("R50.9",))]
+    grid = [round(0.05 + 0.01 * step, 2) for step in range(91)]
+    scored = training_train.NoteOutcome("n1", ("R50.9", "J18.9"), (0.6, 0.3), (), 2, 0.0)
+    assert choose_threshold(notes, [scored], grid)[0] == 0.31  # on the scores alone
+    assert choose_reported_threshold(_IntegralAtLowThresholds(), notes, grid) == (0.5, 1.0)  # type: ignore[arg-type]
+
+
+def test_reported_at_is_what_the_engine_suggests_at_each_threshold(mini_engine) -> None:
+    text = "Assessment: community acquired pneumonia. Essential hypertension. Type 2 diabetes mellitus."
+    thresholds = [0.05, mini_engine.threshold, 0.9]
+    for threshold, (codes, proposed) in zip(thresholds, mini_engine.reported_at(text, thresholds), strict=True):
+        engine = training_train.engine_with(mini_engine, mini_engine.ranker, model_id="t", threshold=threshold)
+        suggested = engine.suggest(text).suggestions
+        assert codes == tuple(suggestion.code for suggestion in suggested)
+        assert proposed == tuple(suggestion.proposed for suggestion in suggested)
 
 
 # --- data problems ------------------------------------------------------------------------------------------

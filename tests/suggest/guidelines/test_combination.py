@@ -42,6 +42,37 @@ def test_i_a_15_not_combined_when_the_provider_says_unrelated(indexed_vocabulary
     assert draft.codes() == ["E11.9", "G62.9"]
 
 
+def test_i_a_15_a_titles_without_clause_is_not_the_other_condition(indexed_vocabulary):
+    """I.A.15: "with" links two conditions the note documents. HCV (B19.20 "... without hepatic coma") beside HBV
+    is no hepatic coma, so hepatitis B is not made B19.11 "with hepatic coma"."""
+    text = "Serology positive for HBV and HCV.\n"
+    draft = draft_of(
+        ("B19.10", 0.8, [mention(text, "HBV", ("B19.10",))]),
+        ("B19.20", 0.7, [mention(text, "HCV", ("B19.20",))]),
+    )
+    combine_with_index(draft, context_of(indexed_vocabulary.codeset, text, draft, vocabulary=indexed_vocabulary))
+    assert sorted(draft.codes()) == ["B19.10", "B19.20"]
+
+
+def test_i_a_15_a_without_clause_counts_where_the_note_says_it(indexed_vocabulary):
+    """I.A.15: the words of a title's "without" clause count when the note says them on the mention's line
+    ("cholelithiasis, obstructing stone"): the hernia's obstruction is documented there."""
+    text = "Hiatal hernia. Abdominal hernia, obstructed.\n"
+    draft = draft_of(
+        ("K44.9", 0.8, [mention(text, "Hiatal hernia", ("K44.9",))]),
+        ("K46.9", 0.7, [mention(text, "Abdominal hernia", ("K46.9",))]),
+    )
+    combine_with_index(draft, context_of(indexed_vocabulary.codeset, text, draft, vocabulary=indexed_vocabulary))
+    assert "K44.0" in draft.codes()
+    bare = "Hiatal hernia. Abdominal hernia.\n"
+    draft = draft_of(
+        ("K44.9", 0.8, [mention(bare, "Hiatal hernia", ("K44.9",))]),
+        ("K46.9", 0.7, [mention(bare, "Abdominal hernia", ("K46.9",))]),
+    )
+    combine_with_index(draft, context_of(indexed_vocabulary.codeset, bare, draft, vocabulary=indexed_vocabulary))
+    assert "K44.0" not in draft.codes()
+
+
 def test_i_c_9_a_2_hypertension_with_ckd_is_i12_and_keeps_the_stage(codeset):
     text = "PMH: HTN.\nA/P: CKD stage 4, follow with nephrology.\n"
     draft = draft_of(

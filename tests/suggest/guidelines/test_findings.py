@@ -372,3 +372,25 @@ def test_i_b_9_two_kidney_complications_of_one_diabetes_are_one_finding(codeset)
     )
     one_code_per_finding(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["E11.22"]
+
+
+def test_i_a_12_a_an_excludes1_pair_on_one_finding_keeps_the_specified_reading(codeset):
+    """I.A.12.a with I.A.9.b: "right upper quadrant pain" read as R52 "pain, unspecified" (scored higher) and as
+    R10.11 is one finding; R52's Excludes1 note sends localized pain to "pain by site", and an unspecified code is
+    for a record that says no more, so R10.11 stays whatever the scores."""
+    text = "Assessment: right upper quadrant pain.\n"
+    words = mention(text, "right upper quadrant pain", ("R10.11", "R52"))
+    draft = draft_of(("R52", 0.7, [words]), ("R10.11", 0.4, [words]))
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["R10.11"]
+    assert "I.A.12.a" in draft.excluded[0].reason
+
+
+def test_i_b_5_an_unspecified_diagnosis_is_not_given_up_for_a_specified_symptom(codeset):
+    """I.B.4-I.B.5 with I.A.9.b: respiratory failure J96.90, "unspecified" only as to its type, is not traded for
+    the symptom R06.89 read from the same words; the better-supported reading stays."""
+    text = "Assessment: respiratory failure.\n"
+    words = mention(text, "respiratory failure", ("J96.90", "R06.89"))
+    draft = draft_of(("J96.90", 0.8, [words]), ("R06.89", 0.3, [words]))
+    one_code_per_finding(draft, context_of(codeset, text, draft))
+    assert "J96.90" in draft.codes()

@@ -14,17 +14,19 @@ import pytest
 
 from suggest.documentation import attributes
 from suggest.guidelines import (
+    allergies,
     drugs,
     history_status,
     immunization,
     index_default,
     medications,
+    neoplasm,
     pregnancy,
     substance_use,
 )
 from suggest.guidelines import note as note_module
 from suggest.guidelines.derived import derived_table
-from suggest.guidelines.folding import folded, folded_note, says_any
+from suggest.guidelines.folding import folded, folded_note, says_any, text_says_any
 from suggest.guidelines.note import NoteView
 from vocab.index import AlphabeticIndex, IndexTerm
 
@@ -55,8 +57,33 @@ def test_says_any_reads_only_the_given_range_and_a_note_is_folded_once():
     assert not says_any(lowered, ("alcohol",), 0, 7)
 
 
+def test_text_says_any_answers_what_says_any_answers_of_the_folded_text_for_every_range():
+    generator = random.Random(7)
+    words = ("smok", "ab", "a", "\u0131n", "", "zz")
+    texts = ["", "Smoker. Denies alcohol.", "\u212aab\u0130n ABAB", "aaaa", "smo", "SMOK smok"]
+    texts += [
+        "".join(generator.choice("abSMOK .\u0130\u212a") for _ in range(generator.randint(0, 12))) for _ in range(300)
+    ]
+    for text in texts:
+        for chosen in (words, words[:1], words[1:3], ("zz",), ()):
+            for start in range(len(text) + 2):
+                for end in (None, *range(max(start - 1, 0), len(text) + 2)):
+                    expected = says_any(folded(text), chosen, start, end)
+                    assert text_says_any(text, chosen, start, end) is expected, (text, chosen, start, end)
+
+
 # one example of every alternative of each pattern: the pattern matches it and its words pre-check says so
 _EXAMPLES = [
+    (
+        (neoplasm._SECONDARY_RE,),
+        neoplasm._SECONDARY_WORDS,
+        ["metastatic to the liver", "mets to bone", "spread into the lung", "Bony METS", "nodal metastases"],
+    ),
+    (
+        (allergies._ALLERGY_PHRASE_RE,),
+        allergies._ALLERGY_WORDS,
+        ["allergy to penicillin", "allergies to nuts", "ALLERGIC TO sulfa", "peanut allergy", "seasonal allergies"],
+    ),
     (
         (substance_use._PASSIVE_RE, substance_use._FORMER_RE, substance_use._CURRENT_RE, re.compile(r"\btobacco\b")),
         substance_use._TOBACCO_WORDS,
