@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from medspacy.section_detection import Sectionizer, SectionRule
+from medspacy.section_detection import Section, Sectionizer, SectionRule
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
@@ -57,6 +57,47 @@ def _is_measurement_label(doc: Doc, title: tuple[int, int]) -> bool:
     return doc[position].like_num and following_next not in (".", ")")
 
 
+class _SectionsOnly(Sectionizer):
+    """medspaCy 1.3.1's Sectionizer (its ``__call__``, step for step) less ``token._.section``: it wrote the
+    section on every token, half the Sectionizer's time, and nothing reads it (``section_at`` reads
+    ``doc._.chartcoder_section_starts``). ``doc._.sections`` is the same list of sections."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self._parent_sections or (self.assertion_attributes_mapping and self._input_span_type.lower() == "group"):
+            return super().__call__(doc)  # not configured by chartcoder: medspaCy's own, token writes and all
+        matcher = self._Sectionizer__matcher  # the Sectionizer keeps its matcher private (medspacy 1.3.1)
+        matches = matcher(doc)
+        if self.require_start_line:
+            matches = self.filter_start_lines(doc, matches)
+        if self.require_end_line:
+            matches = self.filter_end_lines(doc, matches)
+        doc._.sections = []
+        if len(matches) == 0:
+            doc._.sections.append(Section(None, 0, 0, 0, len(doc)))
+            return doc
+        sections = []
+        if matches[0][1] != 0:
+            sections.append(Section(None, 0, 0, 0, matches[0][1]))
+        for i, (match_id, start, end) in enumerate(matches):
+            if self._apply_sentence_boundary:
+                doc[start].sent_start = True
+                if end < len(doc):
+                    doc[end].sent_start = True
+            rule = matcher.rule_map[self.nlp.vocab.strings[match_id]]
+            last = i == len(matches) - 1
+            limit = len(doc) if last else matches[i + 1][1]
+            if self.max_section_length is None and rule.max_scope is None:
+                scope_end = limit
+            else:
+                scope = rule.max_scope if rule.max_scope is not None else self.max_section_length
+                scope_end = min(end + scope, doc[-1].i + 1 if last else limit)
+            sections.append(Section(rule.category, start, end, end, scope_end, None, rule))
+        doc._.sections.extend(sections)
+        if self.assertion_attributes_mapping and self._input_span_type.lower() == "ents":
+            self.set_assertion_attributes(doc.ents)
+        return doc
+
+
 class ClinicalSections:
     """Runs the Sectionizer, then records where each section starts in ``doc._.chartcoder_section_starts``.
 
@@ -67,7 +108,7 @@ class ClinicalSections:
     def __init__(self, nlp: Language, name: str) -> None:
         self.name = name
         self.rules: dict[str, list[str]] = {}
-        self._sectionizer = Sectionizer(nlp, name=f"{name}_medspacy", rules=None, require_start_line=True)
+        self._sectionizer = _SectionsOnly(nlp, name=f"{name}_medspacy", rules=None, require_start_line=True)
 
     def initialize(
         self,

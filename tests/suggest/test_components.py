@@ -159,6 +159,33 @@ def test_sections_are_named(mini_engine, heading: str, section: str) -> None:
     assert doc[0]._.chartcoder_section == "none"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Intro line.\nHPI:\nCough.\nAssessment and plan:\n1. HTN\nP: 88\nMedications:\nnone",
+        "no heading at all, only words",
+        "Allergies: none\nAllergies: NKDA\nPlan",
+    ],
+)
+def test_sections_are_medspacys_without_the_token_writes(mini_engine, text: str) -> None:
+    from medspacy.section_detection import Sectionizer
+
+    sectionizer = mini_engine.nlp.get_pipe("chartcoder_sections")._sectionizer
+
+    def sections(call):  # type: ignore[no-untyped-def]
+        doc = mini_engine.nlp.get_pipe("chartcoder_sentences")(mini_engine.nlp.make_doc(text))
+        doc = call(doc)
+        found = [(s.category, s.title_span, s.section_span, s.parent, s.rule) for s in doc._.sections]
+        return found, [token._.section for token in doc]
+
+    ours, our_tokens = sections(sectionizer)
+    theirs, their_tokens = sections(lambda doc: Sectionizer.__call__(sectionizer, doc))
+    assert ours == theirs
+    assert set(our_tokens) == {None}, "no section is written on the tokens"
+    if any(rule is not None for *_, rule in theirs):  # medspaCy writes the tokens once a heading is found
+        assert None not in their_tokens
+
+
 def test_a_heading_word_inside_a_sentence_opens_no_section(mini_engine) -> None:
     doc = mini_engine.nlp("The plan is to recheck hypertension.")
     assert {token._.chartcoder_section for token in doc} == {"none"}
