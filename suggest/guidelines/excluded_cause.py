@@ -7,7 +7,11 @@ excluded should never be used at the same time as the code above the Excludes1 n
 condition is coded where the note sends it. The step reads the notes from the Tabular List (nothing is
 hand-written): a code whose affirmed mention's sentence says a causal link ("due to", "d/t", "secondary to",
 "2/2", "caused by") followed by every word of the note's cause (an abbreviation read in any of its senses;
-"lesion", "disease" and the like are no words of their own) becomes the code the note names.
+"lesion", "disease" and the like are no words of their own) becomes the code the note names. The note's condition
+may name a different condition than the code's own: J13 (pneumonia due to Streptococcus pneumoniae) "Excludes1
+congenital pneumonia due to S. pneumoniae (P23.6)" is about a congenital pneumonia, so the words the note's
+condition adds to the code's title ("congenital") must be said in the sentence too; an excluded condition the
+note does not document is not coded (I.A.12.a excludes codes, it does not create conditions).
 """
 
 from __future__ import annotations
@@ -72,8 +76,9 @@ def _documented_cause(
             if link is None:
                 continue
             said = _said_words(sentence[link.end() :])
-            for cause_words, printed, cause in notes:
-                if cause_words <= said:
+            condition_said = _said_words(sentence)
+            for cause_words, qualifier_words, printed, cause in notes:
+                if cause_words <= said and qualifier_words <= condition_said:
                     target = billable_choice(context.codeset, printed, said)
                     if target is not None and target != entry.code:
                         return target, cause
@@ -90,13 +95,16 @@ def _said_words(text: str) -> set[str]:
     return words
 
 
-def _due_to_notes(codeset: CodeSet, code: str) -> tuple[tuple[frozenset[str], str, str], ...]:
-    """(the cause's words, the code named, the cause) of each Excludes1 note at ``code`` or above that reads
-    "<condition> due to <cause> (<one code>)": read once per code and code set."""
+def _due_to_notes(codeset: CodeSet, code: str) -> tuple[tuple[frozenset[str], frozenset[str], str, str], ...]:
+    """(the cause's words, the words the note's condition adds to the code's titles, the code named, the cause) of
+    each Excludes1 note at ``code`` or above that reads "<condition> due to <cause> (<one code>)": read once per
+    code and code set."""
     table = derived_table("excluded_cause.notes", codeset)
     found = table.get(code)
     if found is None:
         rows = []
+        titles = {code, *(ancestor.code for ancestor in codeset.ancestors(code))}
+        title_words = {word for title in titles for word in content_words(codeset.codes[title].description)}
         for _, note in codeset.inherited_notes(code, "excludes1"):
             match = _DUE_TO_NOTE_RE.search(note)
             references = parse_code_references(note)
@@ -104,8 +112,9 @@ def _due_to_notes(codeset: CodeSet, code: str) -> tuple[tuple[frozenset[str], st
                 continue
             cause = match.group("cause").strip()
             words = frozenset(content_words(cause) - _GENERIC)
+            qualifiers = frozenset(content_words(note[: match.start()]) - title_words - _GENERIC)
             if words:
-                rows.append((words, references[0].first, cause))
+                rows.append((words, qualifiers, references[0].first, cause))
         found = table[code] = tuple(rows)
     return found
 

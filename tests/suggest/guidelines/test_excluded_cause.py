@@ -22,3 +22,16 @@ def test_i_a_12_a_neurogenic_bladder_without_a_stated_cause_stays(codeset):
     draft = draft_of(("N31.9", 0.8, [mention(text, "Neurogenic bladder", ("N31.9",))]))
     code_where_the_cause_sends(draft, context_of(codeset, text, draft))
     assert draft.codes() == ["N31.9"]
+
+
+def test_i_a_12_a_a_notes_other_condition_must_be_documented(codeset):
+    """I.A.12.a: J13 "Excludes1 congenital pneumonia due to S. pneumoniae (P23.6)" names a congenital pneumonia:
+    an adult's pneumonia due to Streptococcus pneumoniae stays J13; a congenital one goes to P23.6."""
+    text = "Discharge diagnoses:\n1. Pneumonia due to Streptococcus pneumoniae.\n"
+    draft = draft_of(("J13", 0.8, [mention(text, "Pneumonia", ("J13",))]))
+    code_where_the_cause_sends(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["J13"]
+    text = "Discharge diagnoses:\n1. Congenital pneumonia due to Streptococcus pneumoniae.\n"
+    draft = draft_of(("J13", 0.8, [mention(text, "Congenital pneumonia", ("J13",))]))
+    code_where_the_cause_sends(draft, context_of(codeset, text, draft))
+    assert draft.codes() == ["P23.6"]
