@@ -266,10 +266,10 @@ def _clause_walks(
     """(key, code, subterm, main term, the essential words it uses) of each Index walk whose every essential word
     the clause says, the best walk per main term."""
     best: dict[int, tuple[tuple[int, int, int], str, IndexTerm, IndexTerm, frozenset[str]]] = {}
-    said: dict[str, bool] = {}  # the walks under a main term share words: each is looked for once per clause
-    for main, main_words in _main_terms_named(index, words):
+    said: dict[str, bool] = {}  # main terms and their walks share words: each is looked for once per clause
+    for main, main_words in _terms_named(_main_table(index), words, said):
         for child, required, depth in _main_walks(index, main):
-            if not all(said[word] if word in said else said.setdefault(word, _said(word, words)) for word in required):
+            if not all(_said_once(word, words, said) for word in required):
                 continue
             if main_words & _BROAD_MAIN_TERMS and len(required) < 2:
                 continue
@@ -279,7 +279,9 @@ def _clause_walks(
             key = (len(required) + len(main_words), depth, _title_support(codeset, code, words))
             if main.id not in best or key > best[main.id][0]:
                 best[main.id] = (key, code, child, main, _used(words, required | main_words))
-    for main, lead_words in _compound_mains_named(index, words):
+    # a lead of two or more words the clause says ("Poison ivy, oak, sumac or other plant dermatitis" L23.7) is a
+    # specific condition by itself, unlike a one-word main term ("Dermatitis") whose own code a subterm refines
+    for main, lead_words in _terms_named(_compound_table(index), words, said):
         code = billable_choice(codeset, main.codes[0], words)
         if code is None or not _coded_chapter(code) or main.id in best:
             continue
@@ -292,16 +294,28 @@ def _coded_chapter(code: str) -> bool:
     return any(first <= code[:3] <= last for first, last in _CODED_CHAPTERS)
 
 
-def _compound_mains_named(index: AlphabeticIndex, words: AbstractSet[str]) -> list[tuple[IndexTerm, frozenset[str]]]:
-    """Coded main terms whose lead (before the first comma) is a name of two or more words the clause says
-    ("Poison ivy, oak, sumac or other plant dermatitis" L23.7): a specific condition by itself, unlike a
-    one-word main term ("Dermatitis") whose own code is the default a subterm refines."""
+def _terms_named(
+    table: dict[str, list[tuple[IndexTerm, frozenset[str]]]], words: AbstractSet[str], said: dict[str, bool]
+) -> list[tuple[IndexTerm, frozenset[str]]]:
+    """The terms of a stem table (:func:`_stem_table`) whose every word the clause says, each once (a term stands
+    under the first letters of each of its words); ``said`` keeps each word's answer for the clause."""
     named = []
+    seen: set[int] = set()
     for prefix in {word[:_STEM] for word in words}:
-        for main, lead_words in _compound_table(index).get(prefix, ()):
-            if all(_said(word, words) for word in lead_words) and (main, lead_words) not in named:
-                named.append((main, lead_words))
+        for term, term_words in table.get(prefix, ()):
+            if term.id in seen:
+                continue
+            seen.add(term.id)
+            if all(_said_once(word, words, said) for word in term_words):
+                named.append((term, term_words))
     return named
+
+
+def _said_once(word: str, words: AbstractSet[str], said: dict[str, bool]) -> bool:
+    """:func:`_said`, answered once per word and clause."""
+    if word not in said:
+        said[word] = _said(word, words)
+    return said[word]
 
 
 def _compound_table(index: AlphabeticIndex) -> dict[str, list[tuple[IndexTerm, frozenset[str]]]]:
@@ -374,17 +388,6 @@ def _same_stem(word: str, other: str) -> bool:
 def _short_tokens(text: str) -> set[str]:
     """Single letters and numbers that name an entry ("hepatitis C", "stage 3", "class 2", "type 1")."""
     return {token.lower() for token in _SHORT_RE.findall(text)}
-
-
-def _main_terms_named(index: AlphabeticIndex, words: AbstractSet[str]) -> list[tuple[IndexTerm, frozenset[str]]]:
-    table = _main_table(index)
-    named = []
-    said: dict[str, bool] = {}  # main terms share words: each is looked for once per clause
-    for prefix in {word[:_STEM] for word in words}:
-        for main, main_words in table.get(prefix, ()):
-            if all(said[word] if word in said else said.setdefault(word, _said(word, words)) for word in main_words):
-                named.append((main, main_words))
-    return named
 
 
 def _main_table(index: AlphabeticIndex) -> dict[str, list[tuple[IndexTerm, frozenset[str]]]]:
