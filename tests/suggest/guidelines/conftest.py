@@ -123,3 +123,19 @@ def note(sectioner):
         return NoteView.from_doc(sectioner(text))
 
     return make
+
+
+@pytest.fixture
+def run_index_terms(indexed_vocabulary, note):
+    """``run_index_terms(text, draft)``: the Index-terms step over ``draft``, the note split into sections as the
+    engine splits it."""
+    from dataclasses import replace
+
+    from suggest.guidelines.index_terms import code_index_terms
+
+    def run(text: str, draft: CodeSetDraft) -> CodeSetDraft:
+        context = context_of(indexed_vocabulary.codeset, text, draft, vocabulary=indexed_vocabulary)
+        code_index_terms(draft, replace(context, sections=note(text).starts))
+        return draft
+
+    return run
