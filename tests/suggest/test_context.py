@@ -177,6 +177,48 @@ def test_a_bullet_or_a_dash_in_prose_negates_nothing(mini_engine, text) -> None:
     assert {found.get("heart failure"), found.get("atrial fibrillation")} == {"present"}, found
 
 
+@pytest.mark.parametrize(
+    ("text", "heart_failure"),
+    [
+        ("Heart failure: no.\nAtrial fibrillation: yes.", "negated"),  # the answer ends there: it is the label's
+        ("ROS:\nHeart failure: no\nAtrial fibrillation: yes", "negated"),
+        ("Heart failure: no changes. Atrial fibrillation present.", "present"),  # 'no' denies the word after it
+        ("Echo: no heart failure. Atrial fibrillation present.", "negated"),
+    ],
+)
+def test_a_colon_no_denies_the_label_only_when_the_answer_ends_there(mini_engine, text, heart_failure) -> None:
+    found = assertions(mini_engine, text)
+    assert (found.get("heart failure"), found.get("atrial fibrillation")) == (heart_failure, "present"), found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A 76-year-old man without known allergies, with heart failure and atrial fibrillation.",
+        "A woman with no relevant past history who came to the ED with heart failure and atrial fibrillation.",
+        "A man with no history of interest presented with heart failure and atrial fibrillation.",
+        "A woman with no history of interest was diagnosed with heart failure and atrial fibrillation.",
+        "On metoprolol for heart failure and atrial fibrillation, enoxaparin as prophylaxis.",
+    ],
+)
+def test_a_new_clause_about_the_patient_ends_the_denial_before_it(mini_engine, text) -> None:
+    found = assertions(mini_engine, text)
+    assert (found.get("heart failure"), found.get("atrial fibrillation")) == ("present", "present"), found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No fever, no heart failure, no atrial fibrillation.",
+        "The patient was not diagnosed with heart failure or atrial fibrillation.",
+        "Denies heart failure, atrial fibrillation.",
+    ],
+)
+def test_denials_without_a_new_clause_stay_negated(mini_engine, text) -> None:
+    found = assertions(mini_engine, text)
+    assert (found.get("heart failure"), found.get("atrial fibrillation")) == ("negated", "negated"), found
+
+
 @pytest.mark.parametrize(("text", "expected"), [("HIV neg.", "negated"), ("HIV Ab negative, Hgb 12.", "negated")])
 def test_a_negative_result_after_its_test_negates_it(mini_engine, text, expected) -> None:
     found = assertions(mini_engine, text)
@@ -290,6 +332,7 @@ def test_a_sense_table_with_an_unknown_cue_is_refused_with_its_error(tmp_path) -
     [
         ("Labs: blood type O pos, rubella immune, HCV neg.", ("B06", "B19")),
         ("DVT ppx: enoxaparin. Code status: Full.", ("I82",)),
+        ("DVT prophylaxis: enoxaparin.", ("I82",)),
         ("D-dimer neg (low pretest prob for PE).", ("I26",)),
         ("Dietitian saw pt; GLP-1 RA to be discussed.", ("M06",)),
         ("Labs: EtOH neg, UDS neg.", ("F10",)),
