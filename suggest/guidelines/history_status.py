@@ -19,6 +19,7 @@ Status (I.C.21.c.3): "s/p CABG", "pseudophakia", "home oxygen" ... walk the Inde
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -291,7 +292,9 @@ _THIS_STAY_RE = re.compile(
     r"\b\d{1,2}/\d{1,2}\b(?!/\d)|\b(?:hd|pod|hospital day)\s*#?\d+\b|\bthis (?:admission|stay|hospitalization)\b",
     re.IGNORECASE,
 )
-_NEGATED_BEFORE_RE = re.compile(r"\b(?:no|not|denies|without|never)\s+(?:[\w/-]+\s+){0,2}$", re.IGNORECASE)
+_NEGATED_BEFORE_RE = re.compile(
+    r"\b(?:no|not|denies|denied|deny|without|never)\s+(?:[\w/-]+\s+){0,3}$", re.IGNORECASE
+)  # "No known history of urinary lithiasis", "denied a history of"
 _HEADING_RE = re.compile(r"^\s*[A-Za-z /]{1,30}:\s*")
 _SURGICAL_HISTORY = "past_surgical_history"
 
@@ -390,11 +393,7 @@ def _status_code(phrase, entries, index, codeset, abbreviations) -> tuple[int, s
         if found is None:
             continue
         term, score = found
-        # the phrase must name the status: every word of the subterm's title, or one of its modifiers
-        # ("Status, dialysis (hemodialysis)") in a short phrase - not one shared word ("stomach bug")
-        title_words = content_words(term.title) - {"nec"}
-        named = title_words <= words or (bool(content_words(" ".join(term.nemod)) & words) and len(words) <= 3)
-        if not named:
+        if not _names_status(index, codeset, entry, term, words):
             continue
         code = billable_choice(codeset, term.codes[0], words)
         if code is None or code in _TOO_GENERAL or not code.startswith(_STATUS_PREFIXES):
@@ -402,6 +401,40 @@ def _status_code(phrase, entries, index, codeset, abbreviations) -> tuple[int, s
         if best is None or score > best[0]:
             best = (score, code)
     return best
+
+
+def _names_status(index: AlphabeticIndex, codeset: CodeSet, entry: IndexTerm, term: IndexTerm, words: set[str]) -> bool:
+    """Whether the phrase's words name the status the walk reached (I.C.21.c.3: a status the note states):
+
+    * every word of the subterm's title, or every word of one of its modifiers in a short phrase ("Status,
+      dialysis (hemodialysis)") - not one shared word ("urinary lithiasis" is no "cystectomy (urinary bladder)");
+    * the subterm right above it, by a word of the phrase or of the code's own title ("a central scar" is no
+      "Status, cystostomy, cutaneous"; "pacemaker" is "Presence, cardiac, pacemaker", Z95.0 "Presence of cardiac
+      pacemaker");
+    * the word "transplant" for the Transplant entry ("the left kidney" states no kidney transplant)."""
+    title_words = content_words(term.title) - {"nec"}
+    named = title_words <= words or (
+        len(words) <= 3 and any(modifier and modifier <= words for modifier in map(content_words, term.nemod))
+    )
+    if not named or not _parent_named(index, entry, term, words | _code_title_words(codeset, term)):
+        return False
+    return entry.title != "Transplant" or any(word.startswith("transplant") for word in words)
+
+
+def _code_title_words(codeset: CodeSet, term: IndexTerm) -> frozenset[str]:
+    code = codeset.codes.get(term.codes[0]) if term.codes else None
+    return content_words(code.description) if code is not None else frozenset()
+
+
+def _parent_named(index: AlphabeticIndex, entry: IndexTerm, term: IndexTerm, words: AbstractSet[str]) -> bool:
+    """The subterm right above ``term`` (when it is not ``entry`` itself) shares a word, of its title or
+    modifiers, with ``words``. Higher levels are often the Index's own wording ("Status, organ replacement, by
+    artificial or mechanical device or prosthesis of, heart, valve"), which no note repeats."""
+    parent = None if term.parent is None else index.term(term.parent)
+    if parent is None or parent.id == entry.id:
+        return True
+    parent_words = content_words(_WITHOUT_RE.sub("", " ".join((parent.title, *parent.nemod))))
+    return not parent_words or bool(parent_words & words)  # "Dependence, on, wheelchair": "on" says nothing
 
 
 def _synonym_words(phrase: str) -> frozenset[str]:

@@ -242,6 +242,29 @@ def test_a_coronary_stent_is_not_also_angioplasty_status(statuses):
     assert statuses("PMH: CAD s/p DES to LAD 2019 - no angina since.\nA/P: CAD s/p PCI, stable.\n") == {"Z95.5"}
 
 
+def test_a_status_is_named_by_its_own_words_not_by_one_shared_word(statuses):
+    """I.C.21.c.3: a status code reports a status the note states. "History of urinary lithiasis" is no bladder
+    removal (Status, cystectomy (urinary bladder) Z90.6: one word of the modifier is not the modifier), "presence of
+    multiple areas without contrast uptake in the left kidney" no kidney transplant (the Transplant entry needs
+    the word) and "a central scar" no cystostomy (Status, cystostomy, cutaneous Z93.51: the level above the
+    subterm must be named too). "Full-time manual wheelchair user" (Dependence, on, wheelchair), "liver
+    transplantation" and "pacemaker in place" (Presence, cardiac, pacemaker: "cardiac" is in Z95.0's own title)
+    stay status codes."""
+    assert statuses("PMH: history of urinary lithiasis.\n") == set()
+    assert statuses("CT showed the presence of multiple areas without contrast uptake in the left kidney.\n") == set()
+    assert statuses("Exam: s/p a central scar.\n") == set()
+    assert statuses("PMH: s/p liver transplantation 2015. Pacemaker in place.\n") == {"Z94.4", "Z95.0"}
+    assert statuses("Paraplegia, full-time manual wheelchair user.\n") == {"Z99.3"}
+
+
+def test_a_denied_history_states_no_status(statuses):
+    """I.C.21.c.3: "No known history of ..." and "denied a history of ..." deny the procedure (up to three words
+    between the denial and the cue)."""
+    assert statuses("No known history of kidney transplant.\n") == set()
+    assert statuses("She denied a history of colostomy.\n") == set()
+    assert statuses("PMH: history of kidney transplant.\n") == {"Z94.0"}
+
+
 def test_status_synonyms_cite_valid_codes(codeset):
     """I.C.21.c.3: every code the reviewed status wording table cites as its Index source is in the code set."""
     import re
