@@ -38,6 +38,9 @@ _QUALIFIERS = frozenset(
 # says "without" itself ("Migraine without aura") may use them.
 _WITHOUT = "without"
 _WITHOUT_REACH = 3
+# Prefixes of opposite meaning one or two letters apart: a word the table lacks is no misspelling of its
+# opposite ("hypocoagulation" with heparin is not "hypercoagulation", "macrocytic" not "microcytic").
+_OPPOSITE_PREFIXES = (("hypo", "hyper"), ("micro", "macro"), ("pre", "post"), ("inter", "intra"))
 _MAX_READINGS = 500_000
 
 
@@ -271,6 +274,7 @@ class TermMatcher:
         candidates: list[str] = []
         for length in (len(word) - 1, len(word), len(word) + 1):
             candidates.extend(self._buckets.get((word[0], length), ()))
+        candidates = [candidate for candidate in candidates if not _opposite_prefixes(word, candidate)]
         if not candidates:
             return None
         found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff)
@@ -403,3 +407,11 @@ def make_term_matcher(
     if not Doc.has_extension("chartcoder_abbreviation_senses"):
         Doc.set_extension("chartcoder_abbreviation_senses", default=None)  # without the senses component
     return TermMatcher(nlp, name, fuzzy_cutoff, fuzzy_min_length, partial_allowance, spread_per_word)
+
+
+def _opposite_prefixes(word: str, candidate: str) -> bool:
+    return any(
+        (word.startswith(first) and candidate.startswith(second))
+        or (word.startswith(second) and candidate.startswith(first))
+        for first, second in _OPPOSITE_PREFIXES
+    )

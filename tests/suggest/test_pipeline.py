@@ -97,6 +97,14 @@ def test_misspelling_is_matched_fuzzily(engine) -> None:
     assert "I10" in codes(result)
 
 
+def test_a_word_is_no_misspelling_of_its_opposite(engine) -> None:
+    """A word the table lacks is matched to its nearest table word, never to one with the opposite prefix:
+    "hypocoagulation" (a treatment) is no "hypercoagulation" (D68.59), "macroscopic hematuria" no "microscopic
+    hematuria" (R31.2-)."""
+    result = engine.suggest("Assessment: systemic hypocoagulation with heparin. Macroscopic hematuria.")
+    assert not [code for code in codes(result) if code.startswith(("D68", "R31.2"))], codes(result)
+
+
 def test_sections_are_known_for_every_mention(engine) -> None:
     result = engine.suggest(NOTE)
     listed = [*result.suggestions, *result.excluded]  # the mother's diabetes is excluded: the patient has it
