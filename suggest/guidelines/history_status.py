@@ -280,6 +280,13 @@ _STATUS_CATEGORIES = ("Z89", "Z9")
 # Index status codes that are findings, not the patient's status (Status, asthmaticus ...).
 _STATUS_PREFIXES = ("Z2", "Z4", "Z8", "Z9", "Z7", "Z66")
 # Catch-all status codes ("presence of other specified devices") that one loosely shared word would give.
+# A subterm title of these words alone ("Presence, ear implant, specified type NEC") names no status itself.
+_GENERIC_TITLE_WORDS = frozenset({"nec", "specified", "type", "other", "unspecified", "nos"})
+# The words that make a body part a device in the Index's status subterms ("Presence, artificial, eye"): the note
+# must say one, the code's title does not stand in for it.
+_DEVICE_WORDS = frozenset(
+    {"artificial", "prosthesis", "prosthetic", "mechanical", "device", "implant", "graft", "replacement"}
+)
 _TOO_GENERAL = frozenset({"Z97.8", "Z98.890", "Z99.89", "Z93.9", "Z96.9", "Z95.9", "Z94.9", "Z90.89", "Z89.9"})
 
 
@@ -299,6 +306,10 @@ _HEADING_RE = re.compile(r"^\s*[A-Za-z /]{1,30}:\s*")
 _SURGICAL_HISTORY = "past_surgical_history"
 
 
+def _status_entries(index: AlphabeticIndex) -> list[IndexTerm]:
+    return [term for path in _STATUS_ENTRIES if (term := index.find(*path)) is not None]
+
+
 def status_codes(
     note: NoteView,
     index: AlphabeticIndex,
@@ -308,7 +319,7 @@ def status_codes(
 ) -> list[AddedCode]:
     """Status codes (Z89-Z99, Z66 ...) for devices, transplants, ostomies, absent organs, machine dependence and
     a do-not-resuscitate order (I.C.21.c.3)."""
-    entries = [term for path in _STATUS_ENTRIES if (term := index.find(*path)) is not None]
+    entries = _status_entries(index)
     # a phrase's status code depends on the phrase and the release alone: each is walked once per release
     owners = (index, codeset) if abbreviations is None else (index, codeset, abbreviations)
     walked = derived_table("history_status.status_code", *owners)
@@ -408,15 +419,17 @@ def _names_status(index: AlphabeticIndex, codeset: CodeSet, entry: IndexTerm, te
 
     * every word of the subterm's title, or every word of one of its modifiers in a short phrase ("Status,
       dialysis (hemodialysis)") - not one shared word ("urinary lithiasis" is no "cystectomy (urinary bladder)");
-    * the subterm right above it, by a word of the phrase or of the code's own title ("a central scar" is no
-      "Status, cystostomy, cutaneous"; "pacemaker" is "Presence, cardiac, pacemaker", Z95.0 "Presence of cardiac
-      pacemaker");
+    * the subterm right above it, by a word of the phrase ("a central scar" is no "Status, cystostomy,
+      cutaneous"), or of the code's own title when that level is no device word ("pacemaker" is "Presence,
+      cardiac, pacemaker", Z95.0 "Presence of cardiac pacemaker"; "eye pain" is no "Presence, artificial, eye").
+      A subterm that only says "specified type NEC" names nothing: its parent must be said;
     * the word "transplant" for the Transplant entry ("the left kidney" states no kidney transplant)."""
-    title_words = content_words(term.title) - {"nec"}
+    title_words = content_words(term.title) - _GENERIC_TITLE_WORDS
     named = title_words <= words or (
         len(words) <= 3 and any(modifier and modifier <= words for modifier in map(content_words, term.nemod))
     )
-    if not named or not _parent_named(index, entry, term, words | _code_title_words(codeset, term)):
+    vouching = _code_title_words(codeset, term) - _DEVICE_WORDS if title_words else frozenset()
+    if not named or not _parent_named(index, entry, term, words, vouching):
         return False
     return entry.title != "Transplant" or any(word.startswith("transplant") for word in words)
 
@@ -426,15 +439,20 @@ def _code_title_words(codeset: CodeSet, term: IndexTerm) -> frozenset[str]:
     return content_words(code.description) if code is not None else frozenset()
 
 
-def _parent_named(index: AlphabeticIndex, entry: IndexTerm, term: IndexTerm, words: AbstractSet[str]) -> bool:
+def _parent_named(
+    index: AlphabeticIndex, entry: IndexTerm, term: IndexTerm, words: AbstractSet[str], vouching: AbstractSet[str]
+) -> bool:
     """The subterm right above ``term`` (when it is not ``entry`` itself) shares a word, of its title or
-    modifiers, with ``words``. Higher levels are often the Index's own wording ("Status, organ replacement, by
-    artificial or mechanical device or prosthesis of, heart, valve"), which no note repeats."""
+    modifiers, with ``words``, or has none but ``vouching`` words. Higher levels are often the Index's own
+    wording ("Status, organ replacement, by artificial or mechanical device or prosthesis of, heart, valve"),
+    which no note repeats."""
     parent = None if term.parent is None else index.term(term.parent)
     if parent is None or parent.id == entry.id:
         return True
     parent_words = content_words(_WITHOUT_RE.sub("", " ".join((parent.title, *parent.nemod))))
-    return not parent_words or bool(parent_words & words)  # "Dependence, on, wheelchair": "on" says nothing
+    if not parent_words:  # "Dependence, on, wheelchair": "on" says nothing
+        return True
+    return bool(parent_words & words) or (bool(parent_words & vouching) and not parent_words & _DEVICE_WORDS)
 
 
 def _synonym_words(phrase: str) -> frozenset[str]:

@@ -257,6 +257,16 @@ def test_a_status_is_named_by_its_own_words_not_by_one_shared_word(statuses):
     assert statuses("Paraplegia, full-time manual wheelchair user.\n") == {"Z99.3"}
 
 
+def test_a_body_part_is_no_device_and_specified_type_nec_names_nothing(statuses):
+    """I.C.21.c.3: "history of bilateral eye pain" is no "Presence, artificial, eye" (Z97.0) and "history of
+    ischemic heart disease" no artificial heart (Z95.812): "artificial" must be said, Z97.0's title does not say
+    it for the note. "History of type 2 diabetes" is no "Presence, ear implant, specified type NEC" (Z96.29).
+    "Artificial eye" and "aortic valve replacement" (Status, organ replacement, ..., heart, valve Z95.2) stay."""
+    assert statuses("PMH: history of bilateral eye pain. History of ischemic heart disease.\n") == set()
+    assert statuses("PMH: history of type 2 diabetes mellitus with poor metabolic control.\n") == set()
+    assert statuses("PSH: artificial eye 2010; aortic valve replacement 2018.\n") == {"Z97.0", "Z95.2"}
+
+
 def test_a_denied_history_states_no_status(statuses):
     """I.C.21.c.3: "No known history of ..." and "denied a history of ..." deny the procedure (up to three words
     between the denial and the cue)."""
