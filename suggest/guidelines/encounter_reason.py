@@ -22,7 +22,7 @@ from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
 
-__all__ = ["follow_up_after_malignancy", "preoperative_evaluation"]
+__all__ = ["follow_up_after_malignancy", "preoperative_evaluation", "reason_lines"]
 
 PREOPERATIVE_GUIDELINE = "IV.M"
 FOLLOW_UP_GUIDELINE = "I.C.21.c.8"
@@ -41,7 +41,8 @@ _FOLLOW_UP = re.compile(r"\bsurveillance\b|\bfollow[- ]?up\b|\bf/u\b|\brecheck\b
 _OPENING_LINES = 4
 
 
-def _reason_lines(note: NoteView) -> list[NoteLine]:
+def reason_lines(note: NoteView) -> list[NoteLine]:
+    """The lines that state why the patient came: the title and opening lines, the chief complaint / reason."""
     lines = list(note.lines(*_REASON_SECTIONS))
     opening = [line for line in lines if line.section == "none"][:_OPENING_LINES]
     return opening + [line for line in lines if line.section != "none"]
@@ -49,7 +50,7 @@ def _reason_lines(note: NoteView) -> list[NoteLine]:
 
 def preoperative_evaluation(note: NoteView) -> AddedCode | None:
     """Z01.81- when the visit is a preoperative evaluation (IV.M)."""
-    for line in _reason_lines(note):
+    for line in reason_lines(note):
         match = _PREOPERATIVE.search(line.text)
         if match is None:
             continue
@@ -68,7 +69,7 @@ def preoperative_evaluation(note: NoteView) -> AddedCode | None:
 
 def follow_up_after_malignancy(note: NoteView) -> AddedCode | None:
     """Z08 when the visit is for surveillance / follow-up (the caller checks the malignancy is history)."""
-    for line in _reason_lines(note):
+    for line in reason_lines(note):
         match = _FOLLOW_UP.search(line.text)
         if match is None:
             continue

@@ -125,7 +125,12 @@ def expanded_words(text: str, abbreviations: Abbreviations | None = None) -> set
     if abbreviations is not None:
         for word in re.findall(r"[A-Za-z][A-Za-z0-9/]+", text):
             senses = abbreviations.expand(word.lower())
-            if senses and (len(senses) == 1 or abbreviations.is_reviewed(word.lower())):
+            if not senses:
+                continue
+            reviewed = abbreviations.is_reviewed(word.lower())
+            # a word in lower case is the English word unless chartcoder's reviewed list has it ("copd"): "cold
+            # snare" is no chronic obstructive lung disease (COLD), "a central scar" no SCAR
+            if (len(senses) == 1 or reviewed) and (reviewed or not word.islower()):
                 words |= content_words(senses[0])
     return words
 

@@ -33,6 +33,8 @@ import re
 
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
+from suggest.guidelines.encounter_reason import reason_lines
+from suggest.guidelines.note import note_of
 from suggest.guidelines.registry import guideline_steps
 from suggest.guidelines.statements import stating_sections
 from suggest.types import Mention, Role
@@ -132,6 +134,8 @@ ENCOUNTER_REASON_PREFIXES = (
     "Z51",
     "Z34",
 )
+# Where a note states the reason for the encounter besides its opening lines (IV.A).
+_REASON_STATEMENT_SECTIONS = ("chief_complaint", "diagnoses", "assessment_and_plan")
 # The headed sections of DIAGNOSTIC_SECTIONS: a note with none of them is a narrative (its opening lines and the
 # run-in headings of its story), whose first-stated condition is not what the encounter was for.
 _HEADED_STATEMENTS = frozenset(DIAGNOSTIC_SECTIONS) - {"none"}
@@ -177,7 +181,11 @@ def sequence_codes(draft: CodeSetDraft, context: GuidelineContext) -> None:
         {mention.section for entry in draft.entries for mention in entry.mentions} & set(_PROPOSING_SECTIONS)
     )
     for entry in draft.entries:
-        entry.proposed = entry.score >= context.threshold and _stated_as_diagnosis(entry, stated_sections)
+        entry.proposed = (
+            entry.score >= context.threshold
+            and _stated_as_diagnosis(entry, stated_sections)
+            and _states_the_encounter_reason(entry, context)
+        )
     proposed = [entry for entry in draft.entries if entry.proposed]
     listed = sorted((entry for entry in draft.entries if not entry.proposed), key=lambda entry: -entry.score)
     first = _principal(proposed, context)
@@ -252,6 +260,19 @@ def _stated_as_diagnosis(entry: DraftCode, stated_sections: set[str]) -> bool:
     if not stated_sections or _documented_by_guideline(entry):
         return True
     return any(mention.section in stated_sections and mention.assertion != "negated" for mention in entry.mentions)
+
+
+def _states_the_encounter_reason(entry: DraftCode, context: GuidelineContext) -> bool:
+    """An encounter-reason Z code (Z00-Z13, aftercare, Z51 ...) reports why the patient came (IV.A, I.C.21.c): its
+    words must stand where the note says so - the title and opening lines, the chief complaint, the diagnoses -
+    not be an "eye examination" or "laboratory tests" of the exam or the story. Other codes pass."""
+    if not _is_encounter_reason(entry) or _documented_by_guideline(entry):
+        return True
+    present = [mention for mention in entry.mentions if mention.assertion == "present"]
+    if any(mention.section in _REASON_STATEMENT_SECTIONS for mention in present):
+        return True
+    lines = reason_lines(note_of(context))
+    return any(line.start <= mention.start and mention.end <= line.end for mention in present for line in lines)
 
 
 def _documented_by_guideline(entry: DraftCode) -> bool:

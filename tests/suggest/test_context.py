@@ -246,6 +246,7 @@ def sections_of(engine, text: str) -> dict[str, str]:
         ("Dx:", "diagnoses"),
         ("Post-operative diagnosis:", "diagnoses"),
         ("POSTOPERATIVE DIAGNOSIS:", "diagnoses"),
+        ("Post-procedure diagnosis:", "diagnoses"),
         ("Pre-operative diagnosis:", "preoperative_diagnosis"),
         ("Assessment/Plan:", "assessment_and_plan"),
         ("A/P:", "assessment_and_plan"),

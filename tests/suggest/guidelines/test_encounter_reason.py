@@ -72,3 +72,34 @@ def test_section_iv_only_no_encounter_z_code_for_an_admission(codeset):
     draft = draft_of(("M17.11", 0.9, [mention(PREOP, "Primary osteoarthritis right knee", ("M17.11",))]))
     code_encounter_reason(draft, context_of(codeset, PREOP, draft, setting="inpatient"))
     assert draft.codes() == ["M17.11"]
+
+
+NARRATIVE = (
+    "A 45-year-old man came to the emergency department with two weeks of cough and fever.\n"
+    "He smokes one pack a day.\nHe had no chest pain.\nCrackles were heard at the right base.\n"
+    "An eye examination was normal.\nLaboratory tests showed leukocytosis.\n"
+    "Chest X-ray showed a right lower lobe consolidation: community-acquired pneumonia.\n"
+)
+
+
+def test_iv_a_an_examination_word_of_the_story_is_no_encounter_reason(codeset):
+    """IV.A, I.C.21.c: an encounter-reason Z code (Z00-Z13) reports why the patient came. In a narrative note
+    (no diagnosis headings: every line may state a diagnosis), "an eye examination was normal" and "laboratory
+    tests" past the opening lines are no eye-exam encounter (Z01.00) and no general examination (Z00.00): listed,
+    not proposed, and the pneumonia leads. Where the note's title says it ("ANNUAL EYE EXAMINATION"), Z01.00 is
+    proposed and first-listed."""
+    draft = draft_of(
+        ("Z01.00", 0.9, [mention(NARRATIVE, "eye examination", ("Z01.00",), section="none")]),
+        ("Z00.00", 0.8, [mention(NARRATIVE, "Laboratory tests", ("Z00.00",), section="none")]),
+        ("J18.9", 0.7, [mention(NARRATIVE, "community-acquired pneumonia", ("J18.9",), section="none")]),
+    )
+    sequence_codes(draft, context_of(codeset, NARRATIVE, draft))
+    assert [entry.code for entry in draft.entries if entry.proposed] == ["J18.9"]
+
+    titled = "ANNUAL EYE EXAMINATION\nNo complaints.\nMyopia, both eyes.\n"
+    draft = draft_of(
+        ("Z01.00", 0.9, [mention(titled, "EYE EXAMINATION", ("Z01.00",), section="none")]),
+        ("H52.13", 0.8, [mention(titled, "Myopia, both eyes", ("H52.13",), section="none")]),
+    )
+    sequence_codes(draft, context_of(codeset, titled, draft))
+    assert [entry.code for entry in draft.entries if entry.proposed] == ["Z01.00", "H52.13"]

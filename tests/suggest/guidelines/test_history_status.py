@@ -308,3 +308,17 @@ def test_the_diagnostic_statement_of_history_outweighs_the_narrative(codeset):
     current = mention(text, "DVT", ("I82.40",), section="diagnoses")
     results = list(_by_assertion(Candidate(code="I82.40", mentions=(current, story)), 0.8, context))
     assert [code for code, ranked, _ in results if ranked is not None] == ["I82.40"]
+
+
+def test_a_lower_case_word_is_the_english_word_not_an_abbreviation():
+    """The Index walks read an abbreviation's sense ("CABG", "COPD"), but a word in lower case is the English
+    word unless chartcoder's reviewed list has it: "cold snare" is no chronic obstructive lung disease (COLD),
+    "a central scar" no severe cutaneous adverse reaction (SCAR); "COLD" as written still is."""
+    from suggest.guidelines.index_walk import expanded_words
+    from vocab.lexicon import load_abbreviations
+
+    abbreviations = load_abbreviations()
+    assert "obstructive" not in expanded_words("s/p cold snare polypectomy", abbreviations)
+    assert "cutaneous" not in expanded_words("a central scar", abbreviations)
+    assert "obstructive" in expanded_words("COLD exacerbation", abbreviations)
+    assert "obstructive" in expanded_words("copd", abbreviations)
