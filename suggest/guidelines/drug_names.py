@@ -23,7 +23,10 @@ _WORD_RE = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 _NOT_DRUG_WORDS = frozenset(
     "water oxygen sugar salt iron vitamin alcohol tobacco nicotine food plant tea coffee milk insect smoke gas dust "
     "paint soap sodium potassium calcium oil tablet tablets pill pills capsule capsules medication medications "
-    "medicine medicines drug drugs medicament substance chemical chemicals fluid fluids".split()
+    "medicine medicines drug drugs medicament substance chemical chemicals fluid fluids "
+    # the Table of Drugs' main terms that are also sites of the Neoplasm Table: in a note they name the organ
+    # ("adrenal hypodense mass on CT"), not its extract (Z79.52 came from "adrenal")
+    "adrenal thyroid".split()
 )
 
 

@@ -94,6 +94,12 @@ _RELATIVE_RE = cue_words(
     "partner",
     "roommate",
 )
+# Another substance smoked or vaped ("a regular marijuana smoker", "vapes THC") is no tobacco use: the Index sends
+# it to that substance (Use, cannabis ...), handled with the other substances; a sentence naming tobacco too keeps it.
+_OTHER_SUBSTANCE_RE = cue_words(
+    "marijuana", "marihuana", "cannabis", "weed", "thc", "crack", "cocaine", r"meth\w*", "heroin", "opium", "hashish"
+)
+_TOBACCO_NAMED_RE = cue_words("tobacco", r"cigarettes?", "cigs?", "nicotine", "ppd", r"packs?(?:/| per | a )day")
 _REMISSION_RE = re.compile(r"\bin (?:early |sustained )?remission\b", re.IGNORECASE)
 _WITHDRAWAL_RE = re.compile(r"\bwithdrawal\b", re.IGNORECASE)
 _SKIPPED_SECTIONS = ("family_history",)
@@ -116,6 +122,8 @@ def tobacco_codes(note: NoteView) -> list[AddedCode]:
             passive.append((sentence.start, sentence.end))
             continue
         if _NEVER_RE.search(text) or _RELATIVE_RE.search(text):
+            continue
+        if _OTHER_SUBSTANCE_RE.search(text) and not _TOBACCO_NAMED_RE.search(text):
             continue
         if _FORMER_RE.search(text) and not _REMISSION_RE.search(text):
             former.append((sentence.start, sentence.end))

@@ -64,6 +64,13 @@ def test_short_courses_and_as_needed_drugs_are_not_long_term(note, drugs):
     assert long_term_drug_codes(view, drugs) == []
 
 
+def test_an_organ_named_in_the_note_is_no_drug(note, drugs):
+    """I.C.21.c.3: "adrenal" is a Table of Drugs row (adrenal extract, a glucocorticoid) and a Neoplasm Table site;
+    "an adrenal hypodense mass on CT" names the organ, not a long-term steroid (no Z79.52)."""
+    view = note("Imaging:\nAn adrenal hypodense mass was seen on CT.\nAssessment:\nAdrenal incidentaloma.\n")
+    assert long_term_drug_codes(view, drugs) == []
+
+
 def test_discontinued_or_allergy_drugs_give_nothing(note, drugs):
     """I.C.21.c.3: only drugs the patient currently takes."""
     view = note("Allergies:\nAspirin (hives)\nAssessment and Plan:\nWarfarin was discontinued last year.\n")

@@ -24,6 +24,8 @@ def codes(note, text: str) -> set[str]:
         ("Social History:\nOccasional cigars, not dependent. Tobacco use (cigars).\n", {"Z72.0"}),  # Use, tobacco
         ("Social History:\nVapes nicotine e-cig daily.\n", {"F17.290"}),
         ("Labs:\nUrine dip negative.\n", set()),
+        ("Social History:\nRegular marijuana smoker. Vapes THC.\n", set()),  # cannabis, not tobacco (I.C.5.b)
+        ("Social History:\nSmokes 1 ppd and marijuana on weekends.\n", {"F17.210"}),
     ],
 )
 def test_tobacco_statement_gives_its_code(note, text, expected):
