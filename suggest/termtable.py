@@ -21,12 +21,13 @@ from typing import Any
 
 from vocab.codes import normalize_code
 from vocab.errors import InvalidCodeError
+from vocab.lexicon import condition_inclusion_terms
 from vocab.text import normalize_tokens
 from vocab.vocabulary import Vocabulary
 
 __all__ = ["TABLE_FORMAT", "TermTable", "build_term_table", "read_reviewed_abbreviations", "sense_words"]
 
-TABLE_FORMAT = 6
+TABLE_FORMAT = 7  # 7: inclusion terms that name only a fractured bone left out
 # Words a note need not repeat for a phrase to be there. "other" and "specified" are not among them:
 # "Diabetes, specified type NEC" must not match a note that says "type 2 diabetes".
 OPTIONAL_WORDS = frozenset(
@@ -142,7 +143,7 @@ def _tabular_phrases(vocabulary: Vocabulary) -> Iterator[tuple[str, str, str]]:
     for code in vocabulary.codeset:
         if not code.description.lower().startswith("other"):
             yield code.description, code.code, "title"
-        for term in code.inclusion_terms:
+        for term in condition_inclusion_terms(code):
             if not term.lower().startswith("other"):
                 yield term, code.code, "inclusion"
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from vocab.codes import normalize_code
-from vocab.codeset import CodeSet
+from vocab.codeset import Code, CodeSet
 from vocab.errors import InvalidCodeError
 from vocab.text import normalize_text
 
@@ -28,6 +29,7 @@ __all__ = [
     "SOURCES",
     "Abbreviations",
     "LexiconTerm",
+    "condition_inclusion_terms",
     "index_terms",
     "load_abbreviations",
     "see_terms",
@@ -37,6 +39,7 @@ __all__ = [
 
 # Term sources, in the order a reviewer would trust them.
 SOURCES = ("title", "inclusion", "includes", "index", "eindex", "drug", "neoplasm", "abbreviation")
+_FRACTURE_WORDS_RE = re.compile(r"\b(?:fracture|broken|fx)", re.IGNORECASE)
 
 _TABLE_COLUMN_WORDS = {
     "poisoning_accidental": "poisoning accidental unintentional",
@@ -124,10 +127,20 @@ def tabular_terms(codeset: CodeSet) -> Iterator[LexiconTerm]:
     """Titles, inclusion terms and "includes" notes of every code."""
     for code in codeset:
         yield LexiconTerm(code.description, code.code, "title")
-        for term in code.inclusion_terms:
+        for term in condition_inclusion_terms(code):
             yield LexiconTerm(term, code.code, "inclusion")
         for term in code.includes:
             yield LexiconTerm(term, code.code, "includes")
+
+
+def condition_inclusion_terms(code: Code) -> Iterator[str]:
+    """The code's inclusion terms that name its condition. Under "Fracture of <bone>" the Tabular includes the
+    bone's other names (S12.1 "Axis", S82.0 "Knee cap", S92.0 "Os calcis"): alone those words name the bone, not
+    its fracture ("normal axis" on an ECG), and are left out."""
+    fracture_title = code.description.lower().startswith("fracture of")
+    for term in code.inclusion_terms:
+        if not fracture_title or _FRACTURE_WORDS_RE.search(term):
+            yield term
 
 
 def index_terms(paths: Iterable[CodedPath], codeset: CodeSet) -> Iterator[LexiconTerm]:

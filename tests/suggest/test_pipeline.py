@@ -105,6 +105,13 @@ def test_a_word_is_no_misspelling_of_its_opposite(engine) -> None:
     assert not [code for code in codes(result) if code.startswith(("D68", "R31.2"))], codes(result)
 
 
+def test_a_bone_named_in_an_ecg_or_an_exam_is_no_fracture(engine) -> None:
+    """The Tabular's "Axis" under S12.1 and "Knee cap" under S82.0 name the bones: "normal axis" on an ECG and a
+    tender knee cap code no fracture."""
+    result = engine.suggest("ECG: NSR, normal axis, no ST changes. Exam: knee cap tender.\nA/P: chest wall pain.")
+    assert not [code for code in codes(result) if code.startswith(("S12", "S82"))], codes(result)
+
+
 def test_sections_are_known_for_every_mention(engine) -> None:
     result = engine.suggest(NOTE)
     listed = [*result.suggestions, *result.excluded]  # the mother's diabetes is excluded: the patient has it

@@ -8,11 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vocab.codeset import CodeSet
+from vocab.codeset import Code, CodeSet
 from vocab.index import AlphabeticIndex, CodedPath, read_index
 from vocab.lexicon import (
     SOURCES,
     LexiconTerm,
+    condition_inclusion_terms,
     index_terms,
     load_abbreviations,
     see_terms,
@@ -86,6 +87,16 @@ def test_tabular_terms_carry_titles_inclusion_terms_and_includes(mini_codeset: C
     )
     titles = [term for term in terms if term.source == "title"]
     assert len(titles) == len(mini_codeset)
+
+
+def test_a_bone_s_other_name_under_its_fracture_code_is_no_term_of_the_fracture() -> None:
+    """S12.1 "Fracture of second cervical vertebra" includes "Axis": alone the word names the bone ("normal axis"
+    on an ECG), so it is no term of the fracture; "Broken tooth" under "Fracture of tooth" and the inclusion terms
+    of other codes stay."""
+    axis = Code("S12.1", "Fracture of second cervical vertebra", False, "S12", (), "19", "S10-S19", ("Axis",))
+    tooth = Code("S02.5", "Fracture of tooth (traumatic)", False, "S02", (), "19", "S00-S09", ("Broken tooth",))
+    tia = Code("G45.9", "Transient cerebral ischemic attack, unspecified", True, "G45", (), "6", "G40-G47", ("TIA",))
+    assert [list(condition_inclusion_terms(code)) for code in (axis, tooth, tia)] == [[], ["Broken tooth"], ["TIA"]]
 
 
 def _path(path: tuple[str, ...], code: str, nemod: tuple[str, ...] = (), column: str | None = None) -> CodedPath:
