@@ -27,7 +27,7 @@ from vocab.vocabulary import Vocabulary
 
 __all__ = ["TABLE_FORMAT", "TermTable", "build_term_table", "read_reviewed_abbreviations", "sense_words"]
 
-TABLE_FORMAT = 7  # 7: inclusion terms that name only a fractured bone left out
+TABLE_FORMAT = 7  # 7: no inclusion terms that name only a fractured bone; 7th-character titles match whole
 # Words a note need not repeat for a phrase to be there. "other" and "specified" are not among them:
 # "Diabetes, specified type NEC" must not match a note that says "type 2 diabetes".
 OPTIONAL_WORDS = frozenset(
@@ -228,8 +228,10 @@ def _index_table(
     for term_id, (text, source, words, codes) in enumerate(by_words.values()):
         weights = tuple(max(0.1, idf[word]) for word in words)
         table.texts.append(text)
-        # a title may carry filler a note leaves out ("mellitus"); an Index path's every word counts
-        table.partial_ok.append(source in ("title", "inclusion"))
+        # a title may carry filler a note leaves out ("mellitus"); an Index path's every word counts, and so does a
+        # 7th-character code's title: its last words are the episode of care ("Stress fracture, left foot,
+        # sequela"), which the specificity step decides from the note, never a word the note may leave out
+        table.partial_ok.append(source in ("title", "inclusion") and not any(_has_seventh_character(c) for c in codes))
         table.sources.append(source)
         table.codes.append(tuple(codes))
         table.required.append(words)
@@ -238,6 +240,10 @@ def _index_table(
     table.anchored = dict(anchored)
     table.anchor_pairs = _index_by_anchor_pair(table)
     return table
+
+
+def _has_seventh_character(code: str) -> bool:
+    return len(code.replace(".", "")) == 7
 
 
 def _index_by_anchor_pair(table: TermTable) -> dict[str, dict[str, list[int]]]:

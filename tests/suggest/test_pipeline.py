@@ -112,6 +112,14 @@ def test_a_bone_named_in_an_ecg_or_an_exam_is_no_fracture(engine) -> None:
     assert not [code for code in codes(result) if code.startswith(("S12", "S82"))], codes(result)
 
 
+def test_a_seventh_character_is_never_read_from_a_title_the_note_half_says(engine) -> None:
+    """I.C.19.a: the 7th character is the episode of care the note documents. "Stress fracture of the left foot"
+    says no sequela: the title "Stress fracture, left foot, sequela" (M84.375S) is matched only whole, and the
+    specificity step gives the initial encounter."""
+    result = engine.suggest("Assessment: stress fracture of the left foot, new this week.")
+    assert "M84.375A" in codes(result) and "M84.375S" not in codes(result), codes(result)
+
+
 def test_sections_are_known_for_every_mention(engine) -> None:
     result = engine.suggest(NOTE)
     listed = [*result.suggestions, *result.excluded]  # the mother's diabetes is excluded: the patient has it

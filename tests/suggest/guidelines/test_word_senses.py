@@ -51,3 +51,22 @@ def test_i_b_1_the_visits_main_concern_is_no_sick_relative(codeset):
     kept = draft_of(("Z63.6", 0.55, [mention(text, "concern", ("Z63.6",), section="none", occurrence=1)]))
     drop_other_word_senses(kept, context_of(codeset, text, kept))
     assert kept.codes() == ["Z63.6"]
+
+
+def test_i_b_1_cranial_nerves_a_closed_defect_and_a_surgical_enucleation_are_no_conditions(codeset):
+    """I.B.1: "cranial nerves II-XII intact" is no nervousness (Index: Nerves R45.0), "the defect was closed" no
+    congenital malformation (Defect Q89.9), "enucleation" of the eye in 1990 no traumatic avulsion (S05.7);
+    "bad nerves, anxious" still is nervousness."""
+    text = "Neuro: cranial nerves II-XII intact.\nThe defect was closed primarily. R eye enucleation in 1990.\n"
+    draft = draft_of(
+        ("R45.0", 0.6, [mention(text, "nerves", ("R45.0",), section="physical_exam")]),
+        ("Q89.9", 0.6, [mention(text, "defect", ("Q89.9",), section="procedures")]),
+        ("S05.71XA", 0.6, [mention(text, "enucleation", ("S05.71XA",), section="past_surgical_history")]),
+    )
+    drop_other_word_senses(draft, context_of(codeset, text, draft))
+    assert draft.codes() == []
+
+    anxious = "Assessment: bad nerves, anxious about the surgery.\n"
+    draft = draft_of(("R45.0", 0.6, [mention(anxious, "nerves", ("R45.0",))]))
+    drop_other_word_senses(draft, context_of(codeset, anxious, draft))
+    assert draft.codes() == ["R45.0"]
