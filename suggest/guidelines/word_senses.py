@@ -38,7 +38,7 @@ def _senses() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
 def drop_other_word_senses(draft: CodeSetDraft, context: GuidelineContext) -> None:
     """Remove a code read only from a bare word whose sentences do not say the condition (I.B.1, IV.J)."""
     for code, word, says_condition in _senses():
-        for entry in draft.in_category(code):
+        for entry in [entry for entry in draft.entries if _read_as(entry, code)]:
             if _only_the_word(entry, word) and not any(
                 says_condition.search(context.sentence_around(piece.start, piece.end)) for piece in _pieces(entry)
             ):
@@ -46,6 +46,14 @@ def drop_other_word_senses(draft: CodeSetDraft, context: GuidelineContext) -> No
                     entry.code,
                     f"'{word}' names a procedure, a test or the weather here, not the condition ({SECTION})",
                 )
+
+
+def _read_as(entry: DraftCode, code: str) -> bool:
+    """The entry is the condition's code, or a code made of it (a personal history code of "s/p cold snare": the
+    history step read J00 there first), its every mention being a reading of the condition."""
+    return entry.code.startswith(code) or (
+        bool(entry.mentions) and all(any(c.startswith(code) for c in mention.codes) for mention in entry.mentions)
+    )
 
 
 def _only_the_word(entry: DraftCode, word: str) -> bool:

@@ -70,3 +70,12 @@ def test_i_b_1_cranial_nerves_a_closed_defect_and_a_surgical_enucleation_are_no_
     draft = draft_of(("R45.0", 0.6, [mention(anxious, "nerves", ("R45.0",))]))
     drop_other_word_senses(draft, context_of(codeset, anxious, draft))
     assert draft.codes() == ["R45.0"]
+
+
+def test_i_b_1_a_history_code_read_from_the_bare_word_goes_too(codeset):
+    """I.B.1, I.C.21.c.4: "s/p cold snare polypectomy" is no personal history of a common cold: the history code
+    Z87.09 the history rule made of the word's J00 leaves with it."""
+    text = "Sigmoid colon polyp, s/p cold snare polypectomy.\n"
+    draft = draft_of(("Z87.09", 0.6, [mention(text, "cold", ("J00",), section="diagnoses")]))
+    drop_other_word_senses(draft, context_of(codeset, text, draft))
+    assert draft.codes() == []
