@@ -106,18 +106,6 @@ def test_the_bundled_files_are_the_shared_copies_verbatim(shared_data_dir: Path)
         assert gzip.decompress((DATA / name).read_bytes()) == original.read_bytes(), name
 
 
-def test_the_package_data_globs_ship_every_file_of_the_folder() -> None:
-    """A non-editable install (a wheel) has only what pyproject's package-data names."""
-    import fnmatch
-    import tomllib
-
-    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
-    globs = pyproject["tool"]["setuptools"]["package-data"]["vocab"]
-    for path in DATA.iterdir():
-        relative = path.relative_to(DATA.parent.parent).as_posix()  # data/index/<name>, as in the globs
-        assert any(fnmatch.fnmatch(relative, pattern) for pattern in globs), f"{relative} is not packaged"
-
-
 def test_a_missing_bundled_file_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from vocab.errors import IndexFormatError
 
