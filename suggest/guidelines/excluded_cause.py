@@ -35,6 +35,9 @@ _CAUSAL_RE = re.compile(r"\b(?:due to|d/t|secondary to|2/2|caused by|because of)
 # Words a note's cause shares with any condition ("spinal cord lesion": the lesion is the spinal cord's).
 _GENERIC = frozenset({"lesion", "disease", "disorder", "condition", "syndrome", "unspecified", "nos"})
 _TOKEN_RE = re.compile(r"[a-z][a-z0-9/]+")
+# An Excludes1 "due to" note: the cause's words, the words its condition adds to the code's titles, the code it
+# names, the cause.
+_DueToNote = tuple[frozenset[str], frozenset[str], str, str]
 
 
 @guideline_steps.register("chartcoder.guidelines.excluded_cause.v1")
@@ -63,7 +66,7 @@ def code_where_the_cause_sends(draft: CodeSetDraft, context: GuidelineContext) -
 
 
 def _documented_cause(
-    entry: DraftCode, context: GuidelineContext, notes: tuple[tuple[frozenset[str], str, str], ...]
+    entry: DraftCode, context: GuidelineContext, notes: tuple[_DueToNote, ...]
 ) -> tuple[str, str] | None:
     """(the code the note sends the condition to, the cause) when a sentence of the entry's affirmed mentions
     says a causal link followed by the words of a "due to" note's cause."""
@@ -95,7 +98,7 @@ def _said_words(text: str) -> set[str]:
     return words
 
 
-def _due_to_notes(codeset: CodeSet, code: str) -> tuple[tuple[frozenset[str], frozenset[str], str, str], ...]:
+def _due_to_notes(codeset: CodeSet, code: str) -> tuple[_DueToNote, ...]:
     """(the cause's words, the words the note's condition adds to the code's titles, the code named, the cause) of
     each Excludes1 note at ``code`` or above that reads "<condition> due to <cause> (<one code>)": read once per
     code and code set."""

@@ -28,7 +28,14 @@ from suggest.guidelines.data import read_table
 from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.folding import text_says_any
-from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words, expanded_words, subterm_rows
+from suggest.guidelines.index_walk import (
+    best_subterm,
+    billable_choice,
+    content_words,
+    expanded_words,
+    level_words,
+    subterm_rows,
+)
 from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
 from suggest.guidelines.tables import read_table as read_reviewed_table
@@ -279,7 +286,6 @@ _SKIP_SECTIONS = ("family_history", "allergies")
 _STATUS_CATEGORIES = ("Z89", "Z9")
 # Index status codes that are findings, not the patient's status (Status, asthmaticus ...).
 _STATUS_PREFIXES = ("Z2", "Z4", "Z8", "Z9", "Z7", "Z66")
-# Catch-all status codes ("presence of other specified devices") that one loosely shared word would give.
 # A subterm title of these words alone ("Presence, ear implant, specified type NEC") names no status itself.
 _GENERIC_TITLE_WORDS = frozenset({"nec", "specified", "type", "other", "unspecified", "nos"})
 # The words that make a body part a device in the Index's status subterms ("Presence, artificial, eye"): the note
@@ -287,6 +293,7 @@ _GENERIC_TITLE_WORDS = frozenset({"nec", "specified", "type", "other", "unspecif
 _DEVICE_WORDS = frozenset(
     {"artificial", "prosthesis", "prosthetic", "mechanical", "device", "implant", "graft", "replacement"}
 )
+# Catch-all status codes ("presence of other specified devices") that one loosely shared word would give.
 _TOO_GENERAL = frozenset({"Z97.8", "Z98.890", "Z99.89", "Z93.9", "Z96.9", "Z95.9", "Z94.9", "Z90.89", "Z89.9"})
 
 
@@ -306,10 +313,6 @@ _HEADING_RE = re.compile(r"^\s*[A-Za-z /]{1,30}:\s*")
 _SURGICAL_HISTORY = "past_surgical_history"
 
 
-def _status_entries(index: AlphabeticIndex) -> list[IndexTerm]:
-    return [term for path in _STATUS_ENTRIES if (term := index.find(*path)) is not None]
-
-
 def status_codes(
     note: NoteView,
     index: AlphabeticIndex,
@@ -319,7 +322,7 @@ def status_codes(
 ) -> list[AddedCode]:
     """Status codes (Z89-Z99, Z66 ...) for devices, transplants, ostomies, absent organs, machine dependence and
     a do-not-resuscitate order (I.C.21.c.3)."""
-    entries = _status_entries(index)
+    entries = [term for path in _STATUS_ENTRIES if (term := index.find(*path)) is not None]
     # a phrase's status code depends on the phrase and the release alone: each is walked once per release
     owners = (index, codeset) if abbreviations is None else (index, codeset, abbreviations)
     walked = derived_table("history_status.status_code", *owners)
@@ -449,7 +452,7 @@ def _parent_named(
     parent = None if term.parent is None else index.term(term.parent)
     if parent is None or parent.id == entry.id:
         return True
-    parent_words = content_words(_WITHOUT_RE.sub("", " ".join((parent.title, *parent.nemod))))
+    parent_words = level_words(parent)
     if not parent_words:  # "Dependence, on, wheelchair": "on" says nothing
         return True
     return bool(parent_words & words) or (bool(parent_words & vouching) and not parent_words & _DEVICE_WORDS)

@@ -18,7 +18,7 @@ from vocab.index import AlphabeticIndex, IndexTerm
 from vocab.lexicon import Abbreviations
 from vocab.text import STOPWORDS, normalize_tokens
 
-__all__ = ["best_subterm", "billable_choice", "content_words", "expanded_words", "subterm_rows"]
+__all__ = ["best_subterm", "billable_choice", "content_words", "expanded_words", "level_words", "subterm_rows"]
 
 _WITHOUT_RE = re.compile(r"\bwithout\b.*$", re.IGNORECASE)
 _SIDES = {"l": "left", "lt": "left", "r": "right", "rt": "right", "b": "bilateral", "bilat": "bilateral"}
@@ -113,9 +113,14 @@ def _path_words(index: AlphabeticIndex, term: IndexTerm, parent: IndexTerm) -> s
     words: set[str] = set()
     current: IndexTerm | None = term
     while current is not None and current.id != parent.id:
-        words |= content_words(_WITHOUT_RE.sub("", " ".join((current.title, *current.nemod))))
+        words |= level_words(current)
         current = None if current.parent is None else index.term(current.parent)
     return words
+
+
+def level_words(term: IndexTerm) -> frozenset[str]:
+    """The words one level of an Index walk says: its title and non-essential modifiers, less a "without" clause."""
+    return content_words(_WITHOUT_RE.sub("", " ".join((term.title, *term.nemod))))
 
 
 def expanded_words(text: str, abbreviations: Abbreviations | None = None) -> set[str]:
@@ -127,10 +132,9 @@ def expanded_words(text: str, abbreviations: Abbreviations | None = None) -> set
             senses = abbreviations.expand(word.lower())
             if not senses:
                 continue
-            reviewed = abbreviations.is_reviewed(word.lower())
             # a word in lower case is the English word unless chartcoder's reviewed list has it ("copd"): "cold
             # snare" is no chronic obstructive lung disease (COLD), "a central scar" no SCAR
-            if (len(senses) == 1 or reviewed) and (reviewed or not word.islower()):
+            if abbreviations.is_reviewed(word.lower()) or (len(senses) == 1 and not word.islower()):
                 words |= content_words(senses[0])
     return words
 
