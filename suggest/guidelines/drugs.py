@@ -31,9 +31,9 @@ from suggest.guidelines.cues import REACH as cue_reach
 from suggest.guidelines.cues import cue_near, cue_words, forget_cues
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.drug_names import DrugMention, find_drugs
-from suggest.guidelines.folding import text_says_any
+from suggest.guidelines.folding import folded_note, ranges_saying_any, says_any
 from suggest.guidelines.index_walk import best_subterm, billable_choice, content_words
-from suggest.guidelines.note import AddedCode, NoteView, add_codes, note_of
+from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
 from suggest.guidelines.registry import guideline_steps
 from vocab.codeset import CodeSet
 from vocab.errors import VocabError
@@ -103,10 +103,11 @@ _AGE_RE = re.compile(r"\b(age-related|elderly|frail\w*|debility)\b", re.IGNORECA
 _NONPRESCRIBED_RE = re.compile(
     r"\b(otc|over[- ]the[- ]counter|non-?prescribed|not prescribed|on (?:his|her|their) own|interaction)\b", re.I
 )
-# Every match of _UNDERDOSING_RE, _POISONING_RE, _TOXIC_EXPOSURE_RE and _ADVERSE_RE holds one of these words (lower
-# case): a sentence without any is skipped before the patterns run (suggest/guidelines/folding.py).
-_EVENT_WORDS = (
-    # _UNDERDOSING_RE
+# Every match of _NONPRESCRIBED_RE holds one of these: most notes hold none, and skip the whole-note scan.
+_NONPRESCRIBED_WORDS = ("otc", "counter", "prescribed", " own", "interaction")
+# Every match of each of _UNDERDOSING_RE, _POISONING_RE, _TOXIC_EXPOSURE_RE and _ADVERSE_RE holds one of its own
+# words (lower case): a sentence runs only the patterns whose words it holds (suggest/guidelines/folding.py).
+_UNDERDOSING_WORDS = (
     "ran out",
     "run out",
     "running out",
@@ -123,7 +124,8 @@ _EVENT_WORDS = (
     "ration",
     "discontinued",
     "afford",
-    # _POISONING_RE
+)
+_POISONING_WORDS = (
     "overdos",
     "od ",
     "poison",
@@ -137,10 +139,10 @@ _EVENT_WORDS = (
     "error",
     "mistake",
     "accidental",
-    # _TOXIC_EXPOSURE_RE
-    "expos",
-    "inhal",
-    # _ADVERSE_RE (_CAUSED_BY_RE, _EFFECT_OF_RE, _SIDE_EFFECT_RE)
+)
+_TOXIC_EXPOSURE_WORDS = ("expos", "inhal")
+# _ADVERSE_RE: _CAUSED_BY_RE, _EFFECT_OF_RE, _SIDE_EFFECT_RE
+_ADVERSE_WORDS = (
     "due to",
     "secondary to",
     "2/2",
@@ -154,6 +156,13 @@ _EVENT_WORDS = (
     "induced",
     "side",
 )
+_EVENT_CUES = (
+    (_UNDERDOSING_RE, _UNDERDOSING_WORDS),
+    (_POISONING_RE, _POISONING_WORDS),
+    (_TOXIC_EXPOSURE_RE, _TOXIC_EXPOSURE_WORDS),
+    (_ADVERSE_RE, _ADVERSE_WORDS),
+)
+_EVENT_WORDS = _UNDERDOSING_WORDS + _POISONING_WORDS + _TOXIC_EXPOSURE_WORDS + _ADVERSE_WORDS
 _INDUCED_RE = cue_words("induced")
 _INTERACTION_RE = cue_words(r"interactions?")
 _INTERACTION_REACH = 80
@@ -179,20 +188,21 @@ def _drug_events(
     note: NoteView, drug_table: AlphabeticIndex, codeset: CodeSet
 ) -> list[tuple[AddedCode, tuple[int, int] | None]]:
     """Each drug event code with, for an adverse effect, where the note states the effect (note offsets)."""
-    seventh = _seventh_character(note.text)
-    nonprescribed = bool(_NONPRESCRIBED_RE.search(note.text))
+    seventh = ""  # read off the note when a sentence first gives a code (most notes give none)
+    nonprescribed = says_any(folded_note(note), _NONPRESCRIBED_WORDS) and bool(_NONPRESCRIBED_RE.search(note.text))
     sentences = list(note.sentences())
+    cued = _cued_sentences(note, sentences)
+    # a sentence with no cue's words has no event, unless it names an interaction (read only when the note says
+    # a drug was not prescribed)
+    read = range(len(sentences)) if nonprescribed else sorted(set().union(*(holding for _, holding in cued)))
     added: list[tuple[AddedCode, tuple[int, int] | None]] = []
-    for position, sentence in enumerate(sentences):
+    for position in read:
+        sentence = sentences[position]
         if sentence.section in _SKIPPED_SECTIONS:
             continue
         text = sentence.text
-        cues = (_UNDERDOSING_RE, _POISONING_RE, _TOXIC_EXPOSURE_RE, _ADVERSE_RE)
         interaction = nonprescribed and _INTERACTION_RE.search(text) is not None
-        if not interaction and not (
-            text_says_any(note.text, _EVENT_WORDS, sentence.start, sentence.end)
-            and any(cue.search(text) for cue in cues)
-        ):
+        if not interaction and not any(position in holding and cue.search(text) for cue, holding in cued):
             continue  # no poisoning, adverse-effect or underdosing words: no drug event to code
         drugs = [drug for drug in find_drugs(note.text, sentence.start, sentence.end, drug_table) if drug.row]
         if not drugs:
@@ -203,6 +213,8 @@ def _drug_events(
             if column is None:
                 continue
             printed = dict(drug.row.columns).get(column) if drug.row else None
+            if printed and not seventh:
+                seventh = _seventh_character(note.text)
             code = _with_seventh(codeset, printed, seventh) if printed else None
             if code is None:
                 continue
@@ -220,6 +232,14 @@ def _drug_events(
                 reason = _underdosing_reason(f"{text} {following}")  # the reason often follows ("... cost")
                 added.append((AddedCode(reason, evidence, "reason for the underdosing", UNDERDOSING), None))
     return added
+
+
+def _cued_sentences(note: NoteView, sentences: list[NoteLine]) -> list[tuple[re.Pattern[str], set[int]]]:
+    """Each of the poisoning, toxic-exposure, adverse-effect and underdosing patterns with the positions of the
+    sentences holding one of its words: a pattern runs only on those (most sentences hold none, or one pattern's)."""
+    starts = [sentence.start for sentence in sentences]
+    ends = [sentence.end for sentence in sentences]
+    return [(cue, ranges_saying_any(note.text, words, starts, ends)) for cue, words in _EVENT_CUES]
 
 
 def _column(text: str, drug: DrugMention, offset: int, nonprescribed: bool) -> tuple[str | None, str, str]:

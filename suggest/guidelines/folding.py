@@ -17,14 +17,15 @@ offsets into the note are offsets into its folded text.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from suggest.guidelines.note import NoteView
 
-__all__ = ["folded", "folded_note", "says_any", "text_says_any"]
+__all__ = ["folded", "folded_note", "ranges_saying_any", "says_any", "text_says_any"]
 
 _RE_ASCII_FOLDS = str.maketrans({"\u212a": "k", "\u0130": "i", "\u0131": "i", "\u017f": "s"})
 
@@ -61,6 +62,20 @@ def text_says_any(text: str, words: tuple[str, ...], start: int = 0, end: int | 
         if found < len(starts) and starts[found] + length <= end:
             return True
     return False
+
+
+def ranges_saying_any(text: str, words: tuple[str, ...], starts: Sequence[int], ends: Sequence[int]) -> set[int]:
+    """The positions ``i`` of the ranges ``starts[i]:ends[i]`` (ascending, not overlapping) for which
+    ``text_says_any(text, words, starts[i], ends[i])`` holds: found from where the words occur (once per note and
+    word list), not by asking it of every range (a rule that reads every sentence of a note for a few words)."""
+    found: set[int] = set()
+    for length, word_starts in _word_starts(text, words):
+        for at in word_starts:
+            # the one range that can hold the word: the last one starting at or before it
+            position = bisect_right(starts, at) - 1
+            if position >= 0 and at + length <= ends[position]:
+                found.add(position)
+    return found
 
 
 @lru_cache(maxsize=64)  # a few word lists per note, asked of each of its sentences

@@ -161,3 +161,33 @@ def test_i_c_19_e_5_b_both_drugs_an_interaction_names_are_poisonings(run):
         "nonprescribed OTC naproxen.\n"
     )
     assert "T45.511A" in found and "T39.311A" in found
+
+
+def test_each_event_pattern_runs_on_the_sentences_holding_its_own_words():
+    """A sentence runs only the event patterns whose words it holds: every match of each pattern holds one of that
+    pattern's words (one example per alternative), and so does every match of the nonprescribed pattern."""
+    from suggest.guidelines import drugs
+    from suggest.guidelines.folding import folded, says_any
+
+    examples = (
+        "ran out; run out; running out; out of his meds; out of refills; missed a dose; missed doses; skipping; "
+        "skipped; stopped taking; not taking; not been taking; noncompliant; non-compliance; nonadherent; "
+        "non-adherence; underdosing; under-dosed; taking less; taking half; cut back; cut down; rationing; "
+        "self-discontinued; unable to afford; couldn't afford; cannot afford; overdose; OD on; OD of; poisoning; "
+        "ingestion; swallowed; intoxication; intoxicated with; took 30 tablets; took a handful; took several; "
+        "took an entire; intentionally took; deliberately ingested; purposely swallowed; suicide attempt; self-harm; "
+        "self harm; wrong medication; wrong route; medication error; dosing error; given in error; by mistake; "
+        "accidentally took; accidental ingestion; accidentally given; exposure to; exposed to; inhaled; inhalation; "
+        "inhaling; due to; secondary to; 2/2; caused by; attributed to; related to; reaction to; adverse effect of; "
+        "adverse drug reactions to; toxicity from; from her therapy; from the steroid use; from use; induced; "
+        "toxicity; side effects; side-effect; adverse reaction"
+    ).split("; ")
+    nonprescribed = ["OTC", "over-the-counter", "over the counter", "nonprescribed", "not prescribed", "on her own"]
+    cues = (*drugs._EVENT_CUES, (drugs._NONPRESCRIBED_RE, drugs._NONPRESCRIBED_WORDS))
+    for pattern, words in cues:
+        assert all(word == folded(word) for word in words)
+        for example in (*examples, *nonprescribed, "interaction"):
+            for match in pattern.finditer(example):
+                assert says_any(folded(match.group()), words), (pattern.pattern, match.group())
+    assert all(any(pattern.search(example) for pattern, _ in drugs._EVENT_CUES) for example in examples)
+    assert all(drugs._NONPRESCRIBED_RE.search(example) for example in nonprescribed)

@@ -6,6 +6,7 @@ suggestions are byte-identical, ``benchmarks/suggestions_dump.py``)."""
 from __future__ import annotations
 
 import gc
+import itertools
 import random
 import re
 import string
@@ -441,3 +442,19 @@ def test_the_sentence_pattern_reads_the_pieces_of_the_one_character_at_a_time_pa
         assert [m.span() for m in note_module._SENTENCE_RE.finditer(text)] == [
             m.span() for m in replaced.finditer(text)
         ]
+
+
+def test_ranges_saying_any_are_the_ranges_text_says_any_answers_for():
+    from suggest.guidelines.folding import ranges_saying_any
+
+    generator = random.Random(11)
+    words = ("smok", "ab", "a", "\u0131n", "zz")
+    for _ in range(2000):
+        text = "".join(generator.choice("abSMOK .\u0130\u212a") for _ in range(generator.randint(0, 20)))
+        cuts = sorted(generator.sample(range(len(text) + 1), min(len(text) + 1, generator.randint(0, 8))))
+        # ascending ranges, not overlapping, with gaps between some of them
+        ranges = [(start, end) for start, end in itertools.pairwise(cuts) if generator.random() < 0.7]
+        starts, ends = [start for start, _ in ranges], [end for _, end in ranges]
+        for chosen in (words, words[:1], words[1:3], ()):
+            expected = {i for i, (start, end) in enumerate(ranges) if text_says_any(text, chosen, start, end)}
+            assert ranges_saying_any(text, chosen, starts, ends) == expected, (text, chosen, ranges)
