@@ -43,6 +43,9 @@ def drop_index_defaults(draft: CodeSetDraft, context: GuidelineContext) -> None:
     proposed = [entry for entry in draft.entries if entry.score >= context.threshold and _affirmed(entry)]
     if len(proposed) < 2:
         return
+    # only two codes of one Tabular block can be one condition read twice: the pairs across blocks (most of a
+    # note's n * n pairs) are not asked
+    block = {entry: context.codeset.block_of(entry.code) for entry in proposed}
     for general in proposed:
         if general not in draft.entries:
             continue
@@ -51,6 +54,7 @@ def drop_index_defaults(draft: CodeSetDraft, context: GuidelineContext) -> None:
                 other
                 for other in proposed
                 if other is not general
+                and block[other] == block[general]
                 and other in draft.entries
                 and is_default_above(index, context.codeset, general.code, other.code)
                 # entries both ways ("Rhinitis, allergic" prints J30.1 above J30.89 and J30.89 above J30.1): the

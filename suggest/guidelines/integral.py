@@ -65,7 +65,13 @@ def integral_to(symptom: str, diagnosis: str, chapter_of_diagnosis: str, tie: st
     associated" (hematuria with renal colic, dysphagia with malabsorption are not), so it needs the provider's
     own statement.
     """
-    if tie is None or not _is_definitive_code(diagnosis):
+    return tie is not None and _integral_to(symptom, diagnosis, chapter_of_diagnosis, tie)
+
+
+# a pure function of four short strings, asked of every symptom and diagnosis pair of every note
+@lru_cache(maxsize=65_536)
+def _integral_to(symptom: str, diagnosis: str, chapter_of_diagnosis: str, tie: str) -> bool:
+    if not _is_definitive_code(diagnosis):
         return False
     for prefix, diagnoses in _reviewed_pairs():
         if symptom.startswith(prefix) and ("*" in diagnoses or diagnosis.startswith(diagnoses)):

@@ -20,7 +20,7 @@ from vocab.text import normalize_tokens
 __all__ = ["code_sepsis"]
 
 _SEPSIS_CODES = ("A40", "A41")
-_SEPSIS_LINE = re.compile(r"[^\n]*\b(?:sepsis|septic|bacteremia|urosepsis|septicemia)\b[^\n]*")
+_SEPSIS_WORD = re.compile(r"\b(?:sepsis|septic|bacteremia|urosepsis|septicemia)\b")
 _NEGATED = r"(?:no|not|without|w/o|ruled out|r/o|negative for|denies)\W+(?:\w+\W+){0,3}"
 _SHOCK = re.compile(r"septic shock")
 _SEVERE = re.compile(r"severe sepsis|sepsis with (?:acute )?(?:multi)?organ dysfunction")
@@ -38,7 +38,7 @@ def code_sepsis(draft: CodeSetDraft, context: GuidelineContext) -> None:
     sepsis = draft.in_category(*_SEPSIS_CODES)
     if not sepsis:
         return
-    lines = [match.group(0) for match in _SEPSIS_LINE.finditer(context.lowered)]
+    lines = _sepsis_lines(context.lowered)
     words: set[str] = set()
     for line in lines:
         for word in normalize_tokens(line):
@@ -56,6 +56,22 @@ def code_sepsis(draft: CodeSetDraft, context: GuidelineContext) -> None:
         added = draft.add(DraftCode(code=severity, score=strongest.score, mentions=list(strongest.mentions)))
         section = "I.C.1.d.2" if severity == "R65.21" else "I.C.1.d.1.b"
         added.cite(section, "severe sepsis coded after the systemic infection")
+
+
+def _sepsis_lines(lowered: str) -> list[str]:
+    """Each line (without its line break) that names the sepsis, in note order: found from the words, not by a
+    pattern that reads every line to its end from each of its characters (8 ms on a long note)."""
+    lines = []
+    line_end = -1
+    for match in _SEPSIS_WORD.finditer(lowered):
+        if match.start() < line_end:
+            continue  # another word of the line already taken
+        line_start = lowered.rfind("\n", 0, match.start()) + 1
+        line_end = lowered.find("\n", match.end())
+        if line_end < 0:
+            line_end = len(lowered)
+        lines.append(lowered[line_start:line_end])
+    return lines
 
 
 def _severity(lines: list[str]) -> str | None:

@@ -32,13 +32,14 @@ from __future__ import annotations
 import re
 
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.encounter_reason import reason_lines
 from suggest.guidelines.note import note_of
 from suggest.guidelines.registry import guideline_steps
 from suggest.guidelines.statements import stating_sections
 from suggest.types import Mention, Role
-from vocab.codeset import CodeRange, parse_code_references
+from vocab.codeset import CodeRange, CodeSet, parse_code_references
 
 __all__ = ["DIAGNOSTIC_SECTIONS", "ENCOUNTER_REASON_PREFIXES", "SECONDARY_ONLY_PREFIXES", "sequence_codes"]
 
@@ -164,6 +165,9 @@ _SYSTEMIC_INFECTIONS = tuple(prefix for prefix in _SEPSIS_PREFIXES if prefix != 
 # established in an inpatient note, II.H).
 _RULED_OUT_AFTER = re.compile(r"^[\s,:-]{0,3}(?:(?:was|is|has been|been|now)\s+)?(?:ruled out|excluded)\b")
 _RULED_OUT_BEFORE = re.compile(r"(?:\bruled out(?: for)?|\bw/o|\bwithout|\bno evidence of)\W+(?:[\w/]+\W+){0,2}$")
+# Every match of _RULED_OUT_AFTER (of _RULED_OUT_BEFORE) holds one of these (the lower-cased note is read).
+_RULED_OUT_AFTER_WORDS = ("ruled out", "excluded")
+_RULED_OUT_BEFORE_WORDS = ("ruled out", "w/o", "without", "no evidence of")
 # Words that attribute a symptom to its cause on one line ("chest pain most likely d/t GERD").
 _ATTRIBUTED_TO = re.compile(
     r"\b(?:due to|d/t|secondary to|2/2|attributed to|caused by|consistent with|c/w|likely|from)\b"
@@ -357,7 +361,11 @@ def _ruled_out(mention: Mention, context: GuidelineContext) -> bool:
     after = context.lowered[mention.end : min(line_end, mention.end + 40)]
     before = context.lowered[max(line_start, mention.start - 40) : mention.start]
     before = before[max(before.rfind(". "), before.rfind(";")) + 1 :]  # this sentence only
-    return bool(_RULED_OUT_AFTER.search(after) or _RULED_OUT_BEFORE.search(before))
+    # every match of each pattern holds one of its words: most mentions' windows hold none (a substring test)
+    return bool(
+        (any(word in after for word in _RULED_OUT_AFTER_WORDS) and _RULED_OUT_AFTER.search(after))
+        or (any(word in before for word in _RULED_OUT_BEFORE_WORDS) and _RULED_OUT_BEFORE.search(before))
+    )
 
 
 def _classified_elsewhere(
@@ -477,19 +485,17 @@ def _additional_codes_follow(ordered: list[DraftCode], context: GuidelineContext
 def _additional_references(code: str, context: GuidelineContext) -> tuple[CodeRange, ...]:
     """The codes the Tabular's "use additional code" notes of ``code`` and its category name (once per code); a
     block's note ("I10-I1A: tobacco use") speaks of every code in the block, not of this condition."""
-    key = (id(context.codeset), code)
-    if key not in _ADDITIONAL:
+    known = derived_table("sequencing.use_additional", context.codeset)
+    references = known.get(code)
+    if references is None:
         notes = context.codeset.inherited_notes(code, "use_additional")
-        _ADDITIONAL[key] = tuple(
+        references = known[code] = tuple(
             reference
             for where, note in notes
             if context.codeset.get(where) is not None  # the code's and its category's notes, not a block's
             for reference in parse_code_references(note)
         )
-    return _ADDITIONAL[key]
-
-
-_ADDITIONAL: dict[tuple[int, str], tuple[CodeRange, ...]] = {}
+    return references
 
 
 def _excluded_by_the_provider(entry: DraftCode, context: GuidelineContext) -> bool:
@@ -509,22 +515,38 @@ def _code_first_targets(code: str, entries: list[DraftCode], context: GuidelineC
         infections = [entry for entry in entries if entry.code.startswith(_SYSTEMIC_INFECTIONS)]
         if infections:
             return infections
-    notes = [
-        note for where, note in context.codeset.inherited_notes(code, "code_first") if not where.startswith("chapter")
-    ]
-    references = [reference for note in notes for reference in parse_code_references(note)]
+    references = _code_first_references(code, context.codeset)
+    if not references:
+        return []  # most codes have no "code first" note
     return [
         entry
         for entry in entries
-        if entry.code != code and any(reference.covers(entry.code) for reference in references)
+        if entry.code != code
+        # the draft's codes are the code set's own (canonical): their compact form is the code without its dot
+        and any(reference.covers_compact(entry.code.replace(".", "")) for reference in references)
     ]
+
+
+def _code_first_references(code: str, codeset: CodeSet) -> tuple[CodeRange, ...]:
+    """The codes the Tabular's "code first" notes of ``code`` and its ancestors and block name (a chapter's note
+    speaks of every code in it); a pure function of the code, worked out once per code set."""
+    known = derived_table("sequencing.code_first", codeset)
+    references = known.get(code)
+    if references is None:
+        notes = [note for where, note in codeset.inherited_notes(code, "code_first") if not where.startswith("chapter")]
+        references = known[code] = tuple(reference for note in notes for reference in parse_code_references(note))
+    return references
 
 
 def _is_manifestation(code: str, context: GuidelineContext) -> bool:
     """Manifestation codes ("in diseases classified elsewhere", I.A.13) are never first."""
-    record = context.codeset.codes[code]
-    titles = [record.description] + [ancestor.description for ancestor in context.codeset.ancestors(code)]
-    return any("in diseases classified elsewhere" in title.lower() for title in titles)
+    known = derived_table("sequencing.manifestation", context.codeset)
+    manifestation = known.get(code)
+    if manifestation is None:
+        record = context.codeset.codes[code]
+        titles = [record.description] + [ancestor.description for ancestor in context.codeset.ancestors(code)]
+        manifestation = known[code] = any("in diseases classified elsewhere" in title.lower() for title in titles)
+    return manifestation
 
 
 def _is_encounter_reason(entry: DraftCode) -> bool:
@@ -541,8 +563,10 @@ def _is_adverse_effect(code: str) -> bool:
 
 def _t_drug_character(code: str) -> str | None:
     """The intent character of a T36-T50 drug code (1-4 poisoning, 5 adverse effect, 6 underdosing)."""
+    if not code.startswith("T"):
+        return None  # most codes: no T code
     compact = code.replace(".", "")
-    if not compact.startswith("T") or not ("36" <= compact[1:3] <= "50") or len(compact) < 6:
+    if not ("36" <= compact[1:3] <= "50") or len(compact) < 6:
         return None
     return compact[5]
 
