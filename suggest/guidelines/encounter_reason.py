@@ -16,6 +16,7 @@ puts these codes first (:data:`suggest.guidelines.sequencing.ENCOUNTER_REASON_PR
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.draft import CodeSetDraft
@@ -43,9 +44,14 @@ _OPENING_LINES = 4
 
 def reason_lines(note: NoteView) -> list[NoteLine]:
     """The lines that state why the patient came: the title and opening lines, the chief complaint / reason."""
+    return list(_reason_lines(note))
+
+
+@lru_cache(maxsize=16)  # read by this step and by sequencing for each encounter-reason code: once per note
+def _reason_lines(note: NoteView) -> tuple[NoteLine, ...]:
     lines = list(note.lines(*_REASON_SECTIONS))
     opening = [line for line in lines if line.section == "none"][:_OPENING_LINES]
-    return opening + [line for line in lines if line.section != "none"]
+    return (*opening, *(line for line in lines if line.section != "none"))
 
 
 def preoperative_evaluation(note: NoteView) -> AddedCode | None:

@@ -17,6 +17,7 @@ offsets into the note are offsets into its folded text.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from suggest.guidelines.note import NoteView
 
-__all__ = ["folded", "folded_note", "ranges_saying_any", "says_any", "text_says_any"]
+__all__ = ["folded", "folded_note", "ranges_saying_any", "says_any", "says_any_at_word_start", "text_says_any"]
 
 _RE_ASCII_FOLDS = str.maketrans({"\u212a": "k", "\u0130": "i", "\u0131": "i", "\u017f": "s"})
 
@@ -76,6 +77,19 @@ def ranges_saying_any(text: str, words: tuple[str, ...], starts: Sequence[int], 
             if position >= 0 and at + length <= ends[position]:
                 found.add(position)
     return found
+
+
+_WORD_CHARACTER = re.compile(r"\w")  # what re's \b tells a word from its surroundings by
+
+
+def says_any_at_word_start(text: str, words: tuple[str, ...]) -> bool:
+    """Whether the folded ``text`` holds one of ``words`` where no word character stands right before it: the
+    pre-check of a pattern ``\b(?:word...|...)`` whose every match starts with one of them (a short word such
+    as "ega" inside "negative" does not count)."""
+    for _, starts in _word_starts(text, words):
+        if any(at == 0 or not _WORD_CHARACTER.match(text, at - 1) for at in starts):
+            return True
+    return False
 
 
 @lru_cache(maxsize=64)  # a few word lists per note, asked of each of its sentences

@@ -27,7 +27,7 @@ from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.data import read_table
 from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft
-from suggest.guidelines.folding import text_says_any
+from suggest.guidelines.folding import ranges_saying_any
 from suggest.guidelines.index_walk import (
     best_subterm,
     billable_choice,
@@ -322,7 +322,7 @@ def status_codes(
 ) -> list[AddedCode]:
     """Status codes (Z89-Z99, Z66 ...) for devices, transplants, ostomies, absent organs, machine dependence and
     a do-not-resuscitate order (I.C.21.c.3)."""
-    entries = [term for path in _STATUS_ENTRIES if (term := index.find(*path)) is not None]
+    entries = _status_entries(index)
     # a phrase's status code depends on the phrase and the release alone: each is walked once per release
     owners = (index, codeset) if abbreviations is None else (index, codeset, abbreviations)
     walked = derived_table("history_status.status_code", *owners)
@@ -330,10 +330,17 @@ def status_codes(
         walked.clear()  # the phrases are the notes' words: a service running for months must not keep them all
     found: dict[str, list[tuple[int, int]]] = {}
     scores: dict[str, int] = {}
-    for sentence in note.sentences():
+    sentences = list(note.sentences())
+    # which sentences hold a cue or a status word: found once per note from where the words occur
+    starts, ends = [sentence.start for sentence in sentences], [sentence.end for sentence in sentences]
+    cued = ranges_saying_any(note.text, _STATUS_CUE_WORDS, starts, ends)
+    worded = ranges_saying_any(note.text, _STATUS_WORDS, starts, ends)
+    for position, sentence in enumerate(sentences):
         if sentence.section in _SKIP_SECTIONS:
             continue
-        phrases = _status_phrases(note.text, sentence)
+        if position not in cued and position not in worded and sentence.section != _SURGICAL_HISTORY:
+            continue  # no phrase where a status may be stated
+        phrases = _status_phrases(note.text, sentence, position in cued, position in worded)
         coded: list[tuple[int, int]] = []
         for start, end in sorted(phrases, key=lambda span: span[0] - span[1]):  # longest first
             if any(start >= other_start and end <= other_end for other_start, other_end in coded):
@@ -363,15 +370,26 @@ def status_codes(
     ]
 
 
-def _status_phrases(text: str, sentence: NoteLine) -> list[tuple[int, int]]:
+def _status_entries(index: AlphabeticIndex) -> list[IndexTerm]:
+    """The Index's main terms a status is read under (found once per Index)."""
+    table = derived_table("history_status.status_entries", index)
+    if "entries" not in table:
+        table["entries"] = [term for path in _STATUS_ENTRIES if (term := index.find(*path)) is not None]
+    entries: list[IndexTerm] = table["entries"]
+    return entries
+
+
+def _status_phrases(text: str, sentence: NoteLine, cued: bool, worded: bool) -> list[tuple[int, int]]:
     """Where the sentence may state a status: after a cue ("s/p", "on home"), a status word ("pseudophakia",
-    "DNR"), and each item of the past surgical history, which lists procedures already done (I.C.21.c.3)."""
+    "DNR"), and each item of the past surgical history, which lists procedures already done (I.C.21.c.3).
+    ``cued`` / ``worded``: whether the sentence holds one of the cues' words / of the status words (every match
+    of the pattern holds one)."""
     phrases = []
-    if text_says_any(text, _STATUS_CUE_WORDS, sentence.start, sentence.end):
+    if cued:
         phrases += [
             (m.start("what"), m.end("what")) for m in _STATUS_CUE_RE.finditer(text, sentence.start, sentence.end)
         ]
-    if text_says_any(text, _STATUS_WORDS, sentence.start, sentence.end):
+    if worded:
         phrases += [(m.start(), m.end()) for m in _STATUS_WORD_RE.finditer(text, sentence.start, sentence.end)]
     if sentence.section == _SURGICAL_HISTORY:
         heading = _HEADING_RE.match(sentence.text)

@@ -21,7 +21,7 @@ import re
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
-from suggest.guidelines.folding import folded_note, says_any
+from suggest.guidelines.folding import folded_note, says_any, says_any_at_word_start
 from suggest.guidelines.index_walk import billable_choice, content_words
 from suggest.guidelines.note import RULE_SCORE, AddedCode, NoteView, add_codes, calibrated_confidence, note_of
 from suggest.guidelines.registry import guideline_steps
@@ -129,6 +129,9 @@ _NOT_PREGNANT_RE = re.compile(
 # Every match of _NOT_PREGNANT_RE holds one of these words: a note without any is not scanned.
 _NOT_PREGNANT_WORDS = ("pregnan", "hcg", "upt")
 _PREGNANT_NOW_RE = re.compile(r"\b(pregnant|pregnancy|G\d+\s*P\d+|IUP|gestation\w*|prenatal|antepartum|EGA)\b", re.I)
+# Every match of _PREGNANT_NOW_RE starts with one of these words (folded) or with a "G" and a digit.
+_PREGNANT_NOW_WORDS = ("pregnan", "iup", "gestation", "prenatal", "antepartum", "ega")
+_GRAVIDA_HINT_RE = re.compile(r"[gG]\d")
 # Sections where a provider assesses the conditions treated at the visit.
 _ASSESSED_SECTIONS = ("assessment_and_plan", "diagnoses", "problem_list", "hospital_course", "chief_complaint")
 
@@ -137,7 +140,15 @@ def _pregnant(note: NoteView, draft: CodeSetDraft) -> bool:
     """A pregnancy the note documents (not "not pregnant" / a negative pregnancy test)."""
     if says_any(folded_note(note), _NOT_PREGNANT_WORDS) and _NOT_PREGNANT_RE.search(note.text):
         return bool(draft.in_category("O"))
-    return bool(draft.in_category("O")) or bool(_PREGNANT_NOW_RE.search(note.text))
+    return bool(draft.in_category("O")) or _pregnant_now(note)
+
+
+def _pregnant_now(note: NoteView) -> bool:
+    """Whether ``_PREGNANT_NOW_RE`` matches the note: most notes hold neither a word it starts with nor a "G"
+    followed by a digit, and are not scanned with it."""
+    if says_any_at_word_start(note.text, _PREGNANT_NOW_WORDS) or _GRAVIDA_HINT_RE.search(note.text):
+        return bool(_PREGNANT_NOW_RE.search(note.text))
+    return False
 
 
 @guideline_steps.register("chartcoder.guidelines.pregnancy.v1")

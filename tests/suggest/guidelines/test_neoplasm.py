@@ -78,3 +78,51 @@ def test_i_c_2_the_unspecified_site_statement_is_the_site_codes_own_words(vocabu
     site = draft.get("C50.412")
     assert "C50.912" not in draft and site is not None
     assert statement in site.mentions and "C50.912" in site.replaces
+
+
+def test_each_whole_note_pattern_is_pre_checked_with_words_its_matches_hold():
+    """A note holding none of a pattern's words is not scanned with it: every match holds one of them (one example
+    per alternative of each pattern)."""
+    import re
+
+    from suggest.guidelines import neoplasm
+    from suggest.guidelines.folding import folded, says_any
+
+    cases = [
+        (
+            neoplasm._CHEMO_RE,
+            [neoplasm._CHEMO_WORDS],
+            "here for chemo; presents for C3 cycle; C2D1; cycle 3 day 1 of "
+            "FOLFOX chemotherapy; chemo infusion today; receiving cycle today",
+        ),
+        (
+            neoplasm._NEOPLASM_PAIN_RE,
+            [neoplasm._NEOPLASM_PAIN_WORDS, neoplasm._NEOPLASM_WORDS],
+            "cancer-related pain; "
+            "tumour pain; neoplasm associated pain; malignant pain; metastatic pain; oncologic pain; pain due to bone "
+            "mets; pain from the tumor",
+        ),
+        (
+            neoplasm._CURRENT_TREATMENT_RE,
+            [neoplasm._CURRENT_TREATMENT_WORDS],
+            "on chemotherapy; currently radiation; "
+            "receiving immunotherapy; continues hormonal therapy; started endocrine therapy; taking anastrozole; on "
+            "letrozole; on exemestane; on tamoxifen; undergoing adjuvant",
+        ),
+        (neoplasm._SPREAD_RE, [neoplasm._SPREAD_WORDS], "metastatic; mets to liver; mets in; bone mets"),
+        (
+            neoplasm._NO_DISEASE_RE,
+            [neoplasm._NO_DISEASE_WORDS],
+            "no evidence of recurrence; NED; disease-free; in "
+            "remission; completed adjuvant chemo; surveillance; undetectable",
+        ),
+    ]
+    for pattern, word_lists, examples in cases:
+        for example in examples.split("; "):
+            matches = list(pattern.finditer(example))
+            assert matches, example
+            for match in matches:
+                said = all(says_any(folded(match.group()), words) for words in word_lists)
+                cycle_day = pattern is neoplasm._CHEMO_RE and neoplasm._CYCLE_DAY_HINT_RE.search(match.group())
+                assert said or cycle_day, match.group()
+    assert neoplasm._CYCLE_DAY_HINT_RE.search("c12d3") and re.search(r"\bbreast\b", "BREAST", re.I)

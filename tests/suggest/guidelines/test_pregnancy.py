@@ -91,3 +91,17 @@ def test_i_c_15_a_1_symptom_the_index_does_not_list_in_pregnancy_stays(vocabular
     draft = draft_of(("R05.9", 0.8, [mention(text, "Cough", ("R05.9",), section="assessment_and_plan")]))
     code_pregnancy(draft, context_of(vocabulary.codeset, text, draft, vocabulary=vocabulary))
     assert "R05.9" in draft
+
+
+def test_the_pregnancy_pattern_is_pre_checked_with_the_words_its_matches_start_with():
+    """A note with no word the pattern starts with (not "ega" inside "negative") and no "G" before a digit is not
+    scanned with it."""
+    from suggest.guidelines import pregnancy
+    from suggest.guidelines.note import NoteView
+
+    for example in ["pregnant", "Pregnancy", "G2P1", "g3 p2", "IUP", "gestational", "prenatal", "antepartum", "EGA"]:
+        note = NoteView(f"Note: {example} here.")
+        assert pregnancy._PREGNANT_NOW_RE.search(note.text) and pregnancy._pregnant_now(note), example
+    for example in ["negative", "mega", "nonpregnant-x", "G-tube"]:
+        note = NoteView(f"Note: {example} here.")
+        assert bool(pregnancy._PREGNANT_NOW_RE.search(note.text)) == pregnancy._pregnant_now(note), example
