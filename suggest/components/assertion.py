@@ -17,6 +17,7 @@ that cannot change any scope (the inner ones of a run of interchangeable termina
 same.
 """
 
+import bisect
 import functools
 import itertools
 import json
@@ -160,9 +161,10 @@ class ClinicalAssertion:
             if inside:
                 grouped.append((start, end, inside))
         words = _term_words(doc)
+        sentences = _Sentences(doc)  # every chunk's cues look up their sentence: find the sentences once
         for start, end, inside in grouped:
             matches = self._context.chunk_cue_matches(doc, start, end)
-            cues = _chunk_cues(self._context.graph(doc, inside, matches)) if matches else {}
+            cues = _chunk_cues(self._context.graph(doc, inside, matches, sentences)) if matches else {}
             for span in inside:
                 modifiers = cues.get((span.start, span.end, span.label), ())
                 categories = _categories(span, modifiers, words.get((span.start, span.end)))
@@ -228,16 +230,35 @@ class _LinearContext(ConText):
         matches += matcher._MedspacyMatcher__phrase_matcher(chunk)
         return prune_overlapping_matches(matches) if matcher._prune and matches else matches
 
-    def graph(self, doc: Doc, targets: list[Span], matches: list[tuple[int, int, int]]) -> ConTextGraph:
-        """The ConTextGraph of ``targets`` and the cues of ``matches`` (positions in ``doc``), edges made."""
+    def graph(
+        self,
+        doc: Doc,
+        targets: list[Span],
+        matches: list[tuple[int, int, int]],
+        sentences: "_Sentences | None" = None,
+    ) -> ConTextGraph:
+        """The ConTextGraph of ``targets`` and the cues of ``matches`` (positions in ``doc``), edges made;
+        ``sentences``: ``doc``'s, when the caller has them already."""
         rule_map = self._ConText__matcher.rule_map  # ConText keeps its matcher private (medspacy 1.3.1)
         strings = self.nlp.vocab.strings
         graph = ConTextGraph(prune_on_modifier_overlap=self.prune_on_target_overlap)
         graph.targets = targets
-        modifiers = [
-            ConTextModifier(rule_map[strings[match_id]], start, end, doc, max_scope=self.max_scope)
-            for match_id, start, end in matches
-        ]
+        if self.max_scope:  # a window around each cue, not its sentence: medspaCy sets the scopes
+            modifiers = [
+                ConTextModifier(rule_map[strings[match_id]], start, end, doc, max_scope=self.max_scope)
+                for match_id, start, end in matches
+            ]
+        else:
+            sentences = sentences or _Sentences(doc)
+            modifiers = []
+            for match_id, start, end in matches:
+                rule = rule_map[strings[match_id]]
+                scope_start, scope_end = _sentence_scope(rule, start, end, sentences.around(start))
+                modifiers.append(
+                    ConTextModifier(
+                        rule, start, end, doc, scope_start=scope_start, scope_end=scope_end, max_scope=self.max_scope
+                    )
+                )
         graph.modifiers = _without_inner_terminators(modifiers)
         _update_scopes(graph.modifiers)
         _apply_modifiers(graph)
@@ -253,6 +274,37 @@ class _LinearContext(ConText):
             self.set_context_attributes(graph.edges)
         doc._.context_graph = graph
         return doc
+
+
+class _Sentences:
+    """Each token's sentence as ``Token.sent`` finds it (from the last sentence start at or before the token to
+    the next one), for the many look-ups of one Doc: ``Token.sent`` walks the tokens and makes two Spans, half
+    of the cost of a ConTextModifier (measured)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self._starts: list[int] = numpy.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
+        self._length = len(doc)
+
+    def around(self, position: int) -> tuple[int, int]:
+        after = bisect.bisect_right(self._starts, position)
+        start = self._starts[after - 1] if after else 0
+        return start, self._starts[after] if after < len(self._starts) else self._length
+
+
+def _sentence_scope(rule: ConTextRule, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:
+    """The scope medspaCy 1.3.1 gives a cue at ``start:end`` (``ConTextModifier.__set_scope`` without a window):
+    its sentence after a forward cue, before a backward one, both sides for any other, each side cut to the
+    rule's ``max_scope`` tokens when longer."""
+    sentence_start, sentence_end = sentence
+    limit = rule.max_scope
+    scope_start = sentence_start if limit is None or start - sentence_start <= limit else start - limit
+    scope_end = sentence_end if limit is None or sentence_end - end <= limit else end + limit
+    direction = rule.direction.lower()
+    if direction == "forward":
+        return end, scope_end
+    if direction == "backward":
+        return scope_start, start
+    return scope_start, scope_end
 
 
 def _update_scopes(modifiers: list[ConTextModifier]) -> None:
