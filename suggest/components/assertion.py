@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy
-from medspacy.common.util import prune_overlapping_matches
+from medspacy.common.util import overlaps, prune_overlapping_matches
 from medspacy.context import ConText, ConTextGraph, ConTextModifier, ConTextRule
 from spacy.attrs import NORM, ORTH, SENT_START, SPACY
 from spacy.language import Language
@@ -136,9 +136,9 @@ class ClinicalAssertion:
         if len(doc) > CONTEXT_CHUNK_TOKENS and self._label_by_chunks(doc, _sentence_chunks(doc, CONTEXT_CHUNK_TOKENS)):
             return doc
         doc = self._context(doc)
-        words = _term_words(doc)
+        words = _TermWordsOf(doc)
         for span in doc.spans[SPAN_GROUP]:
-            categories = _categories(span, span._.modifiers, words.get((span.start, span.end)))
+            categories = _categories(span, span._.modifiers, words)
             span._.chartcoder_assertion = _label(span, categories)
         return doc
 
@@ -160,14 +160,14 @@ class ClinicalAssertion:
                 position += 1
             if inside:
                 grouped.append((start, end, inside))
-        words = _term_words(doc)
+        words = _TermWordsOf(doc)
         sentences = _Sentences(doc)  # every chunk's cues look up their sentence: find the sentences once
         for start, end, inside in grouped:
             matches = self._context.chunk_cue_matches(doc, start, end)
             cues = _chunk_cues(self._context.graph(doc, inside, matches, sentences)) if matches else {}
             for span in inside:
                 modifiers = cues.get((span.start, span.end, span.label), ())
-                categories = _categories(span, modifiers, words.get((span.start, span.end)))
+                categories = _categories(span, modifiers, words)
                 span._.chartcoder_assertion = _label(span, categories)
         return True
 
@@ -228,7 +228,7 @@ class _LinearContext(ConText):
         chunk = doc[start:end]
         matches = list(self._token_cues(chunk))
         matches += matcher._MedspacyMatcher__phrase_matcher(chunk)
-        return prune_overlapping_matches(matches) if matcher._prune and matches else matches
+        return _pruned(matches) if matcher._prune else matches
 
     def graph(
         self,
@@ -305,6 +305,16 @@ def _sentence_scope(rule: ConTextRule, start: int, end: int, sentence: tuple[int
     if direction == "backward":
         return scope_start, start
     return scope_start, scope_end
+
+
+def _pruned(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """``prune_overlapping_matches(matches)``: the matches in order of place, the longer kept of two overlapping.
+    When no two neighbours overlap that is the sorted list itself; medspaCy's function gets there popping the
+    list's head match by match."""
+    ordered = sorted(matches, key=lambda match: (match[1], match[2]))
+    if any(overlaps(before, after) for before, after in itertools.pairwise(ordered)):
+        return prune_overlapping_matches(matches)
+    return ordered
 
 
 def _update_scopes(modifiers: list[ConTextModifier]) -> None:
@@ -423,8 +433,8 @@ def _without_inner_terminators(modifiers: list[ConTextModifier]) -> list[ConText
     change, and they modify no target. So a run of n terminators costs ConText two cues, not n.
     """
     count = len(modifiers)
-    if count < 3:
-        return modifiers
+    if sum(modifier.direction.upper() == "TERMINATE" for modifier in modifiers) < 3:
+        return modifiers  # no run (most chunks)
     ends_before = list(itertools.accumulate((m.modifier_span[1] for m in modifiers), max, initial=-1))
     starts_after = list(itertools.accumulate((m.modifier_span[0] for m in reversed(modifiers)), min, initial=1 << 62))
     starts_after.reverse()  # starts_after[i]: the least start of modifiers[i:]
@@ -508,12 +518,12 @@ def _chunk_cues(graph: ConTextGraph) -> dict[tuple[int, int, int], list[ConTextM
     return cues
 
 
-def _categories(span: Span, modifiers: Iterable[ConTextModifier], words: _TermWords | None = None) -> set[str]:
+def _categories(span: Span, modifiers: Iterable[ConTextModifier], words: "_TermWordsOf") -> set[str]:
     """The categories of the cues (``modifiers``) that modify the mention, less cue words inside the mention.
 
     medspaCy's overlap test (``util.tuple_overlaps``) misses a cue lying wholly inside a longer target, so
     "without" negated "Type 2 diabetes mellitus without complications"; a term's own words never qualify it.
-    A forward cue in a gap between the term's matched ``words`` (token positions) is not the term's: it
+    A forward cue in a gap between the words its matches found (``words``) is not the term's: it
     qualifies the words after it ("postmenopausal woman - r/o osteoporosis" is uncertain osteoporosis,
     "hyperglycemia - no h/o DM" no diabetes), so it counts (III.C, IV.H: a ruled-out or uncertain diagnosis).
     """
@@ -521,7 +531,7 @@ def _categories(span: Span, modifiers: Iterable[ConTextModifier], words: _TermWo
         modifier.category.upper()
         for modifier in modifiers
         if not (span.start <= modifier.modifier_span[0] and modifier.modifier_span[1] <= span.end)
-        or _in_gap(modifier, span, words)
+        or _in_gap(modifier, span, words.of(span))
     }
 
 
@@ -540,6 +550,20 @@ def _in_gap(modifier: ConTextModifier, span: Span, words: _TermWords | None) -> 
         and not any(position < start for position in main)
         and span.start <= start
     )
+
+
+class _TermWordsOf:
+    """:func:`_term_words` of a Doc, found at the first look-up: only a cue inside a mention reads them, and most
+    notes have none."""
+
+    def __init__(self, doc: Doc) -> None:
+        self._doc = doc
+        self._words: dict[tuple[int, int], _TermWords] | None = None
+
+    def of(self, span: Span) -> _TermWords | None:
+        if self._words is None:
+            self._words = _term_words(self._doc)
+        return self._words.get((span.start, span.end))
 
 
 def _term_words(doc: Doc) -> dict[tuple[int, int], _TermWords]:
