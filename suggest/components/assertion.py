@@ -133,7 +133,7 @@ class ClinicalAssertion:
             raise ValueError(Errors.E006.format(name=self.name))
         if not doc.spans.get(SPAN_GROUP):
             return doc
-        if len(doc) > CONTEXT_CHUNK_TOKENS and self._label_by_chunks(doc, _sentence_chunks(doc, CONTEXT_CHUNK_TOKENS)):
+        if len(doc) > CONTEXT_CHUNK_TOKENS and self._label_by_chunks(doc, _Sentences(doc)):
             return doc
         doc = self._context(doc)
         words = _TermWordsOf(doc)
@@ -142,7 +142,7 @@ class ClinicalAssertion:
             span._.chartcoder_assertion = _label(span, categories)
         return doc
 
-    def _label_by_chunks(self, doc: Doc, chunks: list[tuple[int, int]]) -> bool:
+    def _label_by_chunks(self, doc: Doc, sentences: "_Sentences") -> bool:
         """Label the mentions chunk by chunk; False (nothing labelled) if a mention crosses two chunks.
 
         Each chunk's cues are found in the chunk alone and weighed against its own mentions, all in the Doc's
@@ -151,7 +151,7 @@ class ClinicalAssertion:
         spans = sorted(doc.spans[SPAN_GROUP], key=lambda span: span.start)
         grouped: list[tuple[int, int, list[Span]]] = []
         position = 0
-        for start, end in chunks:
+        for start, end in _sentence_chunks(sentences, CONTEXT_CHUNK_TOKENS):
             inside = []
             while position < len(spans) and spans[position].start < end:
                 if spans[position].end > end:
@@ -161,7 +161,6 @@ class ClinicalAssertion:
             if inside:
                 grouped.append((start, end, inside))
         words = _TermWordsOf(doc)
-        sentences = _Sentences(doc)  # every chunk's cues look up their sentence: find the sentences once
         for start, end, inside in grouped:
             matches = self._context.chunk_cue_matches(doc, start, end)
             cues = _chunk_cues(self._context.graph(doc, inside, matches, sentences)) if matches else {}
@@ -282,13 +281,14 @@ class _Sentences:
     of the cost of a ConTextModifier (measured)."""
 
     def __init__(self, doc: Doc) -> None:
-        self._starts: list[int] = numpy.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
-        self._length = len(doc)
+        # the positions where Doc.sents starts a sentence (and 0, where it always does)
+        self.starts: list[int] = numpy.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
+        self.length = len(doc)
 
     def around(self, position: int) -> tuple[int, int]:
-        after = bisect.bisect_right(self._starts, position)
-        start = self._starts[after - 1] if after else 0
-        return start, self._starts[after] if after < len(self._starts) else self._length
+        after = bisect.bisect_right(self.starts, position)
+        start = self.starts[after - 1] if after else 0
+        return start, self.starts[after] if after < len(self.starts) else self.length
 
 
 def _sentence_scope(rule: ConTextRule, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:
@@ -324,13 +324,19 @@ def _update_scopes(modifiers: list[ConTextModifier]) -> None:
     category or one a is ``terminated_by``) and b starts inside a's forward scope or ends inside its backward one.
     Scopes only shrink, so a pair that fails this on the scopes before any limiting fails it at its turn too:
     skipping it changes nothing, and the other pairs are weighed in the same order. In a chunk most pairs are
-    cues of different sentences or kinds."""
+    cues of different sentences or kinds, and terminators, never limited, need not be weighed against each other.
+    """
     reach = [_limit_reach(modifier) for modifier in modifiers]
-    for i, (first, first_reach) in enumerate(zip(modifiers, reach, strict=True)):
-        for second, second_reach in zip(modifiers[i + 1 :], reach[i + 1 :], strict=True):
-            if _may_limit(first_reach, second_reach) or _may_limit(second_reach, first_reach):
-                first.limit_scope(second)
-                second.limit_scope(first)
+    pairs = set()
+    for i, limited in enumerate(reach):
+        if limited.ended_by is None or (limited.forward is None and limited.backward is None):
+            continue
+        for j, other in enumerate(reach):
+            if j != i and _may_limit(limited, other):
+                pairs.add((i, j) if i < j else (j, i))
+    for i, j in sorted(pairs):
+        modifiers[i].limit_scope(modifiers[j])
+        modifiers[j].limit_scope(modifiers[i])
 
 
 class _Reach(NamedTuple):
@@ -486,16 +492,16 @@ def _chunk_doc(doc: Doc, columns: numpy.ndarray) -> Doc:
     return piece
 
 
-def _sentence_chunks(doc: Doc, size: int) -> list[tuple[int, int]]:
+def _sentence_chunks(sentences: "_Sentences", size: int) -> list[tuple[int, int]]:
     """Token bounds of consecutive runs of whole sentences, each about ``size`` tokens (longer only when one
     sentence is)."""
     chunks = []
     start = 0
-    for sentence in doc.sents:
-        if sentence.start - start >= size:
-            chunks.append((start, sentence.start))
-            start = sentence.start
-    chunks.append((start, len(doc)))
+    for sentence_start in sentences.starts:
+        if sentence_start - start >= size:
+            chunks.append((start, sentence_start))
+            start = sentence_start
+    chunks.append((start, sentences.length))
     return chunks
 
 
