@@ -17,15 +17,17 @@ that cannot change any scope (the inner ones of a run of interchangeable termina
 same.
 """
 
+import bisect
+import functools
 import itertools
 import json
 from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy
-from medspacy.common.util import prune_overlapping_matches
+from medspacy.common.util import overlaps, prune_overlapping_matches
 from medspacy.context import ConText, ConTextGraph, ConTextModifier, ConTextRule
 from spacy.attrs import NORM, ORTH, SENT_START, SPACY
 from spacy.language import Language
@@ -131,20 +133,25 @@ class ClinicalAssertion:
             raise ValueError(Errors.E006.format(name=self.name))
         if not doc.spans.get(SPAN_GROUP):
             return doc
-        if len(doc) > CONTEXT_CHUNK_TOKENS and self._label_by_chunks(doc, _sentence_chunks(doc, CONTEXT_CHUNK_TOKENS)):
+        if len(doc) > CONTEXT_CHUNK_TOKENS and self._label_by_chunks(doc, _Sentences(doc)):
             return doc
         doc = self._context(doc)
-        words = _term_words(doc)
+        words = _TermWordsOf(doc)
         for span in doc.spans[SPAN_GROUP]:
-            span._.chartcoder_assertion = _label(span, _cue_categories(span, words.get((span.start, span.end))))
+            categories = _categories(span, span._.modifiers, words)
+            span._.chartcoder_assertion = _label(span, categories)
         return doc
 
-    def _label_by_chunks(self, doc: Doc, chunks: list[tuple[int, int]]) -> bool:
-        """Label the mentions chunk by chunk; False (nothing labelled) if a mention crosses two chunks."""
+    def _label_by_chunks(self, doc: Doc, sentences: "_Sentences") -> bool:
+        """Label the mentions chunk by chunk; False (nothing labelled) if a mention crosses two chunks.
+
+        Each chunk's cues are found in the chunk alone and weighed against its own mentions, all in the Doc's
+        positions: a Doc of the chunk's tokens would have the same sentences (a chunk is whole sentences), so
+        the same cues and scopes, and building one cost a fifth of this step (measured)."""
         spans = sorted(doc.spans[SPAN_GROUP], key=lambda span: span.start)
         grouped: list[tuple[int, int, list[Span]]] = []
         position = 0
-        for start, end in chunks:
+        for start, end in _sentence_chunks(sentences, CONTEXT_CHUNK_TOKENS):
             inside = []
             while position < len(spans) and spans[position].start < end:
                 if spans[position].end > end:
@@ -153,18 +160,14 @@ class ClinicalAssertion:
                 position += 1
             if inside:
                 grouped.append((start, end, inside))
-        columns = doc.to_array([ORTH, NORM, SPACY, SENT_START])
-        words = _term_words(doc)
+        words = _TermWordsOf(doc)
         for start, end, inside in grouped:
-            piece = _chunk_doc(doc, columns[start:end])
-            piece.spans[SPAN_GROUP] = [Span(piece, span.start - start, span.end - start, span.label) for span in inside]
-            self._context(piece)
-            for span, local in zip(inside, piece.spans[SPAN_GROUP], strict=True):
-                own = words.get((span.start, span.end))
-                local_words = (
-                    (frozenset(p - start for p in own[0]), frozenset(p - start for p in own[1])) if own else None
-                )
-                span._.chartcoder_assertion = _label(span, _cue_categories(local, local_words))
+            matches = self._context.chunk_cue_matches(doc, start, end)
+            cues = _chunk_cues(self._context.graph(doc, inside, matches, sentences)) if matches else {}
+            for span in inside:
+                modifiers = cues.get((span.start, span.end, span.label), ())
+                categories = _categories(span, modifiers, words)
+                span._.chartcoder_assertion = _label(span, categories)
         return True
 
     def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
@@ -212,25 +215,190 @@ class _LinearContext(ConText):
         matches += matcher._MedspacyMatcher__regex_matcher(doc)
         return prune_overlapping_matches(matches) if matcher._prune else matches
 
+    def chunk_cue_matches(self, doc: Doc, start: int, end: int) -> list[tuple[int, int, int]]:
+        """The cue matches a Doc of ``doc[start:end]``'s tokens (ORTH, NORM, SPACY, SENT_START) would give, in
+        ``doc``'s positions. spaCy's PhraseMatchers, given a Span, match inside it only; regex rules (none are
+        packaged) and the token Matcher read a Doc of the chunk's own, as they always did."""
+        matcher = self._ConText__matcher  # ConText keeps its matcher private (medspacy 1.3.1)
+        regex_matcher = matcher._MedspacyMatcher__regex_matcher
+        if self._token_cues is None or regex_matcher._patterns:
+            piece = _chunk_doc(doc, doc.to_array([ORTH, NORM, SPACY, SENT_START])[start:end])
+            return [(match_id, first + start, last + start) for match_id, first, last in self._cue_matches(piece)]
+        chunk = doc[start:end]
+        matches = list(self._token_cues(chunk))
+        matches += matcher._MedspacyMatcher__phrase_matcher(chunk)
+        return _pruned(matches) if matcher._prune else matches
+
+    def graph(
+        self,
+        doc: Doc,
+        targets: list[Span],
+        matches: list[tuple[int, int, int]],
+        sentences: "_Sentences | None" = None,
+    ) -> ConTextGraph:
+        """The ConTextGraph of ``targets`` and the cues of ``matches`` (positions in ``doc``), edges made;
+        ``sentences``: ``doc``'s, when the caller has them already."""
+        rule_map = self._ConText__matcher.rule_map  # ConText keeps its matcher private (medspacy 1.3.1)
+        strings = self.nlp.vocab.strings
+        graph = ConTextGraph(prune_on_modifier_overlap=self.prune_on_target_overlap)
+        graph.targets = targets
+        if self.max_scope:  # a window around each cue, not its sentence: medspaCy sets the scopes
+            modifiers = [
+                ConTextModifier(rule_map[strings[match_id]], start, end, doc, max_scope=self.max_scope)
+                for match_id, start, end in matches
+            ]
+        else:
+            sentences = sentences or _Sentences(doc)
+            modifiers = []
+            for match_id, start, end in matches:
+                rule = rule_map[strings[match_id]]
+                scope_start, scope_end = _sentence_scope(rule, start, end, sentences.around(start))
+                modifiers.append(
+                    ConTextModifier(
+                        rule, start, end, doc, scope_start=scope_start, scope_end=scope_end, max_scope=self.max_scope
+                    )
+                )
+        graph.modifiers = _without_inner_terminators(modifiers)
+        _update_scopes(graph.modifiers)
+        _apply_modifiers(graph)
+        return graph
+
     def __call__(self, doc: Doc, targets: str | None = None) -> Doc:
         if targets is not None or self.input_span_type != "group":
             return super().__call__(doc, targets)
-        matcher = self._ConText__matcher  # ConText keeps its matcher private (medspacy 1.3.1)
-        graph = ConTextGraph(prune_on_modifier_overlap=self.prune_on_target_overlap)
-        graph.targets = doc.spans[self.span_group_name]
-        modifiers = [
-            ConTextModifier(matcher.rule_map[self.nlp.vocab[match_id].text], start, end, doc, max_scope=self.max_scope)
-            for match_id, start, end in self._cue_matches(doc)
-        ]
-        graph.modifiers = _without_inner_terminators(modifiers)
-        graph.update_scopes()
-        graph.apply_modifiers()
+        graph = self.graph(doc, doc.spans[self.span_group_name], self._cue_matches(doc))
         for target, modifier in graph.edges:
             target._.modifiers += (modifier,)
         if self.context_attributes_mapping:
             self.set_context_attributes(graph.edges)
         doc._.context_graph = graph
         return doc
+
+
+class _Sentences:
+    """Each token's sentence as ``Token.sent`` finds it (from the last sentence start at or before the token to
+    the next one), for the many look-ups of one Doc: ``Token.sent`` walks the tokens and makes two Spans, half
+    of the cost of a ConTextModifier (measured)."""
+
+    def __init__(self, doc: Doc) -> None:
+        # the positions where Doc.sents starts a sentence (and 0, where it always does)
+        self.starts: list[int] = numpy.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
+        self.length = len(doc)
+
+    def around(self, position: int) -> tuple[int, int]:
+        after = bisect.bisect_right(self.starts, position)
+        start = self.starts[after - 1] if after else 0
+        return start, self.starts[after] if after < len(self.starts) else self.length
+
+
+def _sentence_scope(rule: ConTextRule, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:
+    """The scope medspaCy 1.3.1 gives a cue at ``start:end`` (``ConTextModifier.__set_scope`` without a window):
+    its sentence after a forward cue, before a backward one, both sides for any other, each side cut to the
+    rule's ``max_scope`` tokens when longer."""
+    sentence_start, sentence_end = sentence
+    limit = rule.max_scope
+    scope_start = sentence_start if limit is None or start - sentence_start <= limit else start - limit
+    scope_end = sentence_end if limit is None or sentence_end - end <= limit else end + limit
+    direction = rule.direction.lower()
+    if direction == "forward":
+        return end, scope_end
+    if direction == "backward":
+        return scope_start, start
+    return scope_start, scope_end
+
+
+def _pruned(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """``prune_overlapping_matches(matches)``: the matches in order of place, the longer kept of two overlapping.
+    When no two neighbours overlap that is the sorted list itself; medspaCy's function gets there popping the
+    list's head match by match."""
+    ordered = sorted(matches, key=lambda match: (match[1], match[2]))
+    if any(overlaps(before, after) for before, after in itertools.pairwise(ordered)):
+        return prune_overlapping_matches(matches)
+    return ordered
+
+
+def _update_scopes(modifiers: list[ConTextModifier]) -> None:
+    """``ConTextGraph.update_scopes`` (medspaCy 1.3.1) less the pairs where neither modifier can limit the other.
+
+    ``limit_scope(a, b)`` only ever shrinks a's scope, and only when b may end a (b terminates, or is of a's
+    category or one a is ``terminated_by``) and b starts inside a's forward scope or ends inside its backward one.
+    Scopes only shrink, so a pair that fails this on the scopes before any limiting fails it at its turn too:
+    skipping it changes nothing, and the other pairs are weighed in the same order. In a chunk most pairs are
+    cues of different sentences or kinds, and terminators, never limited, need not be weighed against each other.
+    """
+    reach = [_limit_reach(modifier) for modifier in modifiers]
+    pairs = set()
+    for i, limited in enumerate(reach):
+        if limited.ended_by is None or (limited.forward is None and limited.backward is None):
+            continue
+        for j, other in enumerate(reach):
+            if j != i and _may_limit(limited, other):
+                pairs.add((i, j) if i < j else (j, i))
+    for i, j in sorted(pairs):
+        modifiers[i].limit_scope(modifiers[j])
+        modifiers[j].limit_scope(modifiers[i])
+
+
+class _Reach(NamedTuple):
+    """A modifier as :func:`_may_limit` reads it, from its scope before any limiting."""
+
+    start: int
+    end: int
+    forward: tuple[int, int] | None  # a later cue starting strictly inside this limits its forward scope
+    backward: tuple[int, int] | None  # an earlier cue ending strictly inside this limits its backward scope
+    terminates: bool
+    category: str
+    ended_by: frozenset[str] | None  # the categories that may limit it; None: a terminator, never limited
+
+
+def _limit_reach(modifier: ConTextModifier) -> _Reach:
+    start, end = modifier.modifier_span
+    scope_start, scope_end = modifier.scope_span
+    direction = modifier.direction.lower()
+    terminates = direction == "terminate"
+    return _Reach(
+        start,
+        end,
+        forward=(start, scope_end) if direction in ("forward", "bidirectional") else None,
+        backward=(scope_start, end) if direction in ("backward", "bidirectional") else None,
+        terminates=terminates,
+        category=modifier.category.upper(),
+        ended_by=None if terminates else frozenset(modifier.rule.terminated_by) | {modifier.category.upper()},
+    )
+
+
+def _may_limit(modifier: _Reach, other: _Reach) -> bool:
+    """Whether ``modifier.limit_scope(other)`` can change ``modifier``'s scope (see :func:`_update_scopes`)."""
+    if modifier.ended_by is None or not (other.terminates or other.category in modifier.ended_by):
+        return False
+    forward, backward = modifier.forward, modifier.backward
+    return (forward is not None and forward[0] < other.start < forward[1]) or (
+        backward is not None and backward[0] < other.end < backward[1]
+    )
+
+
+def _apply_modifiers(graph: ConTextGraph) -> None:
+    """``ConTextGraph.apply_modifiers`` (medspaCy 1.3.1) asking ``modifies`` only of the modifiers whose scope
+    reaches the target: for the others its ``tuple_overlaps`` test of scope and target fails (it needs the target
+    to start at most at the scope's end and end at least at its start), and terminators modify nothing."""
+    if graph.prune_on_modifier_overlap:
+        graph.apply_modifiers()
+        return
+    reaching = [
+        (modifier, *modifier.scope_span)
+        for modifier in graph.modifiers
+        if modifier.direction not in ("TERMINATE", "PSEUDO")
+    ]
+    for target in graph.targets:
+        start, end = target.start, target.end
+        for modifier, scope_start, scope_end in reaching:
+            if start <= scope_end and end >= scope_start and modifier.modifies(target):
+                modifier.modify(target)
+    edges = []
+    for modifier in graph.modifiers:
+        modifier.reduce_targets()
+        edges += [(target, modifier) for target in modifier._targets]
+    graph.edges = edges
 
 
 def _exact_alternatives(pattern: list[dict[str, Any]]) -> list[tuple[str, ...]] | None:
@@ -271,8 +439,8 @@ def _without_inner_terminators(modifiers: list[ConTextModifier]) -> list[ConText
     change, and they modify no target. So a run of n terminators costs ConText two cues, not n.
     """
     count = len(modifiers)
-    if count < 3:
-        return modifiers
+    if sum(modifier.direction.upper() == "TERMINATE" for modifier in modifiers) < 3:
+        return modifiers  # no run (most chunks)
     ends_before = list(itertools.accumulate((m.modifier_span[1] for m in modifiers), max, initial=-1))
     starts_after = list(itertools.accumulate((m.modifier_span[0] for m in reversed(modifiers)), min, initial=1 << 62))
     starts_after.reverse()  # starts_after[i]: the least start of modifiers[i:]
@@ -313,7 +481,8 @@ def _continues_run(before: ConTextModifier, after: ConTextModifier) -> bool:
 
 def _chunk_doc(doc: Doc, columns: numpy.ndarray) -> Doc:
     """A Doc of some of ``doc``'s tokens (``columns``: their ORTH, NORM, SPACY and SENT_START), all ConText
-    reads. ``Span.as_doc`` costs ten times more: it copies vectors and walks every span group of the Doc."""
+    reads (its cue matchers, when a rule needs more than spaCy's PhraseMatchers). ``Span.as_doc`` costs ten
+    times more: it copies vectors and walks every span group of the Doc."""
     strings = doc.vocab.strings
     words = [strings[orth] for orth in columns[:, 0].tolist()]
     piece = Doc(doc.vocab, words=words, spaces=columns[:, 2].astype(bool).tolist())
@@ -323,16 +492,16 @@ def _chunk_doc(doc: Doc, columns: numpy.ndarray) -> Doc:
     return piece
 
 
-def _sentence_chunks(doc: Doc, size: int) -> list[tuple[int, int]]:
+def _sentence_chunks(sentences: "_Sentences", size: int) -> list[tuple[int, int]]:
     """Token bounds of consecutive runs of whole sentences, each about ``size`` tokens (longer only when one
     sentence is)."""
     chunks = []
     start = 0
-    for sentence in doc.sents:
-        if sentence.start - start >= size:
-            chunks.append((start, sentence.start))
-            start = sentence.start
-    chunks.append((start, len(doc)))
+    for sentence_start in sentences.starts:
+        if sentence_start - start >= size:
+            chunks.append((start, sentence_start))
+            start = sentence_start
+    chunks.append((start, sentences.length))
     return chunks
 
 
@@ -346,20 +515,29 @@ def _label(span: Span, categories: set[str]) -> str:
     return "present"
 
 
-def _cue_categories(span: Span, words: _TermWords | None = None) -> set[str]:
-    """The categories of the cues that modify the mention, less cue words inside the mention itself.
+def _chunk_cues(graph: ConTextGraph) -> dict[tuple[int, int, int], list[ConTextModifier]]:
+    """The modifiers of each mention of a chunk's graph, by extent and label: the mentions of one extent and
+    label share them, as they shared ``Span._.modifiers`` in a Doc of the chunk."""
+    cues: dict[tuple[int, int, int], list[ConTextModifier]] = {}
+    for target, modifier in graph.edges:
+        cues.setdefault((target.start, target.end, target.label), []).append(modifier)
+    return cues
+
+
+def _categories(span: Span, modifiers: Iterable[ConTextModifier], words: "_TermWordsOf") -> set[str]:
+    """The categories of the cues (``modifiers``) that modify the mention, less cue words inside the mention.
 
     medspaCy's overlap test (``util.tuple_overlaps``) misses a cue lying wholly inside a longer target, so
     "without" negated "Type 2 diabetes mellitus without complications"; a term's own words never qualify it.
-    A forward cue in a gap between the term's matched ``words`` (token positions) is not the term's: it
+    A forward cue in a gap between the words its matches found (``words``) is not the term's: it
     qualifies the words after it ("postmenopausal woman - r/o osteoporosis" is uncertain osteoporosis,
     "hyperglycemia - no h/o DM" no diabetes), so it counts (III.C, IV.H: a ruled-out or uncertain diagnosis).
     """
     return {
         modifier.category.upper()
-        for modifier in span._.modifiers
+        for modifier in modifiers
         if not (span.start <= modifier.modifier_span[0] and modifier.modifier_span[1] <= span.end)
-        or _in_gap(modifier, span, words)
+        or _in_gap(modifier, span, words.of(span))
     }
 
 
@@ -380,6 +558,20 @@ def _in_gap(modifier: ConTextModifier, span: Span, words: _TermWords | None) -> 
     )
 
 
+class _TermWordsOf:
+    """:func:`_term_words` of a Doc, found at the first look-up: only a cue inside a mention reads them, and most
+    notes have none."""
+
+    def __init__(self, doc: Doc) -> None:
+        self._doc = doc
+        self._words: dict[tuple[int, int], _TermWords] | None = None
+
+    def of(self, span: Span) -> _TermWords | None:
+        if self._words is None:
+            self._words = _term_words(self._doc)
+        return self._words.get((span.start, span.end))
+
+
 def _term_words(doc: Doc) -> dict[tuple[int, int], _TermWords]:
     """Each term span's extent -> the token positions its matches found words at, and those that are a word of
     the matched term's main term (its first comma part: "Osteoporosis" of "Osteoporosis, postmenopausal")."""
@@ -387,9 +579,16 @@ def _term_words(doc: Doc) -> dict[tuple[int, int], _TermWords]:
     for match in getattr(doc._, "chartcoder_matches", None) or ():
         positions, main = found.setdefault((match.positions[0], match.positions[-1] + 1), (set(), set()))
         positions.update(match.positions)
-        main_words = set(normalize_tokens(match.term.split(",")[0]))
+        main_words = _main_term_words(match.term)
         main.update(position for position in match.positions if normalize_token(doc[position].lower_) in main_words)
     return {extent: (frozenset(positions), frozenset(main)) for extent, (positions, main) in found.items()}
+
+
+@functools.lru_cache(maxsize=16384)
+def _main_term_words(term: str) -> frozenset[str]:
+    """The normalized words of a term's first comma part; a pure function of an Index term, read for every
+    match of it in every note."""
+    return frozenset(normalize_tokens(term.split(",")[0]))
 
 
 def assertion_of(span: Span) -> str:

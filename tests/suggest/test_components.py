@@ -342,6 +342,23 @@ def test_token_rule_cues_are_found_as_medspacys_matcher_finds_them(mini_engine, 
     assert context._cue_matches(doc) == context._ConText__matcher(doc)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(_CUE_WORDS + _CONTEXT_WORDS), min_size=2, max_size=60), st.data())
+def test_a_chunks_cues_are_those_a_doc_of_its_tokens_gives(mini_engine, words: list[str], data) -> None:
+    """The chunk path finds cues on a Span of the note; a Doc of the chunk's own tokens must give the same."""
+    from spacy.attrs import NORM, ORTH, SENT_START, SPACY
+
+    from suggest.components.assertion import _chunk_doc
+
+    context = _context(mini_engine)
+    doc = mini_engine.nlp(" ".join(words))
+    start = data.draw(st.integers(0, len(doc) - 1))
+    end = data.draw(st.integers(start + 1, len(doc)))
+    piece = _chunk_doc(doc, doc.to_array([ORTH, NORM, SPACY, SENT_START])[start:end])
+    expected = [(key, first + start, last + start) for key, first, last in context._cue_matches(piece)]
+    assert context.chunk_cue_matches(doc, start, end) == expected
+
+
 def test_token_rule_cues_include_the_punctuation_rules(mini_engine) -> None:
     context = _context(mini_engine)
     doc = mini_engine.nlp.make_doc("Chest pain: denies. Troponin: negative. Strep (-) flu +")
