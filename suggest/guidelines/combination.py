@@ -30,7 +30,7 @@ from suggest.types import Mention
 from vocab.codes import normalize_code
 from vocab.codeset import CodeSet, parse_code_references
 from vocab.errors import ChartcoderError
-from vocab.text import STOPWORDS, normalize_tokens
+from vocab.text import STOPWORDS, normalize_tokens, normalized_words
 
 __all__ = ["IndexLink", "combine_with_index", "index_links"]
 
@@ -240,14 +240,14 @@ def _said_words(code: str, mentions: list[Mention], context: GuidelineContext) -
     ("cholelithiasis, obstructing stone"), never on the title's word alone ("HCV" is no hepatic coma)."""
     title = context.codeset.codes[code].description
     clause = _WITHOUT_CLAUSE.search(title)
-    words = set(normalize_tokens(title[: clause.start()] if clause else title))
+    words = set(normalized_words(title[: clause.start()] if clause else title))
     said_on_lines: set[str] = set()
     for mention in mentions:
         if mention.assertion in ("negated", "family", "hypothetical"):
             continue
-        words.update(normalize_tokens(mention.term))
+        words.update(normalized_words(mention.term))
         for piece in mention.evidence:
-            words.update(normalize_tokens(piece.text))
+            words.update(normalized_words(piece.text))
         if clause:
             start, end = _line_around(mention.start, context)
             said_on_lines.update(word[:_STEM] for word in normalize_tokens(context.text[start:end]))

@@ -85,10 +85,16 @@ class NoteView:
 
     def lines(self, *sections: str) -> Iterator[NoteLine]:
         """Each non-empty line (in the given sections only, when named)."""
-        for match in _LINE_RE.finditer(self.text):
-            section = self.section_at(match.start())
-            if not sections or section in sections:
-                yield NoteLine(match.start(), match.end(), match.group(), section)
+        for line in _lines_of(self):
+            if not sections or line.section in sections:
+                yield line
+
+    def split_lines(self) -> tuple[NoteLine, ...]:
+        """Every non-empty line with its section."""
+        return tuple(
+            NoteLine(match.start(), match.end(), match.group(), self.section_at(match.start()))
+            for match in _LINE_RE.finditer(self.text)
+        )
 
     def sentences(self, *sections: str) -> Iterator[NoteLine]:
         """Sentence-like pieces (split at '.', ';' and line ends), in the given sections when named."""
@@ -196,6 +202,11 @@ def _rule_score(item: AddedCode, threshold: float) -> float:
     if item.code.startswith(("Z", "V", "W", "X", "Y")):
         return max(threshold + SUPPLEMENTARY_MARGIN, SUPPLEMENTARY_SCORE)
     return RULE_SCORE
+
+
+@lru_cache(maxsize=16)  # several guideline steps read the same note's lines: split it once per note
+def _lines_of(note: NoteView) -> tuple[NoteLine, ...]:
+    return note.split_lines()
 
 
 @lru_cache(maxsize=16)  # every guideline step reads the same note's sentences: split it once per note
