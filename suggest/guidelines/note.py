@@ -73,11 +73,17 @@ class NoteView:
 
     @classmethod
     def from_doc(cls, doc: Doc) -> NoteView:
+        return cls(doc.text, cls.section_starts(doc))
+
+    @staticmethod
+    def section_starts(doc: Doc) -> tuple[tuple[int, str], ...]:
+        """``from_doc(doc).starts`` without the Doc's text, which spaCy joins from its tokens at each call."""
+        end = doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0  # len(doc.text)
         starts = tuple(
-            (doc[token].idx if token < len(doc) else len(doc.text), name)
+            (doc[token].idx if token < len(doc) else end, name)
             for token, name in getattr(doc._, "chartcoder_section_starts", ()) or ()
         )
-        return cls(doc.text, tuple(sorted(starts)))
+        return tuple(sorted(starts))
 
     def section_at(self, offset: int) -> str:
         found = bisect.bisect_right(self.starts, (offset, "\uffff")) - 1
