@@ -61,8 +61,8 @@ def refine_by_index_subterm(draft: CodeSetDraft, context: GuidelineContext) -> N
     for entry in list(draft.entries):
         if entry not in draft.entries:
             continue
-        if not _code_walks(index, entry.code):
-            continue  # no Index entry prints the code: the note's words are not read for it
+        if not any(own_words and walks for own_words, walks, _ in _code_walks(index, entry.code)):
+            continue  # no Index entry of the code leads further down: the note's words are not read for it
         words = _words_of(entry, context)
         if not words:
             continue
@@ -91,8 +91,8 @@ def index_subterm_code(index: AlphabeticIndex, codeset: CodeSet, code: str, word
             continue  # the note does not name this entry of the code
         # only the walks one of whose words the note says can be said in full (one in a few hundred is), taken
         # in the entry's order: the first of equally good walks wins
-        named = {position for word in words for position in by_word.get(word, ())}
-        for position in sorted(named | by_word.get("", set())):
+        named = {position for word in (*words, "") for position in by_word.get(word, ())}
+        for position in sorted(named):
             walk = walks[position]
             if not walk.required <= words:
                 continue
@@ -127,7 +127,7 @@ class _EntryWalks(NamedTuple):
 
     own_words: frozenset[str]
     walks: tuple[_Walk, ...]
-    by_word: dict[str, frozenset[int]]
+    by_word: dict[str, tuple[int, ...]]
 
 
 def _code_walks(index: AlphabeticIndex, code: str) -> tuple[_EntryWalks, ...]:
@@ -144,11 +144,11 @@ def _code_walks(index: AlphabeticIndex, code: str) -> tuple[_EntryWalks, ...]:
 
 
 def _with_words(own_words: frozenset[str], walks: tuple[_Walk, ...]) -> _EntryWalks:
-    by_word: dict[str, set[int]] = defaultdict(set)
+    by_word: dict[str, list[int]] = defaultdict(list)
     for position, walk in enumerate(walks):
         for word in walk.required or ("",):
-            by_word[word].add(position)
-    return _EntryWalks(own_words, walks, {word: frozenset(positions) for word, positions in by_word.items()})
+            by_word[word].append(position)
+    return _EntryWalks(own_words, walks, {word: tuple(positions) for word, positions in by_word.items()})
 
 
 def _entry_walks(index: AlphabeticIndex, term: IndexTerm) -> tuple[frozenset[str], tuple[_Walk, ...]]:
