@@ -12,7 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["STOPWORDS", "fold_accents", "normalize_text", "normalize_token", "normalize_tokens"]
+__all__ = ["STOPWORDS", "fold_accents", "normalize_text", "normalize_token", "normalize_tokens", "normalized_words"]
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
 # "w/o" before "w/"; the slash form only (a bare "w" may be a grade, a lead or a unit).
@@ -49,7 +49,14 @@ def normalize_tokens(text: str) -> list[str]:
     lowered = fold_accents(text).lower().replace("'s", "")
     if "w/" in lowered:
         lowered = _SHORTHAND_RE.sub(lambda match: _SHORTHAND[match.group(0)], lowered)
-    return [normalize_token(word) for word in _WORD_RE.findall(lowered)]
+    return list(map(normalize_token, _WORD_RE.findall(lowered)))
+
+
+@lru_cache(maxsize=16384)
+def normalized_words(text: str) -> tuple[str, ...]:
+    """:func:`normalize_tokens` of a text read again and again (a code's title, a lexicon term, a mention's words
+    that several rules read), normalized once while it is in use."""
+    return tuple(normalize_tokens(text))
 
 
 def normalize_text(text: str) -> str:

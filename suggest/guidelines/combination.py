@@ -26,10 +26,11 @@ from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.registry import guideline_steps
 from suggest.rules import RuleContext, billable_code
+from suggest.types import Mention
 from vocab.codes import normalize_code
 from vocab.codeset import CodeSet, parse_code_references
 from vocab.errors import ChartcoderError
-from vocab.text import STOPWORDS, normalize_tokens
+from vocab.text import STOPWORDS, normalize_tokens, normalized_words
 
 __all__ = ["IndexLink", "combine_with_index", "index_links"]
 
@@ -80,7 +81,7 @@ def combine_with_index(draft: CodeSetDraft, context: GuidelineContext) -> None:
         codeset=context.codeset, setting=context.setting, text=context.text, history_code=context.history_code
     )
     originals = list(draft.entries)  # combinations never combine again: no chains
-    said = {id(entry): _said_forms(entry, context) for entry in originals}
+    said = _SaidForms(originals, context)
     for base_entry in originals:
         if base_entry not in draft.entries:
             continue  # already folded into a combination
@@ -105,18 +106,18 @@ def _apply_best(
     base_entry: DraftCode,
     originals: list[DraftCode],
     links: list[IndexLink],
-    said: dict[int, tuple[set[str], set[str]]],
+    said: _SaidForms,
     context: GuidelineContext,
     rule_context: RuleContext,
 ) -> None:
-    by_key = _links_by_key(links)
-    for other in originals:
+    by_key, link_keys = _links_by_key(links)
+    for position, other in enumerate(originals):
         if other is base_entry or other not in draft.entries or base_entry not in draft.entries:
             continue
         if other.code[:3] == base_entry.code[:3] or other.code.startswith(_NOT_COMBINED):
             continue  # a sibling is the same finding (one_per_finding), not another condition
-        words, stems = said[id(other)]
-        reachable = {link for key in words | stems for link in by_key.get(key, ())}
+        words, stems, keys = said.of(position)
+        reachable = {link for key in keys & link_keys for link in by_key[key]}
         matching = [
             link
             for link in reachable
@@ -165,29 +166,44 @@ def _combine(
     kept.score = max(kept.score, base_entry.score if base_entry.code in components else kept.score)
 
 
-def _said_forms(entry: DraftCode, context: GuidelineContext) -> tuple[set[str], set[str]]:
-    """The entry's words and their 7-letter stems."""
-    words = _words_of(entry, context)
-    return words, {word[:_STEM] for word in words if len(word) >= _STEM}
+class _SaidForms:
+    """Each original entry's words, their stems and both together (the keys its links are looked up by), as the
+    step found the entry, worked out when the entry is first read as the other condition of a link: most entries
+    never are. (A combination merged into a listed code adds mentions to it: they do not count.)"""
+
+    def __init__(self, originals: list[DraftCode], context: GuidelineContext) -> None:
+        self._context = context
+        self._found = [(entry.code, list(entry.mentions)) for entry in originals]
+        self._forms: list[tuple[set[str], set[str], set[str]] | None] = [None] * len(originals)
+
+    def of(self, position: int) -> tuple[set[str], set[str], set[str]]:
+        """The forms of ``originals[position]``."""
+        forms = self._forms[position]
+        if forms is None:
+            words = _said_words(*self._found[position], self._context)
+            stems = {word[:_STEM] for word in words if len(word) >= _STEM}
+            forms = self._forms[position] = (words, stems, words | stems)
+        return forms
 
 
-def _links_by_key(links: list[IndexLink]) -> dict[str, list[IndexLink]]:
+def _links_by_key(links: list[IndexLink]) -> tuple[dict[str, list[IndexLink]], frozenset[str]]:
     """The links by their longest word (its 7-letter stem when that long): an entry only tries the links whose
-    key word it says (built once per link list)."""
+    key word it says (built once per link list); and those keys as a set, which an entry's words meet in one set
+    intersection."""
     cached = _BY_KEY.get(id(links))
     if cached is not None and cached[0] is links:
-        return cached[1]
+        return cached[1], cached[2]
     by_key: dict[str, list[IndexLink]] = {}
     for link in links:
         if not link.words:
             continue
         key = max(sorted(link.words), key=len)
         by_key.setdefault(key[:_STEM] if len(key) >= _STEM else key, []).append(link)
-    _BY_KEY[id(links)] = (links, by_key)
-    return by_key
+    _BY_KEY[id(links)] = (links, by_key, frozenset(by_key))
+    return by_key, frozenset(by_key)
 
 
-_BY_KEY: dict[int, tuple[list[IndexLink], dict[str, list[IndexLink]]]] = {}
+_BY_KEY: dict[int, tuple[list[IndexLink], dict[str, list[IndexLink]], frozenset[str]]] = {}
 
 
 def _covered(wanted: frozenset[str], words: set[str], stems: set[str]) -> bool:
@@ -215,23 +231,23 @@ def _kept_beside(other: str, combination: str, link: IndexLink, codeset: CodeSet
     return any(reference.covers(other) for note in notes for reference in parse_code_references(note))
 
 
-def _words_of(entry: DraftCode, context: GuidelineContext) -> set[str]:
+def _said_words(code: str, mentions: list[Mention], context: GuidelineContext) -> set[str]:
     """What the note and the code's title say the patient has.
 
     A title's "without ..." clause names what the code leaves out ("viral hepatitis C without hepatic coma",
     "hernia without obstruction or gangrene"): the "with" convention links two conditions the note documents
     (I.A.15), so those words count only where the note itself says them on the line of the code's mention
     ("cholelithiasis, obstructing stone"), never on the title's word alone ("HCV" is no hepatic coma)."""
-    title = context.codeset.codes[entry.code].description
+    title = context.codeset.codes[code].description
     clause = _WITHOUT_CLAUSE.search(title)
-    words = set(normalize_tokens(title[: clause.start()] if clause else title))
+    words = set(normalized_words(title[: clause.start()] if clause else title))
     said_on_lines: set[str] = set()
-    for mention in entry.mentions:
+    for mention in mentions:
         if mention.assertion in ("negated", "family", "hypothetical"):
             continue
-        words.update(normalize_tokens(mention.term))
+        words.update(normalized_words(mention.term))
         for piece in mention.evidence:
-            words.update(normalize_tokens(piece.text))
+            words.update(normalized_words(piece.text))
         if clause:
             start, end = _line_around(mention.start, context)
             said_on_lines.update(word[:_STEM] for word in normalize_tokens(context.text[start:end]))

@@ -14,7 +14,9 @@ from vocab.codeset import CodeSet
 
 __all__ = ["GuidelineContext"]
 
-_SENTENCE_END = re.compile(r"\n|[.;:](?=\s)")
+# "\n", or ".", ";", ":" before a space; written from one character class, which re scans for fast (half the time
+# of the alternation "\n|[.;:](?=\s)", the same matches)
+_SENTENCE_END = re.compile(r"[\n.;:](?:(?<=\n)|(?=\s))")
 _LINE_BREAK_RE = re.compile(r"\n")
 
 
@@ -50,6 +52,19 @@ class GuidelineContext:
             for mention in candidate.mentions:
                 seen.setdefault((mention.start, mention.end, mention.term), mention)
         return tuple(sorted(seen.values(), key=lambda mention: (mention.start, mention.end)))
+
+    def memo(self, name: str) -> dict[Any, Any]:
+        """An empty dict at first, the same one for each ``name`` while this note is coded: a step keeps in it
+        what it derives from the note and reads again (several entries, and steps, share a mention's words)."""
+        memos = self._memos
+        found = memos.get(name)
+        if found is None:
+            found = memos[name] = {}
+        return found
+
+    @cached_property
+    def _memos(self) -> dict[str, dict[Any, Any]]:
+        return {}
 
     @cached_property
     def lowered(self) -> str:

@@ -97,7 +97,10 @@ def find_drugs(text: str, start: int, end: int, table: AlphabeticIndex) -> Itera
         if skip_next:
             skip_next = False
             continue
-        word = _drug_word(match.group().lower(), reviewed, rows)
+        written = match.group().lower()
+        if written not in reviewed and written not in rows and "-" not in written:
+            continue  # the common case, no drug: told without a call
+        word = _drug_word(written, reviewed, rows)
         begin, finish = match.start(), match.start() + len(word)
         if word in reviewed:
             entry = reviewed[word]

@@ -61,6 +61,8 @@ def refine_by_index_subterm(draft: CodeSetDraft, context: GuidelineContext) -> N
     for entry in list(draft.entries):
         if entry not in draft.entries:
             continue
+        if not any(own_words and walks for own_words, walks, _ in _code_walks(index, entry.code)):
+            continue  # no Index entry of the code leads further down: the note's words are not read for it
         words = _words_of(entry, context)
         if not words:
             continue
@@ -84,11 +86,15 @@ def index_subterm_code(index: AlphabeticIndex, codeset: CodeSet, code: str, word
     prints, when ``words`` say every essential word of the walk to it and more of them than ``code``'s own
     entry (as many, when that entry is an "NEC" one); None otherwise."""
     best: tuple[tuple[int, int], str] | None = None
-    for own_words, walks in _code_walks(index, code):
-        if not own_words or own_words - words:
+    for own_words, walks, by_word in _code_walks(index, code):
+        if not own_words or not own_words <= words:
             continue  # the note does not name this entry of the code
-        for walk in walks:
-            if walk.required - words:
+        # only the walks one of whose words the note says can be said in full (one in a few hundred is), taken
+        # in the entry's order: the first of equally good walks wins
+        named = {position for word in (*words, "") for position in by_word.get(word, ())}
+        for position in sorted(named):
+            walk = walks[position]
+            if not walk.required <= words:
                 continue
             chosen = billable_choice(codeset, walk.printed, words)
             if chosen is None or chosen == code or chosen[:3] != code[:3] or _below_dependence(code, chosen):
@@ -115,15 +121,34 @@ class _Walk(NamedTuple):
     depth: int
 
 
-def _code_walks(index: AlphabeticIndex, code: str) -> tuple[tuple[frozenset[str], tuple[_Walk, ...]], ...]:
+class _EntryWalks(NamedTuple):
+    """An Index entry printing a code: its essential words, its subterm walks, and the walks by each of their
+    essential words (position in ``walks``; a walk of no essential word under "")."""
+
+    own_words: frozenset[str]
+    walks: tuple[_Walk, ...]
+    by_word: dict[str, tuple[int, ...]]
+
+
+def _code_walks(index: AlphabeticIndex, code: str) -> tuple[_EntryWalks, ...]:
     """For each Index entry printing ``code``: its essential words and the subterm walks that could refine it.
     They depend on the Index alone, so they are worked out once per code, not once per note."""
     cached = derived_table("index_subterms.code_walks", index)
     walks = cached.get(code)
     if walks is None:
-        walks = tuple(_entry_walks(index, index.term(term_id)) for term_id in _entries(index).get(code, ()))
+        walks = tuple(
+            _with_words(*_entry_walks(index, index.term(term_id))) for term_id in _entries(index).get(code, ())
+        )
         cached[code] = walks
     return walks
+
+
+def _with_words(own_words: frozenset[str], walks: tuple[_Walk, ...]) -> _EntryWalks:
+    by_word: dict[str, list[int]] = defaultdict(list)
+    for position, walk in enumerate(walks):
+        for word in walk.required or ("",):
+            by_word[word].append(position)
+    return _EntryWalks(own_words, walks, {word: tuple(positions) for word, positions in by_word.items()})
 
 
 def _entry_walks(index: AlphabeticIndex, term: IndexTerm) -> tuple[frozenset[str], tuple[_Walk, ...]]:
@@ -211,18 +236,27 @@ def _words_of(entry: DraftCode, context: GuidelineContext) -> set[str]:
     """The words the note says of the finding: each affirmed mention and at most ``_WINDOW`` words either side in
     its sentence, abbreviations spelled out, denied phrases left out (never words elsewhere, I.B.2)."""
     words: set[str] = set()
+    said_near = context.memo("index_subterms.said_near")  # entries share mentions: each is read once per note
     for mention in entry.mentions:
         if mention.assertion in _SKIPPED_ASSERTIONS:
             continue
-        sentence = context.sentence_around(mention.start, mention.end)
-        own = context.lowered[mention.start : mention.end]
-        at = sentence.find(own)
-        if at != -1:
-            before, after = sentence[:at].split()[-_WINDOW:], sentence[at + len(own) :].split()[:_WINDOW]
-            sentence = " ".join((*before, own, *after))
-        said = _DENIED_RE.sub(" ", sentence)
-        words |= expanded_words(said, _abbreviations()) | set(_NUMBER_RE.findall(said))
+        key = (mention.start, mention.end)
+        said = said_near.get(key)
+        if said is None:
+            said = said_near[key] = _said_near(context, mention.start, mention.end)
+        words |= said
     return words
+
+
+def _said_near(context: GuidelineContext, start: int, end: int) -> frozenset[str]:
+    sentence = context.sentence_around(start, end)
+    own = context.lowered[start:end]
+    at = sentence.find(own)
+    if at != -1:
+        before, after = sentence[:at].split()[-_WINDOW:], sentence[at + len(own) :].split()[:_WINDOW]
+        sentence = " ".join((*before, own, *after))
+    said = _DENIED_RE.sub(" ", sentence)
+    return frozenset(expanded_words(said, _abbreviations())) | frozenset(_NUMBER_RE.findall(said))
 
 
 @lru_cache(maxsize=1)

@@ -126,17 +126,38 @@ def level_words(term: IndexTerm) -> frozenset[str]:
 def expanded_words(text: str, abbreviations: Abbreviations | None = None) -> set[str]:
     """The content words of ``text`` plus those of each reviewed abbreviation's first sense ("CABG")."""
     words = set(content_words(text))
-    words |= {_SIDES[word.lower()] for word in re.findall(r"[A-Za-z]+", text) if word.lower() in _SIDES}
+    words.update(_SIDES[side] for side in map(str.lower, _LETTERS_RE.findall(text)) if side in _SIDES)
     if abbreviations is not None:
-        for word in re.findall(r"[A-Za-z][A-Za-z0-9/]+", text):
-            senses = abbreviations.expand(word.lower())
-            if not senses:
-                continue
-            # a word in lower case is the English word unless chartcoder's reviewed list has it ("copd"): "cold
-            # snare" is no chronic obstructive lung disease (COLD), "a central scar" no SCAR
-            if abbreviations.is_reviewed(word.lower()) or (len(senses) == 1 and not word.islower()):
-                words |= content_words(senses[0])
+        sense_words = _sense_words(abbreviations)
+        for word in _ABBREVIATION_RE.findall(text):
+            found = sense_words.get(word)
+            if found is None:
+                if len(sense_words) > _SENSE_WORDS_LIMIT:
+                    sense_words.clear()
+                found = sense_words[word] = _abbreviation_words(word, abbreviations)
+            if found:
+                words |= found
     return words
+
+
+_LETTERS_RE = re.compile(r"[A-Za-z]+")
+_ABBREVIATION_RE = re.compile(r"[A-Za-z][A-Za-z0-9/]+")
+_SENSE_WORDS_LIMIT = 50_000
+
+
+def _sense_words(abbreviations: Abbreviations) -> dict[str, frozenset[str]]:
+    """Word as written -> the words it adds as an abbreviation: the same for every note, so worked out once per
+    word (a note's words are looked up, not expanded again)."""
+    return derived_table("index_walk.sense_words", abbreviations)
+
+
+def _abbreviation_words(word: str, abbreviations: Abbreviations) -> frozenset[str]:
+    senses = abbreviations.expand(word.lower())
+    # a word in lower case is the English word unless chartcoder's reviewed list has it ("copd"): "cold
+    # snare" is no chronic obstructive lung disease (COLD), "a central scar" no SCAR
+    if senses and (abbreviations.is_reviewed(word.lower()) or (len(senses) == 1 and not word.islower())):
+        return content_words(senses[0])
+    return frozenset()
 
 
 def billable_choice(codeset: CodeSet, printed: str, words: AbstractSet[str]) -> str | None:

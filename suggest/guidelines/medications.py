@@ -15,8 +15,8 @@ from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.cues import cue_words
 from suggest.guidelines.draft import CodeSetDraft
 from suggest.guidelines.drug_names import DrugMention, find_drugs, long_term_code
-from suggest.guidelines.folding import text_says_any
-from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, note_of
+from suggest.guidelines.folding import folded_note, text_says_any
+from suggest.guidelines.note import AddedCode, NoteLine, NoteView, add_codes, folded_pattern, note_of
 from suggest.guidelines.registry import guideline_steps
 from vocab.index import AlphabeticIndex
 
@@ -118,6 +118,12 @@ _AS_NEEDED_CLASSES = frozenset({"nsaid", "opioid"})
 _MED_HEADING_RE = re.compile(
     r"\s*(?:discharge |d/c |home |current |outpatient |admission )?(?:meds|medications|med list)\s*:", re.IGNORECASE
 )
+# The sentence-by-sentence scans read the note's folded text with these (re.IGNORECASE costs three times as much).
+_FOLDED_TAKES_RE = folded_pattern(_TAKES_RE)
+_FOLDED_NOT_TAKEN_RE = folded_pattern(_NOT_TAKEN_RE)
+_FOLDED_SHORT_COURSE_RE = folded_pattern(_SHORT_COURSE_RE)
+# Every match of _STATED_THERAPY_RE holds one of these: a note without either names no therapy by its class.
+_STATED_THERAPY_WORDS = ("long term", "long-term")
 _TEMPORARY_INSULIN_RE = re.compile(
     r"\b(sliding[- ]scale|correction(?:al)?(?: scale| dose)?|insulin (?:drip|gtt|infusion)|iv insulin|"
     r"temporar\w*|while (?:in(?:patient)?|hospitali[sz]ed|admitted)|"
@@ -172,6 +178,8 @@ def long_term_drug_codes(note: NoteView, drug_table: AlphabeticIndex) -> list[Ad
 
 def stated_therapies(text: str) -> list[re.Match[str]]:
     """Where the note names a long-term therapy by its class, not denied ("no long-term steroid use")."""
+    if not text_says_any(text, _STATED_THERAPY_WORDS):
+        return []
     return [
         match
         for match in _STATED_THERAPY_RE.finditer(text)
@@ -200,36 +208,42 @@ def _given_as_short_course(
     acute illness"), wherever else the same drug is named ("BG 180s on prednisone" is that course), unless the
     medication list also has it as a regimen of its own."""
     short: set[str] = set()
-    if not _SHORT_COURSE_RE.search(note.text):
+    folded = folded_note(note)
+    if not _FOLDED_SHORT_COURSE_RE.search(folded):
         return short  # one pass over the note: most say no course at all
     for sentence in note.sentences():
-        if sentence.section in _SKIPPED_SECTIONS or not _SHORT_COURSE_RE.search(sentence.text):
+        if sentence.section in _SKIPPED_SECTIONS or not _FOLDED_SHORT_COURSE_RE.search(
+            folded, sentence.start, sentence.end
+        ):
             continue
         for drug in find_drugs(note.text, sentence.start, sentence.end, drug_table):
             start, end = _item_span(note.text, drug.start, drug.end, sentence)
-            if _SHORT_COURSE_RE.search(note.text, start, end):
+            if _FOLDED_SHORT_COURSE_RE.search(folded, start, end):
                 short.add(drug.generic)
     listed = {
         drug.generic
         for line, drugs in statements
         if line.section in _LIST_SECTIONS
         for drug in drugs
-        if not _SHORT_COURSE_RE.search(note.text, *_item_span(note.text, drug.start, drug.end, line))
+        if not _FOLDED_SHORT_COURSE_RE.search(folded, *_item_span(note.text, drug.start, drug.end, line))
     }
     return short - listed
 
 
 def _medication_statements(note: NoteView) -> list[NoteLine]:
+    # a sentence is searched in place in the folded note: it starts after a non-word character (a sentence end,
+    # a line break or a space) and ends at one, so its word boundaries are those of its own text
+    folded = folded_note(note)
     statements = []
     for sentence in note.sentences():
         if sentence.section in _SKIPPED_SECTIONS or (
             text_says_any(note.text, _NOT_TAKEN_WORDS, sentence.start, sentence.end)
-            and _NOT_TAKEN_RE.search(sentence.text)
+            and _FOLDED_NOT_TAKEN_RE.search(folded, sentence.start, sentence.end)
         ):
             continue
         line_start = note.text.rfind("\n", 0, sentence.start) + 1
         listed = sentence.section in _LIST_SECTIONS or _MED_HEADING_RE.match(note.text, line_start)
-        if listed or _TAKES_RE.search(sentence.text):
+        if listed or _FOLDED_TAKES_RE.search(folded, sentence.start, sentence.end):
             statements.append(sentence)
     return statements
 

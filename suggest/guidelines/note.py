@@ -29,6 +29,7 @@ __all__ = [
     "NoteView",
     "add_codes",
     "calibrated_confidence",
+    "folded_pattern",
     "guideline_mention",
     "note_of",
 ]
@@ -72,11 +73,17 @@ class NoteView:
 
     @classmethod
     def from_doc(cls, doc: Doc) -> NoteView:
+        return cls(doc.text, cls.section_starts(doc))
+
+    @staticmethod
+    def section_starts(doc: Doc) -> tuple[tuple[int, str], ...]:
+        """``from_doc(doc).starts`` without the Doc's text, which spaCy joins from its tokens at each call."""
+        end = doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0  # len(doc.text)
         starts = tuple(
-            (doc[token].idx if token < len(doc) else len(doc.text), name)
+            (doc[token].idx if token < len(doc) else end, name)
             for token, name in getattr(doc._, "chartcoder_section_starts", ()) or ()
         )
-        return cls(doc.text, tuple(sorted(starts)))
+        return tuple(sorted(starts))
 
     def section_at(self, offset: int) -> str:
         found = bisect.bisect_right(self.starts, (offset, "\uffff")) - 1
@@ -84,10 +91,16 @@ class NoteView:
 
     def lines(self, *sections: str) -> Iterator[NoteLine]:
         """Each non-empty line (in the given sections only, when named)."""
-        for match in _LINE_RE.finditer(self.text):
-            section = self.section_at(match.start())
-            if not sections or section in sections:
-                yield NoteLine(match.start(), match.end(), match.group(), section)
+        for line in _lines_of(self):
+            if not sections or line.section in sections:
+                yield line
+
+    def split_lines(self) -> tuple[NoteLine, ...]:
+        """Every non-empty line with its section."""
+        return tuple(
+            NoteLine(match.start(), match.end(), match.group(), self.section_at(match.start()))
+            for match in _LINE_RE.finditer(self.text)
+        )
 
     def sentences(self, *sections: str) -> Iterator[NoteLine]:
         """Sentence-like pieces (split at '.', ';' and line ends), in the given sections when named."""
@@ -180,12 +193,26 @@ def guideline_mention(evidence: tuple[Evidence, ...], code: str) -> Mention:
     )
 
 
+def folded_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """A case-insensitive ``pattern`` written in lower case, compiled to search a note's folded text
+    (:func:`suggest.guidelines.folding.folded_note`): the same matches at the same offsets (folding agrees with
+    ``re.IGNORECASE`` one character for one), at a third of ``re.IGNORECASE``'s cost per character."""
+    if not pattern.flags & re.IGNORECASE or pattern.pattern != pattern.pattern.lower():
+        raise ValueError(f"not a case-insensitive pattern written in lower case: {pattern.pattern!r}")
+    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+
+
 def _rule_score(item: AddedCode, threshold: float) -> float:
     if item.sequence == "first":
         return FIRST_SCORE
     if item.code.startswith(("Z", "V", "W", "X", "Y")):
         return max(threshold + SUPPLEMENTARY_MARGIN, SUPPLEMENTARY_SCORE)
     return RULE_SCORE
+
+
+@lru_cache(maxsize=16)  # several guideline steps read the same note's lines: split it once per note
+def _lines_of(note: NoteView) -> tuple[NoteLine, ...]:
+    return note.split_lines()
 
 
 @lru_cache(maxsize=16)  # every guideline step reads the same note's sentences: split it once per note

@@ -117,7 +117,8 @@ def refine_specificity(draft: CodeSetDraft, context: GuidelineContext) -> None:
     for entry in list(draft.entries):
         if entry not in draft.entries:
             continue
-        words = _words_around(entry, context)
+        # a code no other code of its category elaborates stays: the note's words are not read for it
+        words = _words_around(entry, context) if _elaborations(entry.code, context.codeset) else set()
         better = more_specific_code(entry.code, words, context.codeset)
         if better is not None and better in draft:
             # the specific code is listed already: this is the same finding read less specifically, and gives
@@ -139,9 +140,10 @@ def more_specific_code(code: str, words: set[str], codeset: CodeSet) -> str | No
     """The billable code of ``code``'s category whose title adds words (and only words) that ``words`` holds,
     most such words first; None when no code says more."""
     best: tuple[int, int, str] | None = None
+    stems = {word[:_STEM] for word in words if len(word) >= _STEM}
     for candidate, extra, bracketed in _elaborations(code, codeset):
-        found = {word for word in extra if _said(word, words)}
-        if bracketed and all(_said(word, words) for word in bracketed):
+        found = {word for word in extra if _said(word, words, stems)}
+        if bracketed and all(_said(word, words, stems) for word in bracketed):
             found = set(extra)  # "[E. coli]" said: the title's own spelling ("Escherichia coli") counts as said
         if not found - _IMPLIED or extra - found - _IMPLIED:
             continue
@@ -240,10 +242,13 @@ def _denied_words(title: str) -> frozenset[str]:
     return frozenset(denied)
 
 
-def _said(word: str, words: set[str]) -> bool:
-    if word in words:
-        return True
-    return len(word) >= 7 and any(len(other) >= 7 and other[:7] == word[:7] for other in words)
+# Two words of the same first letters, this many or more, are one word ("hyperactive" / "hyperactivity").
+_STEM = 7
+
+
+def _said(word: str, words: set[str], stems: set[str]) -> bool:
+    """``word`` is in ``words``, or shares its first ``_STEM`` letters with one (``stems``: theirs)."""
+    return word in words or (len(word) >= _STEM and word[:_STEM] in stems)
 
 
 def _lines(entry: DraftCode, context: GuidelineContext) -> list[str]:
@@ -269,7 +274,17 @@ def _words_around(entry: DraftCode, context: GuidelineContext) -> set[str]:
     return words | index_site_words(words)
 
 
-def _window(context: GuidelineContext, start: int, end: int) -> list[str]:
+def _window(context: GuidelineContext, start: int, end: int) -> tuple[str, ...]:
+    """The words of ``start:end`` and at most ``_WINDOW`` words either side in its sentence."""
+    windows = context.memo("specificity.window")  # entries share mentions: each is read once per note
+    key = (start, end)
+    found = windows.get(key)
+    if found is None:
+        found = windows[key] = tuple(_window_words(context, start, end))
+    return found
+
+
+def _window_words(context: GuidelineContext, start: int, end: int) -> list[str]:
     sentence = context.sentence_around(start, end)
     own = context.lowered[start:end]
     at = sentence.find(own)

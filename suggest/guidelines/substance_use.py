@@ -17,7 +17,7 @@ import re
 from suggest.guidelines.context import GuidelineContext
 from suggest.guidelines.cues import cue_words
 from suggest.guidelines.draft import CodeSetDraft
-from suggest.guidelines.folding import folded_note, says_any
+from suggest.guidelines.folding import folded_note, says_any, text_says_any
 from suggest.guidelines.note import (
     SUPPLEMENTARY_MARGIN,
     SUPPLEMENTARY_SCORE,
@@ -115,7 +115,10 @@ def tobacco_codes(note: NoteView) -> list[AddedCode]:
     passive: list[tuple[int, int]] = []
     lowered = folded_note(note)
     for sentence in note.sentences() if says_any(lowered, _TOBACCO_WORDS) else ():
-        if sentence.section in _SKIPPED_SECTIONS or not says_any(lowered, _TOBACCO_WORDS, sentence.start, sentence.end):
+        # where the words stand is found once per note: each sentence looks its range up
+        if sentence.section in _SKIPPED_SECTIONS or not text_says_any(
+            note.text, _TOBACCO_WORDS, sentence.start, sentence.end
+        ):
             continue
         text = sentence.text
         if _PASSIVE_RE.search(text):

@@ -37,8 +37,16 @@ def _senses() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
 @guideline_steps.register("chartcoder.guidelines.word_senses.v1")
 def drop_other_word_senses(draft: CodeSetDraft, context: GuidelineContext) -> None:
     """Remove a code read only from a bare word whose sentences do not say the condition (I.B.1, IV.J)."""
+    # an entry read as a word's code has it as its code or among its first mention's codes: their categories
+    # (found once, not once per word) leave out nearly every entry before it is read in full
+    categories = [(entry, _categories(entry)) for entry in draft.entries]
     for code, word, says_condition in _senses():
-        for entry in [entry for entry in draft.entries if _read_as(entry, code)]:
+        category = code[:3]
+        for entry in [
+            entry
+            for entry, read in categories
+            if (category in read or len(category) < 3) and _read_as(entry, code) and entry in draft.entries
+        ]:
             if _only_the_word(entry, word) and not any(
                 says_condition.search(context.sentence_around(piece.start, piece.end)) for piece in _pieces(entry)
             ):
@@ -54,6 +62,12 @@ def _read_as(entry: DraftCode, code: str) -> bool:
     return entry.code.startswith(code) or (
         bool(entry.mentions) and all(any(c.startswith(code) for c in mention.codes) for mention in entry.mentions)
     )
+
+
+def _categories(entry: DraftCode) -> frozenset[str]:
+    """The categories of the entry's code and of its first mention's codes."""
+    first = entry.mentions[0].codes if entry.mentions else ()
+    return frozenset(code[:3] for code in (entry.code, *first))
 
 
 def _only_the_word(entry: DraftCode, word: str) -> bool:
