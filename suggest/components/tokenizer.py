@@ -22,6 +22,7 @@ note's length while every token's offsets still index the original text:
 
 from __future__ import annotations
 
+import functools
 import re
 import re._parser as regex_parser  # the sre parser: the widths of the suffix rules
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -82,6 +83,10 @@ CLINICAL_SHORTHAND = (
     "Fx",
 )
 
+# How many spans' suffix searches :class:`TailSuffixSearch` remembers (a few MB): a note's words are mostly words
+# seen before, and spaCy's own span cache skips every span after the first special case of a note ("s/p", "e.g.").
+_SUFFIX_CACHE_SIZE = 65_536
+
 # A whitespace-free span longer than this is tokenized in pieces of at most this many characters: long enough
 # for any word, dose, URL or drug combination a note holds; short enough that peeling affixes off a piece costs
 # little (the cost of a piece grows with the square of its length).
@@ -108,6 +113,9 @@ class TailSuffixSearch:
     see the characters before); the unbounded rules are searched over the whole string as before. The leftmost
     match of the two is the one the joint search returns (all rules end at the end of the string, so the
     leftmost start is the longest suffix, whichever rule matched it).
+
+    The answer for a string is remembered (bounded): spaCy caches a span's tokens only until the note's first
+    special case, so the same spans are searched again in nearly every note.
     """
 
     def __init__(self, rules: Sequence[str]) -> None:
@@ -127,8 +135,15 @@ class TailSuffixSearch:
         self.rules = tuple(rules)
         # spaCy's serialisation stores ``suffix_search.__self__.pattern``: the plain joint pattern, equivalent.
         self.__self__ = _suffix_regex(rules)
+        self._cached_search = functools.lru_cache(maxsize=_SUFFIX_CACHE_SIZE)(self._search)
 
     def __call__(self, string: str) -> re.Match[str] | None:
+        return self._cached_search(string)
+
+    def __reduce__(self) -> tuple[type[TailSuffixSearch], tuple[tuple[str, ...]]]:
+        return TailSuffixSearch, (self.rules,)  # pickled as its rules: the remembered searches are rebuilt
+
+    def _search(self, string: str) -> re.Match[str] | None:
         found = self._bounded.search(string, max(0, len(string) - self._widest)) if self._bounded else None
         if self._unbounded is not None:
             long_match = self._unbounded.search(string)
