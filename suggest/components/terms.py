@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy
 from rapidfuzz import fuzz, process
 from spacy.attrs import ORTH, SENT_START
 from spacy.language import Language
@@ -123,6 +124,7 @@ class TermMatcher:
         self._by_anchor_pair: dict[str, dict[str, list[int]]] = {}
         self._phrases: list[_Phrase | None] = []
         self._lexeme = nlp.vocab.__getitem__
+        self._span_label = nlp.vocab.strings.add("TERM")  # a Span given the text looks it up again every time
         self._readings = _Readings(self._read_orth)
 
     # --- data ---------------------------------------------------------------------------------------
@@ -178,7 +180,7 @@ class TermMatcher:
         doc._.chartcoder_matches = matches
         # one span per distinct extent: spaCy keys span attributes by extent, and ConText labels extents
         extents = sorted({(match.positions[0], match.positions[-1] + 1) for match in matches})
-        doc.spans[SPAN_GROUP] = [Span(doc, start, end, label="TERM") for start, end in extents]
+        doc.spans[SPAN_GROUP] = [Span(doc, start, end, label=self._span_label) for start, end in extents]
         return doc
 
     def _match_sentence(
@@ -431,7 +433,7 @@ def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
     """``(start, end)`` token bounds of each sentence, read from the SENT_START array (no Span objects)."""
     if not len(doc):
         return []
-    starts = [position for position, value in enumerate(doc.to_array(SENT_START).tolist()) if value == 1]
+    starts = numpy.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     return list(zip(starts, [*starts[1:], len(doc)], strict=True))
