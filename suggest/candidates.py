@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from spacy.tokens import Doc
 
-from suggest.components.sections import section_at
+from suggest.components.sections import section_in
 from suggest.components.terms import SPAN_GROUP, TermMatch
 from suggest.components.tokenizer import note_text
 from suggest.types import Assertion, Candidate, Evidence, Mention
@@ -98,33 +98,37 @@ def extract_mentions(doc: Doc, codeset: CodeSet) -> list[Mention]:
         by_sentence[match.sentence].append(match)
     mentions = []
     text = note_text(doc)  # spaCy joins every token's text on each call: once per note, not once per mention
+    section_starts = doc._.chartcoder_section_starts  # a Doc extension costs a look-up object per read
     for matches in by_sentence.values():
         for match in _heaviest_first(matches, codeset):
             assertion = assertions.get((match.positions[0], match.positions[-1] + 1), "present")
-            mentions.append(_mention(doc, text, match, assertion))
+            section = section_in(section_starts, match.positions[0])
+            mentions.append(_mention(doc, text, match, assertion, section))
     return mentions
 
 
 def _heaviest_first(matches: list[TermMatch], codeset: CodeSet) -> list[TermMatch]:
     ordered = sorted(matches, key=lambda match: (-match.matched_weight, -match.score))
-    kept: list[TermMatch] = []
+    # each match is compared with every kept one: its positions as a set once
+    kept: list[tuple[TermMatch, frozenset[int]]] = []
     for match in ordered:
-        positions = set(match.positions)
-        covering = [other for other in kept if positions <= set(other.positions)]
+        positions = frozenset(match.positions)
+        covering = [(other, other_positions) for other, other_positions in kept if positions <= other_positions]
         if (
             not covering
-            or any(_asked_for(codeset, other, match) for other in covering)
-            or _alternative_reading(match, covering)
+            or any(_asked_for(codeset, other, match) for other, _ in covering)
+            or _alternative_reading(match, positions, covering)
         ):
-            kept.append(match)
-    return kept
+            kept.append((match, positions))
+    return [match for match, _ in kept]
 
 
-def _alternative_reading(match: TermMatch, covering: list[TermMatch]) -> bool:
+def _alternative_reading(
+    match: TermMatch, positions: frozenset[int], covering: list[tuple[TermMatch, frozenset[int]]]
+) -> bool:
     """Same words as a kept match, as complete, naming other codes: the ranker weighs both readings."""
-    positions = set(match.positions)
-    same_words = any(set(other.positions) == positions and match.score >= other.score for other in covering)
-    return same_words and all(set(match.codes) != set(other.codes) for other in covering)
+    same_words = any(other_positions == positions and match.score >= other.score for other, other_positions in covering)
+    return same_words and all(set(match.codes) != set(other.codes) for other, _ in covering)
 
 
 def _asked_for(codeset: CodeSet, longer: TermMatch, shorter: TermMatch) -> bool:
@@ -137,8 +141,7 @@ def _asked_for(codeset: CodeSet, longer: TermMatch, shorter: TermMatch) -> bool:
     return False
 
 
-def _mention(doc: Doc, text: str, match: TermMatch, assertion: Assertion) -> Mention:
-    section = section_at(doc, match.positions[0])
+def _mention(doc: Doc, text: str, match: TermMatch, assertion: Assertion, section: str) -> Mention:
     evidence = tuple(
         Evidence(start=start, end=end, text=text[start:end], section=section, assertion=assertion)
         for start, end in _runs(doc, match.positions)
@@ -187,7 +190,9 @@ def build_candidates(mentions: list[Mention], codeset: CodeSet, note_length: int
 
 _ASSESSMENT_SECTIONS = frozenset({"assessment_and_plan", "diagnoses", "problem_list"})
 _HISTORY_SECTIONS = frozenset({"past_medical_history", "past_surgical_history"})
-_INDEX_SOURCES = frozenset({"index", "neoplasm"})
+_MATCH_TYPE_SHARES = frozenset({"exact", "modifier", "abbreviation", "fuzzy"})
+_SOURCE_SHARES = {"index": "from_index", "neoplasm": "from_index", "title": "from_title", "inclusion": "from_inclusion"}
+_ASSERTION_SHARES = frozenset({"present", "historical", "possible"})
 
 
 def candidate_features(code: str, mentions: list[Mention], codeset: CodeSet, note_length: int) -> dict[str, float]:
@@ -202,8 +207,7 @@ def candidate_features(code: str, mentions: list[Mention], codeset: CodeSet, not
         weights.append(mention.matched_weight)
         starts.append(mention.start)
         sentence_ids.add(mention.sentence)
-        for name in _share_features_of(mention):
-            counts[name] += 1
+        _count_share_features(counts, mention)
     total = len(mentions)
     most_words = max(words)
     return {
@@ -223,20 +227,19 @@ def candidate_features(code: str, mentions: list[Mention], codeset: CodeSet, not
     }
 
 
-def _share_features_of(mention: Mention) -> Iterable[str]:
-    """The share features (fractions of a code's mentions) this mention counts towards."""
+def _count_share_features(counts: dict[str, int], mention: Mention) -> None:
+    """Counts the mention towards each share feature (a fraction of a code's mentions) it has."""
     if mention.section in _ASSESSMENT_SECTIONS:
-        yield "in_assessment"
+        counts["in_assessment"] += 1
     elif mention.section in _HISTORY_SECTIONS:
-        yield "in_history_section"
-    if mention.match_type in ("exact", "modifier", "abbreviation", "fuzzy"):
-        yield mention.match_type
-    if mention.term_source in _INDEX_SOURCES:
-        yield "from_index"
-    elif mention.term_source in ("title", "inclusion"):
-        yield f"from_{mention.term_source}"
-    if mention.assertion in ("present", "historical", "possible"):
-        yield mention.assertion
+        counts["in_history_section"] += 1
+    if mention.match_type in _MATCH_TYPE_SHARES:
+        counts[mention.match_type] += 1
+    source_share = _SOURCE_SHARES.get(mention.term_source)
+    if source_share is not None:
+        counts[source_share] += 1
+    if mention.assertion in _ASSERTION_SHARES:
+        counts[mention.assertion] += 1
 
 
 def mention_strength(mention: Mention) -> float:

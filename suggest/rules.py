@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from suggest.types import Candidate, Evidence, Exclusion, Flag, Mention, Setting, Suggestion
 from vocab.codeset import Code, CodeSet, parse_code_references
@@ -40,6 +41,9 @@ _HISTORY_SCORE = 0.4  # above the zero-shot threshold (0.35): a stated history i
 _EXACT_ENOUGH = 0.9
 _DEFAULT_CHILD_WORDS = ("unspecified", "without complication", "not elsewhere classified")
 _OPEN_WORDS = frozenset({"unspecified", "nos"})
+_VAGUE_TITLE_WORDS = ("unspecified", "without complication")
+# Distinct code titles whose words are remembered: a release has ~75,000 codes, a note compares a few dozen.
+_TITLE_CACHE_SIZE = 16_384
 
 
 @dataclass
@@ -279,11 +283,11 @@ def _supported_descendant(record: Code, words: set[str], codeset: CodeSet, seven
     if not options:
         return record
 
-    parent_words = set(normalize_tokens(record.description.lower()))
+    parent_words = _title_words(record.description.lower())
 
     def support(code: Code) -> tuple[int, int, int, int]:
         title = code.description.lower()
-        extra = set(normalize_tokens(title)) - parent_words
+        extra = _title_words(title) - parent_words
         told = len(extra & words)
         default = 1 if any(word in title for word in _DEFAULT_CHILD_WORDS) else 0
         # a default child asserts nothing the note does not say (I.A.9.b): "unspecified site of unspecified
@@ -295,14 +299,21 @@ def _supported_descendant(record: Code, words: set[str], codeset: CodeSet, seven
     return best if support(best)[:2] != (0, 0) else record
 
 
-def _left_open(title: str) -> set[str]:
+@lru_cache(maxsize=_TITLE_CACHE_SIZE)  # the same children's titles are weighed note after note
+def _title_words(title: str) -> frozenset[str]:
+    """A lower-case code title's normalised words."""
+    return frozenset(normalize_tokens(title))
+
+
+@lru_cache(maxsize=_TITLE_CACHE_SIZE)
+def _left_open(title: str) -> frozenset[str]:
     """The words a title leaves open: "unspecified" (or "NOS") and the word it qualifies ("unspecified site")."""
     tokens = normalize_tokens(title)
-    return {
+    return frozenset(
         word
         for index, word in enumerate(tokens)
         if word in _OPEN_WORDS or (index > 0 and tokens[index - 1] in _OPEN_WORDS)
-    }
+    )
 
 
 def _takes_seventh_directly(code: Code, codeset: CodeSet) -> bool:
@@ -344,12 +355,22 @@ def _is_descendant(code: str, ancestor: str) -> bool:
 def _drop_redundant(kept: dict[str, Ranked], codeset: CodeSet) -> list[Ranked]:
     """An ancestor, or an "unspecified" code of the same category as a specific one, gives way to it."""
     codes = list(kept)
+    # every pair of codes is compared: read each code's digits, parent and title once
+    digits = {code: code.replace(".", "") for code in codes}
+    parents = {code: codeset.codes[code].parent for code in codes}
+    vague = {code: _says_vague(codeset.codes[code].description) for code in codes}
     dropped: set[str] = set()
     for code in codes:
+        parent = parents[code]
         for other in codes:
             if other == code or other in dropped:
                 continue
-            if _is_descendant(other, code) or _is_vaguer_sibling(code, other, codeset):
+            # other is a descendant of code, or code is its vaguer sibling: E11.9 (without complications) beside
+            # E11.22; N18.9 (unspecified) beside N18.30 - not N18.30 beside N18.2, another stage rather than a more
+            # specific one
+            if digits[other].startswith(digits[code]) or (
+                vague[code] and parent is not None and other.startswith(parent) and other != parent and not vague[other]
+            ):
                 dropped.add(code)
                 kept[other].mentions.extend(m for m in kept[code].mentions if m not in kept[other].mentions)
                 kept[other].notes.append(f"preferred to {code}")
@@ -357,17 +378,10 @@ def _drop_redundant(kept: dict[str, Ranked], codeset: CodeSet) -> list[Ranked]:
     return sorted((ranked for code, ranked in kept.items() if code not in dropped), key=lambda r: -r.score)
 
 
-def _is_vaguer_sibling(code: str, other: str, codeset: CodeSet) -> bool:
-    """E11.9 (without complications) beside E11.22; N18.9 (unspecified) beside N18.30 - not N18.30 beside
-    N18.2, which is another stage rather than a more specific one."""
-    vague, specific = codeset.codes[code], codeset.codes[other]
-    if vague.parent is None or not (other.startswith(vague.parent) and other != vague.parent):
-        return False
-    vague_words = vague.description.lower()
-    specific_words = specific.description.lower()
-    return any(word in vague_words for word in ("unspecified", "without complication")) and not any(
-        word in specific_words for word in ("unspecified", "without complication")
-    )
+def _says_vague(description: str) -> bool:
+    """An "unspecified" or "without complication(s)" title: the vaguer one of two siblings."""
+    title = description.lower()
+    return any(word in title for word in _VAGUE_TITLE_WORDS)
 
 
 # --- flags -------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ vitals is a pulse, not the Plan.
 
 import bisect
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Token
 
 from suggest.errors import Errors
 
-__all__ = ["NO_SECTION", "ClinicalSections", "load_section_rules", "section_at", "section_of"]
+__all__ = ["NO_SECTION", "ClinicalSections", "load_section_rules", "section_at", "section_in", "section_of"]
 
 NO_SECTION = "none"
 _RULES_FILE = "section_rules.json"
@@ -150,7 +150,11 @@ class ClinicalSections:
 
 def section_at(doc: Doc, position: int) -> str:
     """The section name of the token at ``position`` (``"none"`` before the first heading)."""
-    starts = doc._.chartcoder_section_starts
+    return section_in(doc._.chartcoder_section_starts, position)
+
+
+def section_in(starts: Sequence[tuple[int, str]], position: int) -> str:
+    """The section name at token ``position`` from a Doc's ``chartcoder_section_starts`` (read once for many)."""
     found = bisect.bisect_right(starts, (position, "\uffff")) - 1
     return starts[found][1] if found >= 0 else NO_SECTION
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy
 from rapidfuzz import fuzz, process
 from spacy.attrs import ORTH, SENT_START
 from spacy.language import Language
@@ -66,12 +67,40 @@ class _Reading:
     ends_clause: bool  # punctuation, "but", "with": where the reach of a "without" stops
 
 
-@dataclass(slots=True)
-class _Occurrence:
-    position: int
-    via: str  # "word" | "abbreviation" | "fuzzy"
-    similarity: float
-    sense: frozenset[str] = frozenset()  # for "abbreviation": every word of the expansion
+# One table word found in a sentence: (token position, via, similarity, sense). ``via`` is "word",
+# "abbreviation" or "fuzzy"; ``sense``, for "abbreviation", is every word of the expansion. A plain tuple: a
+# sentence makes one per word it holds, and a tuple costs a fraction of a dataclass instance to build.
+_Occurrence = tuple[int, str, float, frozenset[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    """What the matcher asks of a phrase on every check, derived once from the table's columns."""
+
+    words: tuple[str, ...]
+    word_set: frozenset[str]
+    weights: tuple[float, ...]
+    total: float
+    needs_all: bool  # fewer than three words, or no partial match allowed: every word must be in the sentence
+    missing_limit: float  # the most weight a partial match may lack
+    says_without: bool
+    has_number: bool  # a number must sit next to the word before it ("stage 3")
+    has_qualifier: bool  # a side or position word must sit next to another word of the phrase
+
+
+class _Readings(dict[int, _Reading]):
+    """Token text (orth) -> its reading, computed on first sight: ``map(readings.__getitem__, orths)`` stays in C
+    for the words seen before, which are nearly all of a note's."""
+
+    def __init__(self, read: Callable[[int], _Reading]) -> None:
+        super().__init__()
+        self._read = read
+
+    def __missing__(self, orth: int) -> _Reading:
+        if len(self) >= _MAX_READINGS:
+            self.clear()  # a long-running server meets unbounded distinct words
+        reading = self[orth] = self._read(orth)
+        return reading
 
 
 class TermMatcher:
@@ -92,11 +121,11 @@ class TermMatcher:
         self.table: TermTable | None = None
         self._words: frozenset[str] = frozenset()
         self._buckets: dict[tuple[str, int], list[str]] = {}
-        self._word_sets: list[frozenset[str]] = []
         self._by_anchor_pair: dict[str, dict[str, list[int]]] = {}
-        self._totals: list[float] = []
+        self._phrases: list[_Phrase | None] = []
         self._lexeme = nlp.vocab.__getitem__
-        self._readings: dict[int, _Reading] = {}
+        self._span_label = nlp.vocab.strings.add("TERM")  # a Span given the text looks it up again every time
+        self._readings = _Readings(self._read_orth)
 
     # --- data ---------------------------------------------------------------------------------------
     def initialize(
@@ -113,9 +142,8 @@ class TermMatcher:
     def _use(self, table: TermTable) -> None:
         self.table = table
         self._words = frozenset(table.words)
-        # set arithmetic in C decides most candidates before any Python loop runs
-        self._word_sets = [frozenset(words) for words in table.required]
-        self._totals = [sum(weights) for weights in table.weights]
+        # a note checks a few thousand of the table's phrases: each is prepared on its first check
+        self._phrases = [None] * len(table)
         self._by_anchor_pair = table.anchor_pairs  # built with the table and cached with it: 1.5 s a load
         buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         # sorted: extractOne keeps the first of equally near words, and a set's order changes with the
@@ -125,7 +153,7 @@ class TermMatcher:
                 buckets[(word[0], len(word))].append(word)
         self._buckets = dict(buckets)
         self._nearest_word = lru_cache(maxsize=200_000)(self._nearest_word_uncached)
-        self._readings = {}
+        self._readings = _Readings(self._read_orth)
 
     def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
@@ -143,7 +171,7 @@ class TermMatcher:
     def __call__(self, doc: Doc) -> Doc:
         if self.table is None:
             raise ValueError(Errors.E006.format(name=self.name))
-        readings = [self._reading(orth) for orth in doc.to_array(ORTH).tolist()]
+        readings = list(map(self._readings.__getitem__, doc.to_array(ORTH).tolist()))
         headings = doc._.chartcoder_headings
         senses = doc._.chartcoder_abbreviation_senses or {}
         matches = []
@@ -152,7 +180,7 @@ class TermMatcher:
         doc._.chartcoder_matches = matches
         # one span per distinct extent: spaCy keys span attributes by extent, and ConText labels extents
         extents = sorted({(match.positions[0], match.positions[-1] + 1) for match in matches})
-        doc.spans[SPAN_GROUP] = [Span(doc, start, end, label="TERM") for start, end in extents]
+        doc.spans[SPAN_GROUP] = [Span(doc, start, end, label=self._span_label) for start, end in extents]
         return doc
 
     def _match_sentence(
@@ -168,6 +196,8 @@ class TermMatcher:
         bag, without_bag = self._bags_of_words(readings, start, end, headings, senses)
         if not without_bag:
             return []
+        # words a "without" governs are in without_bag only: a phrase that does not say "without" reads bag
+        some_governed = bag is not without_bag
         matches = []
         for word in without_bag:
             groups = self._by_anchor_pair.get(word)
@@ -181,14 +211,36 @@ class TermMatcher:
             )
             for second in (*seconds, ""):
                 for term_id in groups.get(second, ()):
-                    says_without = _WITHOUT in self._word_sets[term_id]
-                    phrase_bag = without_bag if says_without else bag
-                    if word not in phrase_bag:
+                    phrase = self._phrase(term_id)
+                    phrase_bag = without_bag if phrase.says_without else bag
+                    if some_governed and word not in phrase_bag:
                         continue
-                    match = self._match_term(term_id, word, phrase_bag, sentence_number)
+                    # most checked phrases lack a word and need them all: one subset test in C rules them out
+                    if phrase.needs_all and not phrase_bag.keys() >= phrase.word_set:
+                        continue
+                    match = self._match_term(term_id, phrase, word, phrase_bag, sentence_number)
                     if match is not None:
                         matches.append(match)
         return matches
+
+    def _phrase(self, term_id: int) -> _Phrase:
+        phrase = self._phrases[term_id]
+        if phrase is None:
+            assert self.table is not None
+            words, weights = self.table.required[term_id], self.table.weights[term_id]
+            total = sum(weights)
+            phrase = self._phrases[term_id] = _Phrase(
+                words=words,
+                word_set=frozenset(words),
+                weights=weights,
+                total=total,
+                needs_all=len(words) < 3 or not self.table.partial_ok[term_id],
+                missing_limit=self.partial_allowance * total,
+                says_without=_WITHOUT in words,
+                has_number=any(word.isdigit() for word in words),
+                has_qualifier=not _QUALIFIERS.isdisjoint(words),
+            )
+        return phrase
 
     def _bags_of_words(
         self,
@@ -208,12 +260,17 @@ class TermMatcher:
             reading = readings[position]
             if reading.says_without:
                 without_at.append(position)
-            if reading.words and position not in headings:
-                chosen = senses.get(position)
+            if not reading.words or position in headings:
+                continue
+            chosen = senses.get(position) if senses else None
+            if chosen is None:
                 for word, via, similarity, sense in reading.words:
-                    if chosen is not None and via == "abbreviation" and sense not in chosen:
-                        continue  # a sense the context ruled out ("RA" on room air is no arthritis)
-                    bag[word].append(_Occurrence(position, via, similarity, sense))
+                    bag[word].append((position, via, similarity, sense))
+                continue
+            for word, via, similarity, sense in reading.words:
+                if via == "abbreviation" and sense not in chosen:
+                    continue  # a sense the context ruled out ("RA" on room air is no arthritis)
+                bag[word].append((position, via, similarity, sense))
         if not without_at:
             return bag, bag
         governed = set()
@@ -224,18 +281,13 @@ class TermMatcher:
                 governed.add(following)
         outside: dict[str, list[_Occurrence]] = {}
         for word, occurrences in bag.items():
-            kept = [occurrence for occurrence in occurrences if occurrence.position not in governed]
+            kept = [occurrence for occurrence in occurrences if occurrence[0] not in governed]
             if kept:
                 outside[word] = kept
         return outside, bag
 
-    def _reading(self, orth: int) -> "_Reading":
-        reading = self._readings.get(orth)
-        if reading is None:
-            if len(self._readings) >= _MAX_READINGS:
-                self._readings.clear()  # a long-running server meets unbounded distinct words
-            reading = self._readings[orth] = self._read(self._lexeme(orth))
-        return reading
+    def _read_orth(self, orth: int) -> _Reading:
+        return self._read(self._lexeme(orth))
 
     def _read(self, lexeme: Lexeme) -> "_Reading":
         """What a token with this text adds to its sentence's bag of words, wherever it stands."""
@@ -281,73 +333,49 @@ class TermMatcher:
         return (found[0], found[1] / 100.0) if found else None
 
     def _match_term(
-        self, term_id: int, anchor: str, bag: dict[str, list[_Occurrence]], sentence_number: int
+        self, term_id: int, phrase: _Phrase, anchor: str, bag: dict[str, list[_Occurrence]], sentence_number: int
     ) -> TermMatch | None:
-        assert self.table is not None
-        words = self.table.required[term_id]
-        absent = self._word_sets[term_id] - bag.keys()
-        total = self._totals[term_id]
         missing = 0.0
-        if absent:
-            if len(words) < 3 or not self.table.partial_ok[term_id]:
+        if not phrase.needs_all:
+            absent = False
+            for word, weight in zip(phrase.words, phrase.weights, strict=True):
+                if word not in bag:
+                    missing += weight
+                    absent = True
+            if absent and missing > phrase.missing_limit:
                 return None
-            weights = self.table.weights[term_id]
-            missing = sum(weight for word, weight in zip(words, weights, strict=True) if word in absent)
-            if missing > self.partial_allowance * total:
-                return None
-        best: tuple[int, list[_Occurrence]] | None = None
+        best_spread = -1
+        best: list[_Occurrence] = []
         for anchor_occurrence in bag[anchor]:
-            chosen = self._nearest_occurrences(words, bag, anchor_occurrence.position)
+            chosen = _nearest_occurrences(phrase, bag, anchor_occurrence[0])
             if chosen is None:
                 continue
-            positions = [occurrence.position for occurrence in chosen]
+            positions = [occurrence[0] for occurrence in chosen]
             spread = max(positions) - min(positions)
-            if best is None or spread < best[0]:
-                best = (spread, chosen)
-        if best is None:
+            if not best or spread < best_spread:
+                best_spread, best = spread, chosen
+        if not best:
             return None
-        spread, chosen = best
-        word_set = self._word_sets[term_id]
-        if any(occurrence.sense and not occurrence.sense <= word_set for occurrence in chosen):
-            return None  # "COPD" means the whole disease: its word "pulmonary" alone is not in the note
-        present = len(chosen)
-        if spread > self.spread_per_word * present + 4:
+        word_set = phrase.word_set
+        for _, _, _, sense in best:
+            if sense and not sense <= word_set:
+                return None  # "COPD" means the whole disease: its word "pulmonary" alone is not in the note
+        if best_spread > self.spread_per_word * len(best) + 4:
             return None
-        return self._scored(term_id, chosen, spread, (total - missing) / total, total - missing, sentence_number)
-
-    @staticmethod
-    def _nearest_occurrences(
-        words: tuple[str, ...], bag: dict[str, list[_Occurrence]], around: int
-    ) -> list[_Occurrence] | None:
-        """For each present word, its occurrence nearest ``around``; a number must sit next to the word
-        before it in the phrase ("stage 3", "type 2"), or the phrase is not there."""
-        chosen: list[_Occurrence] = []
-        previous: _Occurrence | None = None
-        for word in words:
-            if word not in bag:
-                continue
-            if word.isdigit() and previous is not None:
-                anchor_position = previous.position
-                occurrence = min(bag[word], key=lambda found: abs(found.position - anchor_position))
-                if abs(occurrence.position - anchor_position) > 2:
-                    return None
-            else:
-                occurrence = min(bag[word], key=lambda found: abs(found.position - around))
-            chosen.append(occurrence)
-            previous = occurrence
-        if not _qualifiers_attached([word for word in words if word in bag], chosen):
-            return None
-        return chosen
+        total = phrase.total
+        return self._scored(term_id, best, best_spread, (total - missing) / total, total - missing, sentence_number)
 
     def _scored(
         self, term_id: int, chosen: list[_Occurrence], spread: int, coverage: float, weight: float, sentence: int
     ) -> TermMatch:
         assert self.table is not None
         similarity = 1.0
-        for occurrence in chosen:
-            similarity *= occurrence.similarity
-        vias = {occurrence.via for occurrence in chosen}
-        distinct_positions = len({occurrence.position for occurrence in chosen})
+        vias = set()
+        for _, via, occurrence_similarity, _ in chosen:
+            similarity *= occurrence_similarity
+            vias.add(via)
+        positions = sorted({occurrence[0] for occurrence in chosen})
+        distinct_positions = len(positions)
         compact = spread <= distinct_positions + 1
         if "fuzzy" in vias:
             match_type = "fuzzy"
@@ -362,7 +390,7 @@ class TermMatcher:
             term=self.table.texts[term_id],
             source=self.table.sources[term_id],
             codes=self.table.codes[term_id],
-            positions=tuple(sorted({occurrence.position for occurrence in chosen})),
+            positions=tuple(positions),
             score=round(score, 4),
             match_type=match_type,
             matched_weight=weight,
@@ -370,11 +398,42 @@ class TermMatcher:
         )
 
 
+def _nearest_occurrences(phrase: _Phrase, bag: dict[str, list[_Occurrence]], around: int) -> list[_Occurrence] | None:
+    """For each present word, its occurrence nearest ``around``; a number must sit next to the word
+    before it in the phrase ("stage 3", "type 2"), or the phrase is not there."""
+    chosen: list[_Occurrence] = []
+    if not phrase.has_number and not phrase.has_qualifier:
+        # nearly every phrase, and nearly every word found once in its sentence: no distances to compare
+        for word in phrase.words:
+            found = bag.get(word)
+            if found is not None:
+                chosen.append(found[0] if len(found) == 1 else min(found, key=lambda o: abs(o[0] - around)))
+        return chosen
+    present: list[str] = []
+    previous_position = -1
+    for word in phrase.words:
+        found = bag.get(word)
+        if found is None:
+            continue
+        if previous_position >= 0 and word.isdigit():
+            occurrence = min(found, key=lambda o: abs(o[0] - previous_position))
+            if abs(occurrence[0] - previous_position) > 2:
+                return None
+        else:
+            occurrence = min(found, key=lambda o: abs(o[0] - around))
+        chosen.append(occurrence)
+        present.append(word)
+        previous_position = occurrence[0]
+    if phrase.has_qualifier and not _qualifiers_attached(present, chosen):
+        return None
+    return chosen
+
+
 def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
     """``(start, end)`` token bounds of each sentence, read from the SENT_START array (no Span objects)."""
     if not len(doc):
         return []
-    starts = [position for position, value in enumerate(doc.to_array(SENT_START).tolist()) if value == 1]
+    starts = numpy.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     return list(zip(starts, [*starts[1:], len(doc)], strict=True))
@@ -387,8 +446,8 @@ def _qualifiers_attached(words: list[str], chosen: list[_Occurrence]) -> bool:
     for word, occurrence in zip(words, chosen, strict=True):
         if word not in _QUALIFIERS:
             continue
-        others = [other.position for other in chosen if other is not occurrence]
-        if others and min(abs(occurrence.position - position) for position in others) > 3:
+        others = [other[0] for other in chosen if other is not occurrence]
+        if others and min(abs(occurrence[0] - position) for position in others) > 3:
             return False
     return True
 
