@@ -139,7 +139,7 @@ class Engine:
     ) -> CodedDocument:
         candidates, scores, ranked, excluded = self._ranked(doc, text, setting)
         guideline_context = self._guideline_context(
-            text, setting, candidates, scores, self.threshold, NoteView.from_doc(doc).starts
+            text, setting, candidates, scores, self.threshold, NoteView.section_starts(doc)
         )
         draft = draft_code_set(ranked, excluded, guideline_context)
         suggestions, exclusions = suggestions_of(draft, guideline_context)
@@ -182,7 +182,7 @@ class Engine:
         checked_setting = self._check(text, setting)
         doc = self.nlp(text)
         candidates, scores, ranked, excluded = self._ranked(doc, text, checked_setting)
-        sections = NoteView.from_doc(doc).starts
+        sections = NoteView.section_starts(doc)
         reported = []
         for threshold in thresholds:
             context = self._guideline_context(text, checked_setting, candidates, scores, float(threshold), sections)

@@ -28,12 +28,18 @@ if TYPE_CHECKING:
 
 __all__ = ["folded", "folded_note", "ranges_saying_any", "says_any", "says_any_at_word_start", "text_says_any"]
 
-_RE_ASCII_FOLDS = str.maketrans({"\u212a": "k", "\u0130": "i", "\u0131": "i", "\u017f": "s"})
+# the four characters re.IGNORECASE matches to an ASCII letter that str.lower() does not give as one
+_RE_ASCII_FOLDS = (("\u212a", "k"), ("\u0130", "i"), ("\u0131", "i"), ("\u017f", "s"))
 
 
 def folded(text: str) -> str:
     """``text`` in lower case, one character for one, as ``re.IGNORECASE`` compares ASCII letters."""
-    return text.lower() if text.isascii() else text.translate(_RE_ASCII_FOLDS).lower()
+    if not text.isascii():
+        # replace only the characters present: str.translate walks the whole text a character at a time
+        for character, letter in _RE_ASCII_FOLDS:
+            if character in text:
+                text = text.replace(character, letter)
+    return text.lower()
 
 
 def folded_note(note: NoteView) -> str:
