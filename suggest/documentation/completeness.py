@@ -20,11 +20,12 @@ from __future__ import annotations
 import re
 
 from suggest.documentation import bases
-from suggest.documentation.context import NoteFacts
+from suggest.documentation.context import NoteFacts, on_folded
 from suggest.documentation.document_type import REQUIRED_SECTIONS, detect_document_type
 from suggest.documentation.finding import Finding
 from suggest.documentation.headings import headings
 from suggest.documentation.registry import documentation_checks
+from suggest.guidelines.folding import says_any
 
 __all__ = ["check_completeness", "signature_lines"]
 
@@ -45,9 +46,13 @@ _NAME_RE = re.compile(r"[A-Za-z]{2,}")
 _PATIENT_ID_RE = re.compile(
     r"^[ \t*]*(?:patient(?: name)?|pt(?: name)?|name|mrn|medical record (?:number|no\.?|#)|dob|d\.o\.b\.?|"
     r"date of birth|account(?: number| no\.?| #)?|acct|fin)\s*[:#]\s*\S"
-    r"|\bMRN\s*[:#]?\s*\d",
+    r"|\bmrn\s*[:#]?\s*\d",
     re.IGNORECASE | re.MULTILINE,
 )
+# Run on the folded note (context.on_folded); every match holds a field mark or "mrn": a note without any is
+# not scanned.
+_FOLDED_PATIENT_ID_RE = on_folded(_PATIENT_ID_RE)
+_PATIENT_ID_WORDS = (":", "#", "mrn")
 _DIAGNOSIS_SECTIONS = ("assessment_and_plan", "diagnoses")
 _STATED = ("present", "possible")
 
@@ -101,7 +106,7 @@ def _signature_findings(facts: NoteFacts) -> list[Finding]:
 
 
 def _patient_id_findings(facts: NoteFacts) -> list[Finding]:
-    if _PATIENT_ID_RE.search(facts.text):
+    if says_any(facts.folded, _PATIENT_ID_WORDS) and _FOLDED_PATIENT_ID_RE.search(facts.folded):
         return []
     return [
         Finding(
