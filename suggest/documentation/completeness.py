@@ -18,6 +18,7 @@ assessment that names a diagnosis.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from suggest.documentation import bases
 from suggest.documentation.context import NoteFacts, on_folded
@@ -59,7 +60,12 @@ _STATED = ("present", "possible")
 
 def signature_lines(text: str) -> list[re.Match[str]]:
     """The lines that sign the note ("Electronically signed by: ...", "Signature: ...", "/s/ ...")."""
-    return [match for match in _SIGNATURE_RE.finditer(text) if _SIGNATURE_LABEL_RE.match(match.group())]
+    return list(_signature_lines(text))
+
+
+@lru_cache(maxsize=4)  # the completeness and the dates checks both read a note's signature lines: once per note
+def _signature_lines(text: str) -> tuple[re.Match[str], ...]:
+    return tuple(match for match in _SIGNATURE_RE.finditer(text) if _SIGNATURE_LABEL_RE.match(match.group()))
 
 
 def _signature_findings(facts: NoteFacts) -> list[Finding]:
