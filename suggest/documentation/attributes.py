@@ -23,10 +23,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from suggest.documentation import bases
-from suggest.documentation.context import FAMILY_WORDS, NoteFacts
+from suggest.documentation.context import FAMILY_WORDS, NoteFacts, on_folded
 from suggest.documentation.finding import Finding
 from suggest.documentation.registry import documentation_checks
-from suggest.guidelines.folding import folded_note, says_any
+from suggest.guidelines.folding import says_any
 from suggest.types import Evidence
 
 __all__ = ["AttributeMention", "attribute_mentions", "check_attributes"]
@@ -51,7 +51,7 @@ def _digit(value: str) -> str:
 
 _DIABETES_RE = re.compile(
     r"\btype\s*(1|2|ii?|one|two)\s+(?:diabetes|dm|diabetic)|\b(?:dm|diabetes(?: mellitus)?),?\s+type\s*(1|2|ii?|one|"
-    r"two)\b|\bdm\s?(1|2|II?)\b|\bt([12])dm\b|\b(n?iddm)\b",
+    r"two)\b|\bdm\s?(1|2|ii?)\b|\bt([12])dm\b|\b(n?iddm)\b",
     re.IGNORECASE,
 )
 _CKD_RE = re.compile(
@@ -135,34 +135,33 @@ def _side(word: str) -> str:
     return "bilateral"
 
 
-def _diabetes(match: re.Match[str]) -> tuple[str, str] | None:
+def _diabetes(match: re.Match[str], _text: str) -> tuple[str, str] | None:
     value = next(group for group in match.groups() if group)
     if value.lower() in ("iddm", "niddm"):
         return "diabetes", "1" if value.lower() == "iddm" else "2"
     return "diabetes", _digit(value)
 
 
-def _ckd(match: re.Match[str]) -> tuple[str, str] | None:
+def _ckd(match: re.Match[str], _text: str) -> tuple[str, str] | None:
     stage = match.group(1) or match.group(3)
     letter = match.group(2) or match.group(4) or ""
     return "ckd", _digit(stage) + letter.lower()
 
 
-def _heart_failure(match: re.Match[str]) -> tuple[str, str] | None:
+def _heart_failure(match: re.Match[str], _text: str) -> tuple[str, str] | None:
     if match.group(1):
         return "heart failure", "combined"
     word = (match.group(2) or match.group(3) or match.group(4)).lower()
     return "heart failure", "systolic" if word in ("systolic", "hfref", "reduced") else "diastolic"
 
 
-def _acuity(match: re.Match[str]) -> tuple[str, str] | None:
+def _acuity(match: re.Match[str], _text: str) -> tuple[str, str] | None:
     acuity = match.group(1).lower()
     value = acuity if acuity in ("acute", "chronic") else "acute on chronic"
     return _ACUITY_CONDITIONS[match.group(2).lower()], value
 
 
-def _laterality(match: re.Match[str]) -> tuple[str, str] | None:
-    text = match.string
+def _laterality(match: re.Match[str], text: str) -> tuple[str, str] | None:
     part = _BODY_PARTS[match.group(1).lower()]
     before = _SIDE_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
     if before is not None:
@@ -171,12 +170,15 @@ def _laterality(match: re.Match[str]) -> tuple[str, str] | None:
     return (part, _side(after.group(1))) if after is not None else None
 
 
-_READERS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], tuple[str, str] | None]], ...] = (
-    ("inconsistency.diabetes_type", _DIABETES_RE, _diabetes),
-    ("inconsistency.ckd_stage", _CKD_RE, _ckd),
-    ("inconsistency.heart_failure_type", _HF_TYPE_RE, _heart_failure),
-    ("inconsistency.acuity", _ACUITY_RE, _acuity),
-    ("inconsistency.laterality", _LATERALITY_RE, _laterality),
+# A reader gets a match in the folded text (groups in lower case) and the note's own text.
+_Reader = Callable[[re.Match[str], str], tuple[str, str] | None]
+# Each pattern runs on the folded note (context.on_folded), which the guideline rules have folded already.
+_READERS: tuple[tuple[str, re.Pattern[str], _Reader], ...] = (
+    ("inconsistency.diabetes_type", on_folded(_DIABETES_RE), _diabetes),
+    ("inconsistency.ckd_stage", on_folded(_CKD_RE), _ckd),
+    ("inconsistency.heart_failure_type", on_folded(_HF_TYPE_RE), _heart_failure),
+    ("inconsistency.acuity", on_folded(_ACUITY_RE), _acuity),
+    ("inconsistency.laterality", on_folded(_LATERALITY_RE), _laterality),
 )
 
 # Every match of a reader's pattern holds one of its words (lower case): a note without any is not scanned
@@ -194,18 +196,18 @@ def attribute_mentions(facts: NoteFacts) -> Iterator[AttributeMention]:
     text (cheaper than per sentence); a match is then placed in its sentence, whose words and section decide."""
     sentences = list(facts.view.sentences())
     starts = [sentence.start for sentence in sentences]
-    lowered = folded_note(facts.view)
+    lowered = facts.folded
     for kind, pattern, read in _READERS:
         if kind in _READER_WORDS and not says_any(lowered, _READER_WORDS[kind]):
             continue
-        for match in pattern.finditer(facts.text):
+        for match in pattern.finditer(lowered):
             position = bisect.bisect_right(starts, match.start()) - 1
             if position < 0 or match.end() > sentences[position].end:
                 continue  # not inside one sentence
             sentence = sentences[position]
             if sentence.section in _SKIPPED_SECTIONS or FAMILY_WORDS.search(sentence.text):
                 continue
-            found = read(match)
+            found = read(match, facts.text)
             if found is not None:
                 section = facts.view.section_at(match.start())
                 yield AttributeMention(kind, found[0], found[1], match.start(), match.end(), section)

@@ -18,13 +18,15 @@ assessment that names a diagnosis.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from suggest.documentation import bases
-from suggest.documentation.context import NoteFacts
+from suggest.documentation.context import NoteFacts, on_folded
 from suggest.documentation.document_type import REQUIRED_SECTIONS, detect_document_type
 from suggest.documentation.finding import Finding
 from suggest.documentation.headings import headings
 from suggest.documentation.registry import documentation_checks
+from suggest.guidelines.folding import says_any
 
 __all__ = ["check_completeness", "signature_lines"]
 
@@ -45,16 +47,25 @@ _NAME_RE = re.compile(r"[A-Za-z]{2,}")
 _PATIENT_ID_RE = re.compile(
     r"^[ \t*]*(?:patient(?: name)?|pt(?: name)?|name|mrn|medical record (?:number|no\.?|#)|dob|d\.o\.b\.?|"
     r"date of birth|account(?: number| no\.?| #)?|acct|fin)\s*[:#]\s*\S"
-    r"|\bMRN\s*[:#]?\s*\d",
+    r"|\bmrn\s*[:#]?\s*\d",
     re.IGNORECASE | re.MULTILINE,
 )
+# Run on the folded note (context.on_folded); every match holds a field mark or "mrn": a note without any is
+# not scanned.
+_FOLDED_PATIENT_ID_RE = on_folded(_PATIENT_ID_RE)
+_PATIENT_ID_WORDS = (":", "#", "mrn")
 _DIAGNOSIS_SECTIONS = ("assessment_and_plan", "diagnoses")
 _STATED = ("present", "possible")
 
 
 def signature_lines(text: str) -> list[re.Match[str]]:
     """The lines that sign the note ("Electronically signed by: ...", "Signature: ...", "/s/ ...")."""
-    return [match for match in _SIGNATURE_RE.finditer(text) if _SIGNATURE_LABEL_RE.match(match.group())]
+    return list(_signature_lines(text))
+
+
+@lru_cache(maxsize=4)  # the completeness and the dates checks both read a note's signature lines: once per note
+def _signature_lines(text: str) -> tuple[re.Match[str], ...]:
+    return tuple(match for match in _SIGNATURE_RE.finditer(text) if _SIGNATURE_LABEL_RE.match(match.group()))
 
 
 def _signature_findings(facts: NoteFacts) -> list[Finding]:
@@ -101,7 +112,7 @@ def _signature_findings(facts: NoteFacts) -> list[Finding]:
 
 
 def _patient_id_findings(facts: NoteFacts) -> list[Finding]:
-    if _PATIENT_ID_RE.search(facts.text):
+    if says_any(facts.folded, _PATIENT_ID_WORDS) and _FOLDED_PATIENT_ID_RE.search(facts.folded):
         return []
     return [
         Finding(

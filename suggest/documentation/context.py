@@ -14,12 +14,31 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from suggest.guidelines.folding import folded_note
 from suggest.guidelines.note import NoteView
 from suggest.types import Assertion, Evidence, Mention, Setting, Suggestion
 
-__all__ = ["FAMILY_WORDS", "NoteFacts", "Sex", "stated_age_and_sex"]
+__all__ = ["FAMILY_WORDS", "NoteFacts", "Sex", "folded_text", "on_folded", "stated_age_and_sex"]
 
 Sex = Literal["female", "male"]
+
+_NOT_LETTERS_RE = re.compile(r"\\.|\(\?P[<=]")  # escapes (\W, \b) and named groups: no letters to match
+
+
+def on_folded(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` (case-insensitive, its letters written in lower case) to run on a note's folded text
+    (:func:`folded_text`) case-sensitively: it finds the same spans, with the groups in lower case. Python's regex
+    engine pays for case-insensitive comparison at every character of a note; the checks fold the note once."""
+    if not pattern.flags & re.IGNORECASE or any(char.isupper() for char in _NOT_LETTERS_RE.sub("", pattern.pattern)):
+        raise ValueError(f"not a case-insensitive pattern spelt in lower case: {pattern.pattern!r}")
+    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+
+
+def folded_text(text: str) -> str:
+    """The note folded as ``re.IGNORECASE`` compares letters (suggest/guidelines/folding.py), offsets unchanged:
+    computed once per note for all its checks (and the guideline rules)."""
+    return folded_note(NoteView(text))
+
 
 # A sentence about a relative ("mother has type 1 diabetes") says nothing about the patient's own condition.
 FAMILY_WORDS = re.compile(
@@ -32,10 +51,13 @@ FAMILY_WORDS = re.compile(
 _AGE_SEX_RE = re.compile(
     r"\b(\d{1,3})[- ]?(year|yr|y|month|mo|week|wk|day|d)s?[- ]?(?:/?o\b|-?old\b)\.?\s*,?\s*"
     r"(?:(?:african[- ]american|caucasian|white|black|hispanic|asian|latino|latina|pregnant)\s+)?"
-    r"(female|male|woman|man|lady|gentleman|girl|boy|F|M)\b",
+    r"(female|male|woman|man|lady|gentleman|girl|boy|f|m)\b",
     re.IGNORECASE,
 )
-_SEX_FIELD_RE = re.compile(r"^\s*(?:sex|gender)\s*:\s*(female|male|F|M)\b", re.IGNORECASE | re.MULTILINE)
+_SEX_FIELD_RE = re.compile(r"^\s*(?:sex|gender)\s*:\s*(female|male|f|m)\b", re.IGNORECASE | re.MULTILINE)
+# Run on the folded note: the groups in lower case.
+_FOLDED_AGE_SEX_RE = on_folded(_AGE_SEX_RE)
+_FOLDED_SEX_FIELD_RE = on_folded(_SEX_FIELD_RE)
 _FEMALE = {"female", "woman", "lady", "girl", "f"}
 _UNIT_YEARS = {"year": 1.0, "yr": 1.0, "y": 1.0, "month": 1 / 12, "mo": 1 / 12, "week": 1 / 52, "wk": 1 / 52}
 
@@ -43,15 +65,16 @@ _UNIT_YEARS = {"year": 1.0, "yr": 1.0, "y": 1.0, "month": 1 / 12, "mo": 1 / 12, 
 def stated_age_and_sex(text: str) -> tuple[float | None, Sex | None, Evidence | None, NoteView]:
     """The patient's age (years) and sex as the note first states them ("58-year-old male"), with the span."""
     view = NoteView(text)
-    match = _AGE_SEX_RE.search(text)
+    lowered = folded_text(text)
+    match = _FOLDED_AGE_SEX_RE.search(lowered)
     if match is not None:
-        unit = match.group(2).lower()
+        unit = match.group(2)
         age = int(match.group(1)) * _UNIT_YEARS.get(unit, 1 / 365)
-        sex: Sex = "female" if match.group(3).lower() in _FEMALE else "male"
+        sex: Sex = "female" if match.group(3) in _FEMALE else "male"
         return age, sex, view.evidence(match.start(), match.end()), view
-    field_match = _SEX_FIELD_RE.search(text)
+    field_match = _FOLDED_SEX_FIELD_RE.search(lowered)
     if field_match is not None:
-        sex = "female" if field_match.group(1).lower() in _FEMALE else "male"
+        sex = "female" if field_match.group(1) in _FEMALE else "male"
         return None, sex, view.evidence(field_match.start(1), field_match.end(1)), view
     return None, None, None, view
 
@@ -80,6 +103,11 @@ class NoteFacts:
     @property
     def text(self) -> str:
         return self.view.text
+
+    @property
+    def folded(self) -> str:
+        """The text folded for :func:`on_folded` patterns."""
+        return folded_note(self.view)
 
     def evidence(self, start: int, end: int, assertion: Assertion = "present") -> Evidence:
         return self.view.evidence(start, end, assertion)

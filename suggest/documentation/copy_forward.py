@@ -28,13 +28,26 @@ def _key(sentence: NoteLine) -> tuple[str, ...]:
     return tuple(_WORD_RE.findall(sentence.text.lower()))
 
 
+def _keyed_sentences(facts: NoteFacts) -> list[tuple[NoteLine, tuple[str, ...]]]:
+    """Each sentence with its words in lower case. An ASCII note's folded text is its lower case (folded once per
+    note), so its sentences' words are read there, without a lower-case copy of each sentence."""
+    if not facts.text.isascii():
+        return [(sentence, _key(sentence)) for sentence in facts.view.sentences()]
+    lowered = facts.folded
+    return [
+        (sentence, tuple(_WORD_RE.findall(lowered, sentence.start, sentence.end)))
+        for sentence in facts.view.sentences()
+    ]
+
+
 @documentation_checks.register("chartcoder.documentation.copy_forward.v1")
 def check_copy_forward(facts: NoteFacts) -> list[Finding]:
     """Two or more consecutive sentences, MIN_WORDS words in all, that occur again in the same order (AHIMA
     copy-and-paste guidance; I.A.19). One repeated sentence (a summary line restated in the assessment) is not
     a copied passage."""
-    sentences = [sentence for sentence in facts.view.sentences() if len(_key(sentence)) >= _MIN_SENTENCE_WORDS]
-    keys = [_key(sentence) for sentence in sentences]
+    kept = [(sentence, key) for sentence, key in _keyed_sentences(facts) if len(key) >= _MIN_SENTENCE_WORDS]
+    sentences = [sentence for sentence, _ in kept]
+    keys = [key for _, key in kept]
     where: dict[tuple[str, ...], int] = {}
     findings = []
     covered = -1

@@ -15,7 +15,7 @@ from datetime import date
 
 from suggest.documentation import bases
 from suggest.documentation.completeness import signature_lines
-from suggest.documentation.context import NoteFacts
+from suggest.documentation.context import NoteFacts, folded_text, on_folded
 from suggest.documentation.finding import Finding
 from suggest.documentation.registry import documentation_checks
 
@@ -48,6 +48,7 @@ _DATE_RE = re.compile(
     r"|\b(?P<mn>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.? (?P<md>\d{1,2}),? (?P<my>\d{4})\b",
     re.IGNORECASE,
 )
+_FOLDED_DATE_RE = on_folded(_DATE_RE)  # run on the folded note: the month name group in lower case
 # What a date is, from the words just before it on its line.
 _LABELS = (
     ("birth", re.compile(r"\b(?:dob|d\.o\.b|date of birth|born)\b", re.IGNORECASE)),
@@ -80,7 +81,7 @@ def _value(match: re.Match[str]) -> date | None:
             return date(year, int(match.group("m")), int(match.group("d")))
         if match.group("iy"):
             return date(int(match.group("iy")), int(match.group("im")), int(match.group("id")))
-        return date(int(match.group("my")), _MONTHS[match.group("mn").lower()], int(match.group("md")))
+        return date(int(match.group("my")), _MONTHS[match.group("mn")], int(match.group("md")))
     except ValueError:  # 13/45/2026 is no date
         return None
 
@@ -90,7 +91,7 @@ def note_dates(text: str) -> list[NoteDate]:
     signed = [(line.start(), line.end()) for line in signature_lines(text)]
     found = []
     previous_end = 0
-    for match in _DATE_RE.finditer(text):
+    for match in _FOLDED_DATE_RE.finditer(folded_text(text)):
         value = _value(match)
         if value is None:
             continue

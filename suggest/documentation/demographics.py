@@ -56,6 +56,11 @@ def sex_age_rules() -> tuple[SexAgeRule, ...]:
     return tuple(rules)
 
 
+@lru_cache(maxsize=4096)  # a code's rules are the same in every note: look them up once per code
+def _rules_of(code: str) -> tuple[SexAgeRule, ...]:
+    return tuple(rule for rule in sex_age_rules() if rule.holds(code))
+
+
 def _conflict(rule: SexAgeRule, sex: str | None, age: float | None) -> str | None:
     if rule.sex is not None and sex is not None and sex != rule.sex:
         return f"is for {rule.sex} patients only; the patient is {sex}"
@@ -70,6 +75,9 @@ def _conflict(rule: SexAgeRule, sex: str | None, age: float | None) -> str | Non
 def check_demographics(facts: NoteFacts) -> list[Finding]:
     """A proposed code for the other sex or another age group (Tabular chapter and block notes; I.C.15.a.1;
     I.B.14)."""
+    ruled = [(suggestion, rules) for suggestion in facts.proposed() if (rules := _rules_of(suggestion.code))]
+    if not ruled:
+        return []  # no code for one sex or age: the note's demographics need not be read
     stated_age, stated_sex, stated_span, _view = stated_age_and_sex(facts.text)
     sex = facts.patient_sex or stated_sex
     age = facts.patient_age if facts.patient_age is not None else stated_age
@@ -77,10 +85,8 @@ def check_demographics(facts: NoteFacts) -> list[Finding]:
         return []
     given = facts.patient_sex is not None or facts.patient_age is not None
     findings = []
-    for suggestion in facts.proposed():
-        for rule in sex_age_rules():
-            if not rule.holds(suggestion.code):
-                continue
+    for suggestion, rules in ruled:
+        for rule in rules:
             conflict = _conflict(rule, sex, age)
             if conflict is None:
                 continue

@@ -18,10 +18,11 @@ import re
 from dataclasses import dataclass
 
 from suggest.documentation import bases
-from suggest.documentation.context import NoteFacts
+from suggest.documentation.context import NoteFacts, on_folded
 from suggest.documentation.finding import Finding
 from suggest.documentation.registry import documentation_checks
 from suggest.guidelines.bmi import WEIGHT_DIAGNOSES
+from suggest.guidelines.folding import says_any
 
 __all__ = ["LAB_RULES", "LabRule", "check_indicators"]
 
@@ -54,7 +55,7 @@ LAB_RULES: tuple[LabRule, ...] = (
         155,
         "hyponatremia",
         "hypernatremia",
-        _re(r"hyponatr[ae]mia|low sodium|\bSIADH\b"),
+        _re(r"hyponatr[ae]mia|low sodium|\bsiadh\b"),
         _re(r"hypernatr[ae]mia|high sodium"),
         ("E87.1", "E22.2"),
         ("E87.0",),
@@ -90,15 +91,28 @@ LAB_RULES: tuple[LabRule, ...] = (
         None,
         "thrombocytopenia",
         "",
-        _re(r"thrombocytopeni\w*|pancytopenia|\bITP\b|\bHIT\b|low platelets"),
+        _re(r"thrombocytopeni\w*|pancytopenia|\bitp\b|\bhit\b|low platelets"),
         _re(r"(?!)"),
         ("D69.4", "D69.5", "D69.6", "D61"),
         (),
     ),
 )
 
-_BMI_RE = _re(r"\b(?:BMI|body mass index)\b[^0-9\n]{0,15}?(\d{1,2}(?:\.\d+)?)\b")
+_BMI_RE = _re(r"\b(?:bmi|body mass index)\b[^0-9\n]{0,15}?(\d{1,2}(?:\.\d+)?)\b")
 _WEIGHT_WORDS = _re(r"obes\w*|overweight|underweight|malnutrition|malnourish\w*|cachexi\w*|cachectic|low body weight")
+
+# Every pattern runs on the folded note (context.on_folded). A rule's value pattern holds one of its words
+# (lower case; none listed: too common a word to pre-check, "na", "k"), so a note without any is not scanned.
+_FOLDED_LABS = tuple(
+    (rule, on_folded(rule.pattern), on_folded(rule.low_words), on_folded(rule.high_words)) for rule in LAB_RULES
+)
+_LAB_WORDS: dict[str, tuple[str, ...]] = {
+    "hemoglobin": ("hb", "hgb", "emoglobin"),
+    "platelets": ("plt", "platelet"),
+}
+_FOLDED_BMI_RE = on_folded(_BMI_RE)
+_BMI_WORDS = ("bmi", "body mass index")
+_FOLDED_WEIGHT_WORDS = on_folded(_WEIGHT_WORDS)
 
 
 def _coded(facts: NoteFacts, prefixes: tuple[str, ...]) -> bool:
@@ -106,11 +120,11 @@ def _coded(facts: NoteFacts, prefixes: tuple[str, ...]) -> bool:
 
 
 def _bmi_findings(facts: NoteFacts) -> list[Finding]:
-    match = _BMI_RE.search(facts.text)
+    match = _FOLDED_BMI_RE.search(facts.folded) if says_any(facts.folded, _BMI_WORDS) else None
     if match is None:
         return []
     value = float(match.group(1))
-    if 18.5 <= value < 30 or _WEIGHT_WORDS.search(facts.text) or _coded(facts, WEIGHT_DIAGNOSES):
+    if 18.5 <= value < 30 or _FOLDED_WEIGHT_WORDS.search(facts.folded) or _coded(facts, WEIGHT_DIAGNOSES):
         return []
     indicator = facts.evidence(match.start(), match.end())
     return [
@@ -129,18 +143,20 @@ def _bmi_findings(facts: NoteFacts) -> list[Finding]:
 
 def _lab_findings(facts: NoteFacts) -> list[Finding]:
     findings = []
-    for rule in LAB_RULES:
-        match = rule.pattern.search(facts.text)
+    for rule, pattern, low_words, high_words in _FOLDED_LABS:
+        if rule.name in _LAB_WORDS and not says_any(facts.folded, _LAB_WORDS[rule.name]):
+            continue
+        match = pattern.search(facts.folded)
         if match is None:
             continue
         value = float(match.group(1))
         if rule.low is not None and value < rule.low:
-            condition, words, codes = rule.low_condition, rule.low_words, rule.low_codes
+            condition, words, codes = rule.low_condition, low_words, rule.low_codes
         elif rule.high is not None and value > rule.high:
-            condition, words, codes = rule.high_condition, rule.high_words, rule.high_codes
+            condition, words, codes = rule.high_condition, high_words, rule.high_codes
         else:
             continue
-        if words.search(facts.text) or _coded(facts, codes):
+        if words.search(facts.folded) or _coded(facts, codes):
             continue
         indicator = facts.evidence(match.start(), match.end())
         findings.append(

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from suggest.documentation import bases
-from suggest.documentation.context import NoteFacts
+from suggest.documentation.context import NoteFacts, on_folded
 from suggest.documentation.finding import Finding
 from suggest.documentation.registry import documentation_checks
 from suggest.types import Suggestion
@@ -46,21 +47,21 @@ INDICATOR_RULES: tuple[IndicatorRule, ...] = (
     IndicatorRule(
         "specificity.heart_failure_type",
         _re(r"^I50\.(?:9|20|30|40)$"),
-        _re(r"\b(?:LVEF|EF|ejection fraction)\b[^0-9\n]{0,20}\d{1,2}(?:\s*-\s*\d{1,2})?\s*%"),
+        _re(r"\b(?:lvef|ef|ejection fraction)\b[^0-9\n]{0,20}\d{1,2}(?:\s*-\s*\d{1,2})?\s*%"),
         "the type and acuity of heart failure (systolic / HFrEF, diastolic / HFpEF, combined; acute, chronic)",
         f"ICD-10-CM Official Guidelines I.A.19 and I.B.14; {bases.COMPLIANT_QUERY}",
     ),
     IndicatorRule(
         "specificity.ckd_stage",
         _re(r"^N18\.9$"),
-        _re(r"\be?GFR\b[^0-9\n]{0,20}\d{1,3}\b"),
+        _re(r"\be?gfr\b[^0-9\n]{0,20}\d{1,3}\b"),
         "the stage of chronic kidney disease",
         f"ICD-10-CM Official Guidelines I.C.14.a.1 and I.A.19; {bases.COMPLIANT_QUERY}",
     ),
     IndicatorRule(
         "specificity.obesity_class",
         _re(r"^E66\.(?:9|8|89)$"),
-        _re(r"\b(?:BMI|body mass index)\b[^0-9\n]{0,15}\d{2}(?:\.\d+)?"),
+        _re(r"\b(?:bmi|body mass index)\b[^0-9\n]{0,15}\d{2}(?:\.\d+)?"),
         "the class or severity of obesity (class 1, 2, 3; severe)",
         f"ICD-10-CM Official Guidelines I.B.14 and I.C.21.c.3; {bases.COMPLIANT_QUERY}",
     ),
@@ -68,7 +69,7 @@ INDICATOR_RULES: tuple[IndicatorRule, ...] = (
         "specificity.anemia_type",
         _re(r"^D64\.9$"),
         _re(
-            r"\b(?:MCV|ferritin|serum iron|iron studies|TIBC|transferrin sat\w*|B12|folate|retic\w*|hemolysis|"
+            r"\b(?:mcv|ferritin|serum iron|iron studies|tibc|transferrin sat\w*|b12|folate|retic\w*|hemolysis|"
             r"blood loss|haptoglobin)\b"
         ),
         "the type or cause of the anemia (iron deficiency, blood loss, chronic disease, B12 or folate deficiency)",
@@ -103,19 +104,27 @@ _UNSPECIFIED_SIDE_RE = _re(
 _SIDE_RE = _re(r"\b(?:left|right|bilateral|lt|rt)\b")
 _EPISODE_RE = _re(
     r"\b(?:initial|subsequent|follow[- ]?up|routine healing|delayed healing|nonunion|non-union|malunion|sequela\w*|"
-    r"late effect|emergency|ED|ER|active treatment|cast check|ORIF|reduction|splint(?:ed|ing)?|today'?s injury)\b"
+    r"late effect|emergency|ed|er|active treatment|cast check|orif|reduction|splint(?:ed|ing)?|today'?s injury)\b"
 )
 _WEEKS_RE = _re(
-    r"\b\d{1,2}(?:\s*\d/7)?\s*(?:weeks?|wks?)\b|\b(?:first|second|third|1st|2nd|3rd) trimester\b|\bEGA\b|"
-    r"\bGA\s*\d"
+    r"\b\d{1,2}(?:\s*\d/7)?\s*(?:weeks?|wks?)\b|\b(?:first|second|third|1st|2nd|3rd) trimester\b|\bega\b|"
+    r"\bga\s*\d"
 )
+
+# The note-wide patterns run on the folded note (context.on_folded).
+_FOLDED_INDICATORS = {rule.kind: on_folded(rule.indicator) for rule in INDICATOR_RULES}
+_FOLDED_EPISODE_RE = on_folded(_EPISODE_RE)
+_FOLDED_WEEKS_RE = on_folded(_WEEKS_RE)
+
+
+@lru_cache(maxsize=4096)  # a code's rules are the same in every note: match them once per code
+def _indicator_rules_of(code: str) -> tuple[IndicatorRule, ...]:
+    return tuple(rule for rule in INDICATOR_RULES if rule.codes.match(code))
 
 
 def _indicator_findings(facts: NoteFacts, suggestion: Suggestion) -> list[Finding]:
-    for rule in INDICATOR_RULES:
-        if not rule.codes.match(suggestion.code):
-            continue
-        match = rule.indicator.search(facts.text)
+    for rule in _indicator_rules_of(suggestion.code):
+        match = _FOLDED_INDICATORS[rule.kind].search(facts.folded)
         if match is None:
             continue
         indicator = facts.evidence(match.start(), match.end())
@@ -144,7 +153,7 @@ def _missing_detail_findings(facts: NoteFacts, suggestion: Suggestion) -> list[F
     title = suggestion.description
     if _UNSPECIFIED_SIDE_RE.search(title) and not _near_side(facts, suggestion):
         return [_detail(suggestion, "specificity.laterality", "the side (right, left, bilateral)", "I.B.13", True)]
-    if suggestion.code.startswith("S") and "fracture" in title.lower() and not _EPISODE_RE.search(facts.text):
+    if suggestion.code.startswith("S") and "fracture" in title.lower() and not _FOLDED_EPISODE_RE.search(facts.folded):
         return [
             _detail(
                 suggestion,
@@ -155,7 +164,7 @@ def _missing_detail_findings(facts: NoteFacts, suggestion: Suggestion) -> list[F
             )
         ]
     if suggestion.code.startswith("O") and "unspecified trimester" in title.lower():
-        weeks = _WEEKS_RE.search(facts.text)
+        weeks = _FOLDED_WEEKS_RE.search(facts.folded)
         if weeks is None:
             return [
                 _detail(suggestion, "specificity.trimester", "the trimester or weeks of gestation", "I.C.15.a.3", True)

@@ -72,10 +72,12 @@ from suggest.guidelines import (  # noqa: F401 - importing the step modules regi
     word_senses,
 )
 from suggest.guidelines.context import GuidelineContext
+from suggest.guidelines.derived import derived_table
 from suggest.guidelines.draft import CodeSetDraft, DraftCode
 from suggest.guidelines.registry import DEFAULT_STEPS, GuidelineStep, guideline_steps, run_steps
 from suggest.rules import Ranked, code_flags, evidence_of, excludes1_flags, rationale_of, unique_flags
-from suggest.types import Exclusion, Suggestion
+from suggest.types import Exclusion, Flag, Suggestion
+from vocab.codeset import CodeSet
 
 __all__ = [
     "DEFAULT_STEPS",
@@ -153,7 +155,7 @@ def _suggestions(draft: CodeSetDraft, context: GuidelineContext) -> list[Suggest
     suggestions = []
     for position, entry in enumerate(draft.entries):
         record = codeset.codes[entry.code]
-        flags = unique_flags([*entry.flags, *code_flags(entry.code, codeset), *conflicts.get(position, [])])
+        flags = unique_flags([*entry.flags, *_code_flags(entry.code, codeset), *conflicts.get(position, [])])
         rationale = rationale_of(Ranked(entry.code, entry.score, entry.mentions, notes=entry.notes))
         suggestions.append(
             Suggestion(
@@ -172,3 +174,13 @@ def _suggestions(draft: CodeSetDraft, context: GuidelineContext) -> list[Suggest
             )
         )
     return suggestions
+
+
+def _code_flags(code: str, codeset: CodeSet) -> tuple[Flag, ...]:
+    """:func:`suggest.rules.code_flags`, read once per code and code set: a code's Tabular notes are the same in
+    every note that suggests it."""
+    known = derived_table("suggestions.code_flags", codeset)
+    flags = known.get(code)
+    if flags is None:
+        flags = known[code] = tuple(code_flags(code, codeset))
+    return flags
