@@ -42,6 +42,10 @@ _WITHOUT_REACH = 3
 # Prefixes of opposite meaning one or two letters apart: a word the table lacks is no misspelling of its
 # opposite ("hypocoagulation" with heparin is not "hypercoagulation", "macrocytic" not "microcytic").
 _OPPOSITE_PREFIXES = (("hypo", "hyper"), ("micro", "macro"), ("pre", "post"), ("inter", "intra"))
+# Words of their own, absent from the term table, one letter from a clinical word: never read as its misspelling
+# ("In addition, ..." is no "addiction" F19.20; cell "mitosis" no "miosis"; the left "hemithorax" no
+# "hemothorax"; "notalgia" no "nostalgia"; "by chance" no "chancre"; Lantus, a drug, no "latus"). Reviewed list.
+_WORDS_NOT_MISSPELLINGS = frozenset(("addition", "mitosis", "hemithorax", "notalgia", "chance", "lantus"))
 _MAX_READINGS = 500_000
 
 
@@ -304,7 +308,9 @@ class TermMatcher:
         word = normalize_token(lower)
         if word in self._words:
             words.append((word, "word", 1.0, frozenset()))
-        elif not senses and len(word) >= self.fuzzy_min_length and word.isalpha():
+        elif (
+            not senses and len(word) >= self.fuzzy_min_length and word.isalpha() and word not in _WORDS_NOT_MISSPELLINGS
+        ):
             nearest = self._nearest_word(word)
             if nearest is not None:
                 words.append((nearest[0], "fuzzy", nearest[1], frozenset()))

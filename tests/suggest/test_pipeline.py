@@ -105,6 +105,17 @@ def test_a_word_is_no_misspelling_of_its_opposite(engine) -> None:
     assert not [code for code in codes(result) if code.startswith(("D68", "R31.2"))], codes(result)
 
 
+def test_a_word_of_its_own_is_no_misspelling_of_a_clinical_word(engine) -> None:
+    """I.A.19 (the code assignment rests on the provider's statement): "In addition" states no addiction (F19.2-),
+    "left hemithorax" no hemothorax (S27.1-), cell mitosis no miosis (H57.03); a real misspelling is still read."""
+    result = engine.suggest(
+        "Assessment: type 2 diabetes. In addition, hypertenison. CT: left hemithorax clear. Biopsy: rare mitosis."
+    )
+    found = codes(result)
+    assert not [code for code in found if code.startswith(("F19", "S27.1", "H57.03"))], found
+    assert "I10" in found and "E11.9" in found, found
+
+
 def test_a_bone_named_in_an_ecg_or_an_exam_is_no_fracture(engine) -> None:
     """The Tabular's "Axis" under S12.1 and "Knee cap" under S82.0 name the bones: "normal axis" on an ECG and a
     tender knee cap code no fracture."""
