@@ -122,13 +122,14 @@ def test_a_killed_engine_process_costs_one_503_and_is_replaced(pool_client, code
     assert pid not in pool.process_ids() and len(pool.process_ids()) == 1
 
 
-# About 190 kB of ordinary prose (no sentence twice): about a second of engine work, far past 0.2 s.
+# About 190 kB of ordinary prose (no sentence twice). On the test's small code set the engine finds nothing in
+# it and, since the 2026-12-08 speed pass, sometimes finished it within 0.2 s: the deadline below is 0.05 s.
 _LONG_NOTE = " ".join(
     f"Visit {day}: chest pain and shortness of breath, history of hypertension." for day in range(2_600)
 )
 
 
-@pytest.mark.parametrize("settings_overrides", [{"engine_processes": 1, "request_timeout_s": 0.2}])
+@pytest.mark.parametrize("settings_overrides", [{"engine_processes": 1, "request_timeout_s": 0.05}])
 def test_a_note_past_its_deadline_is_stopped_and_its_process_replaced(pool_client, coder) -> None:
     pool = pool_client.app.state.engine
     [pid] = pool.process_ids()
@@ -137,8 +138,8 @@ def test_a_note_past_its_deadline_is_stopped_and_its_process_replaced(pool_clien
     answered_s = time.monotonic() - started
     assert response.status_code == 503, response.text
     detail = response.json()["detail"]
-    assert "within 0.2 s" in detail and "stopped" in detail and "chest" not in detail
-    assert answered_s < 0.2 + 2.0, answered_s  # the pool's answer, before the runner's own limit (0.2 s + 2 s)
+    assert "within 0.05 s" in detail and "stopped" in detail and "chest" not in detail
+    assert answered_s < 0.05 + 2.0, answered_s  # the pool's answer, before the runner's own limit (0.05 s + 2 s)
     assert _gone(pid), "the process that was coding the note must be stopped, not left running"
     pool.note_timeout_s = 60.0  # the replacement has time to load
     assert eventually(lambda: _suggest(pool_client, coder).status_code == 200, timeout_s=120)
